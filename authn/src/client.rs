@@ -1,0 +1,205 @@
+//! `Authn` (a namespace-bound client over a pool) and `AuthnTx` (the same operations inside one
+//! transaction the caller controls).
+//!
+//! Every operation runs in a transaction whose first statement sets the tenant
+//! (`authn.set_tenant`) and, when the actor has any field, the audit context
+//! (`authn.set_actor`), both transaction-locally: this is what row-level security needs under
+//! a role that does not bypass it (decision D1), and it means nothing set for one request can
+//! leak to the next user of a pooled connection.
+
+use std::sync::Arc;
+
+use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
+
+use crate::actor::Actor;
+use crate::error::Result;
+
+/// A client of the authn core bound to one namespace, carrying the actor of the current
+/// request. Cloning is cheap (the pool and namespace are shared).
+#[derive(Clone, Debug)]
+pub struct Authn {
+    pool: PgPool,
+    namespace: Arc<str>,
+    actor: Actor,
+}
+
+/// Several core calls in one transaction: nothing is visible to others until `commit`, and
+/// dropping it without committing rolls everything back.
+#[derive(Debug)]
+pub struct AuthnTx<'c> {
+    tx: Transaction<'c, Postgres>,
+    namespace: Arc<str>,
+    actor: Actor,
+}
+
+impl Authn {
+    /// Binds a client to `namespace`. Like the reference SDK's constructor, this asks the core
+    /// to validate the namespace (`authn.set_tenant`), so an invalid one fails here.
+    pub async fn new(pool: PgPool, namespace: impl Into<String>) -> Result<Self> {
+        let namespace: Arc<str> = Arc::from(namespace.into());
+        let mut conn = pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        sqlx::query("SELECT authn.set_tenant($1)")
+            .bind(&*namespace)
+            .execute(&mut *tx)
+            .await?;
+        tx.rollback().await?;
+        Ok(Authn {
+            pool,
+            namespace,
+            actor: Actor::default(),
+        })
+    }
+
+    /// The namespace every tenant-scoped call is made in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The pool this client draws connections from.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The actor applied to the calls of this client.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// A client for the same namespace acting as `actor` (the usual per-request value).
+    pub fn with_actor(&self, actor: Actor) -> Self {
+        Authn {
+            actor,
+            ..self.clone()
+        }
+    }
+
+    /// The same client in another namespace, validated like [`Authn::new`].
+    pub async fn for_namespace(&self, namespace: impl Into<String>) -> Result<Self> {
+        let other = Authn::new(self.pool.clone(), namespace).await?;
+        Ok(other.with_actor(self.actor.clone()))
+    }
+
+    /// SDK `set_actor`: merge the fields that are set into this client's actor (§9.1).
+    pub fn set_actor(&mut self, update: Actor) {
+        self.actor.merge(update);
+    }
+
+    /// SDK `clear_actor`: forget all six actor fields (client-side only).
+    pub fn clear_actor(&mut self) {
+        self.actor = Actor::default();
+    }
+
+    /// Starts a transaction on a pooled connection with tenant and actor applied.
+    pub async fn begin(&self) -> Result<AuthnTx<'static>> {
+        let tx = self.pool.begin().await?;
+        AuthnTx::start(tx, self.namespace.clone(), self.actor.clone()).await
+    }
+
+    /// Starts a transaction on a connection or transaction the caller already holds (inside
+    /// an open transaction this is a savepoint, and the caller's commit decides).
+    pub async fn begin_on<'c, A>(&self, conn: A) -> Result<AuthnTx<'c>>
+    where
+        A: Acquire<'c, Database = Postgres>,
+    {
+        let tx = conn.begin().await?;
+        AuthnTx::start(tx, self.namespace.clone(), self.actor.clone()).await
+    }
+}
+
+impl<'c> AuthnTx<'c> {
+    async fn start(mut tx: Transaction<'c, Postgres>, namespace: Arc<str>, actor: Actor) -> Result<Self> {
+        apply_context(&mut tx, &namespace, &actor).await?;
+        Ok(AuthnTx { tx, namespace, actor })
+    }
+
+    /// Makes every change of this transaction permanent.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Undoes every change of this transaction.
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
+    /// The underlying connection, for the caller's own statements in the same transaction
+    /// (they run under the same tenant and actor context).
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// The namespace of this transaction.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The actor currently applied.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Merges `update` into the actor and applies it to the rest of the transaction.
+    pub async fn set_actor(&mut self, update: Actor) -> Result<()> {
+        self.actor.merge(update);
+        apply_context(&mut self.tx, &self.namespace, &self.actor).await
+    }
+
+    /// Splits the borrow so a method can bind the namespace while using the connection.
+    pub(crate) fn parts(&mut self) -> (&mut PgConnection, &str) {
+        (&mut self.tx, &self.namespace)
+    }
+}
+
+/// One round trip: tenant always, actor only when there is one.
+pub(crate) async fn apply_context(conn: &mut PgConnection, namespace: &str, actor: &Actor) -> Result<()> {
+    if actor.is_empty() {
+        sqlx::query("SELECT authn.set_tenant($1)")
+            .bind(namespace)
+            .execute(conn)
+            .await?;
+    } else {
+        sqlx::query("SELECT authn.set_tenant($1), authn.set_actor($2, $3, $4, $5, $6, $7)")
+            .bind(namespace)
+            .bind(actor.actor_id.as_deref())
+            .bind(actor.request_id.as_deref())
+            .bind(actor.ip_address.map(|ip| ip.to_string()))
+            .bind(actor.user_agent.as_deref())
+            .bind(actor.on_behalf_of.as_deref())
+            .bind(actor.reason.as_deref())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes each core operation once, as a method of [`AuthnTx`], and derives the one-shot
+/// method of the same name on [`Authn`] that runs it in a transaction of its own.
+macro_rules! core_operations {
+    ($(
+        $(#[$meta:meta])*
+        pub async fn $name:ident(&mut $self:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty $body:block
+    )*) => {
+        impl<'c> $crate::client::AuthnTx<'c> {
+            $(
+                $(#[$meta])*
+                pub async fn $name(&mut $self $(, $arg: $ty)*) -> $crate::error::Result<$ret> $body
+            )*
+        }
+
+        impl $crate::client::Authn {
+            $(
+                $(#[$meta])*
+                pub async fn $name(&self $(, $arg: $ty)*) -> $crate::error::Result<$ret> {
+                    let mut tx = self.begin().await?;
+                    let out = tx.$name($($arg),*).await?;
+                    tx.commit().await?;
+                    Ok(out)
+                }
+            )*
+        }
+    };
+}
+pub(crate) use core_operations;

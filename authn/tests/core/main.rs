@@ -1,0 +1,6 @@
+//! Integration tests of the authn core through the Rust client, against a real PostgreSQL.
+//! Each test is named after the lines of the spec's §10 acceptance checklist it covers
+//! (`c057` = line 57).
+
+mod harness;
+mod users;
