@@ -2,5 +2,10 @@
 //! Each test is named after the lines of the spec's §10 acceptance checklist it covers
 //! (`c057` = line 57).
 
+mod credentials;
 mod harness;
+mod lockout;
+mod refresh_tokens;
+mod sessions;
 mod users;
+mod validation;
