@@ -2,10 +2,13 @@
 //! Each test is named after the lines of the spec's §10 acceptance checklist it covers
 //! (`c057` = line 57).
 
+mod audit;
 mod credentials;
 mod harness;
 mod lockout;
+mod maintenance;
 mod refresh_tokens;
 mod sessions;
+mod tenancy;
 mod users;
 mod validation;
