@@ -4,9 +4,12 @@
 
 mod audit;
 mod credentials;
+mod end_to_end;
 mod harness;
+mod impersonation;
 mod lockout;
 mod maintenance;
+mod operator;
 mod refresh_tokens;
 mod sessions;
 mod tenancy;
