@@ -108,9 +108,17 @@ impl Authn {
 }
 
 impl<'c> AuthnTx<'c> {
-    async fn start(mut tx: Transaction<'c, Postgres>, namespace: Arc<str>, actor: Actor) -> Result<Self> {
+    async fn start(
+        mut tx: Transaction<'c, Postgres>,
+        namespace: Arc<str>,
+        actor: Actor,
+    ) -> Result<Self> {
         apply_context(&mut tx, &namespace, &actor).await?;
-        Ok(AuthnTx { tx, namespace, actor })
+        Ok(AuthnTx {
+            tx,
+            namespace,
+            actor,
+        })
     }
 
     /// Makes every change of this transaction permanent.
@@ -154,7 +162,11 @@ impl<'c> AuthnTx<'c> {
 }
 
 /// One round trip: tenant always, actor only when there is one.
-pub(crate) async fn apply_context(conn: &mut PgConnection, namespace: &str, actor: &Actor) -> Result<()> {
+pub(crate) async fn apply_context(
+    conn: &mut PgConnection,
+    namespace: &str,
+    actor: &Actor,
+) -> Result<()> {
     if actor.is_empty() {
         sqlx::query("SELECT authn.set_tenant($1)")
             .bind(namespace)

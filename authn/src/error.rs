@@ -2,7 +2,6 @@
 //! can tell bad input from a conflict without parsing messages; the database's message is kept
 //! for logs. No variant carries a secret: the core's messages name fields, never hash values.
 
-
 /// Result alias used by every client method.
 pub type Result<T, E = AuthnError> = std::result::Result<T, E>;
 
@@ -14,13 +13,22 @@ pub enum AuthnError {
     Validation { sqlstate: String, message: String },
     /// A unique constraint (duplicate e-mail or hash in the namespace), SQLSTATE 23505.
     #[error("unique violation: {message}")]
-    UniqueViolation { constraint: Option<String>, message: String },
+    UniqueViolation {
+        constraint: Option<String>,
+        message: String,
+    },
     /// A reference to something that does not exist (in this namespace), SQLSTATE 23503.
     #[error("foreign key violation: {message}")]
-    ForeignKeyViolation { constraint: Option<String>, message: String },
+    ForeignKeyViolation {
+        constraint: Option<String>,
+        message: String,
+    },
     /// A CHECK constraint, or an audit row with no partition to go to, SQLSTATE 23514.
     #[error("check violation: {message}")]
-    CheckViolation { constraint: Option<String>, message: String },
+    CheckViolation {
+        constraint: Option<String>,
+        message: String,
+    },
     /// Row-level security refused a write, or EXECUTE was not granted, SQLSTATE 42501.
     #[error("permission denied: {message}")]
     PermissionDenied { message: String },
@@ -94,9 +102,18 @@ impl From<sqlx::Error> for AuthnError {
         let constraint = db.constraint().map(str::to_owned);
         let code = db.code().map(|c| c.into_owned());
         match code.as_deref() {
-            Some("23505") => AuthnError::UniqueViolation { constraint, message },
-            Some("23503") => AuthnError::ForeignKeyViolation { constraint, message },
-            Some("23514") => AuthnError::CheckViolation { constraint, message },
+            Some("23505") => AuthnError::UniqueViolation {
+                constraint,
+                message,
+            },
+            Some("23503") => AuthnError::ForeignKeyViolation {
+                constraint,
+                message,
+            },
+            Some("23514") => AuthnError::CheckViolation {
+                constraint,
+                message,
+            },
             Some("42501") => AuthnError::PermissionDenied { message },
             Some(c) if c.starts_with("22") => AuthnError::Validation {
                 sqlstate: c.to_owned(),

@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use crate::client::core_operations;
 use crate::error::AuthnError;
-use crate::types::{ActiveImpersonation, ImpersonationContext, ImpersonationRecord, NewImpersonation};
+use crate::types::{
+    ActiveImpersonation, ImpersonationContext, ImpersonationRecord, NewImpersonation,
+};
 
 /// Input of `start_impersonation`. Named fields because the SDK's argument order (reason
 /// before token hash) differs from the SQL's (decision D20).

@@ -29,28 +29,34 @@ core_operations! {
 impl Authn {
     /// Creates the audit partition for that month; `None` if it already exists.
     pub async fn create_audit_partition(&self, year: i32, month: i32) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT authn.create_audit_partition($1, $2)")
-            .bind(year)
-            .bind(month)
-            .fetch_one(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT authn.create_audit_partition($1, $2)")
+                .bind(year)
+                .bind(month)
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     /// Makes sure partitions exist from this month to `months_ahead` months ahead; returns
     /// the names created. Call it at start-up and periodically: with no partition for the
     /// current month every audited operation fails (decision D5).
     pub async fn ensure_audit_partitions(&self, months_ahead: i32) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT * FROM authn.ensure_audit_partitions($1)")
-            .bind(months_ahead)
-            .fetch_all(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT * FROM authn.ensure_audit_partitions($1)")
+                .bind(months_ahead)
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 
     /// Drops whole months older than the retention; returns the names dropped.
     pub async fn drop_audit_partitions(&self, older_than_months: i32) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT * FROM authn.drop_audit_partitions($1)")
-            .bind(older_than_months)
-            .fetch_all(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT * FROM authn.drop_audit_partitions($1)")
+                .bind(older_than_months)
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 }

@@ -8,8 +8,8 @@ use uuid::Uuid;
 use crate::client::core_operations;
 use crate::error::AuthnError;
 use crate::types::{
-    ActiveOperatorImpersonation, NewImpersonation, OperatorAuditEvent, OperatorImpersonationByOperator,
-    OperatorImpersonationContext, OperatorImpersonationOfTarget,
+    ActiveOperatorImpersonation, NewImpersonation, OperatorAuditEvent,
+    OperatorImpersonationByOperator, OperatorImpersonationContext, OperatorImpersonationOfTarget,
 };
 
 /// Input of `start_operator_impersonation`.

@@ -118,7 +118,9 @@ const VALIDATE_SESSION: &str = "SELECT * FROM authn.validate_session($1, $2)";
 /// Decision D6: the core replaces the whole audit context when it sees an impersonation
 /// session; the client keeps the request's id, IP and user agent and adds the impersonation.
 fn impersonation_actor(session: &ValidatedSession) -> Option<Actor> {
-    let impersonator = session.impersonator_id.filter(|_| session.is_impersonating)?;
+    let impersonator = session
+        .impersonator_id
+        .filter(|_| session.is_impersonating)?;
     Some(Actor {
         actor_id: Some(format!("user:{impersonator}")),
         on_behalf_of: Some(format!("user:{}", session.user_id)),

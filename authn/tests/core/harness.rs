@@ -37,8 +37,15 @@ fn cluster_admin_url() -> String {
         .arg(format!("{root}/.data/test-pg"))
         .output()
         .expect("run scripts/pg-local");
-    assert!(out.status.success(), "pg-local failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf8 url").trim().to_owned()
+    assert!(
+        out.status.success(),
+        "pg-local failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf8 url")
+        .trim()
+        .to_owned()
 }
 
 pub fn url_for(admin_url: &str, database: &str, user: Option<&str>) -> String {
@@ -58,7 +65,11 @@ pub fn url_for(admin_url: &str, database: &str, user: Option<&str>) -> String {
 /// own (tests each have their own runtime; pools must not outlive the one they were made in).
 pub fn create_migrated_database(admin_url: &str, prefix: &str) -> String {
     let admin_url = admin_url.to_owned();
-    let name = format!("{prefix}_{}_{}", std::process::id(), Uuid::new_v4().simple());
+    let name = format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        Uuid::new_v4().simple()
+    );
     let db = name.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -91,7 +102,10 @@ fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
         let admin_url = cluster_admin_url();
         let database = create_migrated_database(&admin_url, "authn_test");
-        Cluster { admin_url, database }
+        Cluster {
+            admin_url,
+            database,
+        }
     })
 }
 
@@ -146,7 +160,10 @@ impl Ctx {
     }
 
     pub async fn user(&self, email: &str) -> Uuid {
-        self.authn.create_user(email, Some("$argon2id$v=19$test")).await.expect("create user")
+        self.authn
+            .create_user(email, Some("$argon2id$v=19$test"))
+            .await
+            .expect("create user")
     }
 
     /// A session for `user_id`; returns (session id, token hash).
@@ -186,7 +203,10 @@ impl Ctx {
 
     /// Runs SQL as superuser (fixtures only).
     pub async fn sql(&self, statement: &str) {
-        sqlx::query(statement).execute(&self.admin).await.expect("fixture sql");
+        sqlx::query(statement)
+            .execute(&self.admin)
+            .await
+            .expect("fixture sql");
     }
 
     pub fn as_actor(&self, actor: Actor) -> Authn {

@@ -29,14 +29,40 @@ async fn c057_c058_c059_c072_create_session() {
     assert_eq!(list[0].user_agent.as_deref(), Some("Mozilla/5.0"));
     // 72: default duration ≈ 7 days, audited with the IP.
     let (sid2, _) = t.session(id).await;
-    let s2 = t.authn.list_sessions(id).await.unwrap().into_iter().find(|s| s.session_id == sid2).unwrap();
-    assert!((s2.expires_at - (Utc::now() + TimeDelta::days(7))).num_seconds().abs() < 60);
+    let s2 = t
+        .authn
+        .list_sessions(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.session_id == sid2)
+        .unwrap();
+    assert!(
+        (s2.expires_at - (Utc::now() + TimeDelta::days(7)))
+            .num_seconds()
+            .abs()
+            < 60
+    );
     let ev = t.events("session_created").await;
-    let first = ev.iter().find(|e| e.resource_id == sid.to_string()).unwrap();
+    let first = ev
+        .iter()
+        .find(|e| e.resource_id == sid.to_string())
+        .unwrap();
     assert_eq!(first.ip_address.unwrap().to_string(), "192.168.1.1");
-    assert_eq!(first.new_values.as_ref().unwrap()["user_id"], serde_json::json!(id));
-    assert!(first.new_values.as_ref().unwrap().get("expires_at").is_some());
-    assert!(!serde_json::to_string(first).unwrap().contains(&tok), "token hash never logged");
+    assert_eq!(
+        first.new_values.as_ref().unwrap()["user_id"],
+        serde_json::json!(id)
+    );
+    assert!(first
+        .new_values
+        .as_ref()
+        .unwrap()
+        .get("expires_at")
+        .is_some());
+    assert!(
+        !serde_json::to_string(first).unwrap().contains(&tok),
+        "token hash never logged"
+    );
 }
 
 #[tokio::test]
@@ -46,11 +72,17 @@ async fn c060_c061_validate_session() {
     let (sid, tok) = t.session(id).await;
     let mut a = t.authn.clone();
     let v = a.validate_session(&tok).await.unwrap().unwrap();
-    assert_eq!((v.user_id, v.email.as_str(), v.session_id), (id, "v@example.com", sid));
+    assert_eq!(
+        (v.user_id, v.email.as_str(), v.session_id),
+        (id, "v@example.com", sid)
+    );
     assert!(a.validate_session(&token()).await.unwrap().is_none());
     let expired = token();
     t.authn
-        .create_session(NewSession { expires_in: Some(TimeDelta::seconds(-1)), ..NewSession::new(id, &expired) })
+        .create_session(NewSession {
+            expires_in: Some(TimeDelta::seconds(-1)),
+            ..NewSession::new(id, &expired)
+        })
         .await
         .unwrap();
     assert!(a.validate_session(&expired).await.unwrap().is_none());
@@ -59,7 +91,10 @@ async fn c060_c061_validate_session() {
     assert!(a.validate_session(&revoked).await.unwrap().is_none());
     let other = t.user("dis@example.com").await;
     let (_, dis_tok) = t.session(other).await;
-    t.sql(&format!("UPDATE authn.users SET disabled_at = now() WHERE id = '{other}'")).await;
+    t.sql(&format!(
+        "UPDATE authn.users SET disabled_at = now() WHERE id = '{other}'"
+    ))
+    .await;
     assert!(a.validate_session(&dis_tok).await.unwrap().is_none());
 }
 
@@ -86,25 +121,51 @@ async fn c063_c064_c065_c066_c077_extend_session() {
         reason: Some("Remember me enabled".into()),
         ..Actor::id("admin@acme.com")
     });
-    let new = actor.extend_session(&tok, Some(TimeDelta::days(7))).await.unwrap().unwrap();
+    let new = actor
+        .extend_session(&tok, Some(TimeDelta::days(7)))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(new > Utc::now() + TimeDelta::days(6));
     let ev = t.events("session_extended").await;
     assert_eq!(ev.len(), 1);
-    assert_eq!((ev[0].resource_type.as_str(), ev[0].resource_id.clone()), ("session", sid.to_string()));
-    assert_eq!(ev[0].new_values.as_ref().unwrap()["user_id"], serde_json::json!(id));
+    assert_eq!(
+        (ev[0].resource_type.as_str(), ev[0].resource_id.clone()),
+        ("session", sid.to_string())
+    );
+    assert_eq!(
+        ev[0].new_values.as_ref().unwrap()["user_id"],
+        serde_json::json!(id)
+    );
     assert_eq!(ev[0].actor_id.as_deref(), Some("admin@acme.com"));
     assert_eq!(ev[0].request_id.as_deref(), Some("req-123"));
     assert_eq!(ev[0].reason.as_deref(), Some("Remember me enabled"));
-    assert!(t.authn.extend_session(&token(), None).await.unwrap().is_none());
+    assert!(t
+        .authn
+        .extend_session(&token(), None)
+        .await
+        .unwrap()
+        .is_none());
     let expired = token();
     t.authn
-        .create_session(NewSession { expires_in: Some(TimeDelta::seconds(-1)), ..NewSession::new(id, &expired) })
+        .create_session(NewSession {
+            expires_in: Some(TimeDelta::seconds(-1)),
+            ..NewSession::new(id, &expired)
+        })
         .await
         .unwrap();
-    assert!(t.authn.extend_session(&expired, None).await.unwrap().is_none());
+    assert!(t
+        .authn
+        .extend_session(&expired, None)
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(t.events("session_extended").await.len(), 1);
     // 77: a disabled user's unrevoked session is still extended.
-    t.sql(&format!("UPDATE authn.users SET disabled_at = now() WHERE id = '{id}'")).await;
+    t.sql(&format!(
+        "UPDATE authn.users SET disabled_at = now() WHERE id = '{id}'"
+    ))
+    .await;
     assert!(t.authn.extend_session(&tok, None).await.unwrap().is_some());
 }
 
@@ -133,7 +194,10 @@ async fn c067_c068_c074_revoke_session_and_all() {
     assert_eq!(t.authn.revoke_all_sessions(id).await.unwrap(), 0);
     let ev = t.events("sessions_revoked_all").await;
     assert_eq!(ev.len(), 1);
-    assert_eq!(ev[0].new_values, Some(serde_json::json!({"sessions_revoked": 3})));
+    assert_eq!(
+        ev[0].new_values,
+        Some(serde_json::json!({"sessions_revoked": 3}))
+    );
 }
 
 #[tokio::test]
@@ -145,12 +209,21 @@ async fn c069_c076_list_sessions() {
     let (_, revoked) = t.session(id).await;
     t.authn.revoke_session(&revoked).await.unwrap();
     t.authn
-        .create_session(NewSession { expires_in: Some(TimeDelta::seconds(-5)), ..NewSession::new(id, &token()) })
+        .create_session(NewSession {
+            expires_in: Some(TimeDelta::seconds(-5)),
+            ..NewSession::new(id, &token())
+        })
         .await
         .unwrap();
-    t.sql(&format!("UPDATE authn.sessions SET created_at = created_at - interval '1 minute' WHERE id = '{s1}'")).await;
+    t.sql(&format!(
+        "UPDATE authn.sessions SET created_at = created_at - interval '1 minute' WHERE id = '{s1}'"
+    ))
+    .await;
     let list = t.authn.list_sessions(id).await.unwrap();
-    assert_eq!(list.iter().map(|s| s.session_id).collect::<Vec<_>>(), vec![s2, s1]);
+    assert_eq!(
+        list.iter().map(|s| s.session_id).collect::<Vec<_>>(),
+        vec![s2, s1]
+    );
     let json = serde_json::to_value(&list).unwrap();
     assert!(json[0].get("token_hash").is_none());
 }
@@ -164,7 +237,11 @@ async fn c070_c074_revoke_session_by_id() {
     assert!(!t.authn.revoke_session_by_id(sid, other).await.unwrap());
     let mut a = t.authn.clone();
     assert!(a.validate_session(&tok).await.unwrap().is_some());
-    assert!(!t.authn.revoke_session_by_id(Uuid::new_v4(), id).await.unwrap());
+    assert!(!t
+        .authn
+        .revoke_session_by_id(Uuid::new_v4(), id)
+        .await
+        .unwrap());
     assert!(t.authn.revoke_session_by_id(sid, id).await.unwrap());
     assert!(a.validate_session(&tok).await.unwrap().is_none());
     assert!(!t.authn.revoke_session_by_id(sid, id).await.unwrap());
@@ -199,18 +276,32 @@ async fn c071_c074_c075_revoke_other_sessions() {
     assert_eq!(t.authn.revoke_other_sessions(id, keep).await.unwrap(), 0);
     let ev = t.events("sessions_revoked_other").await;
     assert_eq!(ev.len(), 1);
-    assert_eq!(ev[0].new_values, Some(serde_json::json!({"sessions_revoked": 2, "preserved_session_id": keep})));
+    assert_eq!(
+        ev[0].new_values,
+        Some(serde_json::json!({"sessions_revoked": 2, "preserved_session_id": keep}))
+    );
 }
 
 #[tokio::test]
 async fn c073_create_session_errors() {
     let t = ctx().await;
-    let err = t.authn.create_session(NewSession::new(Uuid::new_v4(), &token())).await.unwrap_err();
+    let err = t
+        .authn
+        .create_session(NewSession::new(Uuid::new_v4(), &token()))
+        .await
+        .unwrap_err();
     assert_eq!(sqlstate(&err), "23503");
     let id = t.user("dupe@example.com").await;
     let tok = token();
-    t.authn.create_session(NewSession::new(id, &tok)).await.unwrap();
-    let err = t.authn.create_session(NewSession::new(id, &tok)).await.unwrap_err();
+    t.authn
+        .create_session(NewSession::new(id, &tok))
+        .await
+        .unwrap();
+    let err = t
+        .authn
+        .create_session(NewSession::new(id, &tok))
+        .await
+        .unwrap_err();
     assert_eq!(sqlstate(&err), "23505");
     assert_eq!(t.authn.list_sessions(id).await.unwrap().len(), 1);
 }

@@ -11,23 +11,60 @@ use crate::harness::*;
 async fn c174_c175_c176_c177_c178_namespaces_are_isolated() {
     let t = ctx().await;
     let b = t.other_namespace().await;
-    let a_user = t.authn.create_user("same@example.com", Some("hash-a")).await.unwrap();
-    let b_user = b.create_user("same@example.com", Some("hash-b")).await.unwrap();
+    let a_user = t
+        .authn
+        .create_user("same@example.com", Some("hash-a"))
+        .await
+        .unwrap();
+    let b_user = b
+        .create_user("same@example.com", Some("hash-b"))
+        .await
+        .unwrap();
     assert!(t.authn.get_user(b_user).await.unwrap().is_none());
     assert!(b.get_user(a_user).await.unwrap().is_none());
-    assert_eq!(t.authn.get_credentials("same@example.com").await.unwrap().unwrap().password_hash.as_deref(), Some("hash-a"));
-    assert_eq!(b.get_credentials("same@example.com").await.unwrap().unwrap().password_hash.as_deref(), Some("hash-b"));
+    assert_eq!(
+        t.authn
+            .get_credentials("same@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("hash-a")
+    );
+    assert_eq!(
+        b.get_credentials("same@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("hash-b")
+    );
     let (_, tok) = t.session(a_user).await;
     let mut bb = b.clone();
     assert!(bb.validate_session(&tok).await.unwrap().is_none());
     let mut aa = t.authn.clone();
     assert!(aa.validate_session(&tok).await.unwrap().is_some());
     for _ in 0..5 {
-        t.authn.record_login_attempt("same@example.com", false, None).await.unwrap();
+        t.authn
+            .record_login_attempt("same@example.com", false, None)
+            .await
+            .unwrap();
     }
-    assert!(t.authn.is_locked_out("same@example.com", None, None).await.unwrap());
-    assert!(!b.is_locked_out("same@example.com", None, None).await.unwrap());
-    t.authn.add_mfa(a_user, MfaType::Totp, "s", None).await.unwrap();
+    assert!(t
+        .authn
+        .is_locked_out("same@example.com", None, None)
+        .await
+        .unwrap());
+    assert!(!b
+        .is_locked_out("same@example.com", None, None)
+        .await
+        .unwrap());
+    t.authn
+        .add_mfa(a_user, MfaType::Totp, "s", None)
+        .await
+        .unwrap();
     assert!(!b.has_mfa(a_user).await.unwrap());
     assert!(t.authn.has_mfa(a_user).await.unwrap());
 }
@@ -37,18 +74,35 @@ async fn c179_c180_c181_rls_fails_closed_for_the_app_role() {
     let t = ctx().await;
     let id = t.user("rls@example.com").await;
     t.session(id).await;
-    t.authn.record_login_attempt("rls@example.com", false, None).await.unwrap();
+    t.authn
+        .record_login_attempt("rls@example.com", false, None)
+        .await
+        .unwrap();
     let mut conn = t.app.acquire().await.unwrap();
     // No tenant: every table reads empty, inserts are refused.
-    for table in ["users", "sessions", "refresh_tokens", "tokens", "mfa_secrets", "login_attempts", "api_keys", "impersonation_sessions", "audit_events"] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM authn.{table}")).fetch_one(&mut *conn).await.unwrap();
+    for table in [
+        "users",
+        "sessions",
+        "refresh_tokens",
+        "tokens",
+        "mfa_secrets",
+        "login_attempts",
+        "api_keys",
+        "impersonation_sessions",
+        "audit_events",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM authn.{table}"))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
         assert_eq!(n, 0, "{table} visible without tenant");
     }
-    let err = sqlx::query("INSERT INTO authn.users (namespace, email) VALUES ($1, 'x@example.com')")
-        .bind(&t.ns)
-        .execute(&mut *conn)
-        .await
-        .unwrap_err();
+    let err =
+        sqlx::query("INSERT INTO authn.users (namespace, email) VALUES ($1, 'x@example.com')")
+            .bind(&t.ns)
+            .execute(&mut *conn)
+            .await
+            .unwrap_err();
     assert_eq!(err.as_database_error().unwrap().code().unwrap(), "42501");
     let err = sqlx::query("SELECT authn.create_user('x@example.com', NULL, $1)")
         .bind(&t.ns)
@@ -57,15 +111,33 @@ async fn c179_c180_c181_rls_fails_closed_for_the_app_role() {
         .unwrap_err();
     assert_eq!(err.as_database_error().unwrap().code().unwrap(), "42501");
     // 180: set_tenant outside a transaction is gone at once.
-    sqlx::query("SELECT authn.set_tenant($1)").bind(&t.ns).execute(&mut *conn).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.users").fetch_one(&mut *conn).await.unwrap();
+    sqlx::query("SELECT authn.set_tenant($1)")
+        .bind(&t.ns)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.users")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
     // Inside one: own rows visible and writable, other namespaces refused.
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT authn.set_tenant($1)").bind(&t.ns).execute(&mut *tx).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.users").fetch_one(&mut *tx).await.unwrap();
+    sqlx::query("SELECT authn.set_tenant($1)")
+        .bind(&t.ns)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.users")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
-    sqlx::query("SELECT authn.create_user('y@example.com', NULL, $1)").bind(&t.ns).execute(&mut *tx).await.unwrap();
+    sqlx::query("SELECT authn.create_user('y@example.com', NULL, $1)")
+        .bind(&t.ns)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let mut sp = tx.begin().await.unwrap();
     let err = sqlx::query("SELECT authn.create_user('y@example.com', NULL, 'someone-else')")
         .execute(&mut *sp)
@@ -74,17 +146,28 @@ async fn c179_c180_c181_rls_fails_closed_for_the_app_role() {
     assert_eq!(err.as_database_error().unwrap().code().unwrap(), "42501");
     sp.rollback().await.unwrap();
     // 181: reading another namespace warns and returns nothing.
-    let rows = sqlx::query("SELECT * FROM authn.get_user_by_email('y@example.com', 'someone-else')")
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap();
+    let rows =
+        sqlx::query("SELECT * FROM authn.get_user_by_email('y@example.com', 'someone-else')")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
     assert!(rows.is_empty());
     tx.rollback().await.unwrap();
     // clear_tenant closes it again.
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT authn.set_tenant($1)").bind(&t.ns).execute(&mut *tx).await.unwrap();
-    sqlx::query("SELECT authn.clear_tenant()").execute(&mut *tx).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.users").fetch_one(&mut *tx).await.unwrap();
+    sqlx::query("SELECT authn.set_tenant($1)")
+        .bind(&t.ns)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("SELECT authn.clear_tenant()")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.users")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -95,8 +178,17 @@ async fn c182_operator_functions_need_a_grant() {
         .execute(&t.admin)
         .await
         .ok();
-    sqlx::query("GRANT authn_app TO authn_test_plain").execute(&t.admin).await.unwrap();
-    let mut conn = sqlx::PgConnection::connect(&url_for(&admin_url(), &t.database, Some("authn_test_plain"))).await.unwrap();
+    sqlx::query("GRANT authn_app TO authn_test_plain")
+        .execute(&t.admin)
+        .await
+        .unwrap();
+    let mut conn = sqlx::PgConnection::connect(&url_for(
+        &admin_url(),
+        &t.database,
+        Some("authn_test_plain"),
+    ))
+    .await
+    .unwrap();
     for call in [
         "SELECT * FROM authn.list_active_operator_impersonations(10)",
         "SELECT * FROM authn.get_operator_audit_events()",
@@ -104,7 +196,11 @@ async fn c182_operator_functions_need_a_grant() {
         "SELECT * FROM authn.operator_audit_events",
     ] {
         let err = sqlx::query(call).execute(&mut conn).await.unwrap_err();
-        assert_eq!(err.as_database_error().unwrap().code().unwrap(), "42501", "{call}");
+        assert_eq!(
+            err.as_database_error().unwrap().code().unwrap(),
+            "42501",
+            "{call}"
+        );
     }
     // D9: nobody but the definer functions may forge operator audit rows.
     let err = sqlx::query(
@@ -127,16 +223,40 @@ async fn pooled_connection_isolation() {
         .connect(&url_for(&admin_url(), &t.database, Some(APP_ROLE)))
         .await
         .unwrap();
-    let a = Authn::new(pool.clone(), format!("{}-a", t.ns)).await.unwrap();
-    let b = Authn::new(pool.clone(), format!("{}-b", t.ns)).await.unwrap();
+    let a = Authn::new(pool.clone(), format!("{}-a", t.ns))
+        .await
+        .unwrap();
+    let b = Authn::new(pool.clone(), format!("{}-b", t.ns))
+        .await
+        .unwrap();
     for i in 0..10 {
-        let alice = a.with_actor(Actor { request_id: Some(format!("a-{i}")), ..Actor::id("user:alice") });
-        alice.create_user(&format!("a{i}@example.com"), None).await.unwrap();
-        let bob = b.with_actor(Actor { request_id: Some(format!("b-{i}")), ..Actor::id("user:bob") });
-        bob.create_user(&format!("b{i}@example.com"), None).await.unwrap();
+        let alice = a.with_actor(Actor {
+            request_id: Some(format!("a-{i}")),
+            ..Actor::id("user:alice")
+        });
+        alice
+            .create_user(&format!("a{i}@example.com"), None)
+            .await
+            .unwrap();
+        let bob = b.with_actor(Actor {
+            request_id: Some(format!("b-{i}")),
+            ..Actor::id("user:bob")
+        });
+        bob.create_user(&format!("b{i}@example.com"), None)
+            .await
+            .unwrap();
         // No actor at all: must not inherit the previous call's.
-        let anon = a.create_user(&format!("anon{i}@example.com"), None).await.unwrap();
-        let ev = &a.get_audit_events(&authn::AuditQuery { resource_id: Some(anon.to_string()), ..Default::default() }).await.unwrap()[0];
+        let anon = a
+            .create_user(&format!("anon{i}@example.com"), None)
+            .await
+            .unwrap();
+        let ev = &a
+            .get_audit_events(&authn::AuditQuery {
+                resource_id: Some(anon.to_string()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()[0];
         assert!(ev.actor_id.is_none() && ev.request_id.is_none());
     }
     let rows = sqlx::query("SELECT namespace, actor_id, request_id FROM authn.audit_events WHERE namespace IN ($1, $2) AND actor_id IS NOT NULL")
@@ -157,8 +277,15 @@ async fn pooled_connection_isolation() {
         }
     }
     // And no tenant lingers on the connection after a call.
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.users").fetch_one(&pool).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
-    let s: Option<String> = sqlx::query_scalar("SELECT nullif(current_setting('authn.actor_id', true), '')").fetch_one(&pool).await.unwrap();
+    let s: Option<String> =
+        sqlx::query_scalar("SELECT nullif(current_setting('authn.actor_id', true), '')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert!(s.is_none());
 }
