@@ -30,7 +30,9 @@ pub fn email(n: i64) -> String {
 
 pub async fn populate(admin: &PgPool, namespace: &str, size: Size) -> Result<(), sqlx::Error> {
     let mut tx = admin.begin().await?;
-    sqlx::query("SELECT setseed(0.42)").execute(&mut *tx).await?;
+    sqlx::query("SELECT setseed(0.42)")
+        .execute(&mut *tx)
+        .await?;
     for m in 0..size.audit_months {
         sqlx::query(
             "SELECT authn.create_audit_partition(
@@ -59,7 +61,9 @@ pub async fn populate(admin: &PgPool, namespace: &str, size: Size) -> Result<(),
     .bind(namespace)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("CREATE INDEX ON bench_user_ids (n)").execute(&mut *tx).await?;
+    sqlx::query("CREATE INDEX ON bench_user_ids (n)")
+        .execute(&mut *tx)
+        .await?;
     // Session n belongs to user ((n - 1) % users) + 1; one in ten is revoked, one in ten expired.
     sqlx::query(
         "INSERT INTO authn.sessions (namespace, user_id, token_hash, expires_at, created_at, revoked_at,

@@ -3,7 +3,8 @@
 use chrono::TimeDelta;
 use uuid::Uuid;
 
-use crate::client::core_operations;
+use crate::client::{core_operations, Authn, AuthnTx};
+use crate::error::Result;
 use crate::types::{ApiKeyInfo, ValidatedApiKey};
 
 core_operations! {
@@ -17,16 +18,6 @@ core_operations! {
             .bind(expires_in)
             .bind(ns)
             .fetch_one(conn)
-            .await?)
-    }
-
-    /// The key's owner if the key is valid (records the use).
-    pub async fn validate_api_key(&mut self, key_hash: &str) -> Option<ValidatedApiKey> {
-        let (conn, ns) = self.parts();
-        Ok(sqlx::query_as("SELECT * FROM authn.validate_api_key($1, $2)")
-            .bind(key_hash)
-            .bind(ns)
-            .fetch_optional(conn)
             .await?)
     }
 
@@ -58,5 +49,33 @@ core_operations! {
             .bind(ns)
             .fetch_all(conn)
             .await?)
+    }
+}
+
+impl AuthnTx<'_> {
+    /// The key's owner if the key is valid (records the use).
+    pub async fn validate_api_key(&mut self, key_hash: &str) -> Result<Option<ValidatedApiKey>> {
+        let (conn, ns) = self.parts();
+        Ok(
+            sqlx::query_as("SELECT * FROM authn.validate_api_key($1, $2)")
+                .bind(key_hash)
+                .bind(ns)
+                .fetch_optional(conn)
+                .await?,
+        )
+    }
+}
+
+impl Authn {
+    /// The key's owner if the key is valid (records the use), in one round trip.
+    pub async fn validate_api_key(&self, key_hash: &str) -> Result<Option<ValidatedApiKey>> {
+        Ok(sqlx::query_as(
+            "SELECT v.* FROM set_config('authn.tenant_id', $2, true) AS t(ns) \
+             CROSS JOIN LATERAL authn.validate_api_key($1, t.ns) AS v",
+        )
+        .bind(key_hash)
+        .bind(self.namespace())
+        .fetch_optional(self.pool())
+        .await?)
     }
 }

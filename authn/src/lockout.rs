@@ -4,7 +4,8 @@ use std::net::IpAddr;
 
 use chrono::TimeDelta;
 
-use crate::client::core_operations;
+use crate::client::{core_operations, Authn, AuthnTx};
+use crate::error::Result;
 use crate::types::LoginAttempt;
 
 core_operations! {
@@ -19,19 +20,6 @@ core_operations! {
             .execute(conn)
             .await?;
         Ok(())
-    }
-
-    /// Whether the e-mail has at least `max_attempts` failures within `window` (defaults:
-    /// the configured 5 in 15 minutes).
-    pub async fn is_locked_out(&mut self, email: &str, window: Option<TimeDelta>, max_attempts: Option<i32>) -> bool {
-        let (conn, ns) = self.parts();
-        Ok(sqlx::query_scalar("SELECT authn.is_locked_out($1, $2, $3, $4)")
-            .bind(email)
-            .bind(ns)
-            .bind(window)
-            .bind(max_attempts)
-            .fetch_one(conn)
-            .await?)
     }
 
     /// The latest attempts for the e-mail, newest first (at most 100).
@@ -53,5 +41,48 @@ core_operations! {
             .bind(ns)
             .fetch_one(conn)
             .await?)
+    }
+}
+
+impl AuthnTx<'_> {
+    /// Whether the e-mail has at least `max_attempts` failures within `window` (defaults:
+    /// the configured 5 in 15 minutes).
+    pub async fn is_locked_out(
+        &mut self,
+        email: &str,
+        window: Option<TimeDelta>,
+        max_attempts: Option<i32>,
+    ) -> Result<bool> {
+        let (conn, ns) = self.parts();
+        Ok(
+            sqlx::query_scalar("SELECT authn.is_locked_out($1, $2, $3, $4)")
+                .bind(email)
+                .bind(ns)
+                .bind(window)
+                .bind(max_attempts)
+                .fetch_one(conn)
+                .await?,
+        )
+    }
+}
+
+impl Authn {
+    /// Whether the e-mail is locked out (see [`AuthnTx::is_locked_out`]), in one round trip.
+    pub async fn is_locked_out(
+        &self,
+        email: &str,
+        window: Option<TimeDelta>,
+        max_attempts: Option<i32>,
+    ) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT authn.is_locked_out($1, t.ns, $3, $4) \
+             FROM set_config('authn.tenant_id', $2, true) AS t(ns)",
+        )
+        .bind(email)
+        .bind(self.namespace())
+        .bind(window)
+        .bind(max_attempts)
+        .fetch_one(self.pool())
+        .await?)
     }
 }

@@ -115,6 +115,11 @@ core_operations! {
 
 const VALIDATE_SESSION: &str = "SELECT * FROM authn.validate_session($1, $2)";
 
+/// The one-shot form: the tenant is set by the statement itself (see `client::in_tenant`).
+const VALIDATE_SESSION_ONE_SHOT: &str =
+    "SELECT v.* FROM set_config('authn.tenant_id', $2, true) AS t(ns) \
+     CROSS JOIN LATERAL authn.validate_session($1, t.ns) AS v";
+
 /// Decision D6: the core replaces the whole audit context when it sees an impersonation
 /// session; the client keeps the request's id, IP and user agent and adds the impersonation.
 fn impersonation_actor(session: &ValidatedSession) -> Option<Actor> {
@@ -151,18 +156,15 @@ impl AuthnTx<'_> {
 }
 
 impl Authn {
-    /// The session's user if the token is valid. During a tenant-local impersonation this
-    /// client's actor becomes the impersonator, on behalf of the target (D6), for its later
-    /// calls; request id, IP and user agent are kept.
+    /// The session's user if the token is valid, in one round trip. During a tenant-local
+    /// impersonation this client's actor becomes the impersonator, on behalf of the target
+    /// (D6), for its later calls; request id, IP and user agent are kept.
     pub async fn validate_session(&mut self, token_hash: &str) -> Result<Option<ValidatedSession>> {
-        let mut tx = self.begin().await?;
-        let (conn, ns) = tx.parts();
-        let session: Option<ValidatedSession> = sqlx::query_as(VALIDATE_SESSION)
+        let session: Option<ValidatedSession> = sqlx::query_as(VALIDATE_SESSION_ONE_SHOT)
             .bind(token_hash)
-            .bind(ns)
-            .fetch_optional(conn)
+            .bind(self.namespace())
+            .fetch_optional(self.pool())
             .await?;
-        tx.commit().await?;
         if let Some(update) = session.as_ref().and_then(impersonation_actor) {
             self.set_actor(update);
         }

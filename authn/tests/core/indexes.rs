@@ -13,10 +13,14 @@ use crate::harness::*;
 #[path = "../../benches/fixture.rs"]
 mod fixture;
 
-const TABLES: &str = "'users', 'sessions', 'api_keys', 'login_attempts', 'refresh_tokens', 'impersonation_sessions'";
+const TABLES: &str =
+    "'users', 'sessions', 'api_keys', 'login_attempts', 'refresh_tokens', 'impersonation_sessions'";
 
 async fn seq_scans(pool: &sqlx::PgPool) -> Vec<(String, i64)> {
-    sqlx::query("SELECT pg_stat_clear_snapshot()").execute(pool).await.unwrap();
+    sqlx::query("SELECT pg_stat_clear_snapshot()")
+        .execute(pool)
+        .await
+        .unwrap();
     sqlx::query(&format!(
         "SELECT relname::text, seq_scan FROM pg_stat_user_tables
           WHERE schemaname = 'authn' AND (relname IN ({TABLES}) OR relname LIKE 'audit_events_y%')
@@ -35,7 +39,12 @@ async fn seq_scans(pool: &sqlx::PgPool) -> Vec<(String, i64)> {
 async fn hot_paths_use_indexes_at_realistic_size() {
     let db = create_migrated_database(&admin_url(), "authn_idx");
     let t = ctx_on(&db).await;
-    let size = fixture::Size { users: 20_000, sessions_per_user: 10, audit_events: 200_000, audit_months: 3 };
+    let size = fixture::Size {
+        users: 20_000,
+        sessions_per_user: 10,
+        audit_events: 200_000,
+        audit_months: 3,
+    };
     fixture::populate(&t.admin, "bench", size).await.unwrap();
     // One connection, so that its pending statistics can be flushed before reading them.
     let pool = PgPoolOptions::new()
@@ -49,38 +58,68 @@ async fn hot_paths_use_indexes_at_realistic_size() {
     let mut cursor = None;
     for i in 1..=12 {
         let n = i * 1000 + 1; // sessions with n % 10 in {3, 7} are revoked or expired
-        assert!(client.validate_session(&fixture::session_token_hash(n)).await.unwrap().is_some());
-        assert!(client.validate_api_key(&fixture::api_key_hash(n)).await.unwrap().is_some());
-        client.is_locked_out(&fixture::email(n), None, None).await.unwrap();
+        assert!(client
+            .validate_session(&fixture::session_token_hash(n))
+            .await
+            .unwrap()
+            .is_some());
+        assert!(client
+            .validate_api_key(&fixture::api_key_hash(n))
+            .await
+            .unwrap()
+            .is_some());
+        client
+            .is_locked_out(&fixture::email(n), None, None)
+            .await
+            .unwrap();
         let page = client.list_users(Some(50), cursor).await.unwrap();
         cursor = page.last().map(|u| u.user_id);
         let events = client
-            .get_audit_events(&AuditQuery { limit: 50, ..AuditQuery::default() })
+            .get_audit_events(&AuditQuery {
+                limit: 50,
+                ..AuditQuery::default()
+            })
             .await
             .unwrap();
         let last = events.last().unwrap();
         let next = client
             .get_audit_events(&AuditQuery {
                 limit: 50,
-                after: Some(AuditCursor { event_time: last.event_time, id: last.id }),
+                after: Some(AuditCursor {
+                    event_time: last.event_time,
+                    id: last.id,
+                }),
                 ..AuditQuery::default()
             })
             .await
             .unwrap();
         assert_eq!(next.len(), 50);
         client
-            .get_audit_events(&AuditQuery { limit: 50, resource_type: Some("user".into()), resource_id: Some("resource-77".into()), ..AuditQuery::default() })
+            .get_audit_events(&AuditQuery {
+                limit: 50,
+                resource_type: Some("user".into()),
+                resource_id: Some("resource-77".into()),
+                ..AuditQuery::default()
+            })
             .await
             .unwrap();
     }
-    sqlx::query("SELECT pg_stat_force_next_flush()").execute(&pool).await.unwrap();
+    sqlx::query("SELECT pg_stat_force_next_flush()")
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::query("SELECT 1").execute(&pool).await.unwrap();
     pool.close().await;
     let after = seq_scans(&t.admin).await;
     assert!(!after.is_empty());
     let grew: Vec<_> = after
         .iter()
-        .filter(|(name, n)| before.iter().find(|(b, _)| b == name).map_or(*n > 0, |(_, m)| n > m))
+        .filter(|(name, n)| {
+            before
+                .iter()
+                .find(|(b, _)| b == name)
+                .map_or(*n > 0, |(_, m)| n > m)
+        })
         .collect();
     assert!(grew.is_empty(), "sequential scans on: {grew:?}");
 }
