@@ -17,6 +17,7 @@ use authn::{AuditCursor, AuditQuery, Authn};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection};
 
+#[path = "support/fixture.rs"]
 mod fixture;
 
 const SIZE: fixture::Size = fixture::Size {
@@ -94,7 +95,9 @@ async fn prepare(admin_url: &str) {
     conn.execute(format!("GRANT authn_app TO {ROLE}").as_str())
         .await
         .unwrap();
-    conn.execute(include_str!("naive.sql")).await.unwrap();
+    conn.execute(include_str!("support/naive.sql"))
+        .await
+        .unwrap();
     conn.execute(format!("GRANT USAGE ON SCHEMA bench_naive TO {ROLE}").as_str())
         .await
         .unwrap();

@@ -10,7 +10,7 @@ use authn::{AuditCursor, AuditQuery, Authn};
 
 use crate::harness::*;
 
-#[path = "../../benches/fixture.rs"]
+#[path = "../../benches/support/fixture.rs"]
 mod fixture;
 
 const TABLES: &str =
