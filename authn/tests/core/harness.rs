@@ -98,9 +98,45 @@ pub fn create_migrated_database(admin_url: &str, prefix: &str) -> String {
     name
 }
 
+/// Drops the databases left by earlier test processes that have ended (their pid is in the
+/// name), so a reused development cluster does not fill up.
+fn drop_stale_databases(admin_url: &str) {
+    let admin_url = admin_url.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let mut admin = PgConnection::connect(&admin_url)
+                .await
+                .expect("connect admin");
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT datname FROM pg_database WHERE datname ~ '^authn_(test|part|idx)_[0-9]+_'",
+            )
+            .fetch_all(&mut admin)
+            .await
+            .expect("list databases");
+            for name in names {
+                let pid = name.split('_').nth(2).unwrap_or_default();
+                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                    let _ = admin
+                        .execute(
+                            format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str(),
+                        )
+                        .await;
+                }
+            }
+        });
+    })
+    .join()
+    .expect("cleanup thread");
+}
+
 fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
         let admin_url = cluster_admin_url();
+        drop_stale_databases(&admin_url);
         let database = create_migrated_database(&admin_url, "authn_test");
         Cluster {
             admin_url,
