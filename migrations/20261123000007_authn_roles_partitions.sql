@@ -25,16 +25,22 @@ BEGIN
         RETURN;
     END IF;
 
+    -- Attributes are given at creation, and a role is altered only when it lacks one, so
+    -- that migrations of two databases of the cluster running at once do not both update
+    -- the same role row.
     FOREACH r IN ARRAY ARRAY['authn_app', 'authn_operator', 'authn_definer'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
             BEGIN
-                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+                EXECUTE format('CREATE ROLE %I NOLOGIN%s', r,
+                               CASE WHEN r = 'authn_definer' THEN ' BYPASSRLS' ELSE '' END);
             EXCEPTION WHEN duplicate_object OR unique_violation THEN
                 NULL; -- created concurrently by a migration of another database
             END;
         END IF;
     END LOOP;
-    ALTER ROLE authn_definer BYPASSRLS;
+    IF NOT (SELECT rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = 'authn_definer') THEN
+        ALTER ROLE authn_definer BYPASSRLS;
+    END IF;
 
     GRANT USAGE ON SCHEMA authn TO authn_app, authn_operator, authn_definer;
     GRANT SELECT, INSERT, UPDATE, DELETE ON

@@ -9,7 +9,7 @@ use crate::harness::*;
 #[tokio::test]
 async fn c156_c157_c158_c159_c160_c172_partitions() {
     // Partition DDL is database-wide: this test has a database of its own.
-    let db = create_migrated_database(&admin_url(), "authn_part");
+    let db = create_migrated_database("authn_part");
     let t = ctx_on(&db).await;
     let admin = authn::Authn::new(t.admin.clone(), "default").await.unwrap();
     assert_eq!(
@@ -241,10 +241,9 @@ async fn c167_client_side_actor_merge() {
 async fn c168_actor_inside_caller_managed_transaction() {
     let t = ctx().await;
     let client = t.as_actor(Actor::id("user:tx"));
-    let mut conn: PgConnection =
-        PgConnection::connect(&url_for(&admin_url(), &t.database, Some(APP_ROLE)))
-            .await
-            .unwrap();
+    let mut conn: PgConnection = PgConnection::connect(&url_for(&t.database, Some(APP_ROLE)))
+        .await
+        .unwrap();
     let mut outer = conn.begin().await.unwrap();
     let mut tx = client.begin_on(&mut *outer).await.unwrap();
     let id = tx.create_user("tx@example.com", None).await.unwrap();

@@ -37,7 +37,7 @@ async fn seq_scans(pool: &sqlx::PgPool) -> Vec<(String, i64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hot_paths_use_indexes_at_realistic_size() {
-    let db = create_migrated_database(&admin_url(), "authn_idx");
+    let db = create_migrated_database("authn_idx");
     let t = ctx_on(&db).await;
     let size = fixture::Size {
         users: 20_000,
@@ -49,7 +49,7 @@ async fn hot_paths_use_indexes_at_realistic_size() {
     // One connection, so that its pending statistics can be flushed before reading them.
     let pool = PgPoolOptions::new()
         .max_connections(1)
-        .connect(&url_for(&admin_url(), &db, Some(APP_ROLE)))
+        .connect(&url_for(&db, Some(APP_ROLE)))
         .await
         .unwrap();
     let mut client = Authn::new(pool.clone(), "bench").await.unwrap();

@@ -182,13 +182,9 @@ async fn c182_operator_functions_need_a_grant() {
         .execute(&t.admin)
         .await
         .unwrap();
-    let mut conn = sqlx::PgConnection::connect(&url_for(
-        &admin_url(),
-        &t.database,
-        Some("authn_test_plain"),
-    ))
-    .await
-    .unwrap();
+    let mut conn = sqlx::PgConnection::connect(&url_for(&t.database, Some("authn_test_plain")))
+        .await
+        .unwrap();
     for call in [
         "SELECT * FROM authn.list_active_operator_impersonations(10)",
         "SELECT * FROM authn.get_operator_audit_events()",
@@ -220,7 +216,7 @@ async fn pooled_connection_isolation() {
     let t = ctx().await;
     let pool = PgPoolOptions::new()
         .max_connections(1)
-        .connect(&url_for(&admin_url(), &t.database, Some(APP_ROLE)))
+        .connect(&url_for(&t.database, Some(APP_ROLE)))
         .await
         .unwrap();
     let a = Authn::new(pool.clone(), format!("{}-a", t.ns))

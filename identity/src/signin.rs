@@ -1,0 +1,127 @@
+//! Sign-in with e-mail and password over the core, with lockout.
+//!
+//! Every failure looks the same to the caller — unknown e-mail, wrong password, SSO-only or
+//! disabled account — and takes the same time (an unknown account is verified against a dummy
+//! hash). Lockout is checked first and applies to any e-mail past the threshold, known or not,
+//! so it reveals nothing either. A successful sign-in always creates a new session.
+
+use std::net::IpAddr;
+
+use authn::{Authn, AuthnError, NewSession};
+use chrono::TimeDelta;
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use crate::lockout::LockoutPolicy;
+use crate::password::{PasswordError, PasswordHasher};
+use crate::token::OpaqueToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Wrong e-mail or password, or an account that may not sign in; deliberately vague.
+    #[error("The email or password is incorrect.")]
+    InvalidCredentials,
+    #[error("Too many attempts. Try again later.")]
+    LockedOut,
+    #[error("internal error")]
+    Core(#[from] AuthnError),
+    #[error("internal error")]
+    Password(#[from] PasswordError),
+}
+
+pub struct SignInRequest<'a> {
+    pub email: &'a str,
+    pub password: &'a SecretString,
+    pub ip_address: Option<IpAddr>,
+    pub user_agent: Option<&'a str>,
+}
+
+/// A new session. `token` goes into the cookie and nowhere else.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub token: OpaqueToken,
+}
+
+#[derive(Clone, Debug)]
+pub struct SignInService {
+    hasher: PasswordHasher,
+    lockout: LockoutPolicy,
+    session_lifetime: TimeDelta,
+}
+
+impl SignInService {
+    pub fn new(
+        hasher: PasswordHasher,
+        lockout: LockoutPolicy,
+        session_lifetime: TimeDelta,
+    ) -> Self {
+        SignInService {
+            hasher,
+            lockout,
+            session_lifetime,
+        }
+    }
+
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    /// Checks the credentials and opens a session in `authn`'s namespace.
+    pub async fn sign_in(
+        &self,
+        authn: &Authn,
+        req: SignInRequest<'_>,
+    ) -> Result<SignedIn, SignInError> {
+        let window = Some(self.lockout.window);
+        let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
+        let locked = match authn.is_locked_out(req.email, window, max).await {
+            Ok(locked) => locked,
+            // Not an e-mail address at all: nobody to lock out or sign in. Spend the time a
+            // real check would, then answer like any other failure.
+            Err(e) if e.is_client_error() => {
+                self.hasher.verify(req.password, None).await?;
+                return Err(SignInError::InvalidCredentials);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if locked {
+            return Err(SignInError::LockedOut);
+        }
+
+        let credentials = authn.get_credentials(req.email).await?;
+        let stored = credentials
+            .as_ref()
+            .and_then(|c| c.password_hash.as_deref());
+        let password_ok = self.hasher.verify(req.password, stored).await?;
+        let user = credentials.filter(|c| password_ok && c.disabled_at.is_none());
+
+        let Some(user) = user else {
+            authn
+                .record_login_attempt(req.email, false, req.ip_address)
+                .await?;
+            return Err(SignInError::InvalidCredentials);
+        };
+
+        let token = OpaqueToken::generate();
+        let token_hash = token.hash();
+        let mut tx = authn.begin().await?;
+        tx.record_login_attempt(req.email, true, req.ip_address)
+            .await?;
+        let session_id = tx
+            .create_session(NewSession {
+                expires_in: Some(self.session_lifetime),
+                ip_address: req.ip_address,
+                user_agent: req.user_agent,
+                ..NewSession::new(user.user_id, &token_hash)
+            })
+            .await?;
+        tx.commit().await?;
+        Ok(SignedIn {
+            user_id: user.user_id,
+            session_id,
+            token,
+        })
+    }
+}

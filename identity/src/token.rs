@@ -1,0 +1,77 @@
+//! Opaque bearer tokens (session cookies, reset and magic links, API keys): 256 random bits,
+//! shown to their holder once, stored by the core only as the SHA-256 of the text.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A freshly generated token. Its text is the secret; `Debug` does not print it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OpaqueToken(String);
+
+impl OpaqueToken {
+    /// 32 bytes from the operating system's CSPRNG, base64url without padding (43 chars).
+    pub fn generate() -> Self {
+        Self::generate_with_prefix("")
+    }
+
+    /// The same with a recognisable prefix (e.g. `gh_` for API keys, so that secret scanners
+    /// and people can tell what leaked).
+    pub fn generate_with_prefix(prefix: &str) -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        OpaqueToken(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// Wraps a token presented by a client (cookie, link, header) to hash it.
+    pub fn from_presented(text: &str) -> Self {
+        OpaqueToken(text.to_owned())
+    }
+
+    /// The secret text, to hand to its holder.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// What the core stores and looks up: lower-case hex SHA-256 of the text.
+    pub fn hash(&self) -> String {
+        hash_token(&self.0)
+    }
+}
+
+impl std::fmt::Debug for OpaqueToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OpaqueToken(<redacted>)")
+    }
+}
+
+/// SHA-256 hex of a token's text.
+pub fn hash_token(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_bit_unique_and_hashed_as_sha256_hex() {
+        let a = OpaqueToken::generate();
+        let b = OpaqueToken::generate();
+        assert_ne!(a, b);
+        assert_eq!(a.expose().len(), 43);
+        assert_eq!(URL_SAFE_NO_PAD.decode(a.expose()).unwrap().len(), 32);
+        assert_eq!(a.hash().len(), 64);
+        assert_eq!(OpaqueToken::from_presented(a.expose()).hash(), a.hash());
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(!format!("{a:?}").contains(a.expose()));
+        assert!(OpaqueToken::generate_with_prefix("gh_")
+            .expose()
+            .starts_with("gh_"));
+    }
+}

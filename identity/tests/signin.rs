@@ -1,0 +1,177 @@
+//! Sign-in against the real core: generic failures, lockout for any e-mail, a new session on
+//! success, and the attempts recorded.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::OnceLock;
+
+use authn::Authn;
+use chrono::TimeDelta;
+use identity::{LockoutPolicy, PasswordHasher, SignInError, SignInRequest, SignInService};
+use secrecy::SecretString;
+use sqlx::postgres::PgPoolOptions;
+use uuid::Uuid;
+
+static DATABASE: OnceLock<String> = OnceLock::new();
+
+async fn setup() -> (Authn, SignInService) {
+    let db = DATABASE.get_or_init(|| test_support::create_migrated_database("identity_signin"));
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&test_support::url_for(db, Some(test_support::APP_ROLE)))
+        .await
+        .unwrap();
+    let authn = Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
+        .await
+        .unwrap();
+    // Cheap parameters keep the test fast; the recommended ones are unit-tested in `password`.
+    let hasher = PasswordHasher::new(1024, 1, 1).unwrap();
+    let service = SignInService::new(hasher, LockoutPolicy::default(), TimeDelta::hours(8));
+    (authn, service)
+}
+
+async fn user(authn: &Authn, service: &SignInService, email: &str, password: &str) -> Uuid {
+    let hash = service
+        .hasher()
+        .hash(&SecretString::from(password))
+        .await
+        .unwrap();
+    authn.create_user(email, Some(&hash)).await.unwrap()
+}
+
+async fn attempt(
+    authn: &Authn,
+    service: &SignInService,
+    email: &str,
+    password: &str,
+) -> Result<identity::SignedIn, SignInError> {
+    let password = SecretString::from(password);
+    service
+        .sign_in(
+            authn,
+            SignInRequest {
+                email,
+                password: &password,
+                ip_address: Some("203.0.113.7".parse().unwrap()),
+                user_agent: Some("Mozilla/5.0 (test)"),
+            },
+        )
+        .await
+}
+
+#[tokio::test]
+async fn correct_password_opens_a_new_session_each_time() {
+    let (authn, service) = setup().await;
+    let id = user(
+        &authn,
+        &service,
+        "alice@example.com",
+        "correct horse battery",
+    )
+    .await;
+    let first = attempt(
+        &authn,
+        &service,
+        "Alice@Example.com",
+        "correct horse battery",
+    )
+    .await
+    .unwrap();
+    let second = attempt(
+        &authn,
+        &service,
+        "alice@example.com",
+        "correct horse battery",
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.user_id, id);
+    assert_ne!(first.session_id, second.session_id);
+    assert_ne!(first.token.expose(), second.token.expose());
+    let mut client = authn.clone();
+    let v = client
+        .validate_session(&first.token.hash())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.session_id, first.session_id);
+    let sessions = authn.list_sessions(id).await.unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[0].ip_address.unwrap().to_string(), "203.0.113.7");
+    assert!(
+        (sessions[0].expires_at - chrono::Utc::now() - TimeDelta::hours(8))
+            .num_seconds()
+            .abs()
+            < 60
+    );
+    let attempts = authn
+        .get_recent_attempts("alice@example.com", None)
+        .await
+        .unwrap();
+    assert!(attempts.iter().all(|a| a.success));
+}
+
+#[tokio::test]
+async fn every_failure_is_the_same_generic_error() {
+    let (authn, service) = setup().await;
+    let id = user(&authn, &service, "bob@example.com", "right password here").await;
+    authn.create_user("sso@example.com", None).await.unwrap();
+    let disabled = user(&authn, &service, "gone@example.com", "right password here").await;
+    authn.disable_user(disabled).await.unwrap();
+    let cases = [
+        ("bob@example.com", "wrong password here"),
+        ("nobody@example.com", "right password here"),
+        ("sso@example.com", "anything at all"),
+        ("gone@example.com", "right password here"),
+        ("not an email", "right password here"),
+    ];
+    for (email, password) in cases {
+        let err = attempt(&authn, &service, email, password)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, SignInError::InvalidCredentials),
+            "{email}: {err:?}"
+        );
+        assert_eq!(err.to_string(), "The email or password is incorrect.");
+    }
+    assert!(authn.list_sessions(id).await.unwrap().is_empty());
+    let failures = authn
+        .get_recent_attempts("nobody@example.com", None)
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 1, "unknown e-mails are counted too");
+    assert!(!failures[0].success);
+}
+
+#[tokio::test]
+async fn lockout_after_five_failures_refuses_even_the_right_password() {
+    let (authn, service) = setup().await;
+    user(&authn, &service, "carol@example.com", "the right password").await;
+    for _ in 0..5 {
+        assert!(matches!(
+            attempt(&authn, &service, "carol@example.com", "a wrong password").await,
+            Err(SignInError::InvalidCredentials)
+        ));
+    }
+    let err = attempt(&authn, &service, "carol@example.com", "the right password")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SignInError::LockedOut));
+    assert_eq!(err.to_string(), "Too many attempts. Try again later.");
+    // The same answer for an e-mail that has no account: lockout reveals nothing.
+    for _ in 0..5 {
+        let _ = attempt(&authn, &service, "ghost@example.com", "whatever it is").await;
+    }
+    assert!(matches!(
+        attempt(&authn, &service, "ghost@example.com", "whatever it is").await,
+        Err(SignInError::LockedOut)
+    ));
+    // An admin's unlock lets the owner in again.
+    authn.clear_attempts("carol@example.com").await.unwrap();
+    assert!(
+        attempt(&authn, &service, "carol@example.com", "the right password")
+            .await
+            .is_ok()
+    );
+}
