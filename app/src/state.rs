@@ -1,0 +1,43 @@
+//! What server functions get from the server: the database pool, the identity services and
+//! cookie settings, provided as context on every request.
+
+use authn::Authn;
+use identity::SignInService;
+use sqlx::PgPool;
+
+use crate::error::AppError;
+
+/// How the session cookie is written.
+#[derive(Clone, Debug)]
+pub struct CookieSettings {
+    /// `__Host-gatehouse_session` under https, `gatehouse_session` in local development.
+    pub name: String,
+    /// Whether to mark it `Secure` (true whenever the public URL is https).
+    pub secure: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub sign_in: SignInService,
+    pub cookie: CookieSettings,
+}
+
+impl AppState {
+    /// The request's state (server functions run inside a request with it provided).
+    pub fn current() -> Result<AppState, AppError> {
+        leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the request context");
+            AppError::Internal
+        })
+    }
+
+    /// A core client for `namespace`, refusing an invalid namespace name.
+    pub async fn authn(&self, namespace: &str) -> Result<Authn, AppError> {
+        match Authn::new(self.pool.clone(), namespace).await {
+            Ok(authn) => Ok(authn),
+            Err(e) if e.is_client_error() => Err(AppError::UnknownNamespace),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import { expect, test, type Page } from "@playwright/test";
+import { createUser, freshNamespace } from "./support";
+
+const PASSWORD = "correct horse battery staple";
+
+async function signIn(page: Page, ns: string, email: string, password: string) {
+  await page.goto(`/${ns}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+test("sign in shows the account, sign out ends the session", async ({ page }) => {
+  const ns = freshNamespace();
+  createUser(ns, "alice@example.com", PASSWORD);
+  await signIn(page, ns, "Alice@Example.com", PASSWORD);
+  await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
+  await expect(page.locator("#account-email")).toHaveText("alice@example.com");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in$`));
+  await page.goto(`/${ns}/account`);
+  await expect(page.getByText("You are not signed in.")).toBeVisible();
+});
+
+test("wrong password and unknown email get the same generic message", async ({ page }) => {
+  const ns = freshNamespace();
+  createUser(ns, "bob@example.com", PASSWORD);
+  const generic = "The email or password is incorrect.";
+  await signIn(page, ns, "bob@example.com", "not the password at all");
+  await expect(page.getByRole("alert")).toHaveText(generic);
+  await signIn(page, ns, "nobody@example.com", PASSWORD);
+  await expect(page.getByRole("alert")).toHaveText(generic);
+  await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in$`));
+});
+
+test("five failures lock the address, known or not", async ({ page }) => {
+  const ns = freshNamespace();
+  createUser(ns, "carol@example.com", PASSWORD);
+  for (const email of ["carol@example.com", "ghost@example.com"]) {
+    for (let i = 0; i < 5; i++) {
+      await signIn(page, ns, email, `wrong password ${i}`);
+      await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+    }
+    await signIn(page, ns, email, PASSWORD);
+    await expect(page.getByRole("alert")).toHaveText("Too many attempts. Try again later.");
+  }
+});
+
+test("the session cookie is HttpOnly and SameSite=Lax", async ({ page, context }) => {
+  const ns = freshNamespace();
+  createUser(ns, "dave@example.com", PASSWORD);
+  await signIn(page, ns, "dave@example.com", PASSWORD);
+  await expect(page.locator("#account-email")).toHaveText("dave@example.com");
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "gatehouse_session");
+  expect(session).toBeDefined();
+  expect(session!.httpOnly).toBe(true);
+  expect(session!.sameSite).toBe("Lax");
+  expect(session!.path).toBe("/");
+  expect(session!.value.length).toBeGreaterThanOrEqual(43); // 256 bits, base64url
+  expect(await page.evaluate(() => document.cookie)).not.toContain("gatehouse_session");
+});

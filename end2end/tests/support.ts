@@ -1,0 +1,19 @@
+// Test data through the real binary: each test gets a namespace of its own, so tests run in
+// parallel and never see each other's accounts or lockouts.
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+
+export function freshNamespace(): string {
+  return `e2e-${randomUUID().slice(0, 8)}`;
+}
+
+export function createUser(namespace: string, email: string, password: string): string {
+  const bin = process.env.GATEHOUSE_BIN;
+  if (!bin) throw new Error("GATEHOUSE_BIN is not set (run the tests through scripts/test)");
+  return execFileSync(bin, ["create-user", "--namespace", namespace, "--email", email], {
+    input: password + "\n",
+    env: process.env,
+  })
+    .toString()
+    .trim();
+}
