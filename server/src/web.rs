@@ -29,6 +29,10 @@ pub async fn serve(config: &Config) -> Result<(), String> {
         .connect(&config.database_url)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    tokio::spawn(keep_audit_partitions_ahead(
+        pool.clone(),
+        config.default_namespace.clone(),
+    ));
     let hasher = PasswordHasher::recommended().map_err(|e| e.to_string())?;
     let lockout = LockoutPolicy {
         window: TimeDelta::minutes(config.lockout_window_minutes.into()),
@@ -90,6 +94,28 @@ pub async fn serve(config: &Config) -> Result<(), String> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(|e| e.to_string())
+}
+
+/// Decision D5: with no partition for the current month every audited write fails, so the
+/// server creates the coming months at start-up and then once a day. Creating partitions needs
+/// DDL rights on `authn`; a role without them gets a warning each time, and the partitions
+/// must then come from a privileged job (`gatehouse migrate` does it too).
+async fn keep_audit_partitions_ahead(pool: sqlx::PgPool, namespace: String) {
+    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        every_day.tick().await;
+        let result = match authn::Authn::new(pool.clone(), namespace.clone()).await {
+            Ok(core) => core.ensure_audit_partitions(3).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(created) if !created.is_empty() => {
+                tracing::info!(?created, "audit partitions created")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e.message(), "could not create audit partitions"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
