@@ -69,6 +69,11 @@ impl SignInService {
     }
 
     /// Checks the credentials and opens a session in `authn`'s namespace.
+    ///
+    /// The whole check runs in one transaction holding an advisory lock on the (namespace,
+    /// e-mail) pair: without it, parallel guesses could all pass the lockout check before any
+    /// of their failures was recorded. Attempts on one address are therefore serialised;
+    /// different addresses do not wait for each other.
     pub async fn sign_in(
         &self,
         authn: &Authn,
@@ -76,11 +81,21 @@ impl SignInService {
     ) -> Result<SignedIn, SignInError> {
         let window = Some(self.lockout.window);
         let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
-        let locked = match authn.is_locked_out(req.email, window, max).await {
+        let mut tx = authn.begin().await?;
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || lower(btrim($2)), 0))",
+        )
+        .bind(authn.namespace())
+        .bind(req.email)
+        .execute(tx.conn())
+        .await
+        .map_err(AuthnError::from)?;
+        let locked = match tx.is_locked_out(req.email, window, max).await {
             Ok(locked) => locked,
             // Not an e-mail address at all: nobody to lock out or sign in. Spend the time a
             // real check would, then answer like any other failure.
             Err(e) if e.is_client_error() => {
+                drop(tx);
                 self.hasher.verify(req.password, None).await?;
                 return Err(SignInError::InvalidCredentials);
             }
@@ -90,7 +105,7 @@ impl SignInService {
             return Err(SignInError::LockedOut);
         }
 
-        let credentials = authn.get_credentials(req.email).await?;
+        let credentials = tx.get_credentials(req.email).await?;
         let stored = credentials
             .as_ref()
             .and_then(|c| c.password_hash.as_deref());
@@ -98,15 +113,14 @@ impl SignInService {
         let user = credentials.filter(|c| password_ok && c.disabled_at.is_none());
 
         let Some(user) = user else {
-            authn
-                .record_login_attempt(req.email, false, req.ip_address)
+            tx.record_login_attempt(req.email, false, req.ip_address)
                 .await?;
+            tx.commit().await?;
             return Err(SignInError::InvalidCredentials);
         };
 
         let token = OpaqueToken::generate();
         let token_hash = token.hash();
-        let mut tx = authn.begin().await?;
         tx.record_login_attempt(req.email, true, req.ip_address)
             .await?;
         let session_id = tx

@@ -175,3 +175,42 @@ async fn lockout_after_five_failures_refuses_even_the_right_password() {
             .is_ok()
     );
 }
+
+/// Parallel guesses cannot slip past the threshold: attempts on one address are serialised,
+/// so of 20 concurrent wrong passwords exactly 5 are checked and the rest meet the lockout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_guesses_cannot_exceed_the_threshold() {
+    let (authn, service) = setup().await;
+    user(&authn, &service, "dan@example.com", "the right password").await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let (authn, service) = (authn.clone(), service.clone());
+        tasks.push(tokio::spawn(async move {
+            attempt(
+                &authn,
+                &service,
+                "dan@example.com",
+                &format!("guess number {i}"),
+            )
+            .await
+        }));
+    }
+    let mut checked = 0;
+    let mut locked = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Err(SignInError::InvalidCredentials) => checked += 1,
+            Err(SignInError::LockedOut) => locked += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((checked, locked), (5, 15));
+    assert_eq!(
+        authn
+            .get_recent_attempts("dan@example.com", Some(100))
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+}
