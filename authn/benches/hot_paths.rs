@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use authn::{AuditCursor, AuditQuery, Authn};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection};
+use test_support::with_database;
 
 #[path = "support/fixture.rs"]
 mod fixture;
@@ -44,19 +45,6 @@ fn admin_url() -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn with_database(url: &str, db: &str, user: Option<&str>) -> String {
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let base = match user {
-        Some(user) => {
-            let (scheme, rest) = base.split_once("://").unwrap();
-            let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
-            format!("{scheme}://{user}@{host}")
-        }
-        None => base.to_owned(),
-    };
-    format!("{base}/{db}")
 }
 
 async fn prepare(admin_url: &str) {

@@ -43,13 +43,12 @@ impl Authn {
     /// to validate the namespace (`authn.set_tenant`), so an invalid one fails here.
     pub async fn new(pool: PgPool, namespace: impl Into<String>) -> Result<Self> {
         let namespace: Arc<str> = Arc::from(namespace.into());
-        let mut conn = pool.acquire().await?;
-        let mut tx = conn.begin().await?;
+        // One statement: the setting is transaction-local and ends with the statement's own
+        // transaction, so nothing stays on the pooled connection.
         sqlx::query("SELECT authn.set_tenant($1)")
             .bind(&*namespace)
-            .execute(&mut *tx)
+            .execute(&pool)
             .await?;
-        tx.rollback().await?;
         Ok(Authn {
             pool,
             namespace,

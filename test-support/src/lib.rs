@@ -54,8 +54,12 @@ pub fn admin_url() -> String {
 
 /// The URL of `database` on the cluster, as `user` (default: the superuser).
 pub fn url_for(database: &str, user: Option<&str>) -> String {
-    let admin = admin_url();
-    let (base, _) = admin.rsplit_once('/').expect("url has a database");
+    with_database(&admin_url(), database, user)
+}
+
+/// `url` pointed at another database and, optionally, another user of the same server.
+pub fn with_database(url: &str, database: &str, user: Option<&str>) -> String {
+    let (base, _) = url.rsplit_once('/').expect("url has a database");
     let base = match user {
         Some(user) => {
             let (scheme, rest) = base.split_once("://").expect("url scheme");
