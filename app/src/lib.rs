@@ -3,6 +3,7 @@
 
 pub mod csp;
 pub mod error;
+pub mod form_errors;
 pub mod pages;
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -11,7 +12,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{ParamSegment, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::pages::{AccountPage, NotFound, SignInPage};
 
@@ -48,8 +49,8 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=(ParamSegment("ns"), StaticSegment("sign-in")) view=SignInPage/>
-                    <Route path=(ParamSegment("ns"), StaticSegment("account")) view=AccountPage/>
+                    <Route path=(ParamSegment("ns"), StaticSegment("sign-in")) view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=(ParamSegment("ns"), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

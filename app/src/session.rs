@@ -14,41 +14,47 @@ pub struct SignedInUser {
 
 #[server]
 pub async fn sign_in(namespace: String, email: String, password: String) -> Result<(), AppError> {
-    use secrecy::SecretString;
+    crate::error::respond(async move {
+        use secrecy::SecretString;
 
-    let state = crate::state::AppState::current()?;
-    let authn = state.authn(&namespace).await?;
-    let request = ssr::RequestInfo::extract().await;
-    let password = SecretString::from(password);
-    let signed_in = state
-        .sign_in
-        .sign_in(
-            &authn,
-            identity::SignInRequest {
-                email: &email,
-                password: &password,
-                ip_address: request.ip,
-                user_agent: request.user_agent.as_deref(),
-            },
-        )
-        .await?;
-    ssr::set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
-    leptos_axum::redirect(&format!("/{namespace}/account"));
-    Ok(())
+        let state = crate::state::AppState::current()?;
+        let authn = state.authn(&namespace).await?;
+        let request = ssr::RequestInfo::extract().await;
+        let password = SecretString::from(password);
+        let signed_in = state
+            .sign_in
+            .sign_in(
+                &authn,
+                identity::SignInRequest {
+                    email: &email,
+                    password: &password,
+                    ip_address: request.ip,
+                    user_agent: request.user_agent.as_deref(),
+                },
+            )
+            .await?;
+        ssr::set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
+        leptos_axum::redirect(&format!("/{namespace}/account"));
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn sign_out(namespace: String) -> Result<(), AppError> {
-    let state = crate::state::AppState::current()?;
-    if let Some(token) = ssr::session_token(&state.cookie).await {
-        let authn = state.authn(&namespace).await?;
-        authn
-            .revoke_session(&identity::token::hash_token(&token))
-            .await?;
-    }
-    ssr::set_session_cookie(&state.cookie, None);
-    leptos_axum::redirect(&format!("/{namespace}/sign-in"));
-    Ok(())
+    crate::error::respond(async move {
+        let state = crate::state::AppState::current()?;
+        if let Some(token) = ssr::session_token(&state.cookie).await {
+            let authn = state.authn(&namespace).await?;
+            authn
+                .revoke_session(&identity::token::hash_token(&token))
+                .await?;
+        }
+        ssr::set_session_cookie(&state.cookie, None);
+        leptos_axum::redirect(&format!("/{namespace}/sign-in"));
+        Ok(())
+    })
+    .await
 }
 
 #[server]

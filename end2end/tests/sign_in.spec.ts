@@ -31,7 +31,36 @@ test("wrong password and unknown email get the same generic message", async ({ p
   await expect(page.getByRole("alert")).toHaveText(generic);
   await signIn(page, ns, "nobody@example.com", PASSWORD);
   await expect(page.getByRole("alert")).toHaveText(generic);
-  await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in$`));
+  await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in(\\?|$)`));
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the form still signs in and shows errors", async ({ page }) => {
+    const ns = freshNamespace();
+    createUser(ns, "erin@example.com", PASSWORD);
+    await signIn(page, ns, "erin@example.com", "not the password at all");
+    await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+    await signIn(page, ns, "erin@example.com", PASSWORD);
+    await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
+    await expect(page.locator("#account-email")).toHaveText("erin@example.com");
+  });
+
+  test("a crafted link cannot put its own words on the page", async ({ page }) => {
+    const ns = freshNamespace();
+    await page.goto(`/${ns}/sign-in`);
+    const action = await page.locator("form").getAttribute("action");
+    const lie = Buffer.from(JSON.stringify({ BadRequest: "Call +1 555 0100 to unlock" }))
+      .toString("base64")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
+    await page.goto(`/${ns}/sign-in?__path=${encodeURIComponent(action!)}&__err=${lie}`);
+    await expect(page.getByRole("alert")).toHaveText(
+      "The form could not be submitted. Please check it and try again.",
+    );
+    await expect(page.getByText("555")).toHaveCount(0);
+  });
 });
 
 test("five failures lock the address, known or not", async ({ page }) => {

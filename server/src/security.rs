@@ -27,10 +27,12 @@ pub async fn same_origin_only(
 
 fn is_same_origin(request: &Request<Body>, origin: &str) -> bool {
     let headers = request.headers();
-    if let Some(o) = headers.get(header::ORIGIN) {
-        return o.as_bytes() == origin.as_bytes();
+    match headers.get(header::ORIGIN).map(HeaderValue::as_bytes) {
+        Some(b"null") | None => {}
+        Some(o) => return o == origin.as_bytes(),
     }
-    // Browsers that omit Origin still send Fetch Metadata.
+    // Browsers that omit Origin, or send it as "null" (privacy modes), still send Fetch
+    // Metadata, which pages cannot forge.
     matches!(
         headers.get("sec-fetch-site").map(HeaderValue::as_bytes),
         Some(b"same-origin") | Some(b"none")
@@ -53,9 +55,11 @@ pub async fn headers(State(https): State<bool>, request: Request<Body>, next: Ne
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Full referrer to ourselves (a form posted without JavaScript is redirected back to the
+    // page it came from), nothing to other sites: links with tokens never leak outward.
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if https {

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 
+use crate::form_errors::form_action;
 use crate::pages::use_namespace;
 use crate::session::SignIn;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let namespace = use_namespace();
-    let action = ServerAction::<SignIn>::new();
+    let action = form_action::<SignIn>();
     let error = move || {
         action
             .value()
@@ -19,7 +20,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Sign in"</h1>
             <ActionForm action=action attr:class="form">
-                <input type="hidden" name="namespace" prop:value=namespace/>
+                <input type="hidden" name="namespace" value=namespace/>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required/>
                 <label for="password">"Password"</label>
