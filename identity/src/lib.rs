@@ -3,15 +3,27 @@
 //! so the web app's server functions, the JSON API and the CLI share one implementation.
 
 pub mod clock;
+pub mod email;
+pub mod flows;
 pub mod lockout;
+pub mod mail;
 pub mod password;
 pub mod policy;
+pub mod provisioning;
+pub mod rate_limit;
+pub mod roles;
+pub mod session;
 pub mod signin;
 pub mod token;
 
 pub use clock::{Clock, SystemClock};
+pub use email::{EmailAddress, InvalidEmail};
+pub use flows::{AccountFlows, FlowError, NewPassword};
 pub use lockout::{LockoutPolicy, LockoutState};
 pub use password::PasswordHasher;
 pub use policy::{PasswordPolicy, PolicyViolation};
-pub use signin::{SignInError, SignInRequest, SignInService, SignedIn};
+pub use rate_limit::{RateLimiter, RateRule};
+pub use roles::{Roles, SignUpMode};
+pub use session::{ClientInfo, SignedIn};
+pub use signin::{SignInError, SignInRequest, SignInService};
 pub use token::OpaqueToken;

@@ -7,14 +7,13 @@
 
 use std::net::IpAddr;
 
-use authn::{Authn, AuthnError, NewSession};
+use authn::{Authn, AuthnError};
 use chrono::TimeDelta;
 use secrecy::SecretString;
-use uuid::Uuid;
 
 use crate::lockout::LockoutPolicy;
 use crate::password::{PasswordError, PasswordHasher};
-use crate::token::OpaqueToken;
+use crate::session::{lock_address, open_session, ClientInfo, SignedIn};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -23,6 +22,10 @@ pub enum SignInError {
     InvalidCredentials,
     #[error("Too many attempts. Try again later.")]
     LockedOut,
+    /// The password was right but the address was never confirmed. Shown only to someone who
+    /// knew the password, so it reveals nothing to a stranger.
+    #[error("Confirm your email address first: use the link we sent you.")]
+    EmailNotVerified,
     #[error("internal error")]
     Core(#[from] AuthnError),
     #[error("internal error")]
@@ -34,14 +37,6 @@ pub struct SignInRequest<'a> {
     pub password: &'a SecretString,
     pub ip_address: Option<IpAddr>,
     pub user_agent: Option<&'a str>,
-}
-
-/// A new session. `token` goes into the cookie and nowhere else.
-#[derive(Debug)]
-pub struct SignedIn {
-    pub user_id: Uuid,
-    pub session_id: Uuid,
-    pub token: OpaqueToken,
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +63,14 @@ impl SignInService {
         &self.hasher
     }
 
+    pub fn lockout(&self) -> LockoutPolicy {
+        self.lockout
+    }
+
+    pub fn session_lifetime(&self) -> TimeDelta {
+        self.session_lifetime
+    }
+
     /// Checks the credentials and opens a session in `authn`'s namespace.
     ///
     /// The whole check runs in one transaction holding an advisory lock on the (namespace,
@@ -82,14 +85,7 @@ impl SignInService {
         let window = Some(self.lockout.window);
         let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
         let mut tx = authn.begin().await?;
-        sqlx::query(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || lower(btrim($2)), 0))",
-        )
-        .bind(authn.namespace())
-        .bind(req.email)
-        .execute(tx.conn())
-        .await
-        .map_err(AuthnError::from)?;
+        lock_address(&mut tx, req.email).await?;
         let locked = match tx.is_locked_out(req.email, window, max).await {
             Ok(locked) => locked,
             // Not an e-mail address at all: nobody to lock out or sign in. Spend the time a
@@ -119,23 +115,27 @@ impl SignInService {
             return Err(SignInError::InvalidCredentials);
         };
 
-        let token = OpaqueToken::generate();
-        let token_hash = token.hash();
+        let verified = tx
+            .get_user(user.user_id)
+            .await?
+            .is_some_and(|u| u.email_verified_at.is_some());
+        if !verified {
+            tx.commit().await?;
+            return Err(SignInError::EmailNotVerified);
+        }
         tx.record_login_attempt(req.email, true, req.ip_address)
             .await?;
-        let session_id = tx
-            .create_session(NewSession {
-                expires_in: Some(self.session_lifetime),
+        let signed_in = open_session(
+            &mut tx,
+            user.user_id,
+            self.session_lifetime,
+            ClientInfo {
                 ip_address: req.ip_address,
                 user_agent: req.user_agent,
-                ..NewSession::new(user.user_id, &token_hash)
-            })
-            .await?;
+            },
+        )
+        .await?;
         tx.commit().await?;
-        Ok(SignedIn {
-            user_id: user.user_id,
-            session_id,
-            token,
-        })
+        Ok(signed_in)
     }
 }

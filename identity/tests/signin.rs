@@ -36,7 +36,13 @@ async fn user(authn: &Authn, service: &SignInService, email: &str, password: &st
         .hash(&SecretString::from(password))
         .await
         .unwrap();
-    authn.create_user(email, Some(&hash)).await.unwrap()
+    let mut tx = authn.begin().await.unwrap();
+    let email = identity::EmailAddress::parse(email).unwrap();
+    let id = identity::provisioning::create_verified_user(&mut tx, &email, Some(&hash))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
 }
 
 async fn attempt(
@@ -213,4 +219,23 @@ async fn concurrent_guesses_cannot_exceed_the_threshold() {
             .len(),
         5
     );
+}
+
+#[tokio::test]
+async fn an_unconfirmed_address_is_told_only_after_the_right_password() {
+    let (authn, service) = setup().await;
+    let hash = service
+        .hasher()
+        .hash(&SecretString::from("right password here"))
+        .await
+        .unwrap();
+    let id = authn
+        .create_user("new@example.com", Some(&hash))
+        .await
+        .unwrap();
+    let wrong = attempt(&authn, &service, "new@example.com", "wrong password here").await;
+    assert!(matches!(wrong, Err(SignInError::InvalidCredentials)));
+    let right = attempt(&authn, &service, "new@example.com", "right password here").await;
+    assert!(matches!(right, Err(SignInError::EmailNotVerified)));
+    assert!(authn.list_sessions(id).await.unwrap().is_empty());
 }

@@ -7,6 +7,8 @@
 // Test scaffolding: a failure to set up the database should stop the test loudly.
 #![allow(clippy::expect_used, clippy::panic)]
 
+pub mod smtp;
+
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 

@@ -1,0 +1,409 @@
+//! The e-mail-driven ways in: sign-up with address verification, magic link, e-mail code, and
+//! forgotten password. Each step is one transaction: a token and the mail announcing it commit
+//! together (the mail goes through the outbox), and a failure changes nothing.
+//!
+//! Requests that name an address (sign-up, magic link, code, reset) answer the same whether or
+//! not an account exists; only the mailbox's owner learns the difference.
+
+use authn::{Authn, AuthnError, AuthnTx, TokenType};
+use chrono::TimeDelta;
+use rand::rngs::OsRng;
+use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use crate::email::{EmailAddress, InvalidEmail};
+use crate::lockout::LockoutPolicy;
+use crate::mail::{outbox, templates, Links, Mail};
+use crate::password::{PasswordError, PasswordHasher};
+use crate::policy::{PasswordPolicy, PolicyViolation};
+use crate::roles::{self, SignUpMode};
+use crate::session::{lock_address, open_session, ClientInfo, SignedIn};
+use crate::token::{hash_token, OpaqueToken};
+
+const MAGIC_LINK_LIFETIME: TimeDelta = TimeDelta::minutes(15);
+const EMAIL_CODE_LIFETIME: TimeDelta = TimeDelta::minutes(10);
+const RESET_LIFETIME: TimeDelta = TimeDelta::hours(1);
+const VERIFY_LIFETIME: TimeDelta = TimeDelta::hours(24);
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    InvalidEmail(#[from] InvalidEmail),
+    #[error(transparent)]
+    WeakPassword(#[from] PolicyViolation),
+    #[error("The passwords do not match.")]
+    PasswordMismatch,
+    #[error("Sign-up is by invitation only. Ask an administrator to invite you.")]
+    SignUpClosed,
+    #[error("This link is invalid, already used or expired. Ask for a new one.")]
+    InvalidLink,
+    #[error("The code is incorrect or has expired.")]
+    InvalidCode,
+    #[error("Too many attempts. Try again later.")]
+    LockedOut,
+    #[error("internal error")]
+    Core(#[from] AuthnError),
+    #[error("internal error")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error")]
+    Password(#[from] PasswordError),
+}
+
+impl FlowError {
+    /// The form field the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            FlowError::InvalidEmail(_) => Some("email"),
+            FlowError::WeakPassword(_) => Some("password"),
+            FlowError::PasswordMismatch => Some("password_confirm"),
+            FlowError::InvalidCode => Some("code"),
+            _ => None,
+        }
+    }
+}
+
+/// A new password as typed twice in a form.
+pub struct NewPassword<'a> {
+    pub password: &'a SecretString,
+    pub confirm: &'a SecretString,
+}
+
+#[derive(Clone, Debug)]
+pub struct AccountFlows {
+    hasher: PasswordHasher,
+    policy: PasswordPolicy,
+    lockout: LockoutPolicy,
+    links: Links,
+    session_lifetime: TimeDelta,
+}
+
+impl AccountFlows {
+    pub fn new(
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        lockout: LockoutPolicy,
+        links: Links,
+        session_lifetime: TimeDelta,
+    ) -> AccountFlows {
+        AccountFlows {
+            hasher,
+            policy,
+            lockout,
+            links,
+            session_lifetime,
+        }
+    }
+
+    /// Checks a new password for `email` against the policy and its confirmation.
+    fn check_new_password(
+        &self,
+        email: &EmailAddress,
+        new: &NewPassword<'_>,
+    ) -> Result<(), FlowError> {
+        self.policy
+            .check(new.password.expose_secret(), email.as_str())?;
+        if new.password.expose_secret() != new.confirm.expose_secret() {
+            return Err(FlowError::PasswordMismatch);
+        }
+        Ok(())
+    }
+
+    // ---- sign-up and verification -------------------------------------------------------
+
+    /// Creates an unverified account and mails a verification link. For an address that
+    /// already has an account nothing is created and its owner is told instead, so the answer
+    /// does not reveal the account.
+    pub async fn sign_up(
+        &self,
+        authn: &Authn,
+        email: &str,
+        new: NewPassword<'_>,
+    ) -> Result<(), FlowError> {
+        let email = EmailAddress::parse(email)?;
+        self.check_new_password(&email, &new)?;
+        let mut tx = authn.begin().await?;
+        if roles::sign_up_mode(tx.conn(), authn.namespace()).await? != SignUpMode::Open {
+            return Err(FlowError::SignUpClosed);
+        }
+        // Hashed whether or not the account exists, so the answer takes the same time.
+        let hash = self.hasher.hash(new.password).await?;
+        lock_address(&mut tx, email.as_str()).await?;
+        let namespace = authn.namespace();
+        let mail = match tx.get_user_by_email(email.as_str()).await? {
+            Some(_) => templates::sign_up_existing_account(
+                email.as_str(),
+                namespace,
+                self.links.page(namespace, "sign-in"),
+            ),
+            None => {
+                let user_id = tx.create_user(email.as_str(), Some(&hash)).await?;
+                let token = self
+                    .issue_token(&mut tx, user_id, TokenType::EmailVerify, VERIFY_LIFETIME)
+                    .await?;
+                templates::verify_email(
+                    email.as_str(),
+                    namespace,
+                    self.links.verify_email(namespace, token.expose()),
+                )
+            }
+        };
+        enqueue(&mut tx, &mail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Confirms the address the link was sent to.
+    pub async fn verify_email(&self, authn: &Authn, token: &str) -> Result<String, FlowError> {
+        let owner = authn
+            .verify_email(&hash_token(token.trim()))
+            .await
+            .map_err(link_error)?
+            .ok_or(FlowError::InvalidLink)?;
+        Ok(owner.email)
+    }
+
+    // ---- magic link ----------------------------------------------------------------------
+
+    /// Mails a single-use sign-in link valid for 15 minutes to an enabled account.
+    pub async fn request_magic_link(&self, authn: &Authn, email: &str) -> Result<(), FlowError> {
+        let email = EmailAddress::parse(email)?;
+        let mut tx = authn.begin().await?;
+        if let Some(user_id) = enabled_user(&mut tx, &email).await? {
+            let token = self
+                .issue_token(&mut tx, user_id, TokenType::MagicLink, MAGIC_LINK_LIFETIME)
+                .await?;
+            let namespace = authn.namespace();
+            let mail = templates::magic_link(
+                email.as_str(),
+                namespace,
+                self.links.magic_link(namespace, token.expose()),
+            );
+            enqueue(&mut tx, &mail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Uses a magic link: a new session for its (enabled) owner. Following the link proves the
+    /// mailbox, so it also confirms the address.
+    pub async fn sign_in_with_magic_link(
+        &self,
+        authn: &Authn,
+        token: &str,
+        client: ClientInfo<'_>,
+    ) -> Result<SignedIn, FlowError> {
+        let mut tx = authn.begin().await?;
+        let owner = tx
+            .consume_token(&hash_token(token.trim()), TokenType::MagicLink)
+            .await
+            .map_err(link_error)?
+            .ok_or(FlowError::InvalidLink)?;
+        // Decision D12: consuming does not look at the owner; a disabled account gets the
+        // same answer as a bad link (the used token is rolled back with it).
+        let user = tx.get_user(owner.user_id).await?;
+        if user.as_ref().is_none_or(|u| u.disabled_at.is_some()) {
+            return Err(FlowError::InvalidLink);
+        }
+        tx.record_login_attempt(&owner.email, true, client.ip_address)
+            .await?;
+        let signed_in = open_session(&mut tx, owner.user_id, self.session_lifetime, client).await?;
+        tx.commit().await?;
+        Ok(signed_in)
+    }
+
+    // ---- e-mail code ---------------------------------------------------------------------
+
+    /// Mails a 6-digit code valid for 10 minutes. Earlier codes of the account stop working:
+    /// each outstanding code would be one more target for every guess.
+    pub async fn request_email_code(&self, authn: &Authn, email: &str) -> Result<(), FlowError> {
+        let email = EmailAddress::parse(email)?;
+        let mut tx = authn.begin().await?;
+        if let Some(user_id) = enabled_user(&mut tx, &email).await? {
+            tx.invalidate_tokens(user_id, TokenType::MagicLink).await?;
+            let code = format!("{:06}", OsRng.gen_range(0..1_000_000u32));
+            tx.create_token(
+                user_id,
+                &email_code_hash(user_id, &code),
+                TokenType::MagicLink,
+                Some(EMAIL_CODE_LIFETIME),
+            )
+            .await?;
+            let mail = templates::email_code(email.as_str(), authn.namespace(), &code);
+            enqueue(&mut tx, &mail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs in with a mailed code. Wrong codes count as failed sign-ins of the address, so the
+    /// lockout limits guesses (5 per 15 minutes by default), and reaching it voids the code.
+    pub async fn sign_in_with_email_code(
+        &self,
+        authn: &Authn,
+        email: &str,
+        code: &str,
+        client: ClientInfo<'_>,
+    ) -> Result<SignedIn, FlowError> {
+        let email = EmailAddress::parse(email)?;
+        let code = code.trim();
+        let mut tx = authn.begin().await?;
+        lock_address(&mut tx, email.as_str()).await?;
+        let window = Some(self.lockout.window);
+        let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
+        if tx.is_locked_out(email.as_str(), window, max).await? {
+            return Err(FlowError::LockedOut);
+        }
+        let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+        let user_id = enabled_user(&mut tx, &email).await?;
+        let owner = match (user_id, well_formed) {
+            (Some(user_id), true) => {
+                tx.consume_token(&email_code_hash(user_id, code), TokenType::MagicLink)
+                    .await?
+            }
+            _ => None,
+        };
+        let Some(owner) = owner else {
+            tx.record_login_attempt(email.as_str(), false, client.ip_address)
+                .await?;
+            if let Some(user_id) = user_id {
+                if tx.is_locked_out(email.as_str(), window, max).await? {
+                    tx.invalidate_tokens(user_id, TokenType::MagicLink).await?;
+                }
+            }
+            tx.commit().await?;
+            return Err(FlowError::InvalidCode);
+        };
+        tx.record_login_attempt(email.as_str(), true, client.ip_address)
+            .await?;
+        let signed_in = open_session(&mut tx, owner.user_id, self.session_lifetime, client).await?;
+        tx.commit().await?;
+        Ok(signed_in)
+    }
+
+    // ---- forgotten password --------------------------------------------------------------
+
+    /// Mails a single-use reset link valid for 1 hour to an enabled account.
+    pub async fn request_password_reset(
+        &self,
+        authn: &Authn,
+        email: &str,
+    ) -> Result<(), FlowError> {
+        let email = EmailAddress::parse(email)?;
+        let mut tx = authn.begin().await?;
+        if let Some(user_id) = enabled_user(&mut tx, &email).await? {
+            let token = self
+                .issue_token(&mut tx, user_id, TokenType::PasswordReset, RESET_LIFETIME)
+                .await?;
+            let namespace = authn.namespace();
+            let mail = templates::password_reset(
+                email.as_str(),
+                namespace,
+                self.links.reset_password(namespace, token.expose()),
+            );
+            enqueue(&mut tx, &mail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a new password with a reset link. Every session and refresh token of the user is
+    /// revoked, the other reset links stop working, and the owner is told by mail. A refused
+    /// password leaves the link usable (the transaction rolls back).
+    pub async fn reset_password(
+        &self,
+        authn: &Authn,
+        token: &str,
+        new: NewPassword<'_>,
+    ) -> Result<(), FlowError> {
+        let mut tx = authn.begin().await?;
+        let owner = tx
+            .consume_token(&hash_token(token.trim()), TokenType::PasswordReset)
+            .await
+            .map_err(link_error)?
+            .ok_or(FlowError::InvalidLink)?;
+        let user = tx.get_user(owner.user_id).await?;
+        if user.as_ref().is_none_or(|u| u.disabled_at.is_some()) {
+            return Err(FlowError::InvalidLink);
+        }
+        let email = EmailAddress::parse(&owner.email).map_err(|_| FlowError::InvalidLink)?;
+        self.check_new_password(&email, &new)?;
+        let hash = self.hasher.hash(new.password).await?;
+        tx.update_password(owner.user_id, &hash).await?;
+        tx.revoke_all_sessions(owner.user_id).await?;
+        tx.revoke_all_refresh_tokens(owner.user_id).await?;
+        tx.invalidate_tokens(owner.user_id, TokenType::PasswordReset)
+            .await?;
+        // The reset proves the mailbox, as a magic link does, and earlier failures are moot.
+        tx.clear_attempts(email.as_str()).await?;
+        let namespace = authn.namespace();
+        let notice = templates::password_changed(
+            email.as_str(),
+            namespace,
+            self.links.page(namespace, "forgot-password"),
+        );
+        enqueue(&mut tx, &notice).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn issue_token(
+        &self,
+        tx: &mut AuthnTx<'_>,
+        user_id: Uuid,
+        kind: TokenType,
+        lifetime: TimeDelta,
+    ) -> Result<OpaqueToken, FlowError> {
+        let token = OpaqueToken::generate();
+        tx.create_token(user_id, &token.hash(), kind, Some(lifetime))
+            .await?;
+        Ok(token)
+    }
+}
+
+/// The account of `email` if it exists and is enabled.
+async fn enabled_user(
+    tx: &mut AuthnTx<'_>,
+    email: &EmailAddress,
+) -> Result<Option<Uuid>, FlowError> {
+    Ok(tx
+        .get_user_by_email(email.as_str())
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .map(|u| u.user_id))
+}
+
+/// Codes are short, so their hash is bound to the account: the same six digits of two users
+/// are different tokens, and a guess is tried against one account only.
+fn email_code_hash(user_id: Uuid, code: &str) -> String {
+    hash_token(&format!("email-code:{user_id}:{code}"))
+}
+
+async fn enqueue(tx: &mut AuthnTx<'_>, mail: &Mail) -> Result<(), FlowError> {
+    let namespace = tx.namespace().to_owned();
+    outbox::enqueue(tx.conn(), &namespace, mail).await?;
+    Ok(())
+}
+
+/// A token that is not even well-formed is just a bad link.
+fn link_error(err: AuthnError) -> FlowError {
+    if err.is_client_error() {
+        FlowError::InvalidLink
+    } else {
+        FlowError::Core(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_code_hashes_are_bound_to_the_account() {
+        let a = Uuid::new_v4();
+        let b = Uuid::new_v4();
+        assert_ne!(email_code_hash(a, "123456"), email_code_hash(b, "123456"));
+        assert_eq!(email_code_hash(a, "123456"), email_code_hash(a, "123456"));
+        assert_eq!(email_code_hash(a, "123456").len(), 64);
+    }
+}

@@ -1,0 +1,148 @@
+//! The mail outbox table (`gatehouse.mail_outbox`): enqueued inside the caller's transaction,
+//! claimed by delivery workers with `SKIP LOCKED`, so several app instances can share it.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgConnection, PgPool};
+
+use super::Mail;
+
+/// Channel the outbox notifies on commit, so the worker delivers at once instead of waiting
+/// for its next poll.
+pub const CHANNEL: &str = "gatehouse_mail";
+
+/// A claimed message, to deliver.
+#[derive(Clone, FromRow)]
+pub struct QueuedMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
+    pub attempts: i32,
+}
+
+/// A message as the developer mailbox lists it.
+#[derive(Clone, Debug, FromRow)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub namespace: String,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+}
+
+/// Adds a message in the caller's transaction; it is delivered only if that commits.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    namespace: &str,
+    mail: &Mail,
+) -> Result<i64, sqlx::Error> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO gatehouse.mail_outbox (namespace, kind, recipient, subject, text_body, html_body) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(namespace)
+    .bind(mail.kind.as_str())
+    .bind(&mail.to)
+    .bind(&mail.subject)
+    .bind(&mail.text)
+    .bind(&mail.html)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Claims up to `limit` due messages for `lease_seconds`: a worker that dies mid-send leaves
+/// them to be retried when the lease runs out (delivery is at least once).
+pub async fn claim_due(
+    pool: &PgPool,
+    limit: i64,
+    lease_seconds: i64,
+) -> Result<Vec<QueuedMail>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE gatehouse.mail_outbox m \
+            SET attempts = m.attempts + 1, \
+                next_attempt_at = now() + make_interval(secs => $2) \
+          WHERE m.id IN (SELECT id FROM gatehouse.mail_outbox \
+                          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() \
+                          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+      RETURNING m.id, m.recipient, m.subject, m.text_body, m.html_body, m.attempts",
+    )
+    .bind(limit)
+    .bind(lease_seconds as f64)
+    .fetch_all(pool)
+    .await
+}
+
+/// Records delivery; the bodies (live links, codes) are dropped unless `keep_bodies`.
+pub async fn mark_sent(pool: &PgPool, id: i64, keep_bodies: bool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE gatehouse.mail_outbox SET sent_at = now(), last_error = NULL, \
+                text_body = CASE WHEN $2 THEN text_body END, \
+                html_body = CASE WHEN $2 THEN html_body END \
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(keep_bodies)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried after `retry_in_seconds`, or given up for good.
+pub async fn mark_attempt_failed(
+    pool: &PgPool,
+    id: i64,
+    error: &str,
+    retry_in_seconds: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE gatehouse.mail_outbox SET last_error = left($2, 500), \
+                next_attempt_at = CASE WHEN $3::float8 IS NULL THEN next_attempt_at \
+                                       ELSE now() + make_interval(secs => $3) END, \
+                failed_at = CASE WHEN $3::float8 IS NULL THEN now() END, \
+                text_body = CASE WHEN $3::float8 IS NULL THEN NULL ELSE text_body END, \
+                html_body = CASE WHEN $3::float8 IS NULL THEN NULL ELSE html_body END \
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_in_seconds.map(|s| s as f64))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The newest messages, for the developer mailbox.
+pub async fn recent(pool: &PgPool, limit: i64) -> Result<Vec<OutboxEntry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, namespace, kind, recipient, subject, text_body, created_at, sent_at, \
+                failed_at, attempts \
+           FROM gatehouse.mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Removes delivered or abandoned messages older than `days` (run by the cleanup job).
+pub async fn purge_older_than(pool: &PgPool, days: i32) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM gatehouse.mail_outbox \
+          WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL) \
+            AND created_at < now() - make_interval(days => $1)",
+    )
+    .bind(days)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

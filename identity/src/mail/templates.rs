@@ -1,0 +1,277 @@
+//! The wording of every mail Gatehouse sends, as text and as HTML. Values are escaped for
+//! HTML; links are built from the public base URL so they work wherever the console is hosted.
+
+use std::fmt::Write as _;
+
+use super::{Mail, MailKind};
+
+/// Builds the links mail points to. The namespace is a path segment and is percent-encoded;
+/// tokens are base64url and need no encoding.
+#[derive(Clone, Debug)]
+pub struct Links {
+    base_url: String,
+}
+
+impl Links {
+    pub fn new(base_url: &str) -> Links {
+        Links {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn page(&self, namespace: &str, page: &str) -> String {
+        format!("{}/{}/{page}", self.base_url, encode_segment(namespace))
+    }
+
+    fn with_token(&self, namespace: &str, page: &str, token: &str) -> String {
+        format!("{}?token={token}", self.page(namespace, page))
+    }
+
+    pub fn verify_email(&self, namespace: &str, token: &str) -> String {
+        self.with_token(namespace, "verify-email", token)
+    }
+
+    pub fn magic_link(&self, namespace: &str, token: &str) -> String {
+        self.with_token(namespace, "magic-link/confirm", token)
+    }
+
+    pub fn reset_password(&self, namespace: &str, token: &str) -> String {
+        self.with_token(namespace, "reset-password", token)
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One message: paragraphs of text, an optional call to action (a link or a code), and the
+/// closing line every mail has.
+struct Message<'a> {
+    kind: MailKind,
+    to: &'a str,
+    subject: String,
+    intro: Vec<String>,
+    action: Option<Action>,
+    outro: Vec<String>,
+}
+
+enum Action {
+    Link { label: &'static str, url: String },
+    Code(String),
+}
+
+const FOOTER: &str =
+    "If you did not ask for this, you can ignore this message; nothing changes unless the \
+     link or code is used.";
+
+impl Message<'_> {
+    fn render(self) -> Mail {
+        let mut text = String::new();
+        let mut html = String::from(
+            "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5\">",
+        );
+        for p in &self.intro {
+            let _ = writeln!(text, "{p}\n");
+            let _ = write!(html, "<p>{}</p>", escape_html(p));
+        }
+        match &self.action {
+            Some(Action::Link { label, url }) => {
+                let _ = writeln!(text, "{label}: {url}\n");
+                let _ = write!(
+                    html,
+                    "<p><a href=\"{url}\">{}</a></p><p style=\"color:#555\">{}</p>",
+                    escape_html(label),
+                    escape_html(url),
+                    url = escape_html(url)
+                );
+            }
+            Some(Action::Code(code)) => {
+                let _ = writeln!(text, "{code}\n");
+                let _ = write!(
+                    html,
+                    "<p style=\"font-size:1.6em;letter-spacing:0.2em\"><strong>{}</strong></p>",
+                    escape_html(code)
+                );
+            }
+            None => {}
+        }
+        for p in &self.outro {
+            let _ = writeln!(text, "{p}\n");
+            let _ = write!(html, "<p>{}</p>", escape_html(p));
+        }
+        let _ = writeln!(text, "— Gatehouse");
+        html.push_str("<p style=\"color:#555\">— Gatehouse</p></body></html>");
+        Mail {
+            kind: self.kind,
+            to: self.to.to_owned(),
+            subject: self.subject,
+            text,
+            html,
+        }
+    }
+}
+
+pub fn verify_email(to: &str, namespace: &str, link: String) -> Mail {
+    Message {
+        kind: MailKind::VerifyEmail,
+        to,
+        subject: "Confirm your email address".into(),
+        intro: vec![format!(
+            "Someone, hopefully you, created a Gatehouse account for {to} in {namespace}."
+        )],
+        action: Some(Action::Link {
+            label: "Confirm your email address",
+            url: link,
+        }),
+        outro: vec![
+            "The link works once and expires in 24 hours.".into(),
+            FOOTER.into(),
+        ],
+    }
+    .render()
+}
+
+pub fn sign_up_existing_account(to: &str, namespace: &str, sign_in: String) -> Mail {
+    Message {
+        kind: MailKind::SignUpExistingAccount,
+        to,
+        subject: "You already have an account".into(),
+        intro: vec![format!(
+            "Someone tried to create an account for {to} in {namespace}, but you already \
+             have one. You can sign in, or reset your password from the sign-in page."
+        )],
+        action: Some(Action::Link {
+            label: "Sign in",
+            url: sign_in,
+        }),
+        outro: vec![FOOTER.into()],
+    }
+    .render()
+}
+
+pub fn magic_link(to: &str, namespace: &str, link: String) -> Mail {
+    Message {
+        kind: MailKind::MagicLink,
+        to,
+        subject: "Your sign-in link".into(),
+        intro: vec![format!("Use this link to sign in to {namespace}.")],
+        action: Some(Action::Link {
+            label: "Sign in",
+            url: link,
+        }),
+        outro: vec![
+            "The link works once and expires in 15 minutes.".into(),
+            FOOTER.into(),
+        ],
+    }
+    .render()
+}
+
+pub fn email_code(to: &str, namespace: &str, code: &str) -> Mail {
+    Message {
+        kind: MailKind::EmailCode,
+        to,
+        // Not in the subject: subjects show on lock screens and in logs.
+        subject: "Your sign-in code".into(),
+        intro: vec![format!("Enter this code to sign in to {namespace}:")],
+        action: Some(Action::Code(code.to_owned())),
+        outro: vec!["The code expires in 10 minutes.".into(), FOOTER.into()],
+    }
+    .render()
+}
+
+pub fn password_reset(to: &str, namespace: &str, link: String) -> Mail {
+    Message {
+        kind: MailKind::PasswordReset,
+        to,
+        subject: "Reset your password".into(),
+        intro: vec![format!(
+            "Someone asked to reset the password of {to} in {namespace}."
+        )],
+        action: Some(Action::Link {
+            label: "Choose a new password",
+            url: link,
+        }),
+        outro: vec![
+            "The link works once and expires in 1 hour.".into(),
+            FOOTER.into(),
+        ],
+    }
+    .render()
+}
+
+pub fn password_changed(to: &str, namespace: &str, reset: String) -> Mail {
+    Message {
+        kind: MailKind::PasswordChanged,
+        to,
+        subject: "Your password was changed".into(),
+        intro: vec![
+            format!("The password of {to} in {namespace} was just changed, and every device was signed out."),
+            "If this was not you, reset your password now and tell your administrator.".into(),
+        ],
+        action: Some(Action::Link {
+            label: "Reset your password",
+            url: reset,
+        }),
+        outro: vec![],
+    }
+    .render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_encode_the_namespace_and_carry_the_token() {
+        let links = Links::new("https://id.example.com/");
+        assert_eq!(
+            links.magic_link("acme corp/é", "tok"),
+            "https://id.example.com/acme%20corp%2F%C3%A9/magic-link/confirm?token=tok"
+        );
+        assert_eq!(
+            links.page("demo", "sign-in"),
+            "https://id.example.com/demo/sign-in"
+        );
+    }
+
+    #[test]
+    fn html_is_escaped_and_both_bodies_carry_the_action() {
+        let mail = verify_email(
+            "a@example.com",
+            "<b>ns</b>",
+            "https://x/?token=t&u=1".into(),
+        );
+        assert!(mail.html.contains("&lt;b&gt;ns&lt;/b&gt;"));
+        assert!(!mail.html.contains("<b>ns"));
+        assert!(mail.html.contains("href=\"https://x/?token=t&amp;u=1\""));
+        assert!(mail.text.contains("https://x/?token=t&u=1"));
+        let code = email_code("a@example.com", "demo", "123456");
+        assert!(code.text.contains("123456") && code.html.contains("123456"));
+        assert!(!format!("{code:?}").contains("123456"));
+    }
+}

@@ -1,0 +1,107 @@
+//! Who may do what beyond using their own account: namespace admins, platform operators, and
+//! how each namespace admits new users. Stored in the `gatehouse` schema; this module is the
+//! one place that reads or writes it.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// What a signed-in user may do besides managing their own account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// Administers the namespace the user belongs to.
+    pub admin: bool,
+    /// A platform operator: a user of the operator namespace with the operator grant.
+    pub operator: bool,
+}
+
+/// How a namespace admits new users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignUpMode {
+    Open,
+    InviteOnly,
+}
+
+impl SignUpMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            SignUpMode::Open => "open",
+            SignUpMode::InviteOnly => "invite_only",
+        }
+    }
+}
+
+/// The roles of `user_id`, a user of `namespace`. `operator_namespace` is the deployment's
+/// configured operator namespace: an operator row counts only for its users.
+pub async fn roles_of(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    namespace: &str,
+    operator_namespace: &str,
+) -> Result<Roles, sqlx::Error> {
+    let (admin, operator): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM gatehouse.namespace_admins WHERE user_id = $1), \
+                EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(Roles {
+        admin,
+        operator: operator && namespace == operator_namespace,
+    })
+}
+
+/// Makes the user an admin of their namespace (idempotent).
+pub async fn grant_admin(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO gatehouse.namespace_admins (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Makes the user a platform operator (idempotent). The caller checks that the user belongs to
+/// the operator namespace.
+pub async fn grant_operator(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO gatehouse.platform_operators (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The namespace's sign-up mode; invite-only unless somebody opened it.
+pub async fn sign_up_mode(
+    conn: &mut PgConnection,
+    namespace: &str,
+) -> Result<SignUpMode, sqlx::Error> {
+    let mode: Option<String> =
+        sqlx::query_scalar("SELECT sign_up FROM gatehouse.namespace_settings WHERE namespace = $1")
+            .bind(namespace)
+            .fetch_optional(conn)
+            .await?;
+    Ok(match mode.as_deref() {
+        Some("open") => SignUpMode::Open,
+        _ => SignUpMode::InviteOnly,
+    })
+}
+
+pub async fn set_sign_up_mode(
+    conn: &mut PgConnection,
+    namespace: &str,
+    mode: SignUpMode,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO gatehouse.namespace_settings (namespace, sign_up) VALUES ($1, $2) \
+         ON CONFLICT (namespace) DO UPDATE SET sign_up = EXCLUDED.sign_up, updated_at = now()",
+    )
+    .bind(namespace)
+    .bind(mode.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,522 @@
+//! The e-mail flows against the real core and a real SMTP server: mail goes through the outbox
+//! and the delivery worker's code path, and the tests read the links and codes out of what the
+//! SMTP server received.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use authn::Authn;
+use chrono::TimeDelta;
+use identity::mail::delivery::{deliver_due, WorkerSettings};
+use identity::mail::{outbox, Links, MailDelivery};
+use identity::roles::{self, SignUpMode};
+use identity::{
+    AccountFlows, ClientInfo, FlowError, LockoutPolicy, NewPassword, PasswordHasher,
+    PasswordPolicy, SignInError, SignInRequest, SignInService,
+};
+use secrecy::SecretString;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use test_support::smtp::SmtpSink;
+use uuid::Uuid;
+
+struct Env {
+    authn: Authn,
+    pool: PgPool,
+    flows: AccountFlows,
+    sign_in: SignInService,
+    smtp: SmtpSink,
+    delivery: MailDelivery,
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn setup() -> Env {
+    // A database per test: the outbox is shared by everything in a database, and each test
+    // delivers to an SMTP server of its own.
+    let db =
+        tokio::task::spawn_blocking(|| test_support::create_migrated_database("identity_flows"))
+            .await
+            .unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
+        .await
+        .unwrap();
+    let authn = Authn::new(pool.clone(), format!("t-{}", Uuid::new_v4().simple()))
+        .await
+        .unwrap();
+    let hasher = PasswordHasher::new(1024, 1, 1).unwrap();
+    let links = Links::new("http://console.test");
+    let flows = AccountFlows::new(
+        hasher.clone(),
+        PasswordPolicy::default(),
+        LockoutPolicy::default(),
+        links,
+        TimeDelta::hours(8),
+    );
+    let sign_in = SignInService::new(hasher, LockoutPolicy::default(), TimeDelta::hours(8));
+    let smtp = SmtpSink::start().await;
+    let delivery =
+        MailDelivery::from_url(&smtp.url(), "Gatehouse <no-reply@console.test>").unwrap();
+    Env {
+        authn,
+        pool,
+        flows,
+        sign_in,
+        smtp,
+        delivery,
+    }
+}
+
+impl Env {
+    /// Runs the delivery worker's pass, as the background task would.
+    async fn deliver(&self) {
+        deliver_due(&self.pool, &self.delivery, WorkerSettings::default())
+            .await
+            .unwrap();
+    }
+
+    async fn open_sign_up(&self) {
+        let mut conn = self.pool.acquire().await.unwrap();
+        roles::set_sign_up_mode(&mut conn, self.authn.namespace(), SignUpMode::Open)
+            .await
+            .unwrap();
+    }
+
+    async fn sign_up(&self, email: &str, password: &str) -> Result<(), FlowError> {
+        let p = SecretString::from(password);
+        self.flows
+            .sign_up(
+                &self.authn,
+                email,
+                NewPassword {
+                    password: &p,
+                    confirm: &p,
+                },
+            )
+            .await
+    }
+
+    async fn password_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<identity::SignedIn, SignInError> {
+        let p = SecretString::from(password);
+        self.sign_in
+            .sign_in(
+                &self.authn,
+                SignInRequest {
+                    email,
+                    password: &p,
+                    ip_address: None,
+                    user_agent: None,
+                },
+            )
+            .await
+    }
+
+    /// A verified account with `PASSWORD`.
+    async fn account(&self, email: &str) -> Uuid {
+        let hash = self
+            .sign_in
+            .hasher()
+            .hash(&SecretString::from(PASSWORD))
+            .await
+            .unwrap();
+        let mut tx = self.authn.begin().await.unwrap();
+        let id = identity::provisioning::create_verified_user(
+            &mut tx,
+            &identity::EmailAddress::parse(email).unwrap(),
+            Some(&hash),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    async fn mails_to(&self, to: &str) -> usize {
+        self.smtp.all().iter().filter(|m| m.to == to).count()
+    }
+}
+
+/// The token of the first link in a mail's text pointing at `page`.
+fn token_in(text: &str, page: &str) -> String {
+    let start = text
+        .find(&format!("/{page}?token="))
+        .unwrap_or_else(|| panic!("no {page} link in {text}"));
+    let rest = &text[start..];
+    let token = &rest[rest.find('=').unwrap() + 1..];
+    token
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+#[tokio::test]
+async fn sign_up_is_closed_until_the_namespace_opens_it() {
+    let env = setup().await;
+    let err = env.sign_up("new@example.com", PASSWORD).await.unwrap_err();
+    assert!(matches!(err, FlowError::SignUpClosed));
+    assert!(env
+        .authn
+        .get_user_by_email("new@example.com")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn sign_up_mails_a_link_that_verifies_the_address_once() {
+    let env = setup().await;
+    env.open_sign_up().await;
+    env.sign_up("New@Example.com", PASSWORD).await.unwrap();
+    // Not verified yet: the right password is told to confirm first.
+    assert!(matches!(
+        env.password_sign_in("new@example.com", PASSWORD).await,
+        Err(SignInError::EmailNotVerified)
+    ));
+    env.deliver().await;
+    let mail = env.smtp.wait_for("new@example.com", 1).await;
+    assert_eq!(mail.subject, "Confirm your email address");
+    let token = token_in(&mail.text, "verify-email");
+    assert_eq!(
+        env.flows.verify_email(&env.authn, &token).await.unwrap(),
+        "new@example.com"
+    );
+    assert!(matches!(
+        env.flows.verify_email(&env.authn, &token).await,
+        Err(FlowError::InvalidLink)
+    ));
+    env.password_sign_in("new@example.com", PASSWORD)
+        .await
+        .unwrap();
+    // Bodies (live links) are gone from the outbox once delivered.
+    let entries = outbox::recent(&env.pool, 50).await.unwrap();
+    let entry = entries
+        .iter()
+        .find(|e| e.namespace == env.authn.namespace())
+        .unwrap();
+    assert!(entry.sent_at.is_some() && entry.text_body.is_none());
+}
+
+#[tokio::test]
+async fn signing_up_with_a_taken_address_tells_its_owner_and_changes_nothing() {
+    let env = setup().await;
+    env.open_sign_up().await;
+    let id = env.account("taken@example.com").await;
+    env.sign_up("taken@example.com", "another password entirely")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let mail = env.smtp.wait_for("taken@example.com", 1).await;
+    assert_eq!(mail.subject, "You already have an account");
+    assert!(!mail.text.contains("token="));
+    // The old password still works; the new one was never stored.
+    let signed_in = env
+        .password_sign_in("taken@example.com", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(signed_in.user_id, id);
+}
+
+#[tokio::test]
+async fn bad_sign_up_input_is_refused_with_a_field_and_nothing_is_created() {
+    let env = setup().await;
+    env.open_sign_up().await;
+    let err = env.sign_up("not-an-address", PASSWORD).await.unwrap_err();
+    assert_eq!(err.field(), Some("email"));
+    let err = env.sign_up("short@example.com", "short").await.unwrap_err();
+    assert_eq!(err.field(), Some("password"));
+    let p = SecretString::from(PASSWORD);
+    let other = SecretString::from("a different password");
+    let err = env
+        .flows
+        .sign_up(
+            &env.authn,
+            "mismatch@example.com",
+            NewPassword {
+                password: &p,
+                confirm: &other,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("password_confirm"));
+    assert!(env.authn.list_users(None, None).await.unwrap().is_empty());
+    env.deliver().await;
+    assert!(env.smtp.all().is_empty());
+}
+
+#[tokio::test]
+async fn a_magic_link_signs_in_once_and_only_for_an_enabled_account() {
+    let env = setup().await;
+    let id = env.account("magic@example.com").await;
+    env.flows
+        .request_magic_link(&env.authn, "nobody-here@example.com")
+        .await
+        .unwrap();
+    env.flows
+        .request_magic_link(&env.authn, "Magic@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let mail = env.smtp.wait_for("magic@example.com", 1).await;
+    assert_eq!(env.mails_to("nobody-here@example.com").await, 0);
+    let token = token_in(&mail.text, "magic-link/confirm");
+    let signed_in = env
+        .flows
+        .sign_in_with_magic_link(&env.authn, &token, ClientInfo::default())
+        .await
+        .unwrap();
+    assert_eq!(signed_in.user_id, id);
+    assert!(matches!(
+        env.flows
+            .sign_in_with_magic_link(&env.authn, &token, ClientInfo::default())
+            .await,
+        Err(FlowError::InvalidLink)
+    ));
+    assert!(matches!(
+        env.flows
+            .sign_in_with_magic_link(&env.authn, "garbage", ClientInfo::default())
+            .await,
+        Err(FlowError::InvalidLink)
+    ));
+
+    // A link to an account disabled after it was sent is refused, and stays unused.
+    env.flows
+        .request_magic_link(&env.authn, "magic@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let second = token_in(
+        &env.smtp.wait_for("magic@example.com", 2).await.text,
+        "magic-link/confirm",
+    );
+    env.authn.disable_user(id).await.unwrap();
+    assert!(matches!(
+        env.flows
+            .sign_in_with_magic_link(&env.authn, &second, ClientInfo::default())
+            .await,
+        Err(FlowError::InvalidLink)
+    ));
+    env.authn.enable_user(id).await.unwrap();
+    env.flows
+        .sign_in_with_magic_link(&env.authn, &second, ClientInfo::default())
+        .await
+        .unwrap();
+}
+
+fn code_in(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_email_code_signs_in_and_guesses_run_into_the_lockout() {
+    let env = setup().await;
+    let id = env.account("code@example.com").await;
+    env.flows
+        .request_email_code(&env.authn, "code@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let code = code_in(&env.smtp.wait_for("code@example.com", 1).await.text);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    for _ in 0..5 {
+        let err = env
+            .flows
+            .sign_in_with_email_code(&env.authn, "code@example.com", wrong, ClientInfo::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FlowError::InvalidCode), "{err:?}");
+    }
+    // Locked: even the right code is refused now, and it was voided.
+    assert!(matches!(
+        env.flows
+            .sign_in_with_email_code(&env.authn, "code@example.com", &code, ClientInfo::default())
+            .await,
+        Err(FlowError::LockedOut)
+    ));
+    env.authn.clear_attempts("code@example.com").await.unwrap();
+    assert!(matches!(
+        env.flows
+            .sign_in_with_email_code(&env.authn, "code@example.com", &code, ClientInfo::default())
+            .await,
+        Err(FlowError::InvalidCode)
+    ));
+
+    // A fresh code works once; requesting another voids the one before.
+    env.flows
+        .request_email_code(&env.authn, "code@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let first = code_in(&env.smtp.wait_for("code@example.com", 2).await.text);
+    env.flows
+        .request_email_code(&env.authn, "code@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let second = code_in(&env.smtp.wait_for("code@example.com", 3).await.text);
+    if first != second {
+        assert!(env
+            .flows
+            .sign_in_with_email_code(
+                &env.authn,
+                "code@example.com",
+                &first,
+                ClientInfo::default()
+            )
+            .await
+            .is_err());
+    }
+    let signed_in = env
+        .flows
+        .sign_in_with_email_code(
+            &env.authn,
+            "code@example.com",
+            &second,
+            ClientInfo::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(signed_in.user_id, id);
+    assert!(env
+        .flows
+        .sign_in_with_email_code(
+            &env.authn,
+            "code@example.com",
+            &second,
+            ClientInfo::default()
+        )
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn a_password_reset_revokes_everything_and_tells_the_owner() {
+    let env = setup().await;
+    let id = env.account("reset@example.com").await;
+    let before = env
+        .password_sign_in("reset@example.com", PASSWORD)
+        .await
+        .unwrap();
+    env.flows
+        .request_password_reset(&env.authn, "unknown@example.com")
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        env.flows
+            .request_password_reset(&env.authn, "reset@example.com")
+            .await
+            .unwrap();
+    }
+    env.deliver().await;
+    let first = token_in(
+        &env.smtp.wait_for("reset@example.com", 1).await.text,
+        "reset-password",
+    );
+    let second = token_in(
+        &env.smtp.wait_for("reset@example.com", 2).await.text,
+        "reset-password",
+    );
+    assert_eq!(env.mails_to("unknown@example.com").await, 0);
+
+    let weak = SecretString::from("short");
+    let err = env
+        .flows
+        .reset_password(
+            &env.authn,
+            &first,
+            NewPassword {
+                password: &weak,
+                confirm: &weak,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("password"));
+
+    // The refused attempt left the link usable.
+    let new = SecretString::from("a brand new passphrase");
+    env.flows
+        .reset_password(
+            &env.authn,
+            &first,
+            NewPassword {
+                password: &new,
+                confirm: &new,
+            },
+        )
+        .await
+        .unwrap();
+    let mut client = env.authn.clone();
+    assert!(client
+        .validate_session(&before.token.hash())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(env.authn.list_sessions(id).await.unwrap().is_empty());
+    assert!(matches!(
+        env.flows
+            .reset_password(
+                &env.authn,
+                &second,
+                NewPassword {
+                    password: &new,
+                    confirm: &new,
+                },
+            )
+            .await,
+        Err(FlowError::InvalidLink)
+    ));
+    assert!(env
+        .password_sign_in("reset@example.com", PASSWORD)
+        .await
+        .is_err());
+    env.password_sign_in("reset@example.com", "a brand new passphrase")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let notice = env.smtp.wait_for("reset@example.com", 3).await;
+    assert_eq!(notice.subject, "Your password was changed");
+}
+
+#[tokio::test]
+async fn undeliverable_mail_is_kept_and_retried_later() {
+    let env = setup().await;
+    env.account("retry@example.com").await;
+    env.flows
+        .request_magic_link(&env.authn, "retry@example.com")
+        .await
+        .unwrap();
+    // Nothing listens on this port.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let broken =
+        MailDelivery::from_url(&format!("smtp://127.0.0.1:{port}"), "no-reply@console.test")
+            .unwrap();
+    deliver_due(&env.pool, &broken, WorkerSettings::default())
+        .await
+        .unwrap();
+    let (attempts, sent, failed, has_body, due_later): (i32, bool, bool, bool, bool) =
+        sqlx::query_as(
+            "SELECT attempts, sent_at IS NOT NULL, failed_at IS NOT NULL, text_body IS NOT NULL, \
+                    next_attempt_at > now() + interval '20 seconds' \
+               FROM gatehouse.mail_outbox WHERE recipient = 'retry@example.com' AND namespace = $1",
+        )
+        .bind(env.authn.namespace())
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (attempts, sent, failed, has_body, due_later),
+        (1, false, false, true, true)
+    );
+}
