@@ -19,6 +19,12 @@ pub enum AppError {
     UnknownNamespace,
     #[error("Too many requests from your network. Wait a minute and try again.")]
     RateLimited,
+    #[error("Confirm your email address first: use the link we sent you.")]
+    EmailNotVerified,
+    #[error("Sign-up is by invitation only. Ask an administrator to invite you.")]
+    SignUpClosed,
+    #[error("This link is invalid, already used or expired. Ask for a new one.")]
+    InvalidLink,
     #[error("The form could not be submitted. Please check it and try again.")]
     FormRejected,
     /// A field's value was refused; `field` is the input's name so the page can bind the
@@ -56,7 +62,8 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::InvalidCredentials | AppError::NotSignedIn => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::EmailNotVerified | AppError::SignUpClosed => 403,
+            AppError::InvalidLink => 400,
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,
             AppError::FormRejected | AppError::Field { .. } | AppError::BadRequest(_) => 400,
@@ -78,34 +85,6 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// Runs a server function's body and answers its error with the error's own status (a wrong
-/// password is a 401, not the 500 server functions answer by default). A native form post
-/// keeps the redirect back to its page that carries the error.
-#[cfg(feature = "ssr")]
-pub async fn respond<T>(
-    body: impl std::future::Future<Output = Result<T, AppError>>,
-) -> Result<T, AppError> {
-    let result = body.await;
-    let native_form_post = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false);
-    if let (Err(err), false) = (&result, native_form_post) {
-        if let (Some(options), Ok(status)) = (
-            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-            http::StatusCode::from_u16(err.status()),
-        ) {
-            options.set_status(status);
-        }
-    }
-    result
-}
-
 #[cfg(feature = "ssr")]
 mod from_services {
     use super::AppError;
@@ -115,8 +94,27 @@ mod from_services {
             match err {
                 identity::SignInError::InvalidCredentials => AppError::InvalidCredentials,
                 identity::SignInError::LockedOut => AppError::LockedOut,
+                identity::SignInError::EmailNotVerified => AppError::EmailNotVerified,
                 other => {
                     tracing::error!(error = ?other, "sign-in failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    impl From<identity::FlowError> for AppError {
+        fn from(err: identity::FlowError) -> Self {
+            use identity::FlowError as F;
+            if let Some(field) = err.field() {
+                return AppError::field(field, err.to_string());
+            }
+            match err {
+                F::SignUpClosed => AppError::SignUpClosed,
+                F::InvalidLink => AppError::InvalidLink,
+                F::LockedOut => AppError::LockedOut,
+                other => {
+                    tracing::error!(error = ?other, "account flow failed");
                     AppError::Internal
                 }
             }

@@ -1,11 +1,16 @@
 //! Gatehouse's web pages and their server functions. Built with `ssr` into the server binary
 //! and with `hydrate` into the browser bundle; server-only code sits behind `ssr`.
 
+pub mod caller;
+pub mod components;
 pub mod csp;
+pub mod dev;
 pub mod error;
+pub mod flows;
 pub mod form_errors;
 pub mod pages;
 pub mod session;
+pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -14,7 +19,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
-use crate::pages::{AccountPage, NotFound, SignInPage};
+use crate::pages::*;
+use crate::shell::TopBar;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -27,6 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -40,17 +47,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Every page is rendered whole on the server before it is sent (SsrMode::Async): it works
+    // before the bundle loads, or without JavaScript at all, and nothing jumps while loading.
+    let ns = || ParamSegment("ns");
     view! {
         <Stylesheet id="gatehouse" href="/pkg/gatehouse.css"/>
         <Title text="Gatehouse"/>
         <Router>
-            <header class="topbar">
-                <span class="brand">"Gatehouse"</span>
-            </header>
-            <main class="page">
+            <TopBar/>
+            <main class="page" id="main">
                 <Routes fallback=NotFound>
-                    <Route path=(ParamSegment("ns"), StaticSegment("sign-in")) view=SignInPage ssr=SsrMode::Async/>
-                    <Route path=(ParamSegment("ns"), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("sign-in")) view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("sign-up")) view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("verify-email")) view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("magic-link")) view=MagicLinkPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("magic-link"), StaticSegment("confirm")) view=MagicLinkConfirmPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("email-code")) view=EmailCodePage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("email-code"), StaticSegment("verify")) view=EmailCodeVerifyPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("forgot-password")) view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("reset-password")) view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

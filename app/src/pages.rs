@@ -1,9 +1,16 @@
 //! The pages.
 
 mod account;
+mod dev_mailbox;
+mod email_flows;
 mod sign_in;
 
 pub use account::AccountPage;
+pub use dev_mailbox::DevMailboxPage;
+pub use email_flows::{
+    EmailCodePage, EmailCodeVerifyPage, ForgotPasswordPage, MagicLinkConfirmPage, MagicLinkPage,
+    ResetPasswordPage, SignUpPage, VerifyEmailPage,
+};
 pub use sign_in::SignInPage;
 
 use leptos::prelude::*;
@@ -15,6 +22,23 @@ pub(crate) fn use_namespace() -> Signal<String> {
     Signal::derive(move || params.read().get("ns").unwrap_or_default())
 }
 
+/// `/{namespace}/{page}` with the namespace percent-encoded (namespaces may hold any
+/// printable character, `/` and `?` included).
+pub fn page_path(namespace: &str, page: &str) -> String {
+    let mut out = String::with_capacity(namespace.len() + page.len() + 2);
+    out.push('/');
+    for b in namespace.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.push('/');
+    out.push_str(page);
+    out
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
@@ -22,5 +46,17 @@ pub fn NotFound() -> impl IntoView {
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn page_paths_encode_the_namespace() {
+        assert_eq!(super::page_path("demo", "sign-in"), "/demo/sign-in");
+        assert_eq!(
+            super::page_path("a b/c?", "account"),
+            "/a%20b%2Fc%3F/account"
+        );
     }
 }

@@ -1,76 +1,47 @@
-//! Server functions for signing in and out and for the current user.
+//! Server functions for signing in with a password and signing out, and the session cookie.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// The signed-in user, as pages see them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedInUser {
-    pub email: String,
-    pub namespace: String,
-}
-
 #[server]
 pub async fn sign_in(namespace: String, email: String, password: String) -> Result<(), AppError> {
-    crate::error::respond(async move {
-        use secrecy::SecretString;
+    use secrecy::SecretString;
 
-        let state = crate::state::AppState::current()?;
-        let authn = state.authn(&namespace).await?;
-        let request = ssr::RequestInfo::extract().await;
-        let password = SecretString::from(password);
-        let signed_in = state
-            .sign_in
-            .sign_in(
-                &authn,
-                identity::SignInRequest {
-                    email: &email,
-                    password: &password,
-                    ip_address: request.ip,
-                    user_agent: request.user_agent.as_deref(),
-                },
-            )
-            .await?;
-        ssr::set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
-        leptos_axum::redirect(&format!("/{namespace}/account"));
-        Ok(())
-    })
-    .await
+    let state = crate::state::AppState::current()?;
+    let request = ssr::RequestInfo::extract().await;
+    state.limit(identity::RateRule::SIGN_IN, request.ip)?;
+    let authn = state.authn(&namespace).await?;
+    let password = SecretString::from(password);
+    let signed_in = state
+        .sign_in
+        .sign_in(
+            &authn,
+            identity::SignInRequest {
+                email: &email,
+                password: &password,
+                ip_address: request.ip,
+                user_agent: request.user_agent.as_deref(),
+            },
+        )
+        .await?;
+    ssr::set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
+    Ok(())
 }
 
 #[server]
 pub async fn sign_out(namespace: String) -> Result<(), AppError> {
-    crate::error::respond(async move {
-        let state = crate::state::AppState::current()?;
-        if let Some(token) = ssr::session_token(&state.cookie).await {
-            let authn = state.authn(&namespace).await?;
-            authn
-                .revoke_session(&identity::token::hash_token(&token))
-                .await?;
-        }
-        ssr::set_session_cookie(&state.cookie, None);
-        leptos_axum::redirect(&format!("/{namespace}/sign-in"));
-        Ok(())
-    })
-    .await
-}
-
-#[server]
-pub async fn current_user(namespace: String) -> Result<Option<SignedInUser>, AppError> {
     let state = crate::state::AppState::current()?;
-    let Some(token) = ssr::session_token(&state.cookie).await else {
-        return Ok(None);
-    };
-    let mut authn = state.authn(&namespace).await?;
-    let session = authn
-        .validate_session(&identity::token::hash_token(&token))
-        .await?;
-    Ok(session.map(|s| SignedInUser {
-        email: s.email,
-        namespace,
-    }))
+    if let Some(token) = ssr::session_token(&state.cookie).await {
+        let authn = state.authn(&namespace).await?;
+        authn
+            .revoke_session(&identity::token::hash_token(&token))
+            .await?;
+    }
+    ssr::set_session_cookie(&state.cookie, None);
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in"));
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]
@@ -106,6 +77,13 @@ pub(crate) mod ssr {
                         .map(|s| s.chars().take(512).collect())
                 });
             RequestInfo { ip, user_agent }
+        }
+
+        pub fn client(&self) -> identity::ClientInfo<'_> {
+            identity::ClientInfo {
+                ip_address: self.ip,
+                user_agent: self.user_agent.as_deref(),
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! cookie settings, provided as context on every request.
 
 use authn::Authn;
-use identity::SignInService;
+use identity::{AccountFlows, RateLimiter, RateRule, SignInService};
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -20,7 +20,13 @@ pub struct CookieSettings {
 pub struct AppState {
     pub pool: PgPool,
     pub sign_in: SignInService,
+    pub flows: AccountFlows,
+    pub limits: RateLimiter,
     pub cookie: CookieSettings,
+    /// Users of this namespace can be platform operators.
+    pub operator_namespace: String,
+    /// Developer conveniences (the mailbox page); never in production.
+    pub dev_mode: bool,
 }
 
 impl AppState {
@@ -30,6 +36,18 @@ impl AppState {
             tracing::error!("AppState missing from the request context");
             AppError::Internal
         })
+    }
+
+    /// Counts a request of `client` against `rule`; refuses it when over the limit. A request
+    /// without a known peer address (never the case behind `serve`) is not limited.
+    pub fn limit(&self, rule: RateRule, client: Option<std::net::IpAddr>) -> Result<(), AppError> {
+        match client {
+            Some(ip) if !self.limits.allow(rule, ip) => {
+                tracing::warn!(rule = rule.name, %ip, "rate limit reached");
+                Err(AppError::RateLimited)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// A core client for `namespace`, refusing an invalid namespace name.

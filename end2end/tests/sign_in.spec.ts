@@ -6,7 +6,7 @@ const PASSWORD = "correct horse battery staple";
 async function signIn(page: Page, ns: string, email: string, password: string) {
   await page.goto(`/${ns}/sign-in`);
   await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 

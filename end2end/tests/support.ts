@@ -17,3 +17,8 @@ export function createUser(namespace: string, email: string, password: string): 
     .toString()
     .trim();
 }
+
+export function openSignUp(namespace: string): void {
+  const bin = process.env.GATEHOUSE_BIN!;
+  execFileSync(bin, ["set-sign-up", "--namespace", namespace, "--mode", "open"], { env: process.env });
+}

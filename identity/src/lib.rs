@@ -20,6 +20,7 @@ pub use clock::{Clock, SystemClock};
 pub use email::{EmailAddress, InvalidEmail};
 pub use flows::{AccountFlows, FlowError, NewPassword};
 pub use lockout::{LockoutPolicy, LockoutState};
+pub use mail::MailDelivery;
 pub use password::PasswordHasher;
 pub use policy::{PasswordPolicy, PolicyViolation};
 pub use rate_limit::{RateLimiter, RateRule};

@@ -54,6 +54,8 @@ struct Window {
 pub struct RateLimiter {
     windows: Arc<Mutex<HashMap<(&'static str, IpAddr), Window>>>,
     clock: Arc<dyn Clock>,
+    /// Multiplies every rule's `max` (deployments behind a shared NAT, test suites).
+    scale: u32,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -76,7 +78,14 @@ impl RateLimiter {
         RateLimiter {
             windows: Arc::new(Mutex::new(HashMap::new())),
             clock,
+            scale: 1,
         }
+    }
+
+    /// The same limiter with every rule's maximum multiplied by `scale` (at least 1).
+    pub fn scaled(mut self, scale: u32) -> RateLimiter {
+        self.scale = scale.max(1);
+        self
     }
 
     /// Counts one request; `false` when the client is over the limit.
@@ -103,7 +112,7 @@ impl RateLimiter {
                 count: 0,
             };
         }
-        if window.count >= rule.max {
+        if window.count >= rule.max.saturating_mul(self.scale) {
             return false;
         }
         window.count += 1;
@@ -166,6 +175,14 @@ mod tests {
         assert!(!limiter.allow(RULE, a));
         *clock.0.lock().unwrap() += TimeDelta::seconds(1);
         assert!(limiter.allow(RULE, a));
+    }
+
+    #[test]
+    fn a_scaled_limiter_allows_more() {
+        let limiter = RateLimiter::default().scaled(2);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!((0..6).all(|_| limiter.allow(RULE, a)));
+        assert!(!limiter.allow(RULE, a));
     }
 
     #[test]

@@ -19,13 +19,34 @@ pub enum Command {
     Migrate,
     /// Create the demo namespace and its users (idempotent).
     SeedDemo,
-    /// Create a user; the password is read from standard input, never from the command line.
+    /// Create a user with a confirmed address; the password is read from standard input,
+    /// never from the command line.
     CreateUser {
         #[arg(long)]
         namespace: String,
         #[arg(long)]
         email: String,
     },
+    /// Set whether people can sign up by themselves in a namespace.
+    SetSignUp {
+        #[arg(long)]
+        namespace: String,
+        #[arg(long, value_parser = ["open", "invite-only"])]
+        mode: String,
+    },
+    /// Create an admin of a namespace, or with --operator a platform operator (a user of the
+    /// operator namespace); the password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        namespace: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        operator: bool,
+    },
+    /// Remove expired sessions, tokens and keys of every namespace, delivered mail older than
+    /// 30 days, and create the coming audit partitions (the server also does this hourly).
+    Cleanup,
 }
 
 #[derive(Clone, Debug, clap::Args)]
@@ -40,9 +61,35 @@ pub struct Config {
         default_value = "http://127.0.0.1:3000"
     )]
     pub base_url: String,
+    /// Address the server listens on (defaults to LEPTOS_SITE_ADDR, then 127.0.0.1:3000).
+    #[arg(long, env = "GATEHOUSE_BIND")]
+    pub bind: Option<std::net::SocketAddr>,
     /// Namespace of `/` for single-tenant installs.
     #[arg(long, env = "GATEHOUSE_DEFAULT_NAMESPACE", default_value = "demo")]
     pub default_namespace: String,
+    /// Namespace whose users can be platform operators.
+    #[arg(long, env = "GATEHOUSE_OPERATOR_NAMESPACE", default_value = "platform")]
+    pub operator_namespace: String,
+    /// SMTP relay for outgoing mail, e.g. smtp://127.0.0.1:25 or
+    /// smtps://user:pass@mail.example.com:465. Unset: mail waits in the outbox (and shows in
+    /// the developer mailbox in dev mode).
+    #[arg(long, env = "GATEHOUSE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "GATEHOUSE_MAIL_FROM",
+        default_value = "Gatehouse <no-reply@gatehouse.localhost>"
+    )]
+    pub mail_from: String,
+    /// Development mode: the developer mailbox page lists sent mail with its links. Never in
+    /// production.
+    #[arg(long, env = "GATEHOUSE_DEV_MODE", default_value_t = false)]
+    pub dev_mode: bool,
+    /// Key for encrypting MFA secrets at rest: 32 bytes as 64 hex characters. Required
+    /// outside dev mode.
+    #[arg(long, env = "GATEHOUSE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
     /// Session lifetime in hours.
     #[arg(long, env = "GATEHOUSE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub session_hours: u32,
@@ -52,6 +99,10 @@ pub struct Config {
     /// ...within this many minutes.
     #[arg(long, env = "GATEHOUSE_LOCKOUT_WINDOW_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub lockout_window_minutes: u32,
+    /// Multiplies the per-client request limits of sign-in, sign-up, reset and sign-in links
+    /// (raise it when many people share one address).
+    #[arg(long, env = "GATEHOUSE_RATE_LIMIT_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub rate_limit_scale: u32,
 }
 
 impl Config {
@@ -77,6 +128,41 @@ impl Config {
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
     }
+
+    /// Checks what `serve` needs, with messages that say how to fix it.
+    pub fn check_for_serving(&self) -> Result<(), String> {
+        self.origin()?;
+        if let Some(url) = &self.smtp_url {
+            identity::MailDelivery::check_url(url, &self.mail_from)
+                .map_err(|e| format!("GATEHOUSE_SMTP_URL / GATEHOUSE_MAIL_FROM: {e}"))?;
+        }
+        match (&self.secret_key, self.dev_mode) {
+            (Some(key), _) => {
+                let ok = key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit());
+                if !ok {
+                    return Err(
+                        "GATEHOUSE_SECRET_KEY must be 64 hex characters (32 bytes); \
+                                make one with: openssl rand -hex 32"
+                            .into(),
+                    );
+                }
+            }
+            (None, true) => {}
+            (None, false) => {
+                return Err(
+                    "GATEHOUSE_SECRET_KEY is required outside dev mode; make one with: \
+                            openssl rand -hex 32"
+                        .into(),
+                )
+            }
+        }
+        if self.dev_mode && self.is_https() {
+            tracing::warn!(
+                "dev mode is on for an https deployment: the developer mailbox shows every mail"
+            );
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -87,9 +173,16 @@ mod tests {
         Config {
             database_url: String::new(),
             base_url: base_url.into(),
+            bind: None,
             default_namespace: "demo".into(),
+            operator_namespace: "platform".into(),
+            smtp_url: None,
+            mail_from: "no-reply@example.com".into(),
+            dev_mode: false,
+            secret_key: None,
             session_hours: 12,
             lockout_threshold: 5,
+            rate_limit_scale: 1,
             lockout_window_minutes: 15,
         }
     }
@@ -107,5 +200,22 @@ mod tests {
         assert!(config("ftp://x").origin().is_err());
         assert!(config("example.com").origin().is_err());
         assert!(config("https://id.example.com").is_https());
+    }
+
+    #[test]
+    fn serving_needs_a_well_formed_secret_key_outside_dev_mode() {
+        let mut c = config("http://127.0.0.1:3000");
+        assert!(c.check_for_serving().is_err());
+        c.dev_mode = true;
+        assert!(c.check_for_serving().is_ok());
+        c.secret_key = Some("abc".into());
+        assert!(c.check_for_serving().is_err());
+        c.secret_key = Some("ab".repeat(32));
+        c.dev_mode = false;
+        assert!(c.check_for_serving().is_ok());
+        c.smtp_url = Some("nonsense".into());
+        assert!(c.check_for_serving().is_err());
+        c.smtp_url = Some("smtp://127.0.0.1:2525".into());
+        assert!(c.check_for_serving().is_ok());
     }
 }

@@ -1,30 +1,48 @@
 //! `gatehouse`: the web server, its command line, and its background work.
 
-mod config;
-mod demo;
-mod security;
-mod web;
-
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Cli, Command};
+use gatehouse_server::config::{Cli, Command};
+use gatehouse_server::{commands, web};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // GATEHOUSE_LOG_FORMAT=json for log collectors; readable lines otherwise.
+    if std::env::var("GATEHOUSE_LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => web::serve(&cli.config).await,
-        Command::Migrate => demo::migrate(&cli.config).await,
-        Command::SeedDemo => demo::seed(&cli.config).await,
+        Command::Migrate => commands::migrate(&cli.config).await,
+        Command::SeedDemo => commands::seed(&cli.config).await,
         Command::CreateUser { namespace, email } => {
-            demo::create_user(&cli.config, &namespace, &email).await
+            commands::create_user(&cli.config, &namespace, &email, commands::Grant::None).await
         }
+        Command::CreateAdmin {
+            namespace,
+            email,
+            operator,
+        } => {
+            let grant = if operator {
+                commands::Grant::Operator
+            } else {
+                commands::Grant::Admin
+            };
+            commands::create_user(&cli.config, &namespace, &email, grant).await
+        }
+        Command::SetSignUp { namespace, mode } => {
+            commands::set_sign_up(&cli.config, &namespace, &mode).await
+        }
+        Command::Cleanup => commands::cleanup(&cli.config).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,50 +1,53 @@
 //! The web server: Leptos pages and server functions, static files, and the layers every
-//! request goes through.
+//! request goes through (request id, trace span, same-origin check, security headers).
 
 use std::net::SocketAddr;
 
 use app::state::{AppState, CookieSettings};
 use app::{shell, App};
+use axum::http::{HeaderName, Request};
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
 use chrono::TimeDelta;
-use identity::{LockoutPolicy, PasswordHasher, SignInService};
-use leptos::config::get_configuration;
+use identity::mail::Links;
+use identity::{
+    AccountFlows, LockoutPolicy, MailDelivery, PasswordHasher, PasswordPolicy, RateLimiter,
+    SignInService,
+};
+use leptos::config::{get_configuration, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::security;
+use crate::{jobs, security};
 
-pub async fn serve(config: &Config) -> Result<(), String> {
-    let origin = config.origin()?;
-    let leptos = get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
-    let options = leptos.leptos_options;
-    let addr = options.site_addr;
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-    let pool = PgPoolOptions::new()
-        .max_connections(20)
-        .connect(&config.database_url)
-        .await
-        .map_err(|e| format!("cannot connect to the database: {e}"))?;
-    tokio::spawn(keep_audit_partitions_ahead(
-        pool.clone(),
-        config.default_namespace.clone(),
-    ));
+/// Everything a request needs, from the configuration.
+pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
     let hasher = PasswordHasher::recommended().map_err(|e| e.to_string())?;
     let lockout = LockoutPolicy {
         window: TimeDelta::minutes(config.lockout_window_minutes.into()),
         max_attempts: config.lockout_threshold,
     };
-    let state = AppState {
+    let session_lifetime = TimeDelta::hours(config.session_hours.into());
+    Ok(AppState {
         pool,
-        sign_in: SignInService::new(
+        sign_in: SignInService::new(hasher.clone(), lockout, session_lifetime),
+        flows: AccountFlows::new(
             hasher,
+            PasswordPolicy::default(),
             lockout,
-            TimeDelta::hours(config.session_hours.into()),
+            Links::new(&config.base_url),
+            session_lifetime,
         ),
+        limits: RateLimiter::default().scaled(config.rate_limit_scale),
         cookie: CookieSettings {
             name: if config.is_https() {
                 "__Host-gatehouse_session".into()
@@ -53,12 +56,28 @@ pub async fn serve(config: &Config) -> Result<(), String> {
             },
             secure: config.is_https(),
         },
-    };
+        operator_namespace: config.operator_namespace.clone(),
+        dev_mode: config.dev_mode,
+    })
+}
 
+/// The whole HTTP application.
+pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Result<Router, String> {
+    let origin = config.origin()?;
     let routes = generate_route_list(App);
     let default_home = format!("/{}/sign-in", config.default_namespace);
-    let app = Router::new()
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let request_id = request
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        // The path only: query strings carry tokens (reset and magic links).
+        tracing::info_span!("request", %request_id, method = %request.method(), path = %request.uri().path())
+    });
+    Ok(Router::new()
         .route("/", get(move || async move { Redirect::to(&default_home) }))
+        .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(
             &options,
             routes,
@@ -71,8 +90,17 @@ pub async fn serve(config: &Config) -> Result<(), String> {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
         .with_state(options)
+        .layer(axum::middleware::from_fn(
+            crate::error_status::server_fn_error_status,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             origin,
             security::same_origin_only,
@@ -81,41 +109,69 @@ pub async fn serve(config: &Config) -> Result<(), String> {
             config.is_https(),
             security::headers,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid)))
+}
 
+pub async fn connect_pool(config: &Config) -> Result<PgPool, String> {
+    PgPoolOptions::new()
+        .max_connections(20)
+        .connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))
+}
+
+pub async fn serve(config: &Config) -> Result<(), String> {
+    config.check_for_serving()?;
+    let leptos = get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
+    let options = leptos.leptos_options;
+    let addr = config.bind.unwrap_or(options.site_addr);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let pool = connect_pool(config).await?;
+    let stop = CancellationToken::new();
+    let state = app_state(config, pool.clone())?;
+    let mut background = vec![jobs::spawn_upkeep(
+        pool.clone(),
+        config.default_namespace.clone(),
+        stop.clone(),
+    )];
+    match &config.smtp_url {
+        Some(url) => {
+            let delivery =
+                MailDelivery::from_url(url, &config.mail_from).map_err(|e| e.to_string())?;
+            background.push(jobs::spawn_mail_worker(
+                pool.clone(),
+                delivery,
+                config.dev_mode,
+                stop.clone(),
+            ));
+        }
+        None => tracing::warn!(
+            "GATEHOUSE_SMTP_URL is not set: mail stays in the outbox{}",
+            if config.dev_mode {
+                " (see /dev/mailbox)"
+            } else {
+                ""
+            }
+        ),
+    }
+    let app = router(config, state, options)?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(
+    let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|e| e.to_string())
-}
-
-/// Decision D5: with no partition for the current month every audited write fails, so the
-/// server creates the coming months at start-up and then once a day. Creating partitions needs
-/// DDL rights on `authn`; a role without them gets a warning each time, and the partitions
-/// must then come from a privileged job (`gatehouse migrate` does it too).
-async fn keep_audit_partitions_ahead(pool: sqlx::PgPool, namespace: String) {
-    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
-    loop {
-        every_day.tick().await;
-        let result = match authn::Authn::new(pool.clone(), namespace.clone()).await {
-            Ok(core) => core.ensure_audit_partitions(3).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(created) if !created.is_empty() => {
-                tracing::info!(?created, "audit partitions created")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e.message(), "could not create audit partitions"),
-        }
+    .map_err(|e| e.to_string());
+    stop.cancel();
+    for task in background {
+        let _ = task.await;
     }
+    result
 }
 
 async fn shutdown_signal() {

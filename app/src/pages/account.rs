@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 
-use crate::pages::use_namespace;
-use crate::session::{current_user, SignOut};
+use crate::caller::current_viewer;
+use crate::pages::{page_path, use_namespace};
+use crate::session::SignOut;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let namespace = use_namespace();
-    let user = Resource::new(move || namespace.get(), current_user);
+    let user = Resource::new(move || namespace.get(), current_viewer);
     let sign_out = ServerAction::<SignOut>::new();
 
     view! {
@@ -16,7 +17,20 @@ pub fn AccountPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view! {
-                            <p>"Signed in as " <strong id="account-email">{user.email}</strong></p>
+                            <dl class="facts">
+                                <dt>"Email"</dt>
+                                <dd><span id="account-email">{user.email.clone()}</span>
+                                    {if user.email_verified {
+                                        view! { <span class="badge ok">"confirmed"</span> }.into_any()
+                                    } else {
+                                        view! { <span class="badge warn">"not confirmed"</span> }.into_any()
+                                    }}
+                                </dd>
+                                <dt>"Organisation"</dt>
+                                <dd>{user.namespace.clone()}</dd>
+                                <dt>"Roles"</dt>
+                                <dd id="account-roles">{roles_text(user.admin, user.operator)}</dd>
+                            </dl>
                             <ActionForm action=sign_out>
                                 <input type="hidden" name="namespace" value=user.namespace/>
                                 <button type="submit">"Sign out"</button>
@@ -24,7 +38,7 @@ pub fn AccountPage() -> impl IntoView {
                         }.into_any(),
                         Ok(None) => view! {
                             <p>"You are not signed in. "
-                                <a href=format!("/{}/sign-in", namespace.get_untracked())>"Sign in"</a>
+                                <a href=page_path(&namespace.get_untracked(), "sign-in")>"Sign in"</a>
                             </p>
                         }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -32,5 +46,14 @@ pub fn AccountPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+fn roles_text(admin: bool, operator: bool) -> &'static str {
+    match (admin, operator) {
+        (true, true) => "Administrator, platform operator",
+        (true, false) => "Administrator",
+        (false, true) => "Platform operator",
+        (false, false) => "Member",
     }
 }

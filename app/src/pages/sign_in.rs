@@ -1,33 +1,55 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
+use crate::components::{action_error, focus_first_error, Field, FormAlert};
+use crate::flows::sign_up_open;
 use crate::form_errors::form_action;
-use crate::pages::use_namespace;
+use crate::pages::{page_path, use_namespace};
 use crate::session::SignIn;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let namespace = use_namespace();
     let action = form_action::<SignIn>();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string())
-    };
+    let error = action_error(action);
+    focus_first_error(error);
+    let query = use_query_map();
+    let after_reset = move || query.read().get("reset").as_deref() == Some("done");
+    let verified = move || query.read().get("verified").is_some();
+    let open = Resource::new(move || namespace.get(), sign_up_open);
+    let link = move |page: &'static str| move || page_path(&namespace.get(), page);
 
     view! {
         <section class="card narrow">
             <h1>"Sign in"</h1>
+            <Show when=after_reset>
+                <p class="notice" role="status">
+                    "Your password was changed and every device was signed out. Sign in with the new password."
+                </p>
+            </Show>
+            <Show when=verified>
+                <p class="notice" role="status">"Your address is confirmed. Sign in to continue."</p>
+            </Show>
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="namespace" value=namespace/>
-                <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="username" required/>
-                <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                <p class="error" role="alert" id="sign-in-error">{error}</p>
+                <Field label="Email" name="email" kind="email" autocomplete="username" error/>
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" error/>
+                <FormAlert error id="sign-in-error"/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <p><a href=link("forgot-password")>"Forgot your password?"</a></p>
+            <p class="muted">
+                "Or sign in without a password: "
+                <a href=link("magic-link")>"email me a link"</a> " · "
+                <a href=link("email-code")>"email me a code"</a>
+            </p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    matches!(open.await, Ok(true)).then(|| view! {
+                        <p class="muted">"New here? " <a href=link("sign-up")>"Create an account"</a></p>
+                    })
+                })}
+            </Suspense>
         </section>
     }
 }

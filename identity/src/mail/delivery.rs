@@ -57,6 +57,16 @@ impl MailDelivery {
         Ok(MailDelivery { transport, from })
     }
 
+    /// Checks an SMTP URL and sender without building a transport (no runtime needed).
+    pub fn check_url(url: &str, sender: &str) -> Result<(), DeliveryError> {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| DeliveryError::Url(e.to_string()))?;
+        sender
+            .parse::<Mailbox>()
+            .map_err(|e| DeliveryError::Sender(e.to_string()))?;
+        Ok(())
+    }
+
     pub async fn send(&self, mail: &QueuedMail) -> Result<(), DeliveryError> {
         let to = mail
             .recipient

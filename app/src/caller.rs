@@ -1,0 +1,144 @@
+//! Who is calling. Every server function that acts for a signed-in person starts with
+//! [`ssr::signed_in`]: the session cookie resolved through the core to a user of the URL's
+//! namespace, with their roles and any impersonation, and refused when absent. Role checks
+//! (`require_admin`, `require_operator`) run here, on the server, on every call.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What pages know about the signed-in person (the shell's navigation and banner).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub email: String,
+    pub namespace: String,
+    pub admin: bool,
+    pub operator: bool,
+    pub email_verified: bool,
+    pub impersonation: Option<Impersonation>,
+}
+
+/// Shown in the banner while a session is an impersonation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Impersonation {
+    pub impersonator_email: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The signed-in person of `namespace`, or `None`.
+#[server]
+pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppError> {
+    let state = crate::state::AppState::current()?;
+    let Some(caller) = ssr::resolve(&state, &namespace).await? else {
+        return Ok(None);
+    };
+    let authn = caller.authn.clone();
+    let verified = authn
+        .get_user(caller.user_id)
+        .await?
+        .is_some_and(|u| u.email_verified_at.is_some());
+    Ok(Some(Viewer {
+        email: caller.email,
+        namespace,
+        admin: caller.roles.admin,
+        operator: caller.roles.operator,
+        email_verified: verified,
+        impersonation: caller.impersonation,
+    }))
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use authn::Authn;
+    use identity::Roles;
+    use uuid::Uuid;
+
+    use super::Impersonation;
+    use crate::error::AppError;
+    use crate::state::AppState;
+
+    /// A resolved caller. `authn` is bound to their namespace and carries the impersonation
+    /// actor when there is one, so the core audits actions under both names.
+    #[derive(Clone, Debug)]
+    pub struct Caller {
+        pub authn: Authn,
+        pub user_id: Uuid,
+        pub email: String,
+        pub session_id: Uuid,
+        pub roles: Roles,
+        pub impersonation: Option<Impersonation>,
+    }
+
+    impl Caller {
+        pub fn require_admin(&self) -> Result<(), AppError> {
+            if self.roles.admin {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
+
+        pub fn require_operator(&self) -> Result<(), AppError> {
+            if self.roles.operator {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
+    }
+
+    /// The caller of `namespace` from the session cookie, if it holds a live session there.
+    pub async fn resolve(state: &AppState, namespace: &str) -> Result<Option<Caller>, AppError> {
+        let Some(token) = crate::session::ssr::session_token(&state.cookie).await else {
+            return Ok(None);
+        };
+        let mut authn = state.authn(namespace).await?;
+        let Some(session) = authn
+            .validate_session(&identity::token::hash_token(&token))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut conn = state.pool.acquire().await.map_err(|e| {
+            tracing::error!(error = %e, "no database connection");
+            AppError::Internal
+        })?;
+        let roles = identity::roles::roles_of(
+            &mut conn,
+            session.user_id,
+            namespace,
+            &state.operator_namespace,
+        )
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "roles lookup failed");
+            AppError::Internal
+        })?;
+        // An impersonated session acts with the target's own rights, never the admin roles of
+        // the target (an admin impersonating an admin must not gain the console through it).
+        let roles = if session.is_impersonating {
+            Roles::default()
+        } else {
+            roles
+        };
+        Ok(Some(Caller {
+            authn,
+            user_id: session.user_id,
+            email: session.email,
+            session_id: session.session_id,
+            roles,
+            impersonation: session.is_impersonating.then_some(Impersonation {
+                impersonator_email: session.impersonator_email,
+                reason: session.impersonation_reason,
+            }),
+        }))
+    }
+
+    /// The caller, or `NotSignedIn`.
+    pub async fn signed_in(state: &AppState, namespace: &str) -> Result<Caller, AppError> {
+        resolve(state, namespace)
+            .await?
+            .ok_or(AppError::NotSignedIn)
+    }
+}

@@ -1,0 +1,184 @@
+//! Server functions of the e-mail flows: sign-up and verification, magic link, e-mail code,
+//! forgotten password. Each extracts the client, applies the per-client limit, calls the
+//! identity service and maps its error; requests that name an address answer the same
+//! whether or not an account exists. Outcomes are pages (a redirect with a flag in the
+//! query), so every flow works the same with or without JavaScript.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::session::ssr::{set_session_cookie, RequestInfo};
+    pub use crate::state::AppState;
+    pub use identity::{NewPassword, RateRule};
+    pub use secrecy::SecretString;
+}
+
+/// Whether the namespace lets people sign up by themselves.
+#[server]
+pub async fn sign_up_open(namespace: String) -> Result<bool, AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    let authn = state.authn(&namespace).await?;
+    let mut conn = state.pool.acquire().await.map_err(internal)?;
+    let mode = identity::roles::sign_up_mode(&mut conn, authn.namespace())
+        .await
+        .map_err(internal)?;
+    Ok(mode == identity::SignUpMode::Open)
+}
+
+#[server]
+pub async fn sign_up(
+    namespace: String,
+    email: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
+    let authn = state.authn(&namespace).await?;
+    let password = SecretString::from(password);
+    let confirm = SecretString::from(password_confirm);
+    state
+        .flows
+        .sign_up(
+            &authn,
+            &email,
+            NewPassword {
+                password: &password,
+                confirm: &confirm,
+            },
+        )
+        .await?;
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-up?sent=1"));
+    Ok(())
+}
+
+#[server]
+pub async fn verify_email(namespace: String, token: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    state.limit(RateRule::USE_TOKEN, RequestInfo::extract().await.ip)?;
+    let authn = state.authn(&namespace).await?;
+    state.flows.verify_email(&authn, &token).await?;
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in?verified=1"));
+    Ok(())
+}
+
+#[server]
+pub async fn request_magic_link(namespace: String, email: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
+    let authn = state.authn(&namespace).await?;
+    state.flows.request_magic_link(&authn, &email).await?;
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "magic-link?sent=1"));
+    Ok(())
+}
+
+#[server]
+pub async fn confirm_magic_link(namespace: String, token: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    let request = RequestInfo::extract().await;
+    state.limit(RateRule::USE_TOKEN, request.ip)?;
+    let authn = state.authn(&namespace).await?;
+    let signed_in = state
+        .flows
+        .sign_in_with_magic_link(&authn, &token, request.client())
+        .await?;
+    set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
+    Ok(())
+}
+
+#[server]
+pub async fn request_email_code(namespace: String, email: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
+    let authn = state.authn(&namespace).await?;
+    state.flows.request_email_code(&authn, &email).await?;
+    // Step two has a page of its own, so the flow works without JavaScript too.
+    leptos_axum::redirect(&crate::pages::page_path(
+        &namespace,
+        &format!(
+            "email-code/verify?email={}",
+            identity::mail::templates::encode_segment(email.trim())
+        ),
+    ));
+    Ok(())
+}
+
+#[server]
+pub async fn sign_in_with_code(
+    namespace: String,
+    email: String,
+    code: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    let request = RequestInfo::extract().await;
+    state.limit(RateRule::USE_TOKEN, request.ip)?;
+    let authn = state.authn(&namespace).await?;
+    let signed_in = state
+        .flows
+        .sign_in_with_email_code(&authn, &email, &code, request.client())
+        .await?;
+    set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
+    Ok(())
+}
+
+#[server]
+pub async fn request_password_reset(namespace: String, email: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
+    let authn = state.authn(&namespace).await?;
+    state.flows.request_password_reset(&authn, &email).await?;
+    leptos_axum::redirect(&crate::pages::page_path(
+        &namespace,
+        "forgot-password?sent=1",
+    ));
+    Ok(())
+}
+
+#[server]
+pub async fn reset_password(
+    namespace: String,
+    token: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    state.limit(RateRule::USE_TOKEN, RequestInfo::extract().await.ip)?;
+    let authn = state.authn(&namespace).await?;
+    let password = SecretString::from(password);
+    let confirm = SecretString::from(password_confirm);
+    state
+        .flows
+        .reset_password(
+            &authn,
+            &token,
+            NewPassword {
+                password: &password,
+                confirm: &confirm,
+            },
+        )
+        .await?;
+    // Every session of the user is gone, this browser's included.
+    set_session_cookie(&state.cookie, None);
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in?reset=done"));
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn internal(e: sqlx::Error) -> AppError {
+    tracing::error!(error = %e, "database error");
+    AppError::Internal
+}

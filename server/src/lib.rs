@@ -1,0 +1,9 @@
+//! `gatehouse`: the web server, its command line, and its background work. A library too, so
+//! the HTTP integration tests start the very same router.
+
+pub mod commands;
+pub mod config;
+pub mod error_status;
+pub mod jobs;
+pub mod security;
+pub mod web;

@@ -1,0 +1,9 @@
+//! HTTP integration tests: the real router (`gatehouse_server::web::router`) on port 0
+//! against a throwaway database, called over HTTP as browsers and scripts would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod headers;
+mod server_functions;

@@ -1,0 +1,169 @@
+use crate::support::spawn_app;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+#[tokio::test]
+async fn server_functions_refuse_cross_origin_posts() {
+    let app = spawn_app(&[]).await;
+    let action = app
+        .form_action(&format!("/{}/sign-in", app.namespace), "sign_in")
+        .await;
+    let form = [
+        ("namespace", app.namespace.as_str()),
+        ("email", "x@example.com"),
+        ("password", "whatever it is"),
+    ];
+    for (name, value) in [
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ] {
+        let res = app
+            .http
+            .post(format!("{}{action}", app.base))
+            .header(name, value)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{name}: {value}");
+    }
+    // No Origin and no Fetch Metadata (curl, old clients): refused too.
+    let res = app
+        .http
+        .post(format!("{}{action}", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn sign_in_errors_are_generic_with_their_own_status_and_no_internals() {
+    let app = spawn_app(&[]).await;
+    app.create_user("known@example.com", PASSWORD).await;
+    let action = app
+        .form_action(&format!("/{}/sign-in", app.namespace), "sign_in")
+        .await;
+    let mut bodies = Vec::new();
+    for email in ["known@example.com", "unknown@example.com"] {
+        let res = app
+            .call(
+                &action,
+                &[
+                    ("namespace", &app.namespace),
+                    ("email", email),
+                    ("password", "not the password"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 401);
+        assert!(res.headers().get("set-cookie").is_none());
+        bodies.push(res.text().await.unwrap());
+    }
+    assert_eq!(bodies[0], bodies[1], "same answer for both");
+    assert!(bodies[0].contains("InvalidCredentials"));
+    // A malformed request: a clear 400, nothing about the server's insides.
+    let res = app.call(&action, &[("namespace", &app.namespace)]).await;
+    assert_eq!(res.status(), 400);
+    let body = res.text().await.unwrap();
+    assert!(
+        !body.contains("sqlx") && !body.contains("panicked"),
+        "{body}"
+    );
+
+    let res = app
+        .call(
+            &action,
+            &[
+                ("namespace", &app.namespace),
+                ("email", "known@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("gatehouse_session="));
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+}
+
+#[tokio::test]
+async fn reset_requests_answer_alike_and_mail_only_real_accounts() {
+    let app = spawn_app(&[]).await;
+    app.create_user("real@example.com", PASSWORD).await;
+    let action = app
+        .form_action(
+            &format!("/{}/forgot-password", app.namespace),
+            "request_password_reset",
+        )
+        .await;
+    let mut answers = Vec::new();
+    for email in ["real@example.com", "ghost@example.com"] {
+        let res = app
+            .call(&action, &[("namespace", &app.namespace), ("email", email)])
+            .await;
+        answers.push((res.status(), res.text().await.unwrap()));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(answers[0].0.is_success());
+    assert_eq!(app.outbox_count("real@example.com").await, 1);
+    assert_eq!(app.outbox_count("ghost@example.com").await, 0);
+
+    let res = app
+        .call(&action, &[("namespace", &app.namespace), ("email", "nope")])
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Enter a valid email address"));
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_client() {
+    let app = spawn_app(&[]).await;
+    let action = app
+        .form_action(&format!("/{}/sign-in", app.namespace), "sign_in")
+        .await;
+    // Different addresses, so the per-address lockout never applies.
+    for i in 0..30 {
+        let email = format!("user{i}@example.com");
+        let res = app
+            .call(
+                &action,
+                &[
+                    ("namespace", &app.namespace),
+                    ("email", &email),
+                    ("password", "not the password"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 401, "attempt {i}");
+    }
+    let res = app
+        .call(
+            &action,
+            &[
+                ("namespace", &app.namespace),
+                ("email", "one-more@example.com"),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("RateLimited"));
+}
+
+#[tokio::test]
+async fn the_developer_mailbox_exists_only_in_dev_mode() {
+    let app = spawn_app(&[]).await;
+    let action = <app::dev::DevMailbox as leptos::server_fn::ServerFn>::PATH;
+    let res = app.call(action, &[]).await;
+    assert_eq!(res.status(), 403);
+
+    let dev = spawn_app(&["--dev-mode"]).await;
+    let res = dev.call(action, &[]).await;
+    assert_eq!(res.status(), 200);
+}

@@ -1,0 +1,126 @@
+use std::net::SocketAddr;
+
+use clap::Parser;
+use gatehouse_server::config::Cli;
+use gatehouse_server::web;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub http: reqwest::Client,
+    pub namespace: String,
+}
+
+/// Starts the server on a free port with a fresh database. `flags` are extra command-line
+/// flags (e.g. `--dev-mode`).
+pub async fn spawn_app(flags: &[&str]) -> TestApp {
+    let db = tokio::task::spawn_blocking(|| test_support::create_migrated_database("server_http"))
+        .await
+        .unwrap();
+    let database_url = test_support::url_for(&db, None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let mut args = vec![
+        "gatehouse",
+        "--database-url",
+        &database_url,
+        "--base-url",
+        &base,
+        "--secret-key",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ];
+    args.extend_from_slice(flags);
+    let cli = Cli::parse_from(args);
+    let pool = web::connect_pool(&cli.config).await.unwrap();
+    let state = web::app_state(&cli.config, pool.clone()).unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("gatehouse")
+        .site_addr(addr)
+        .build();
+    let router = web::router(&cli.config, state, options).unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base,
+        pool,
+        http,
+        namespace: format!("http-{}", uuid::Uuid::new_v4().simple()),
+    }
+}
+
+impl TestApp {
+    pub async fn page(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The URL a page's form posts to (server functions are named with a hash).
+    pub async fn form_action(&self, page: &str, fn_name: &str) -> String {
+        let html = self.page(page).await.text().await.unwrap();
+        let marker = format!("action=\"/api/{fn_name}");
+        let start = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {fn_name} form on {page}"))
+            + "action=\"".len();
+        let end = start + html[start..].find('"').unwrap();
+        html[start..end].to_owned()
+    }
+
+    /// Posts a form to a server function as the page's own script would.
+    pub async fn call(&self, action: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{action}", self.base))
+            .header("Origin", &self.base)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn create_user(&self, email: &str, password: &str) {
+        let hash = identity::PasswordHasher::new(1024, 1, 1)
+            .unwrap()
+            .hash(&secrecy::SecretString::from(password))
+            .await
+            .unwrap();
+        let core = authn::Authn::new(self.pool.clone(), self.namespace.clone())
+            .await
+            .unwrap();
+        let mut tx = core.begin().await.unwrap();
+        identity::provisioning::create_verified_user(
+            &mut tx,
+            &identity::EmailAddress::parse(email).unwrap(),
+            Some(&hash),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    pub async fn outbox_count(&self, recipient: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM gatehouse.mail_outbox WHERE namespace = $1 AND recipient = $2",
+        )
+        .bind(&self.namespace)
+        .bind(recipient)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+}
