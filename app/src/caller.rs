@@ -94,12 +94,18 @@ pub mod ssr {
             return Ok(None);
         };
         let mut authn = state.authn(namespace).await?;
-        let Some(session) = authn
-            .validate_session(&identity::token::hash_token(&token))
-            .await?
-        else {
+        let token_hash = identity::token::hash_token(&token);
+        let Some(session) = authn.validate_session(&token_hash).await? else {
             return Ok(None);
         };
+        if let Err(e) = state
+            .sessions
+            .touch(&authn, session.user_id, session.session_id, &token_hash)
+            .await
+        {
+            // The request can go on; the session just ends at its previous expiry.
+            tracing::warn!(error = %e.message(), "session activity not recorded");
+        }
         let mut conn = state.pool.acquire().await.map_err(|e| {
             tracing::error!(error = %e, "no database connection");
             AppError::Internal

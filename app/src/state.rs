@@ -2,7 +2,7 @@
 //! cookie settings, provided as context on every request.
 
 use authn::Authn;
-use identity::{AccountFlows, RateLimiter, RateRule, SignInService};
+use identity::{AccountFlows, RateLimiter, RateRule, SessionKeeper, SignInService};
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub sign_in: SignInService,
     pub flows: AccountFlows,
+    /// Slides sessions' idle expiry on activity.
+    pub sessions: SessionKeeper,
     pub limits: RateLimiter,
     pub cookie: CookieSettings,
     /// Users of this namespace can be platform operators.

@@ -13,6 +13,7 @@ pub mod provisioning;
 pub mod rate_limit;
 pub mod roles;
 pub mod session;
+pub mod session_policy;
 pub mod signin;
 pub mod token;
 
@@ -26,5 +27,6 @@ pub use policy::{PasswordPolicy, PolicyViolation};
 pub use rate_limit::{RateLimiter, RateRule};
 pub use roles::{Roles, SignUpMode};
 pub use session::{ClientInfo, SignedIn};
+pub use session_policy::{SessionKeeper, SessionPolicy};
 pub use signin::{SignInError, SignInRequest, SignInService};
 pub use token::OpaqueToken;

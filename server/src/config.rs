@@ -93,6 +93,9 @@ pub struct Config {
     /// Session lifetime in hours.
     #[arg(long, env = "GATEHOUSE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub session_hours: u32,
+    /// Minutes without activity after which a session ends (within the lifetime above).
+    #[arg(long, env = "GATEHOUSE_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=43200))]
+    pub session_idle_minutes: u32,
     /// Failed sign-ins that lock an e-mail address...
     #[arg(long, env = "GATEHOUSE_LOCKOUT_THRESHOLD", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub lockout_threshold: u32,
@@ -181,6 +184,7 @@ mod tests {
             dev_mode: false,
             secret_key: None,
             session_hours: 12,
+            session_idle_minutes: 60,
             lockout_threshold: 5,
             rate_limit_scale: 1,
             lockout_window_minutes: 15,

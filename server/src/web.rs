@@ -13,7 +13,7 @@ use chrono::TimeDelta;
 use identity::mail::Links;
 use identity::{
     AccountFlows, LockoutPolicy, MailDelivery, PasswordHasher, PasswordPolicy, RateLimiter,
-    SignInService,
+    SessionKeeper, SessionPolicy, SignInService,
 };
 use leptos::config::{get_configuration, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -36,7 +36,11 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
         window: TimeDelta::minutes(config.lockout_window_minutes.into()),
         max_attempts: config.lockout_threshold,
     };
-    let session_lifetime = TimeDelta::hours(config.session_hours.into());
+    let sessions = SessionPolicy {
+        idle: TimeDelta::minutes(config.session_idle_minutes.into()),
+        absolute: TimeDelta::hours(config.session_hours.into()),
+    };
+    let session_lifetime = sessions.initial();
     Ok(AppState {
         pool,
         sign_in: SignInService::new(hasher.clone(), lockout, session_lifetime),
@@ -47,6 +51,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
             Links::new(&config.base_url),
             session_lifetime,
         ),
+        sessions: SessionKeeper::new(sessions),
         limits: RateLimiter::default().scaled(config.rate_limit_scale),
         cookie: CookieSettings {
             name: if config.is_https() {

@@ -1,0 +1,76 @@
+//! Idle timeout and absolute lifetime against the real core.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use authn::{Authn, NewSession};
+use chrono::{TimeDelta, Utc};
+use identity::{OpaqueToken, SessionKeeper, SessionPolicy};
+use sqlx::postgres::PgPoolOptions;
+use uuid::Uuid;
+
+async fn core() -> Authn {
+    let db =
+        tokio::task::spawn_blocking(|| test_support::create_migrated_database("identity_sessions"))
+            .await
+            .unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
+        .await
+        .unwrap();
+    Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
+        .await
+        .unwrap()
+}
+
+async fn session(authn: &Authn, lifetime: TimeDelta) -> (Uuid, Uuid, String) {
+    let user = authn
+        .create_user(&format!("{}@example.com", Uuid::new_v4().simple()), None)
+        .await
+        .unwrap();
+    let token = OpaqueToken::generate().hash();
+    let id = authn
+        .create_session(NewSession {
+            expires_in: Some(lifetime),
+            ..NewSession::new(user, &token)
+        })
+        .await
+        .unwrap();
+    (user, id, token)
+}
+
+async fn expires_at(authn: &Authn, user: Uuid, id: Uuid) -> chrono::DateTime<Utc> {
+    authn
+        .list_sessions(user)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.session_id == id)
+        .unwrap()
+        .expires_at
+}
+
+#[tokio::test]
+async fn activity_slides_the_idle_expiry_but_never_past_the_absolute_lifetime() {
+    let authn = core().await;
+    let keeper = SessionKeeper::new(SessionPolicy {
+        idle: TimeDelta::minutes(30),
+        absolute: TimeDelta::hours(8),
+    });
+    let (user, id, token) = session(&authn, TimeDelta::minutes(1)).await;
+    keeper.touch(&authn, user, id, &token).await.unwrap();
+    let slid = expires_at(&authn, user, id).await - Utc::now();
+    assert!(
+        (slid - TimeDelta::minutes(30)).num_seconds().abs() < 30,
+        "{slid}"
+    );
+
+    let capped = SessionKeeper::new(SessionPolicy {
+        idle: TimeDelta::minutes(30),
+        absolute: TimeDelta::minutes(10),
+    });
+    let (user, id, token) = session(&authn, TimeDelta::minutes(10)).await;
+    let before = expires_at(&authn, user, id).await;
+    capped.touch(&authn, user, id, &token).await.unwrap();
+    assert_eq!(expires_at(&authn, user, id).await, before);
+}
