@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod components;
+pub mod console;
 pub mod csp;
 pub mod dev;
 pub mod error;
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment("forgot-password")) view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("reset-password")) view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("admin")) view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("operator")) view=OperatorPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,11 +1,13 @@
 //! The pages.
 
 mod account;
+mod console;
 mod dev_mailbox;
 mod email_flows;
 mod sign_in;
 
 pub use account::AccountPage;
+pub use console::{AdminPage, OperatorPage};
 pub use dev_mailbox::DevMailboxPage;
 pub use email_flows::{
     EmailCodePage, EmailCodeVerifyPage, ForgotPasswordPage, MagicLinkConfirmPage, MagicLinkPage,

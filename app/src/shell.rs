@@ -61,6 +61,8 @@ pub fn TopBar() -> impl IntoView {
                         view! {
                             <nav aria-label="Main">
                                 <a href=page_path(&ns, "account")>"Account"</a>
+                                {v.admin.then(|| view! { <a href=page_path(&ns, "admin")>"Admin"</a> })}
+                                {v.operator.then(|| view! { <a href=page_path(&ns, "operator")>"Operator"</a> })}
                             </nav>
                             <span class="who">{v.email.clone()}</span>
                             {v.impersonation.clone().map(|imp| view! {

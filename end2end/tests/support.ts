@@ -22,3 +22,12 @@ export function openSignUp(namespace: string): void {
   const bin = process.env.GATEHOUSE_BIN!;
   execFileSync(bin, ["set-sign-up", "--namespace", namespace, "--mode", "open"], { env: process.env });
 }
+
+/** An admin of `namespace`, or with `operator` a platform operator (namespace must be the
+ * operator namespace). */
+export function createAdmin(namespace: string, email: string, password: string, operator = false): string {
+  const bin = process.env.GATEHOUSE_BIN!;
+  const args = ["create-admin", "--namespace", namespace, "--email", email];
+  if (operator) args.push("--operator");
+  return execFileSync(bin, args, { input: password + "\n", env: process.env }).toString().trim();
+}

@@ -41,3 +41,42 @@ async fn health_and_unknown_pages() {
     assert_eq!(res.status(), 404);
     assert!(res.text().await.unwrap().contains("Page not found"));
 }
+
+#[tokio::test]
+async fn every_page_response_has_its_own_nonce_policy() {
+    let app = spawn_app(&[]).await;
+    let mut seen = std::collections::HashSet::new();
+    // Concurrent requests: each page's policy must come from its own render.
+    let pages = [
+        "sign-in",
+        "account",
+        "sign-up",
+        "magic-link",
+        "no-such-page",
+    ];
+    let requests = (0..100).map(|i| {
+        let path = format!("/{}-{i}/{}", app.namespace, pages[i % pages.len()]);
+        let app = &app;
+        async move { (path.clone(), app.page(&path).await) }
+    });
+    for (path, res) in futures::future::join_all(requests).await {
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let html = res.text().await.unwrap();
+        assert!(csp.contains("'nonce-"), "{path}: {csp}");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: page and header disagree"
+        );
+        assert!(seen.insert(csp), "{path} reused a nonce");
+    }
+}

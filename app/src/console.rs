@@ -1,0 +1,49 @@
+//! The entry pages of the admin and operator consoles: what an admin of a namespace and a
+//! platform operator see first. Both check the role on the server on every call.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A namespace at a glance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceStats {
+    pub users: i64,
+    pub verified_users: i64,
+    pub disabled_users: i64,
+    pub active_sessions: i64,
+    pub active_api_keys: i64,
+    pub mfa_users: i64,
+}
+
+#[server]
+pub async fn namespace_overview(namespace: String) -> Result<NamespaceStats, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.require_admin()?;
+    let stats = caller.authn.get_stats().await?;
+    Ok(NamespaceStats {
+        users: stats.user_count,
+        verified_users: stats.verified_user_count,
+        disabled_users: stats.disabled_user_count,
+        active_sessions: stats.active_session_count,
+        active_api_keys: stats.active_api_key_count,
+        mfa_users: stats.mfa_enabled_user_count,
+    })
+}
+
+/// The namespaces that have users, for operators.
+#[server]
+pub async fn platform_namespaces(namespace: String) -> Result<Vec<String>, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.require_operator()?;
+    sqlx::query_scalar("SELECT gatehouse.namespaces_in_use()")
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "namespace list failed");
+            AppError::Internal
+        })
+}
