@@ -21,6 +21,8 @@ pub enum AppError {
     RateLimited,
     #[error("Confirm your email address first: use the link we sent you.")]
     EmailNotVerified,
+    #[error("This account signs in with a second factor, which this console cannot check yet. Ask your administrator.")]
+    SecondFactorRequired,
     #[error("Sign-up is by invitation only. Ask an administrator to invite you.")]
     SignUpClosed,
     #[error("This link is invalid, already used or expired. Ask for a new one.")]
@@ -62,7 +64,10 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::InvalidCredentials | AppError::NotSignedIn => 401,
-            AppError::Forbidden | AppError::EmailNotVerified | AppError::SignUpClosed => 403,
+            AppError::Forbidden
+            | AppError::EmailNotVerified
+            | AppError::SignUpClosed
+            | AppError::SecondFactorRequired => 403,
             AppError::InvalidLink => 400,
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,

@@ -10,7 +10,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::session::ssr::{set_session_cookie, RequestInfo};
+    pub use crate::session::ssr::{finish_sign_in, set_session_cookie, RequestInfo};
     pub use crate::state::AppState;
     pub use identity::{NewPassword, RateRule};
     pub use secrecy::SecretString;
@@ -90,9 +90,7 @@ pub async fn confirm_magic_link(namespace: String, token: String) -> Result<(), 
         .flows
         .sign_in_with_magic_link(&authn, &token, request.client())
         .await?;
-    set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
-    Ok(())
+    finish_sign_in(&state, &namespace, signed_in)
 }
 
 #[server]
@@ -128,9 +126,7 @@ pub async fn sign_in_with_code(
         .flows
         .sign_in_with_email_code(&authn, &email, &code, request.client())
         .await?;
-    set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
-    Ok(())
+    finish_sign_in(&state, &namespace, signed_in)
 }
 
 #[server]

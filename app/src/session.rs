@@ -25,9 +25,7 @@ pub async fn sign_in(namespace: String, email: String, password: String) -> Resu
             },
         )
         .await?;
-    ssr::set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
-    Ok(())
+    ssr::finish_sign_in(&state, &namespace, signed_in)
 }
 
 #[server]
@@ -55,6 +53,7 @@ pub(crate) mod ssr {
     use leptos::prelude::expect_context;
     use leptos_axum::ResponseOptions;
 
+    use crate::error::AppError;
     use crate::state::CookieSettings;
 
     pub struct RequestInfo {
@@ -83,6 +82,27 @@ pub(crate) mod ssr {
             identity::ClientInfo {
                 ip_address: self.ip,
                 user_agent: self.user_agent.as_deref(),
+            }
+        }
+    }
+
+    /// Ends a successful first factor: the session cookie and the account page, or — for an
+    /// account with MFA — the second step.
+    pub fn finish_sign_in(
+        state: &crate::state::AppState,
+        namespace: &str,
+        step: identity::SignInStep,
+    ) -> Result<(), AppError> {
+        match step {
+            identity::SignInStep::SignedIn(signed_in) => {
+                set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
+                leptos_axum::redirect(&crate::pages::page_path(namespace, "account"));
+                Ok(())
+            }
+            // The second-factor pages come with the portal's MFA work; until then an account
+            // with MFA is refused here rather than let in on one factor.
+            identity::SignInStep::SecondFactorRequired { .. } => {
+                Err(AppError::SecondFactorRequired)
             }
         }
     }

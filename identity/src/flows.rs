@@ -16,9 +16,10 @@ use crate::email::{EmailAddress, InvalidEmail};
 use crate::lockout::LockoutPolicy;
 use crate::mail::{outbox, templates, Links, Mail};
 use crate::password::{PasswordError, PasswordHasher};
+use crate::pending::FirstFactor;
 use crate::policy::{PasswordPolicy, PolicyViolation};
 use crate::roles::{self, SignUpMode};
-use crate::session::{lock_address, open_session, ClientInfo, SignedIn};
+use crate::session::{after_first_factor, lock_address, ClientInfo, SignInStep};
 use crate::token::{hash_token, OpaqueToken};
 
 const MAGIC_LINK_LIFETIME: TimeDelta = TimeDelta::minutes(15);
@@ -192,7 +193,7 @@ impl AccountFlows {
         authn: &Authn,
         token: &str,
         client: ClientInfo<'_>,
-    ) -> Result<SignedIn, FlowError> {
+    ) -> Result<SignInStep, FlowError> {
         let mut tx = authn.begin().await?;
         let owner = tx
             .consume_token(&hash_token(token.trim()), TokenType::MagicLink)
@@ -207,9 +208,16 @@ impl AccountFlows {
         }
         tx.record_login_attempt(&owner.email, true, client.ip_address)
             .await?;
-        let signed_in = open_session(&mut tx, owner.user_id, self.session_lifetime, client).await?;
+        let step = after_first_factor(
+            &mut tx,
+            owner.user_id,
+            FirstFactor::MagicLink,
+            self.session_lifetime,
+            client,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(signed_in)
+        Ok(step)
     }
 
     // ---- e-mail code ---------------------------------------------------------------------
@@ -244,7 +252,7 @@ impl AccountFlows {
         email: &str,
         code: &str,
         client: ClientInfo<'_>,
-    ) -> Result<SignedIn, FlowError> {
+    ) -> Result<SignInStep, FlowError> {
         let email = EmailAddress::parse(email)?;
         let code = code.trim();
         let mut tx = authn.begin().await?;
@@ -276,9 +284,16 @@ impl AccountFlows {
         };
         tx.record_login_attempt(email.as_str(), true, client.ip_address)
             .await?;
-        let signed_in = open_session(&mut tx, owner.user_id, self.session_lifetime, client).await?;
+        let step = after_first_factor(
+            &mut tx,
+            owner.user_id,
+            FirstFactor::EmailCode,
+            self.session_lifetime,
+            client,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(signed_in)
+        Ok(step)
     }
 
     // ---- forgotten password --------------------------------------------------------------

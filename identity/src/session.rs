@@ -7,6 +7,7 @@ use authn::{AuthnError, AuthnTx, NewSession};
 use chrono::TimeDelta;
 use uuid::Uuid;
 
+use crate::pending::{self, FirstFactor};
 use crate::token::OpaqueToken;
 
 /// Where a request comes from, recorded with attempts and sessions.
@@ -22,6 +23,42 @@ pub struct SignedIn {
     pub user_id: Uuid,
     pub session_id: Uuid,
     pub token: OpaqueToken,
+}
+
+/// Where a proven first factor leads: a session, or — for an account with MFA — the second
+/// step, which `pending` holds until a second factor completes it (the portal's MFA pages).
+#[derive(Debug)]
+pub enum SignInStep {
+    SignedIn(SignedIn),
+    SecondFactorRequired { pending: OpaqueToken, user_id: Uuid },
+}
+
+impl SignInStep {
+    /// The session, if this step opened one.
+    pub fn signed_in(self) -> Option<SignedIn> {
+        match self {
+            SignInStep::SignedIn(s) => Some(s),
+            SignInStep::SecondFactorRequired { .. } => None,
+        }
+    }
+}
+
+/// After a first factor: a session, or the pending second step if the account has MFA.
+pub(crate) async fn after_first_factor(
+    tx: &mut AuthnTx<'_>,
+    user_id: Uuid,
+    first: FirstFactor,
+    lifetime: TimeDelta,
+    client: ClientInfo<'_>,
+) -> Result<SignInStep, AuthnError> {
+    if tx.has_mfa(user_id).await? {
+        let namespace = tx.namespace().to_owned();
+        let pending = pending::begin(tx.conn(), &namespace, user_id, first, client).await?;
+        return Ok(SignInStep::SecondFactorRequired { pending, user_id });
+    }
+    Ok(SignInStep::SignedIn(
+        open_session(tx, user_id, lifetime, client).await?,
+    ))
 }
 
 pub(crate) async fn open_session(

@@ -13,7 +13,8 @@ use secrecy::SecretString;
 
 use crate::lockout::LockoutPolicy;
 use crate::password::{PasswordError, PasswordHasher};
-use crate::session::{lock_address, open_session, ClientInfo, SignedIn};
+use crate::pending::FirstFactor;
+use crate::session::{after_first_factor, lock_address, ClientInfo, SignInStep};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -71,7 +72,8 @@ impl SignInService {
         self.session_lifetime
     }
 
-    /// Checks the credentials and opens a session in `authn`'s namespace.
+    /// Checks the credentials and opens a session in `authn`'s namespace, or starts the
+    /// second step for an account with MFA.
     ///
     /// The whole check runs in one transaction holding an advisory lock on the (namespace,
     /// e-mail) pair: without it, parallel guesses could all pass the lockout check before any
@@ -81,7 +83,7 @@ impl SignInService {
         &self,
         authn: &Authn,
         req: SignInRequest<'_>,
-    ) -> Result<SignedIn, SignInError> {
+    ) -> Result<SignInStep, SignInError> {
         let window = Some(self.lockout.window);
         let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
         let mut tx = authn.begin().await?;
@@ -125,9 +127,10 @@ impl SignInService {
         }
         tx.record_login_attempt(req.email, true, req.ip_address)
             .await?;
-        let signed_in = open_session(
+        let step = after_first_factor(
             &mut tx,
             user.user_id,
+            FirstFactor::Password,
             self.session_lifetime,
             ClientInfo {
                 ip_address: req.ip_address,
@@ -136,6 +139,6 @@ impl SignInService {
         )
         .await?;
         tx.commit().await?;
-        Ok(signed_in)
+        Ok(step)
     }
 }

@@ -114,6 +114,7 @@ impl Env {
                 },
             )
             .await
+            .map(|step| step.signed_in().expect("no MFA here"))
     }
 
     /// A verified account with `PASSWORD`.
@@ -269,6 +270,8 @@ async fn a_magic_link_signs_in_once_and_only_for_an_enabled_account() {
         .flows
         .sign_in_with_magic_link(&env.authn, &token, ClientInfo::default())
         .await
+        .unwrap()
+        .signed_in()
         .unwrap();
     assert_eq!(signed_in.user_id, id);
     assert!(matches!(
@@ -305,6 +308,8 @@ async fn a_magic_link_signs_in_once_and_only_for_an_enabled_account() {
     env.flows
         .sign_in_with_magic_link(&env.authn, &second, ClientInfo::default())
         .await
+        .unwrap()
+        .signed_in()
         .unwrap();
 }
 
@@ -384,6 +389,8 @@ async fn an_email_code_signs_in_and_guesses_run_into_the_lockout() {
             ClientInfo::default(),
         )
         .await
+        .unwrap()
+        .signed_in()
         .unwrap();
     assert_eq!(signed_in.user_id, id);
     assert!(env

@@ -63,6 +63,7 @@ async fn attempt(
             },
         )
         .await
+        .map(|step| step.signed_in().expect("no MFA in these tests"))
 }
 
 #[tokio::test]

@@ -132,10 +132,17 @@ impl Config {
         self.base_url.starts_with("https://")
     }
 
+    /// The SMTP URL, if one is set (an empty value, as compose files pass, counts as unset).
+    pub fn smtp_url(&self) -> Option<&str> {
+        self.smtp_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+    }
+
     /// Checks what `serve` needs, with messages that say how to fix it.
     pub fn check_for_serving(&self) -> Result<(), String> {
         self.origin()?;
-        if let Some(url) = &self.smtp_url {
+        if let Some(url) = self.smtp_url() {
             identity::MailDelivery::check_url(url, &self.mail_from)
                 .map_err(|e| format!("GATEHOUSE_SMTP_URL / GATEHOUSE_MAIL_FROM: {e}"))?;
         }
@@ -219,6 +226,8 @@ mod tests {
         assert!(c.check_for_serving().is_ok());
         c.smtp_url = Some("nonsense".into());
         assert!(c.check_for_serving().is_err());
+        c.smtp_url = Some(String::new());
+        assert!(c.check_for_serving().is_ok(), "empty means unset");
         c.smtp_url = Some("smtp://127.0.0.1:2525".into());
         assert!(c.check_for_serving().is_ok());
     }

@@ -143,7 +143,7 @@ pub async fn serve(config: &Config) -> Result<(), String> {
         config.default_namespace.clone(),
         stop.clone(),
     )];
-    match &config.smtp_url {
+    match config.smtp_url() {
         Some(url) => {
             let delivery =
                 MailDelivery::from_url(url, &config.mail_from).map_err(|e| e.to_string())?;

@@ -57,7 +57,12 @@ async fn every_page_response_has_its_own_nonce_policy() {
     let requests = (0..100).map(|i| {
         let path = format!("/{}-{i}/{}", app.namespace, pages[i % pages.len()]);
         let app = &app;
-        async move { (path.clone(), app.page(&path).await) }
+        async move {
+            match tokio::time::timeout(std::time::Duration::from_secs(20), app.page(&path)).await {
+                Ok(r) => (path.clone(), r),
+                Err(_) => panic!("{path} timed out"),
+            }
+        }
     });
     for (path, res) in futures::future::join_all(requests).await {
         let csp = res.headers()["content-security-policy"]

@@ -163,7 +163,47 @@ async fn the_developer_mailbox_exists_only_in_dev_mode() {
     let res = app.call(action, &[]).await;
     assert_eq!(res.status(), 403);
 
+    drop(app);
     let dev = spawn_app(&["--dev-mode"]).await;
     let res = dev.call(action, &[]).await;
     assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn an_account_with_mfa_is_not_let_in_on_the_password_alone() {
+    let app = spawn_app(&[]).await;
+    app.create_user("guarded@example.com", PASSWORD).await;
+    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
+        .await
+        .unwrap();
+    let user = core
+        .get_user_by_email("guarded@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    core.add_mfa(
+        user.user_id,
+        authn::MfaType::Totp,
+        "secret-held-elsewhere",
+        None,
+    )
+    .await
+    .unwrap();
+    let action = app
+        .form_action(&format!("/{}/sign-in", app.namespace), "sign_in")
+        .await;
+    let res = app
+        .call(
+            &action,
+            &[
+                ("namespace", &app.namespace),
+                ("email", "guarded@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    assert!(res.headers().get("set-cookie").is_none());
+    assert!(res.text().await.unwrap().contains("SecondFactorRequired"));
+    assert!(core.list_sessions(user.user_id).await.unwrap().is_empty());
 }

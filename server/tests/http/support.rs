@@ -6,7 +6,12 @@ use gatehouse_server::web;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
+/// One server at a time: several Leptos SSR servers, each on its own test runtime in one
+/// process, were seen to stall page renders under load (a deployment has a single runtime).
+static ONE_SERVER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub struct TestApp {
+    _turn: tokio::sync::MutexGuard<'static, ()>,
     pub base: String,
     pub pool: PgPool,
     pub http: reqwest::Client,
@@ -16,6 +21,7 @@ pub struct TestApp {
 /// Starts the server on a free port with a fresh database. `flags` are extra command-line
 /// flags (e.g. `--dev-mode`).
 pub async fn spawn_app(flags: &[&str]) -> TestApp {
+    let turn = ONE_SERVER_AT_A_TIME.lock().await;
     let db = tokio::task::spawn_blocking(|| test_support::create_migrated_database("server_http"))
         .await
         .unwrap();
@@ -54,6 +60,7 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
         .build()
         .unwrap();
     TestApp {
+        _turn: turn,
         base,
         pool,
         http,
