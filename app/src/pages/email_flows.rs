@@ -41,6 +41,9 @@ const SENT_TO_ANY: &str =
 fn EmailRequestFields(
     #[prop(into)] error: Signal<Option<crate::error::AppError>>,
     #[prop(into)] sent: Signal<bool>,
+    /// The request is on its way: the button waits (no double submits).
+    #[prop(into)]
+    pending: Signal<bool>,
     button: &'static str,
 ) -> impl IntoView {
     focus_first_error(error);
@@ -50,7 +53,7 @@ fn EmailRequestFields(
         <Show when=move || sent.get()>
             <p class="notice" role="status">{SENT_TO_ANY}</p>
         </Show>
-        <button type="submit">{button}</button>
+        <button type="submit" disabled=move || pending.get()>{button}</button>
     }
 }
 
@@ -81,7 +84,7 @@ pub fn SignUpPage() -> impl IntoView {
                                         <Field label="Repeat the password" name="password_confirm" kind="password"
                                             autocomplete="new-password" error/>
                                         <FormAlert error id="form-error"/>
-                                        <button type="submit">"Create account"</button>
+                                        <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
                                     </ActionForm>
                                 }
                             >
@@ -117,7 +120,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 <NamespaceInput/>
                 <TokenInput/>
                 <FormAlert error id="form-error"/>
-                <button type="submit">"Confirm my address"</button>
+                <button type="submit" disabled=move || action.pending().get()>"Confirm my address"</button>
             </ActionForm>
         </section>
     }
@@ -135,7 +138,7 @@ pub fn MagicLinkPage() -> impl IntoView {
             <p class="muted">"We will email you a link that signs you in once, within 15 minutes."</p>
             <ActionForm action=action attr:class="form">
                 <NamespaceInput/>
-                <EmailRequestFields error sent button="Email me a link"/>
+                <EmailRequestFields error sent pending=action.pending() button="Email me a link"/>
             </ActionForm>
             <p class="muted"><a href=sign_in>"Back to sign-in"</a></p>
         </section>
@@ -157,7 +160,7 @@ pub fn MagicLinkConfirmPage() -> impl IntoView {
                 <NamespaceInput/>
                 <TokenInput/>
                 <FormAlert error id="form-error"/>
-                <button type="submit">"Sign in"</button>
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
             <p class="muted"><a href=again>"Send a new link"</a></p>
         </section>
@@ -177,7 +180,7 @@ pub fn EmailCodePage() -> impl IntoView {
             <p class="muted">"We will email you a 6-digit code, valid for 10 minutes."</p>
             <ActionForm action=action attr:class="form">
                 <NamespaceInput/>
-                <EmailRequestFields error sent button="Email me a code"/>
+                <EmailRequestFields error sent pending=action.pending() button="Email me a code"/>
             </ActionForm>
             <p class="muted"><a href=sign_in>"Back to sign-in"</a></p>
         </section>
@@ -205,7 +208,7 @@ pub fn EmailCodeVerifyPage() -> impl IntoView {
                 <Field label="Code" name="code" kind="text" autocomplete="one-time-code"
                     inputmode="numeric" error/>
                 <FormAlert error id="form-error"/>
-                <button type="submit">"Sign in"</button>
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
             <p class="muted"><a href=again>"Send a new code"</a></p>
         </section>
@@ -224,7 +227,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <p class="muted">"We will email you a link to choose a new one, valid for 1 hour."</p>
             <ActionForm action=action attr:class="form">
                 <NamespaceInput/>
-                <EmailRequestFields error sent button="Email me a reset link"/>
+                <EmailRequestFields error sent pending=action.pending() button="Email me a reset link"/>
             </ActionForm>
             <p class="muted"><a href=sign_in>"Back to sign-in"</a></p>
         </section>
@@ -248,7 +251,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <Field label="Repeat the new password" name="password_confirm" kind="password"
                     autocomplete="new-password" error/>
                 <FormAlert error id="form-error"/>
-                <button type="submit">"Set new password"</button>
+                <button type="submit" disabled=move || action.pending().get()>"Set new password"</button>
             </ActionForm>
         </section>
     }
