@@ -79,6 +79,15 @@ pub mod ssr {
             }
         }
 
+        /// An impersonator may look at the account but not change how it signs in.
+        pub fn refuse_while_impersonating(&self) -> Result<(), AppError> {
+            if self.impersonation.is_some() {
+                Err(AppError::ReadOnlyWhileImpersonating)
+            } else {
+                Ok(())
+            }
+        }
+
         pub fn require_operator(&self) -> Result<(), AppError> {
             if self.roles.operator {
                 Ok(())

@@ -15,6 +15,10 @@ pub enum AppError {
     NotSignedIn,
     #[error("You are not allowed to do that.")]
     Forbidden,
+    #[error(
+        "While impersonating you can look at this account's security settings, not change them."
+    )]
+    ReadOnlyWhileImpersonating,
     #[error("This organisation does not exist.")]
     UnknownNamespace,
     #[error("Too many requests from your network. Wait a minute and try again.")]
@@ -29,35 +33,73 @@ pub enum AppError {
     InvalidLink,
     #[error("The form could not be submitted. Please check it and try again.")]
     FormRejected,
-    /// A field's value was refused; `field` is the input's name so the page can bind the
-    /// message to it.
-    #[error("{message}")]
-    Field { field: String, message: String },
-    #[error("{0}")]
-    BadRequest(String),
+    /// A field's value was refused. Both parts are ours (enums, no free text), so the error
+    /// can travel in a URL after a form posted without JavaScript.
+    #[error("{problem}")]
+    Field {
+        field: FormField,
+        problem: FieldProblem,
+    },
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
 }
 
-impl AppError {
-    pub fn field(field: &str, message: impl Into<String>) -> AppError {
-        AppError::Field {
-            field: field.into(),
-            message: message.into(),
+/// The inputs errors can be bound to; `name()` is the input's `name`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormField {
+    Email,
+    Password,
+    PasswordConfirm,
+    Code,
+    SessionId,
+}
+
+impl FormField {
+    pub fn name(self) -> &'static str {
+        match self {
+            FormField::Email => "email",
+            FormField::Password => "password",
+            FormField::PasswordConfirm => "password_confirm",
+            FormField::Code => "code",
+            FormField::SessionId => "session_id",
         }
+    }
+}
+
+/// What is wrong with a field's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum FieldProblem {
+    #[error("Enter a valid email address, like name@example.com.")]
+    InvalidEmail,
+    #[error("Use at least {0} characters.")]
+    PasswordTooShort(u16),
+    #[error("Use at most {0} characters.")]
+    PasswordTooLong(u16),
+    #[error("Don't use your email address in your password.")]
+    PasswordContainsEmail,
+    #[error("The passwords do not match.")]
+    PasswordMismatch,
+    #[error("The code is incorrect or has expired.")]
+    InvalidCode,
+    #[error("That device is not in the list.")]
+    UnknownDevice,
+    #[error("To sign this device out, use Sign out.")]
+    CurrentDevice,
+    #[error("That device is already signed out.")]
+    DeviceAlreadySignedOut,
+}
+
+impl AppError {
+    pub fn field(field: FormField, problem: FieldProblem) -> AppError {
+        AppError::Field { field, problem }
     }
 
     /// The input this error belongs to, if it is about one field.
-    pub fn field_name(&self) -> Option<&str> {
+    pub fn field_name(&self) -> Option<&'static str> {
         match self {
-            AppError::Field { field, .. } => Some(field),
+            AppError::Field { field, .. } => Some(field.name()),
             _ => None,
         }
-    }
-
-    /// Whether the text shown is ours alone (no part of it comes from the error's data).
-    pub fn has_fixed_wording(&self) -> bool {
-        !matches!(self, AppError::Field { .. } | AppError::BadRequest(_))
     }
 
     /// The HTTP status the error is answered with.
@@ -65,13 +107,14 @@ impl AppError {
         match self {
             AppError::InvalidCredentials | AppError::NotSignedIn => 401,
             AppError::Forbidden
+            | AppError::ReadOnlyWhileImpersonating
             | AppError::EmailNotVerified
             | AppError::SignUpClosed
             | AppError::SecondFactorRequired => 403,
             AppError::InvalidLink => 400,
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,
-            AppError::FormRejected | AppError::Field { .. } | AppError::BadRequest(_) => 400,
+            AppError::FormRejected | AppError::Field { .. } => 400,
             AppError::Internal => 500,
         }
     }
@@ -92,7 +135,7 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 mod from_services {
-    use super::AppError;
+    use super::{AppError, FieldProblem, FormField};
 
     impl From<identity::SignInError> for AppError {
         fn from(err: identity::SignInError) -> Self {
@@ -111,10 +154,24 @@ mod from_services {
     impl From<identity::FlowError> for AppError {
         fn from(err: identity::FlowError) -> Self {
             use identity::FlowError as F;
-            if let Some(field) = err.field() {
-                return AppError::field(field, err.to_string());
-            }
+            use identity::PolicyViolation as P;
+            let short = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
             match err {
+                F::InvalidEmail(_) => AppError::field(FormField::Email, FieldProblem::InvalidEmail),
+                F::WeakPassword(P::TooShort(n)) => AppError::field(
+                    FormField::Password,
+                    FieldProblem::PasswordTooShort(short(n)),
+                ),
+                F::WeakPassword(P::TooLong(n)) => {
+                    AppError::field(FormField::Password, FieldProblem::PasswordTooLong(short(n)))
+                }
+                F::WeakPassword(P::ContainsEmail) => {
+                    AppError::field(FormField::Password, FieldProblem::PasswordContainsEmail)
+                }
+                F::PasswordMismatch => {
+                    AppError::field(FormField::PasswordConfirm, FieldProblem::PasswordMismatch)
+                }
+                F::InvalidCode => AppError::field(FormField::Code, FieldProblem::InvalidCode),
                 F::SignUpClosed => AppError::SignUpClosed,
                 F::InvalidLink => AppError::InvalidLink,
                 F::LockedOut => AppError::LockedOut,

@@ -4,8 +4,8 @@
 pub mod caller;
 pub mod components;
 pub mod console;
-pub mod csp;
 pub mod dev;
+pub mod devices;
 pub mod error;
 pub mod flows;
 pub mod form_errors;
@@ -25,8 +25,6 @@ use crate::shell::TopBar;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    csp::apply_to_page();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -69,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment("forgot-password")) view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("reset-password")) view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("devices")) view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("admin")) view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("operator")) view=OperatorPage ssr=SsrMode::Async/>
                 </Routes>

@@ -3,12 +3,14 @@
 mod account;
 mod console;
 mod dev_mailbox;
+mod devices;
 mod email_flows;
 mod sign_in;
 
 pub use account::AccountPage;
 pub use console::{AdminPage, OperatorPage};
 pub use dev_mailbox::DevMailboxPage;
+pub use devices::DevicesPage;
 pub use email_flows::{
     EmailCodePage, EmailCodeVerifyPage, ForgotPasswordPage, MagicLinkConfirmPage, MagicLinkPage,
     ResetPasswordPage, SignUpPage, VerifyEmailPage,

@@ -61,6 +61,7 @@ pub fn TopBar() -> impl IntoView {
                         view! {
                             <nav aria-label="Main">
                                 <a href=page_path(&ns, "account")>"Account"</a>
+                                <a href=page_path(&ns, "devices")>"Devices"</a>
                                 {v.admin.then(|| view! { <a href=page_path(&ns, "admin")>"Admin"</a> })}
                                 {v.operator.then(|| view! { <a href=page_path(&ns, "operator")>"Operator"</a> })}
                             </nav>

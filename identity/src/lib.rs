@@ -3,6 +3,7 @@
 //! so the web app's server functions, the JSON API and the CLI share one implementation.
 
 pub mod clock;
+pub mod devices;
 pub mod email;
 pub mod flows;
 pub mod lockout;

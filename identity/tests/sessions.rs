@@ -74,3 +74,59 @@ async fn activity_slides_the_idle_expiry_but_never_past_the_absolute_lifetime() 
     capped.touch(&authn, user, id, &token).await.unwrap();
     assert_eq!(expires_at(&authn, user, id).await, before);
 }
+
+#[tokio::test]
+async fn signing_a_device_out_ends_its_refresh_tokens_too() {
+    let authn = core().await;
+    let (user, first, _) = session(&authn, TimeDelta::hours(1)).await;
+    let second_token = OpaqueToken::generate().hash();
+    let second = authn
+        .create_session(NewSession::new(user, &second_token))
+        .await
+        .unwrap();
+    let first_refresh = OpaqueToken::generate().hash();
+    let second_refresh = OpaqueToken::generate().hash();
+    authn
+        .create_refresh_token(first, &first_refresh, None)
+        .await
+        .unwrap();
+    authn
+        .create_refresh_token(second, &second_refresh, None)
+        .await
+        .unwrap();
+
+    assert!(identity::devices::sign_out_device(&authn, user, first)
+        .await
+        .unwrap());
+    assert!(authn
+        .validate_refresh_token(&first_refresh)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(authn
+        .validate_refresh_token(&second_refresh)
+        .await
+        .unwrap()
+        .is_some());
+    // Not twice, and never another user's session.
+    assert!(!identity::devices::sign_out_device(&authn, user, first)
+        .await
+        .unwrap());
+    assert!(
+        !identity::devices::sign_out_device(&authn, Uuid::new_v4(), second)
+            .await
+            .unwrap()
+    );
+
+    let devices = identity::devices::list_devices(&authn, user, second, TimeDelta::minutes(30))
+        .await
+        .unwrap();
+    assert_eq!(devices.len(), 1);
+    assert!(devices[0].current);
+    assert_eq!(
+        identity::devices::sign_out_other_devices(&authn, user, second)
+            .await
+            .unwrap(),
+        0
+    );
+}

@@ -5,6 +5,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 
 /// Refuses a state-changing request unless the browser says it comes from our own origin.
 /// Server functions are plain POST endpoints with no CSRF token of their own, so this is their
@@ -39,18 +41,54 @@ fn is_same_origin(request: &Request<Body>, origin: &str) -> bool {
     )
 }
 
-/// Security headers on every response.
-pub async fn headers(State(https): State<bool>, request: Request<Body>, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let h = response.headers_mut();
-    // Pages set their own policy with a per-request nonce for the hydration script (see
-    // `app::shell`); everything else gets the same policy without any inline script.
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(app::csp::STRICT),
-        );
+/// For responses without inline scripts (server functions, files, redirects).
+const STRICT_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Pages may run exactly the inline scripts that carry this request's nonce (Leptos' hydration
+/// start-up and its serialized resources).
+fn page_policy(nonce: &Nonce) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
+
+/// Hands the nonce the `headers` layer made for this request to the page being rendered (call it
+/// from the Leptos context closure). Header and page then come from one value made in one place,
+/// instead of the page reporting its nonce back through the response options.
+pub fn provide_page_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Nonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(nonce);
     }
+}
+
+/// Security headers on every response.
+pub async fn headers(
+    State(https): State<bool>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = if is_html {
+        HeaderValue::from_str(&page_policy(&nonce)).ok()
+    } else {
+        None
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        policy.unwrap_or(HeaderValue::from_static(STRICT_POLICY)),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -88,7 +88,10 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    security::provide_page_nonce();
+                }
             },
             {
                 let options = options.clone();
@@ -98,7 +101,10 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         .fallback(leptos_axum::file_and_error_handler_with_context(
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    security::provide_page_nonce();
+                }
             },
             shell,
         ))

@@ -26,7 +26,16 @@ async fn pages_carry_security_headers_a_nonce_csp_and_a_request_id() {
         .split('\'')
         .next()
         .unwrap();
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")));
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(
+        html.matches(&format!("<script nonce=\"{nonce}\"")).count()
+            + html
+                .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                .count(),
+        scripts,
+        "every inline script carries the header's nonce: {html}"
+    );
 }
 
 #[tokio::test]

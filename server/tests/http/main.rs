@@ -6,4 +6,5 @@
 mod support;
 
 mod headers;
+mod impersonation;
 mod server_functions;

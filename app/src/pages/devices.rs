@@ -1,0 +1,94 @@
+use leptos::prelude::*;
+
+use crate::components::{action_error, focus_first_error, FormAlert};
+use crate::devices::{my_devices, SignOutDevice, SignOutOtherDevices};
+use crate::form_errors::form_action;
+use crate::pages::use_namespace;
+
+#[component]
+pub fn DevicesPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let sign_out_one = form_action::<SignOutDevice>();
+    let sign_out_others = form_action::<SignOutOtherDevices>();
+    // The list reloads after either action.
+    let devices = Resource::new(
+        move || {
+            (
+                namespace.get(),
+                sign_out_one.version().get(),
+                sign_out_others.version().get(),
+            )
+        },
+        |(ns, _, _)| my_devices(ns),
+    );
+    let one_error = action_error(sign_out_one);
+    let others_error = action_error(sign_out_others);
+    let error = Signal::derive(move || one_error.get().or(others_error.get()));
+    focus_first_error(error);
+    let others_done = move || match sign_out_others.value().get() {
+        Some(Ok(0)) => Some("No other device was signed in.".to_owned()),
+        Some(Ok(1)) => Some("1 other device was signed out.".to_owned()),
+        Some(Ok(n)) => Some(format!("{n} other devices were signed out.")),
+        _ => None,
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Devices"</h1>
+            <p class="muted">"Where your account is signed in. Sign out anything you do not recognise, then change your password."</p>
+            <FormAlert error id="devices-error"/>
+            <p class="notice" role="status" hidden=move || others_done().is_none()>{others_done}</p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match devices.await {
+                        Ok(list) => view! {
+                            <table class="devices">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Device"</th>
+                                        <th scope="col">"IP address"</th>
+                                        <th scope="col">"Signed in"</th>
+                                        <th scope="col">"Last active"</th>
+                                        <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list.into_iter().map(|d| {
+                                        let label = format!("{} on {} ({})", d.browser, d.system, d.kind);
+                                        view! {
+                                            <tr class:current=d.current>
+                                                <td>{label.clone()}
+                                                    {d.current.then(|| view! { <span class="badge ok">"this device"</span> })}
+                                                </td>
+                                                <td>{d.ip_address.unwrap_or_else(|| "unknown".into())}</td>
+                                                <td>{d.signed_in}</td>
+                                                <td>{d.last_active}</td>
+                                                <td>
+                                                    {(!d.current).then(|| view! {
+                                                        <ActionForm action=sign_out_one>
+                                                            <input type="hidden" name="namespace" value=namespace/>
+                                                            <input type="hidden" name="session_id" value=d.session_id.clone()/>
+                                                            <button type="submit" class="secondary"
+                                                                aria-label=format!("Sign out {label}")>"Sign out"</button>
+                                                        </ActionForm>
+                                                    })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <ActionForm action=sign_out_others attr:class="inline">
+                                <input type="hidden" name="namespace" value=namespace/>
+                                <button type="submit" disabled=move || sign_out_others.pending().get()>
+                                    "Sign out all other devices"
+                                </button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

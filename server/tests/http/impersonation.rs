@@ -1,0 +1,77 @@
+use authn::{NewSession, StartImpersonation};
+use identity::OpaqueToken;
+
+use crate::support::spawn_app;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// An impersonation set up through the core, as an admin's console will: the page shows the
+/// banner and credential changes are refused on the server.
+#[tokio::test]
+async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
+    let app = spawn_app(&[]).await;
+    app.create_user("admin@example.com", PASSWORD).await;
+    app.create_user("target@example.com", PASSWORD).await;
+    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
+        .await
+        .unwrap();
+    let admin = core
+        .get_user_by_email("admin@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let target = core
+        .get_user_by_email("target@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin_token = OpaqueToken::generate();
+    let admin_session = core
+        .create_session(NewSession::new(admin.user_id, &admin_token.hash()))
+        .await
+        .unwrap();
+    let token = OpaqueToken::generate();
+    core.start_impersonation(StartImpersonation {
+        actor_session_id: admin_session,
+        target_user_id: target.user_id,
+        reason: "ticket 42: cannot see invoices",
+        token_hash: &token.hash(),
+        duration: None,
+    })
+    .await
+    .unwrap();
+    let cookie = format!("gatehouse_session={}", token.expose());
+
+    let html = app
+        .http
+        .get(format!("{}/{}/account", app.base, app.namespace))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("impersonation-banner"), "{html}");
+    assert!(html.contains("admin@example.com"));
+    assert!(html.contains("ticket 42: cannot see invoices"));
+
+    let action = <app::devices::SignOutOtherDevices as leptos::server_fn::ServerFn>::PATH;
+    let res = app
+        .http
+        .post(format!("{}{action}", app.base))
+        .header("Origin", &app.base)
+        .header("Cookie", &cookie)
+        .form(&[("namespace", app.namespace.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("ReadOnlyWhileImpersonating"));
+    // Nothing was signed out: the admin's own session is still there.
+    assert_eq!(core.list_sessions(admin.user_id).await.unwrap().len(), 1);
+}
