@@ -63,6 +63,7 @@ pub async fn sign_out_device(namespace: String, session_id: String) -> Result<()
             FieldProblem::DeviceAlreadySignedOut,
         ));
     }
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "devices"));
     Ok(())
 }
 
@@ -71,8 +72,12 @@ pub async fn sign_out_other_devices(namespace: String) -> Result<i32, AppError> 
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
     caller.refuse_while_impersonating()?;
-    Ok(
+    let count =
         identity::devices::sign_out_other_devices(&caller.authn, caller.user_id, caller.session_id)
-            .await?,
-    )
+            .await?;
+    leptos_axum::redirect(&crate::pages::page_path(
+        &namespace,
+        &format!("devices?signed_out={count}"),
+    ));
+    Ok(count)
 }

@@ -46,6 +46,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Marks the document once the bundle has taken over, so tests (and anyone debugging) can
+    // tell a server-rendered page from an interactive one.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
     // Every page is rendered whole on the server before it is sent (SsrMode::Async): it works
     // before the bundle loads, or without JavaScript at all, and nothing jumps while loading.
     let ns = || ParamSegment("ns");

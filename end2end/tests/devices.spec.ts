@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { createUser, freshNamespace } from "./support";
+import { type Browser, type Page } from "@playwright/test";
+import { createUser, expect, freshNamespace, test } from "./support";
 
 const PASSWORD = "correct horse battery staple";
 

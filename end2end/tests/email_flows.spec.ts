@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
-import { codeIn, linkIn, mailsTo, waitForMail } from "./mail";
-import { createUser, freshNamespace, openSignUp } from "./support";
+import { type Page } from "@playwright/test";
+import { codeIn, linkIn, mailsTo, uniqueAddress, waitForMail } from "./mail";
+import { createUser, expect, freshNamespace, openSignUp, test } from "./support";
 
 const PASSWORD = "correct horse battery staple";
 const SENT = "If an account exists for that address, we have sent it a message.";
@@ -15,7 +15,7 @@ async function signIn(page: Page, ns: string, email: string, password: string) {
 test("sign-up sends a confirmation link; the account signs in once confirmed", async ({ page }) => {
   const ns = freshNamespace();
   openSignUp(ns);
-  const email = "newcomer@example.com";
+  const email = uniqueAddress("newcomer");
   await page.goto(`/${ns}/sign-in`);
   await page.getByRole("link", { name: "Create an account" }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/sign-up$`));
@@ -59,7 +59,7 @@ test("a namespace without open sign-up says it is by invitation", async ({ page 
 
 test("forgot password: the same answer for anyone, a reset link that signs every device out", async ({ page, browser }) => {
   const ns = freshNamespace();
-  const email = "forgetful@example.com";
+  const email = uniqueAddress("forgetful");
   createUser(ns, email, PASSWORD);
   // Another device, signed in before the reset.
   const other = await browser.newContext();
@@ -67,7 +67,8 @@ test("forgot password: the same answer for anyone, a reset link that signs every
   await signIn(otherPage, ns, email, PASSWORD);
   await expect(otherPage.locator("#account-email")).toHaveText(email);
 
-  for (const address of ["nobody-home@example.com", email]) {
+  const nobody = uniqueAddress("nobody-home");
+  for (const address of [nobody, email]) {
     await page.goto(`/${ns}/sign-in`);
     await page.getByRole("link", { name: "Forgot your password?" }).click();
     await page.getByLabel("Email").fill(address);
@@ -82,6 +83,7 @@ test("forgot password: the same answer for anyone, a reset link that signs every
   await page.getByLabel("Repeat the new password").fill("something else entirely");
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.locator("#password_confirm-error")).toHaveText("The passwords do not match.");
+  await page.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
   await page.getByLabel("Repeat the new password").fill("a brand new passphrase");
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in\\?reset=done$`));
@@ -104,12 +106,12 @@ test("forgot password: the same answer for anyone, a reset link that signs every
   await page.getByLabel("Repeat the new password").fill("yet another passphrase");
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByRole("alert")).toHaveText("This link is invalid, already used or expired. Ask for a new one.");
-  expect(mailsTo("nobody-home@example.com")).toHaveLength(0);
+  expect(mailsTo(nobody)).toHaveLength(0);
 });
 
 test("a magic link signs in once", async ({ page }) => {
   const ns = freshNamespace();
-  const email = "linky@example.com";
+  const email = uniqueAddress("linky");
   createUser(ns, email, PASSWORD);
   await page.goto(`/${ns}/sign-in`);
   await page.getByRole("link", { name: "email me a link" }).click();
@@ -132,7 +134,7 @@ test("a magic link signs in once", async ({ page }) => {
 
 test("an emailed code signs in; a wrong code is refused on the field", async ({ page }) => {
   const ns = freshNamespace();
-  const email = "coder@example.com";
+  const email = uniqueAddress("coder");
   createUser(ns, email, PASSWORD);
   await page.goto(`/${ns}/sign-in`);
   await page.getByRole("link", { name: "email me a code" }).click();
@@ -155,7 +157,7 @@ test("an emailed code signs in; a wrong code is refused on the field", async ({ 
 
 test("the developer mailbox lists sent mail with working links", async ({ page }) => {
   const ns = freshNamespace();
-  const email = "devbox@example.com";
+  const email = uniqueAddress("devbox");
   createUser(ns, email, PASSWORD);
   await page.goto(`/${ns}/magic-link`);
   await page.getByLabel("Email").fill(email);
@@ -176,7 +178,7 @@ test.describe("without JavaScript", () => {
 
   test("a magic link is requested and used with plain forms", async ({ page }) => {
     const ns = freshNamespace();
-    const email = "nojs@example.com";
+    const email = uniqueAddress("nojs");
     createUser(ns, email, PASSWORD);
     await page.goto(`/${ns}/magic-link`);
     await page.getByLabel("Email").fill(email);

@@ -1,5 +1,6 @@
 // Mail as the SMTP sink received it (see ../smtp-sink.mjs).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 
 export interface Mail {
@@ -45,4 +46,9 @@ export function codeIn(mail: Mail): string {
   const match = mail.text.match(/^\s*(\d{6})\s*$/m);
   if (!match) throw new Error(`no code in: ${mail.text}`);
   return match[1];
+}
+
+/** An address no other test (nor another run of this one) uses: the SMTP sink is shared. */
+export function uniqueAddress(name: string): string {
+  return `${name}-${randomUUID().slice(0, 8)}@example.com`;
 }

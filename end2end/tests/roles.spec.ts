@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
-import { createAdmin, createUser, freshNamespace } from "./support";
+import { createAdmin, createUser, expect, freshNamespace, test } from "./support";
 
 const PASSWORD = "correct horse battery staple";
 

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { createUser, freshNamespace } from "./support";
+import { type Page } from "@playwright/test";
+import { createUser, expect, freshNamespace, test } from "./support";
 
 const PASSWORD = "correct horse battery staple";
 

@@ -1,5 +1,6 @@
 // Test data through the real binary: each test gets a namespace of its own, so tests run in
 // parallel and never see each other's accounts or lockouts.
+import { test as base, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 
@@ -31,3 +32,30 @@ export function createAdmin(namespace: string, email: string, password: string, 
   if (operator) args.push("--operator");
   return execFileSync(bin, args, { input: password + "\n", env: process.env }).toString().trim();
 }
+
+/** Waits until the page's WebAssembly bundle has taken over (the app marks `<html>`). */
+export async function hydrated(page: Page): Promise<void> {
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
+
+/**
+ * Playwright's `test` where `page.goto` returns once the page is interactive, so a click never
+ * lands on a form before its script does (tests without JavaScript are left as they are; their
+ * forms post natively by design).
+ */
+export const test = base.extend({
+  page: async ({ page, javaScriptEnabled }, use) => {
+    if (javaScriptEnabled !== false) {
+      const goto = page.goto.bind(page);
+      page.goto = async (url, options) => {
+        const response = await goto(url, options);
+        if (response && response.ok() && (response.headers()["content-type"] ?? "").startsWith("text/html")) {
+          await hydrated(page);
+        }
+        return response;
+      };
+    }
+    await use(page);
+  },
+});
+export { expect } from "@playwright/test";

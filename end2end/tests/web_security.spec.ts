@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { createUser, freshNamespace } from "./support";
+import { createUser, expect, freshNamespace, test } from "./support";
 
 test("a cross-origin POST to a server function is refused", async ({ page, request }) => {
   const ns = freshNamespace();

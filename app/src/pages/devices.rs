@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::components::{action_error, focus_first_error, FormAlert};
 use crate::devices::{my_devices, SignOutDevice, SignOutOtherDevices};
@@ -25,11 +26,16 @@ pub fn DevicesPage() -> impl IntoView {
     let others_error = action_error(sign_out_others);
     let error = Signal::derive(move || one_error.get().or(others_error.get()));
     focus_first_error(error);
-    let others_done = move || match sign_out_others.value().get() {
-        Some(Ok(0)) => Some("No other device was signed in.".to_owned()),
-        Some(Ok(1)) => Some("1 other device was signed out.".to_owned()),
-        Some(Ok(n)) => Some(format!("{n} other devices were signed out.")),
-        _ => None,
+    // The outcome comes back in the query (the server redirects), so it shows the same after
+    // a form posted without JavaScript.
+    let query = use_query_map();
+    let others_done = move || {
+        let n = query.read().get("signed_out")?.parse::<u32>().ok()?;
+        Some(match n {
+            0 => "No other device was signed in.".to_owned(),
+            1 => "1 other device was signed out.".to_owned(),
+            n => format!("{n} other devices were signed out."),
+        })
     };
 
     view! {
