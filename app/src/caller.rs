@@ -88,6 +88,43 @@ pub mod ssr {
             }
         }
 
+        /// Sudo mode for sensitive changes: the caller must have signed in or confirmed their
+        /// password recently. Impersonators never pass (credentials are read-only to them).
+        pub async fn require_recent_authentication(
+            &self,
+            state: &AppState,
+        ) -> Result<(), AppError> {
+            self.refuse_while_impersonating()?;
+            let mut conn = state.pool.acquire().await.map_err(|e| {
+                tracing::error!(error = %e, "no database connection");
+                AppError::Internal
+            })?;
+            let recent = identity::reauth::is_recent(
+                &mut conn,
+                self.authn.namespace(),
+                self.session_id,
+                state.sudo_window,
+            )
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "sudo check failed");
+                AppError::Internal
+            })?;
+            if recent {
+                Ok(())
+            } else {
+                Err(AppError::ReauthenticationRequired)
+            }
+        }
+
+        /// Whose settings a change is about (for the notice mail).
+        pub fn owner(&self) -> identity::Owner<'_> {
+            identity::Owner {
+                user_id: self.user_id,
+                email: &self.email,
+            }
+        }
+
         pub fn require_operator(&self) -> Result<(), AppError> {
             if self.roles.operator {
                 Ok(())

@@ -15,6 +15,13 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
+/// The page's namespace as the hidden `namespace` field every form posts.
+#[component]
+pub fn NamespaceInput() -> impl IntoView {
+    let namespace = crate::pages::use_namespace();
+    view! { <input type="hidden" name="namespace" value=namespace/> }
+}
+
 /// Whether the URL's query has `name` (pages learn a flow's outcome from the redirect that
 /// ends it, the same with or without JavaScript).
 pub fn use_query_flag(name: &'static str) -> Signal<bool> {
@@ -32,26 +39,30 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The input's id when two forms of a page post the same field name.
+    #[prop(optional)]
+    id: Option<&'static str>,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    let id = id.unwrap_or(name);
     let message = move || {
         error
             .get()
             .filter(|e| e.field_name() == Some(name))
             .map(|e| e.to_string())
     };
-    let error_id = format!("{name}-error");
-    let hint_id = format!("{name}-hint");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
     let described_by = match hint {
         Some(_) => format!("{hint_id} {error_id}"),
         None => error_id.clone(),
     };
     view! {
         <div class="field">
-            <label for=name>{label}</label>
+            <label for=id>{label}</label>
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
             <input
-                id=name
+                id=id
                 name=name
                 type=kind
                 autocomplete=autocomplete
@@ -109,4 +120,56 @@ pub fn focus_first_error(error: Signal<Option<AppError>>) {
         #[cfg(not(feature = "hydrate"))]
         let _ = failed;
     });
+}
+
+/// Copies `text` to the clipboard (with the bundle loaded; the text stays selectable anyway).
+#[component]
+pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().navigator().clipboard().write_text(&text);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+        copied.set(true);
+    };
+    view! {
+        <button type="button" class="secondary" on:click=copy>
+            {move || if copied.get() { "Copied" } else { label }}
+        </button>
+    }
+}
+
+/// Sudo mode, asked inline: shown when a change was refused for want of a recent
+/// authentication; once confirmed, the person repeats the change.
+#[component]
+pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
+    let confirm = crate::form_errors::form_action::<crate::mfa::ConfirmPassword>();
+    let error = action_error(confirm);
+    let confirmed = move || matches!(confirm.value().get(), Some(Ok(())));
+    view! {
+        <Show when=move || needed.get() && !confirmed()>
+            <div class="sudo" role="group" aria-labelledby="sudo-title">
+                <h2 id="sudo-title">"Confirm it is you"</h2>
+                <p class="muted">"This change needs your password again (you signed in a while ago)."</p>
+                <ActionForm action=confirm attr:class="form">
+                    <NamespaceInput/>
+                    <Field label="Your password" name="password" id="sudo_password" kind="password"
+                        autocomplete="current-password" error/>
+                    <FormAlert error id="sudo-error"/>
+                    <button type="submit" disabled=move || confirm.pending().get()>"Confirm"</button>
+                </ActionForm>
+            </div>
+        </Show>
+        <Show when=confirmed>
+            <p class="notice" role="status">"Thanks. Now repeat what you were doing."</p>
+        </Show>
+    }
+}
+
+/// Whether `error` asks for sudo mode.
+pub fn needs_sudo(error: Signal<Option<AppError>>) -> bool {
+    matches!(error.get(), Some(AppError::ReauthenticationRequired))
 }

@@ -25,8 +25,19 @@ pub enum AppError {
     RateLimited,
     #[error("Confirm your email address first: use the link we sent you.")]
     EmailNotVerified,
-    #[error("This account signs in with a second factor, which this console cannot check yet. Ask your administrator.")]
-    SecondFactorRequired,
+    /// Sudo mode: a sensitive change needs a fresh confirmation of who is at the keyboard.
+    #[error("Confirm your password to continue.")]
+    ReauthenticationRequired,
+    #[error("This sign-in has expired. Sign in again.")]
+    SignInExpired,
+    #[error("Too many incorrect codes. Sign in again.")]
+    TooManyCodes,
+    #[error("This setup has expired. Start again.")]
+    SetupExpired,
+    #[error("An authenticator app is already set up.")]
+    AlreadyEnrolled,
+    #[error("Set up an authenticator app first.")]
+    NoSecondFactor,
     #[error("Sign-up is by invitation only. Ask an administrator to invite you.")]
     SignUpClosed,
     #[error("This link is invalid, already used or expired. Ask for a new one.")]
@@ -52,6 +63,9 @@ pub enum FormField {
     PasswordConfirm,
     Code,
     SessionId,
+    Name,
+    Expiry,
+    KeyId,
 }
 
 impl FormField {
@@ -62,6 +76,9 @@ impl FormField {
             FormField::PasswordConfirm => "password_confirm",
             FormField::Code => "code",
             FormField::SessionId => "session_id",
+            FormField::Name => "name",
+            FormField::Expiry => "expiry",
+            FormField::KeyId => "key_id",
         }
     }
 }
@@ -87,6 +104,16 @@ pub enum FieldProblem {
     CurrentDevice,
     #[error("That device is already signed out.")]
     DeviceAlreadySignedOut,
+    #[error("That code is incorrect or was already used. Wait for the next one and try again.")]
+    CodeNotAccepted,
+    #[error("That is not your current password.")]
+    WrongPassword,
+    #[error("Give the key a name of at most 60 characters.")]
+    InvalidKeyName,
+    #[error("Choose when the key expires.")]
+    InvalidExpiry,
+    #[error("That key is not in the list.")]
+    UnknownKey,
 }
 
 impl AppError {
@@ -110,8 +137,13 @@ impl AppError {
             | AppError::ReadOnlyWhileImpersonating
             | AppError::EmailNotVerified
             | AppError::SignUpClosed
-            | AppError::SecondFactorRequired => 403,
-            AppError::InvalidLink => 400,
+            | AppError::ReauthenticationRequired => 403,
+            AppError::InvalidLink
+            | AppError::SignInExpired
+            | AppError::SetupExpired
+            | AppError::AlreadyEnrolled
+            | AppError::NoSecondFactor => 400,
+            AppError::TooManyCodes => 429,
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,
             AppError::FormRejected | AppError::Field { .. } => 400,
@@ -180,6 +212,54 @@ mod from_services {
                     AppError::Internal
                 }
             }
+        }
+    }
+
+    impl From<identity::SecondFactorError> for AppError {
+        fn from(err: identity::SecondFactorError) -> Self {
+            use identity::SecondFactorError as E;
+            match err {
+                E::Expired => AppError::SignInExpired,
+                E::WrongCode => AppError::field(FormField::Code, FieldProblem::CodeNotAccepted),
+                E::TooManyAttempts => AppError::TooManyCodes,
+                E::LockedOut => AppError::LockedOut,
+                other => {
+                    tracing::error!(error = ?other, "second factor failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    impl From<identity::security::SecurityError> for AppError {
+        fn from(err: identity::security::SecurityError) -> Self {
+            use identity::api_keys::ApiKeyError as K;
+            use identity::security::SecurityError as E;
+            use identity::totp::TotpError as T;
+            match err {
+                E::Totp(T::WrongCode) => {
+                    AppError::field(FormField::Code, FieldProblem::CodeNotAccepted)
+                }
+                E::Totp(T::EnrollmentInvalid) => AppError::SetupExpired,
+                E::Totp(T::AlreadyEnrolled) => AppError::AlreadyEnrolled,
+                E::Totp(T::NotEnrolled) | E::NoSecondFactor => AppError::NoSecondFactor,
+                E::ApiKey(K::InvalidName) => {
+                    AppError::field(FormField::Name, FieldProblem::InvalidKeyName)
+                }
+                E::ApiKey(K::UnknownKey) => {
+                    AppError::field(FormField::KeyId, FieldProblem::UnknownKey)
+                }
+                other => {
+                    tracing::error!(error = ?other, "security change failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    impl From<identity::api_keys::ApiKeyError> for AppError {
+        fn from(err: identity::api_keys::ApiKeyError) -> Self {
+            identity::security::SecurityError::from(err).into()
         }
     }
 

@@ -1,6 +1,7 @@
 //! Gatehouse's web pages and their server functions. Built with `ssr` into the server binary
 //! and with `hydrate` into the browser bundle; server-only code sits behind `ssr`.
 
+pub mod api_keys;
 pub mod caller;
 pub mod components;
 pub mod console;
@@ -9,6 +10,7 @@ pub mod devices;
 pub mod error;
 pub mod flows;
 pub mod form_errors;
+pub mod mfa;
 pub mod pages;
 pub mod session;
 pub mod shell;
@@ -66,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("sign-in")) view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("sign-in"), StaticSegment("second-factor")) view=SecondFactorPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("sign-up")) view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("verify-email")) view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("magic-link")) view=MagicLinkPage ssr=SsrMode::Async/>
@@ -76,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment("reset-password")) view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("devices")) view=DevicesPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("security"), StaticSegment("mfa")) view=MfaPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("api-keys")) view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("admin")) view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("operator")) view=OperatorPage ssr=SsrMode::Async/>
                 </Routes>

@@ -1,13 +1,17 @@
 //! The pages.
 
 mod account;
+mod api_keys;
 mod console;
 mod dev_mailbox;
 mod devices;
 mod email_flows;
+mod mfa;
+mod second_factor;
 mod sign_in;
 
 pub use account::AccountPage;
+pub use api_keys::ApiKeysPage;
 pub use console::{AdminPage, OperatorPage};
 pub use dev_mailbox::DevMailboxPage;
 pub use devices::DevicesPage;
@@ -15,6 +19,8 @@ pub use email_flows::{
     EmailCodePage, EmailCodeVerifyPage, ForgotPasswordPage, MagicLinkConfirmPage, MagicLinkPage,
     ResetPasswordPage, SignUpPage, VerifyEmailPage,
 };
+pub use mfa::MfaPage;
+pub use second_factor::SecondFactorPage;
 pub use sign_in::SignInPage;
 
 use leptos::prelude::*;

@@ -99,16 +99,30 @@ pub(crate) mod ssr {
                 leptos_axum::redirect(&crate::pages::page_path(namespace, "account"));
                 Ok(())
             }
-            // The second-factor pages come with the portal's MFA work; until then an account
-            // with MFA is refused here rather than let in on one factor.
-            identity::SignInStep::SecondFactorRequired { .. } => {
-                Err(AppError::SecondFactorRequired)
+            // No session yet: the browser holds the pending step until a second factor.
+            identity::SignInStep::SecondFactorRequired { pending, .. } => {
+                set_cookie(
+                    &state.cookie,
+                    &state.cookie.pending_name,
+                    Some(pending.expose()),
+                );
+                leptos_axum::redirect(&crate::pages::page_path(namespace, "sign-in/second-factor"));
+                Ok(())
             }
         }
     }
 
     /// The session token from the request's cookie, if any.
     pub async fn session_token(settings: &CookieSettings) -> Option<String> {
+        cookie_value(&settings.name).await
+    }
+
+    /// The pending sign-in token from the request's cookie, if any.
+    pub async fn pending_token(settings: &CookieSettings) -> Option<String> {
+        cookie_value(&settings.pending_name).await
+    }
+
+    async fn cookie_value(name: &str) -> Option<String> {
         let headers = leptos_axum::extract::<HeaderMap>().await.ok()?;
         headers
             .get_all(COOKIE)
@@ -116,20 +130,24 @@ pub(crate) mod ssr {
             .filter_map(|v| v.to_str().ok())
             .flat_map(Cookie::split_parse)
             .filter_map(Result::ok)
-            .find(|c| c.name() == settings.name)
+            .find(|c| c.name() == name && !c.value().is_empty())
             .map(|c| c.value().to_owned())
     }
 
     /// Sets the session cookie, or removes it with `None`. HttpOnly so scripts cannot read
     /// it, SameSite=Lax so other sites cannot send it with their POSTs, Secure under https.
     pub fn set_session_cookie(settings: &CookieSettings, token: Option<&str>) {
-        let mut cookie =
-            Cookie::build((settings.name.clone(), token.unwrap_or_default().to_owned()))
-                .path("/")
-                .http_only(true)
-                .secure(settings.secure)
-                .same_site(SameSite::Lax)
-                .build();
+        set_cookie(settings, &settings.name, token);
+    }
+
+    /// Sets (or with `None` removes) one of our cookies with the session cookie's protections.
+    pub fn set_cookie(settings: &CookieSettings, name: &str, token: Option<&str>) {
+        let mut cookie = Cookie::build((name.to_owned(), token.unwrap_or_default().to_owned()))
+            .path("/")
+            .http_only(true)
+            .secure(settings.secure)
+            .same_site(SameSite::Lax)
+            .build();
         if token.is_none() {
             cookie.make_removal();
         }

@@ -2,7 +2,9 @@
 //! cookie settings, provided as context on every request.
 
 use authn::Authn;
-use identity::{AccountFlows, RateLimiter, RateRule, SessionKeeper, SignInService};
+use identity::{
+    AccountFlows, RateLimiter, RateRule, SecuritySettings, SessionKeeper, SignInService,
+};
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -12,6 +14,8 @@ use crate::error::AppError;
 pub struct CookieSettings {
     /// `__Host-gatehouse_session` under https, `gatehouse_session` in local development.
     pub name: String,
+    /// The cookie holding a pending sign-in between the first and the second factor.
+    pub pending_name: String,
     /// Whether to mark it `Secure` (true whenever the public URL is https).
     pub secure: bool,
 }
@@ -21,6 +25,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub sign_in: SignInService,
     pub flows: AccountFlows,
+    /// Authenticator app, recovery codes, API keys.
+    pub security: SecuritySettings,
+    /// How recent an authentication sensitive changes need (sudo mode).
+    pub sudo_window: chrono::TimeDelta,
     /// Slides sessions' idle expiry on activity.
     pub sessions: SessionKeeper,
     pub limits: RateLimiter,

@@ -59,3 +59,13 @@ export const test = base.extend({
   },
 });
 export { expect } from "@playwright/test";
+
+/** Runs SQL against the server's database (to age a record, never to set up what a page can). */
+export function sql(query: string): string {
+  const psql = process.env.GATEHOUSE_E2E_PSQL || "psql";
+  return execFileSync(psql, [process.env.DATABASE_URL!, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", query], {
+    env: process.env,
+  })
+    .toString()
+    .trim();
+}

@@ -2,6 +2,7 @@
 //! callers (it stores, it never hashes). Plain Rust over the `authn` client, no web framework,
 //! so the web app's server functions, the JSON API and the CLI share one implementation.
 
+pub mod api_keys;
 pub mod clock;
 pub mod devices;
 pub mod email;
@@ -13,11 +14,17 @@ pub mod pending;
 pub mod policy;
 pub mod provisioning;
 pub mod rate_limit;
+pub mod reauth;
+pub mod recovery;
 pub mod roles;
+pub mod second_factor;
+pub mod secret_box;
+pub mod security;
 pub mod session;
 pub mod session_policy;
 pub mod signin;
 pub mod token;
+pub mod totp;
 
 pub use clock::{Clock, SystemClock};
 pub use email::{EmailAddress, InvalidEmail};
@@ -28,7 +35,11 @@ pub use password::PasswordHasher;
 pub use policy::{PasswordPolicy, PolicyViolation};
 pub use rate_limit::{RateLimiter, RateRule};
 pub use roles::{Roles, SignUpMode};
+pub use second_factor::{AvailableMethods, SecondFactor, SecondFactorError};
+pub use secret_box::SecretBox;
+pub use security::{Owner, SecuritySettings};
 pub use session::{ClientInfo, SignInStep, SignedIn};
 pub use session_policy::{SessionKeeper, SessionPolicy};
 pub use signin::{SignInError, SignInRequest, SignInService};
 pub use token::OpaqueToken;
+pub use totp::TotpService;

@@ -77,6 +77,9 @@ pub(crate) async fn open_session(
             ..NewSession::new(user_id, &token_hash)
         })
         .await?;
+    // Signing in is the freshest proof there is: sudo mode starts now.
+    let namespace = tx.namespace().to_owned();
+    crate::reauth::record(tx.conn(), &namespace, session_id).await?;
     Ok(SignedIn {
         user_id,
         session_id,

@@ -31,6 +31,8 @@ pub enum SignInError {
     Core(#[from] AuthnError),
     #[error("internal error")]
     Password(#[from] PasswordError),
+    #[error("internal error")]
+    Database(#[from] sqlx::Error),
 }
 
 pub struct SignInRequest<'a> {
@@ -140,5 +142,37 @@ impl SignInService {
         .await?;
         tx.commit().await?;
         Ok(step)
+    }
+
+    /// Sudo mode: the signed-in person confirms their password again. A wrong password counts
+    /// toward lockout like any other, so a left-open session cannot be used to guess it.
+    pub async fn confirm_password(
+        &self,
+        authn: &Authn,
+        session_id: uuid::Uuid,
+        email: &str,
+        password: &SecretString,
+        ip_address: Option<IpAddr>,
+    ) -> Result<(), SignInError> {
+        let window = Some(self.lockout.window);
+        let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
+        let mut tx = authn.begin().await?;
+        lock_address(&mut tx, email).await?;
+        if tx.is_locked_out(email, window, max).await? {
+            return Err(SignInError::LockedOut);
+        }
+        let credentials = tx.get_credentials(email).await?;
+        let stored = credentials
+            .as_ref()
+            .and_then(|c| c.password_hash.as_deref());
+        if !self.hasher.verify(password, stored).await? {
+            tx.record_login_attempt(email, false, ip_address).await?;
+            tx.commit().await?;
+            return Err(SignInError::InvalidCredentials);
+        }
+        let namespace = tx.namespace().to_owned();
+        crate::reauth::record(tx.conn(), &namespace, session_id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -106,6 +106,10 @@ pub struct Config {
     /// (raise it when many people share one address).
     #[arg(long, env = "GATEHOUSE_RATE_LIMIT_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub rate_limit_scale: u32,
+    /// Minutes after signing in or confirming the password during which sensitive changes
+    /// (password, e-mail, MFA, API keys) need no new confirmation.
+    #[arg(long, env = "GATEHOUSE_SUDO_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub sudo_minutes: u32,
 }
 
 impl Config {
@@ -126,6 +130,21 @@ impl Config {
             return Err("GATEHOUSE_BASE_URL has no host".into());
         }
         Ok(format!("{scheme}://{host}"))
+    }
+
+    /// The key MFA secrets are sealed with. In dev mode without a configured key, a key for
+    /// this process only (secrets enrolled with it stop opening at restart; `scripts/run`
+    /// keeps one in `.data/` instead).
+    pub fn secret_box(&self) -> Result<identity::SecretBox, String> {
+        match &self.secret_key {
+            Some(key) => identity::SecretBox::from_hex(key).map_err(|e| format!("GATEHOUSE_SECRET_KEY: {e}")),
+            None if self.dev_mode => {
+                tracing::warn!("no GATEHOUSE_SECRET_KEY: MFA secrets enrolled now will not open after a restart");
+                let key: [u8; 32] = rand::random();
+                identity::SecretBox::from_hex(&hex::encode(key)).map_err(|e| e.to_string())
+            }
+            None => Err("GATEHOUSE_SECRET_KEY is required outside dev mode; make one with: openssl rand -hex 32".into()),
+        }
     }
 
     pub fn is_https(&self) -> bool {
@@ -195,6 +214,7 @@ mod tests {
             lockout_threshold: 5,
             rate_limit_scale: 1,
             lockout_window_minutes: 15,
+            sudo_minutes: 10,
         }
     }
 

@@ -1,6 +1,7 @@
 //! `gatehouse`: the web server, its command line, and its background work. A library too, so
 //! the HTTP integration tests start the very same router.
 
+pub mod api;
 pub mod commands;
 pub mod config;
 pub mod error_status;

@@ -2,6 +2,7 @@
 //! request goes through (request id, trace span, same-origin check, security headers).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use app::state::{AppState, CookieSettings};
 use app::{shell, App};
@@ -41,6 +42,8 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
         absolute: TimeDelta::hours(config.session_hours.into()),
     };
     let session_lifetime = sessions.initial();
+    let links = Links::new(&config.base_url);
+    let totp = identity::TotpService::new(config.secret_box()?, Arc::new(identity::SystemClock));
     Ok(AppState {
         pool,
         sign_in: SignInService::new(hasher.clone(), lockout, session_lifetime),
@@ -48,9 +51,11 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
             hasher,
             PasswordPolicy::default(),
             lockout,
-            Links::new(&config.base_url),
+            links.clone(),
             session_lifetime,
         ),
+        security: identity::SecuritySettings::new(totp, links),
+        sudo_window: TimeDelta::minutes(config.sudo_minutes.into()),
         sessions: SessionKeeper::new(sessions),
         limits: RateLimiter::default().scaled(config.rate_limit_scale),
         cookie: CookieSettings {
@@ -58,6 +63,11 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
                 "__Host-gatehouse_session".into()
             } else {
                 "gatehouse_session".into()
+            },
+            pending_name: if config.is_https() {
+                "__Host-gatehouse_pending".into()
+            } else {
+                "gatehouse_pending".into()
             },
             secure: config.is_https(),
         },
@@ -83,6 +93,7 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
     Ok(Router::new()
         .route("/", get(move || async move { Redirect::to(&default_home) }))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(crate::api::routes(state.pool.clone()))
         .leptos_routes_with_context(
             &options,
             routes,

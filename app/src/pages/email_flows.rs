@@ -4,20 +4,15 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{action_error, focus_first_error, use_query_flag, Field, FormAlert};
+use crate::components::{
+    action_error, focus_first_error, use_query_flag, Field, FormAlert, NamespaceInput,
+};
 use crate::flows::{
     sign_up_open, ConfirmMagicLink, RequestEmailCode, RequestMagicLink, RequestPasswordReset,
     ResetPassword, SignInWithCode, SignUp, VerifyEmail,
 };
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
-
-/// The namespace field every form posts.
-#[component]
-fn NamespaceInput() -> impl IntoView {
-    let namespace = use_namespace();
-    view! { <input type="hidden" name="namespace" value=namespace/> }
-}
 
 /// The `token` of the page's URL, as a hidden field.
 #[component]

@@ -17,6 +17,7 @@ pub enum MailKind {
     EmailCode,
     PasswordReset,
     PasswordChanged,
+    SecurityNotice,
 }
 
 impl MailKind {
@@ -28,6 +29,7 @@ impl MailKind {
             MailKind::EmailCode => "email_code",
             MailKind::PasswordReset => "password_reset",
             MailKind::PasswordChanged => "password_changed",
+            MailKind::SecurityNotice => "security_notice",
         }
     }
 }

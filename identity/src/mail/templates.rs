@@ -242,6 +242,63 @@ pub fn password_changed(to: &str, namespace: &str, reset: String) -> Mail {
     .render()
 }
 
+/// A change to how the account signs in, told to its owner with a way to react.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecurityChange {
+    AuthenticatorAdded,
+    AuthenticatorRemoved,
+    RecoveryCodesRegenerated,
+    ApiKeyCreated,
+}
+
+impl SecurityChange {
+    fn subject(self) -> &'static str {
+        match self {
+            SecurityChange::AuthenticatorAdded => "An authenticator app was added to your account",
+            SecurityChange::AuthenticatorRemoved => {
+                "An authenticator app was removed from your account"
+            }
+            SecurityChange::RecoveryCodesRegenerated => {
+                "New recovery codes were made for your account"
+            }
+            SecurityChange::ApiKeyCreated => "A new API key was created for your account",
+        }
+    }
+}
+
+pub fn security_notice(
+    to: &str,
+    namespace: &str,
+    change: SecurityChange,
+    detail: Option<&str>,
+    devices: String,
+) -> Mail {
+    let mut intro = vec![format!(
+        "{} ({to} in {namespace}).",
+        change.subject().trim_end_matches('.')
+    )];
+    if let Some(detail) = detail {
+        intro.push(detail.to_owned());
+    }
+    intro.push(
+        "If this was not you, sign out every other device, change your password and tell your \
+         administrator."
+            .into(),
+    );
+    Message {
+        kind: MailKind::SecurityNotice,
+        to,
+        subject: change.subject().into(),
+        intro,
+        action: Some(Action::Link {
+            label: "Review your devices",
+            url: devices,
+        }),
+        outro: vec![],
+    }
+    .render()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

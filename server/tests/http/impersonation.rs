@@ -74,4 +74,47 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
         .contains("ReadOnlyWhileImpersonating"));
     // Nothing was signed out: the admin's own session is still there.
     assert_eq!(core.list_sessions(admin.user_id).await.unwrap().len(), 1);
+
+    // Every other credential change is refused the same way, and changes nothing.
+    use leptos::server_fn::ServerFn;
+    let ns = app.namespace.as_str();
+    let attempts: [(&str, Vec<(&str, &str)>); 5] = [
+        (
+            app::api_keys::CreateApiKey::PATH,
+            vec![("namespace", ns), ("name", "sneaky"), ("expiry", "never")],
+        ),
+        (
+            app::api_keys::RevokeAllApiKeys::PATH,
+            vec![("namespace", ns)],
+        ),
+        (app::mfa::BeginTotp::PATH, vec![("namespace", ns)]),
+        (
+            app::mfa::RegenerateRecoveryCodes::PATH,
+            vec![("namespace", ns)],
+        ),
+        (
+            app::mfa::ConfirmPassword::PATH,
+            vec![("namespace", ns), ("password", "whatever")],
+        ),
+    ];
+    for (path, form) in attempts {
+        let res = app
+            .http
+            .post(format!("{}{path}", app.base))
+            .header("Origin", &app.base)
+            .header("Cookie", &cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("ReadOnlyWhileImpersonating"),
+            "{path}"
+        );
+    }
+    assert!(core.list_api_keys(target.user_id).await.unwrap().is_empty());
 }

@@ -168,7 +168,7 @@ async fn the_developer_mailbox_exists_only_in_dev_mode() {
 }
 
 #[tokio::test]
-async fn an_account_with_mfa_is_not_let_in_on_the_password_alone() {
+async fn an_account_with_mfa_gets_the_second_step_not_a_session() {
     let app = spawn_app(&[]).await;
     app.create_user("guarded@example.com", PASSWORD).await;
     let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
@@ -200,8 +200,25 @@ async fn an_account_with_mfa_is_not_let_in_on_the_password_alone() {
             ],
         )
         .await;
-    assert_eq!(res.status(), 403);
-    assert!(res.headers().get("set-cookie").is_none());
-    assert!(res.text().await.unwrap().contains("SecondFactorRequired"));
+    // The browser is sent to the second step holding a pending cookie, never a session.
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    assert!(cookies[0].starts_with("gatehouse_pending="), "{cookies:?}");
+    assert!(cookies[0].contains("HttpOnly") && cookies[0].contains("SameSite=Lax"));
+    let location = res
+        .headers()
+        .get("location")
+        .or(res.headers().get("serverfnredirect"))
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/{}/sign-in/second-factor", app.namespace).as_str())
+    );
     assert!(core.list_sessions(user.user_id).await.unwrap().is_empty());
 }

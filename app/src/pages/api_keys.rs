@@ -1,0 +1,131 @@
+//! Personal API keys: create (shown once), list, revoke.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api_keys::{my_api_keys, CreateApiKey, RevokeAllApiKeys, RevokeApiKey};
+use crate::components::{
+    action_error, focus_first_error, needs_sudo, CopyButton, Field, FormAlert, NamespaceInput,
+    SudoPrompt,
+};
+use crate::form_errors::form_action;
+use crate::pages::use_namespace;
+
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let create = form_action::<CreateApiKey>();
+    let revoke = form_action::<RevokeApiKey>();
+    let revoke_all = form_action::<RevokeAllApiKeys>();
+    let keys = Resource::new(
+        move || {
+            (
+                namespace.get(),
+                create.version().get(),
+                revoke.version().get(),
+                revoke_all.version().get(),
+            )
+        },
+        |(ns, ..)| my_api_keys(ns),
+    );
+    let create_error = action_error(create);
+    let revoke_error = action_error(revoke);
+    let revoke_all_error = action_error(revoke_all);
+    let error = Signal::derive(move || {
+        create_error
+            .get()
+            .or(revoke_error.get())
+            .or(revoke_all_error.get())
+    });
+    focus_first_error(error);
+    let sudo = Signal::derive(move || needs_sudo(error));
+    let query = use_query_map();
+    let revoked = move || {
+        let n = query.read().get("revoked")?.parse::<u32>().ok()?;
+        Some(match n {
+            0 => "There was no key to revoke.".to_owned(),
+            1 => "1 key was revoked.".to_owned(),
+            n => format!("{n} keys were revoked."),
+        })
+    };
+
+    view! {
+        <section class="card">
+            <h1>"API keys"</h1>
+            <p class="muted">"Keys let scripts call the Gatehouse API as you: send one as "
+                <code>"Authorization: Bearer <key>"</code>" to "<code>"/api/v1/me"</code>"."</p>
+            <p class="notice" role="status" hidden=move || revoked().is_none()>{revoked}</p>
+            <FormAlert error id="keys-error"/>
+            <SudoPrompt needed=sudo/>
+            {move || create.value().get().and_then(Result::ok).map(|made| view! {
+                <div class="new-key" role="region" aria-labelledby="new-key-title">
+                    <h2 id="new-key-title">{format!("Your new key \u{201c}{}\u{201d}", made.name)}</h2>
+                    <p>"Copy it now: it is shown only once, and we keep only a fingerprint of it."</p>
+                    <p><code id="new-key">{made.key.clone()}</code></p>
+                    <CopyButton text=made.key label="Copy key"/>
+                </div>
+            })}
+            <h2>"Create a key"</h2>
+            <ActionForm action=create attr:class="form">
+                <NamespaceInput/>
+                <Field label="Name" name="name" hint="What the key is for, e.g. \u{201c}deploy script\u{201d}." error/>
+                <div class="field">
+                    <label for="expiry">"Expires"</label>
+                    <select id="expiry" name="expiry">
+                        <option value="30">"In 30 days"</option>
+                        <option value="90" selected>"In 90 days"</option>
+                        <option value="365">"In a year"</option>
+                        <option value="never">"Never"</option>
+                    </select>
+                </div>
+                <button type="submit" disabled=move || create.pending().get()>"Create key"</button>
+            </ActionForm>
+            <h2>"Your keys"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match keys.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted" id="no-keys">"You have no API keys."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <table class="keys">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Key"</th>
+                                        <th scope="col">"Created"</th>
+                                        <th scope="col">"Last used"</th>
+                                        <th scope="col">"Expires"</th>
+                                        <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list.into_iter().map(|k| view! {
+                                        <tr>
+                                            <td>{k.name.clone()}</td>
+                                            <td><code>{format!("…{}", k.last_four)}</code></td>
+                                            <td>{k.created}</td>
+                                            <td>{k.last_used.unwrap_or_else(|| "never".into())}</td>
+                                            <td>{k.expires.unwrap_or_else(|| "never".into())}</td>
+                                            <td>
+                                                <ActionForm action=revoke>
+                                                    <NamespaceInput/>
+                                                    <input type="hidden" name="key_id" value=k.key_id/>
+                                                    <button type="submit" class="secondary"
+                                                        aria-label=format!("Revoke {}", k.name)>"Revoke"</button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <ActionForm action=revoke_all attr:class="inline">
+                                <NamespaceInput/>
+                                <button type="submit" class="secondary">"Revoke all keys"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,170 @@
+//! Two-step verification settings: the authenticator app and recovery codes.
+
+use leptos::prelude::*;
+
+use crate::components::{
+    action_error, focus_first_error, needs_sudo, use_query_flag, CopyButton, Field, FormAlert,
+    NamespaceInput, SudoPrompt,
+};
+use crate::form_errors::form_action;
+use crate::mfa::{mfa_overview, BeginTotp, DisableTotp, EnableTotp, RegenerateRecoveryCodes};
+use crate::pages::use_namespace;
+
+/// At or below this many recovery codes left, the page warns.
+const FEW_CODES: usize = 3;
+
+#[component]
+pub fn MfaPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let begin = form_action::<BeginTotp>();
+    let enable = form_action::<EnableTotp>();
+    let disable = form_action::<DisableTotp>();
+    let regenerate = form_action::<RegenerateRecoveryCodes>();
+    let status = Resource::new(
+        move || {
+            (
+                namespace.get(),
+                enable.version().get(),
+                disable.version().get(),
+                regenerate.version().get(),
+            )
+        },
+        |(ns, ..)| mfa_overview(ns),
+    );
+    let begin_error = action_error(begin);
+    let enable_error = action_error(enable);
+    let disable_error = action_error(disable);
+    let regenerate_error = action_error(regenerate);
+    let any_error = Signal::derive(move || {
+        begin_error
+            .get()
+            .or(enable_error.get())
+            .or(disable_error.get())
+            .or(regenerate_error.get())
+    });
+    focus_first_error(any_error);
+    let sudo = Signal::derive(move || needs_sudo(any_error));
+    let removed = use_query_flag("removed");
+    // Codes are shown once: straight from the action that made them, never fetched again.
+    let new_codes = move || {
+        if let Some(Ok(codes)) = regenerate.value().get() {
+            return Some(codes);
+        }
+        match enable.value().get() {
+            Some(Ok(Some(codes))) => Some(codes),
+            _ => None,
+        }
+    };
+    // The setup shows until the app is on.
+    let setup = move || {
+        let enabled = matches!(enable.value().get(), Some(Ok(_)));
+        begin
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .filter(|_| !enabled)
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Two-step verification"</h1>
+            <p class="muted">"A second step after your password: a code from an authenticator app, or a recovery code if you lose it."</p>
+            <Show when=move || removed.get()>
+                <p class="notice" role="status">"The authenticator app was removed."</p>
+            </Show>
+            <FormAlert error=any_error id="mfa-error"/>
+            <SudoPrompt needed=sudo/>
+            {move || new_codes().map(|codes| view! { <RecoveryCodesOnce codes/> })}
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(s) => {
+                            let few = s.recovery_codes_left <= FEW_CODES;
+                            let left = s.recovery_codes_left;
+                            view! {
+                                <h2>"Authenticator app"</h2>
+                                {match s.totp_added.clone() {
+                                    Some(added) => view! {
+                                        <p id="totp-status"><span class="badge ok">"On"</span>
+                                            " Added " {added}
+                                            {s.totp_last_used.clone().map(|u| format!(", last used {u}"))}
+                                            "."</p>
+                                        <ActionForm action=disable attr:class="inline">
+                                            <NamespaceInput/>
+                                            <button type="submit" class="secondary"
+                                                disabled=move || disable.pending().get()>"Remove authenticator app"</button>
+                                        </ActionForm>
+                                    }.into_any(),
+                                    None => view! {
+                                        <p id="totp-status"><span class="badge">"Off"</span>" Use an app such as a password manager or an authenticator to get sign-in codes."</p>
+                                        <Show when=move || setup().is_none()>
+                                            <ActionForm action=begin attr:class="inline">
+                                                <NamespaceInput/>
+                                                <button type="submit" disabled=move || begin.pending().get()>"Set up authenticator app"</button>
+                                            </ActionForm>
+                                        </Show>
+                                    }.into_any(),
+                                }}
+                                {move || setup().map(|setup| view! {
+                                    <div class="totp-setup">
+                                        <p>"Scan this code with your authenticator app, then enter the 6-digit code it shows."</p>
+                                        <img class="qr" alt="QR code for your authenticator app"
+                                            width="200" height="200"
+                                            src=format!("data:image/png;base64,{}", setup.qr_png_base64)/>
+                                        <p>"Can't scan it? Enter this key by hand: "
+                                            <code id="totp-secret">{setup.secret.clone()}</code></p>
+                                        <ActionForm action=enable attr:class="form">
+                                            <NamespaceInput/>
+                                            <input type="hidden" name="enrollment" value=setup.enrollment.clone()/>
+                                            <Field label="Code from the app" name="code" inputmode="numeric"
+                                                autocomplete="one-time-code" error=enable_error/>
+                                            <button type="submit" disabled=move || enable.pending().get()>"Turn on"</button>
+                                        </ActionForm>
+                                    </div>
+                                })}
+                                <h2>"Recovery codes"</h2>
+                                {if s.totp_added.is_some() {
+                                    view! {
+                                        <p id="recovery-status" class:warning=few>
+                                            {format!("{left} of 10 recovery codes left.")}
+                                            {few.then_some(" Make new ones before you run out.")}
+                                        </p>
+                                        <ActionForm action=regenerate attr:class="inline">
+                                            <NamespaceInput/>
+                                            <button type="submit" class="secondary"
+                                                disabled=move || regenerate.pending().get()>"Make new recovery codes"</button>
+                                        </ActionForm>
+                                    }.into_any()
+                                } else {
+                                    view! { <p class="muted">"You get recovery codes when you turn on an authenticator app."</p> }.into_any()
+                                }}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// A new set of recovery codes, shown this once, to copy or download.
+#[component]
+fn RecoveryCodesOnce(codes: Vec<String>) -> impl IntoView {
+    let text = codes.join("\n");
+    let download = format!(
+        "data:text/plain;charset=utf-8,{}",
+        text.replace('\n', "%0A")
+    );
+    view! {
+        <div class="recovery-codes" role="region" aria-labelledby="codes-title">
+            <h2 id="codes-title">"Your recovery codes"</h2>
+            <p>"Keep these somewhere safe. Each works once, and this is the only time they are shown."</p>
+            <ul id="recovery-codes" class="codes">
+                {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+            </ul>
+            <CopyButton text=text label="Copy codes"/>
+            <a class="button secondary" href=download download="gatehouse-recovery-codes.txt">"Download (.txt)"</a>
+        </div>
+    }
+}

@@ -1,0 +1,68 @@
+//! The second step of sign-in: an authenticator code or a recovery code.
+
+use leptos::prelude::*;
+
+use crate::components::{action_error, focus_first_error, Field, FormAlert, NamespaceInput};
+use crate::form_errors::form_action;
+use crate::mfa::{second_factor_choices, CompleteSignIn};
+use crate::pages::use_namespace;
+
+#[component]
+pub fn SecondFactorPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let choices = Resource::new(move || namespace.get(), second_factor_choices);
+    let with_app = form_action::<CompleteSignIn>();
+    let with_recovery = form_action::<CompleteSignIn>();
+    let app_error = action_error(with_app);
+    let recovery_error = action_error(with_recovery);
+    focus_first_error(Signal::derive(move || {
+        app_error.get().or(recovery_error.get())
+    }));
+    let sign_in = move || crate::pages::page_path(&namespace.get(), "sign-in");
+
+    view! {
+        <section class="card narrow">
+            <h1>"Two-step verification"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match choices.await {
+                        Ok(Some(c)) => view! {
+                            {c.totp.then(|| view! {
+                                <ActionForm action=with_app attr:class="form" attr:id="totp-form">
+                                    <NamespaceInput/>
+                                    <input type="hidden" name="method" value="totp"/>
+                                    <Field label="Authentication code" name="code" inputmode="numeric"
+                                        autocomplete="one-time-code"
+                                        hint="The 6-digit code your authenticator app shows now."
+                                        error=app_error/>
+                                    <FormAlert error=app_error id="totp-error"/>
+                                    <button type="submit" disabled=move || with_app.pending().get()>"Verify"</button>
+                                </ActionForm>
+                            })}
+                            {c.recovery_codes.then(|| view! {
+                                <details class="alternative" open=!c.totp>
+                                    <summary>"Use a recovery code instead"</summary>
+                                    <ActionForm action=with_recovery attr:class="form" attr:id="recovery-form">
+                                        <NamespaceInput/>
+                                        <input type="hidden" name="method" value="recovery"/>
+                                        <Field label="Recovery code" name="code" id="recovery_code" autocomplete="off"
+                                            hint="One of the codes you saved when you set up two-step verification. Each works once."
+                                            error=recovery_error/>
+                                        <FormAlert error=recovery_error id="recovery-error"/>
+                                        <button type="submit" class="secondary"
+                                            disabled=move || with_recovery.pending().get()>"Use recovery code"</button>
+                                    </ActionForm>
+                                </details>
+                            })}
+                        }.into_any(),
+                        Ok(None) => view! {
+                            <p role="alert" class="error">"This sign-in has expired. Sign in again."</p>
+                            <p><a href=sign_in>"Sign in"</a></p>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

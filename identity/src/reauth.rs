@@ -1,0 +1,57 @@
+//! Sudo mode: sensitive changes need a session whose holder proved who they are recently
+//! (signing in counts, and so does confirming the password again), not just a live cookie
+//! someone may have left behind.
+
+use chrono::TimeDelta;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// How recent the proof must be unless configured otherwise.
+pub const DEFAULT_WINDOW: TimeDelta = TimeDelta::minutes(10);
+
+/// Records that the holder of `session_id` has just authenticated.
+pub async fn record(
+    conn: &mut PgConnection,
+    namespace: &str,
+    session_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO gatehouse.reauthentications (session_id, namespace, authenticated_at) \
+         VALUES ($1, $2, now()) \
+         ON CONFLICT (session_id) DO UPDATE SET authenticated_at = now()",
+    )
+    .bind(session_id)
+    .bind(namespace)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the session authenticated within `window`.
+pub async fn is_recent(
+    conn: &mut PgConnection,
+    namespace: &str,
+    session_id: Uuid,
+    window: TimeDelta,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM gatehouse.reauthentications \
+                         WHERE session_id = $1 AND namespace = $2 \
+                           AND authenticated_at > now() - $3)",
+    )
+    .bind(session_id)
+    .bind(namespace)
+    .bind(window)
+    .fetch_one(conn)
+    .await
+}
+
+/// Drops records too old to matter (the cleanup job).
+pub async fn purge_stale(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM gatehouse.reauthentications WHERE authenticated_at < now() - interval '1 day'",
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,141 @@
+//! The second step of sign-in: a pending sign-in (see [`crate::pending`]) is completed by a
+//! TOTP code or a recovery code, and only then becomes a session.
+//!
+//! Everything happens in one transaction serialised per address: the lockout check, the code
+//! check (a TOTP step claimed, a recovery code removed), and the new session. Wrong codes count
+//! toward the account's lockout like wrong passwords, and five of them drop the pending
+//! sign-in.
+
+use authn::{Authn, AuthnError, MfaType};
+use uuid::Uuid;
+
+use crate::pending;
+use crate::recovery;
+use crate::session::{lock_address, open_session, ClientInfo, SignedIn};
+use crate::signin::SignInService;
+use crate::totp::{TotpError, TotpService};
+
+/// What the person offers as their second factor.
+#[derive(Clone, Copy, Debug)]
+pub enum SecondFactor<'a> {
+    Totp(&'a str),
+    RecoveryCode(&'a str),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecondFactorError {
+    /// No live pending sign-in for this browser: it expired, was used, or never existed.
+    #[error("This sign-in has expired. Sign in again.")]
+    Expired,
+    #[error("The code is incorrect or has already been used.")]
+    WrongCode,
+    /// The pending sign-in was dropped after too many wrong codes.
+    #[error("Too many incorrect codes. Sign in again.")]
+    TooManyAttempts,
+    #[error("Too many attempts. Try again later.")]
+    LockedOut,
+    #[error("internal error")]
+    Totp(#[from] TotpError),
+    #[error("internal error")]
+    Core(#[from] AuthnError),
+    #[error("internal error")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The methods a pending sign-in can be completed with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AvailableMethods {
+    pub totp: bool,
+    pub recovery_codes: usize,
+}
+
+impl SignInService {
+    /// The methods the person behind `pending_token` can use, or `None` when there is no
+    /// live pending sign-in.
+    pub async fn second_factor_methods(
+        &self,
+        authn: &Authn,
+        pending_token: &str,
+    ) -> Result<Option<AvailableMethods>, SecondFactorError> {
+        let mut tx = authn.begin().await?;
+        let namespace = tx.namespace().to_owned();
+        let Some(pending) = pending::find(tx.conn(), &namespace, pending_token).await? else {
+            return Ok(None);
+        };
+        let mut methods = AvailableMethods::default();
+        for method in tx.list_mfa(pending.user_id).await? {
+            match method.mfa_type.as_str() {
+                t if t == MfaType::Totp.as_str() => methods.totp = true,
+                t if t == MfaType::RecoveryCodes.as_str() => methods.recovery_codes += 1,
+                _ => {}
+            }
+        }
+        Ok(Some(methods))
+    }
+
+    /// Completes the pending sign-in with `factor`: a new session, or an error that changed
+    /// nothing but the failure counts.
+    pub async fn complete_second_factor(
+        &self,
+        authn: &Authn,
+        totp: &TotpService,
+        pending_token: &str,
+        factor: SecondFactor<'_>,
+        client: ClientInfo<'_>,
+    ) -> Result<SignedIn, SecondFactorError> {
+        let mut tx = authn.begin().await?;
+        let namespace = tx.namespace().to_owned();
+        let Some(pending) = pending::find(tx.conn(), &namespace, pending_token).await? else {
+            return Err(SecondFactorError::Expired);
+        };
+        let user_id: Uuid = pending.user_id;
+        let Some(user) = tx
+            .get_user(user_id)
+            .await?
+            .filter(|u| u.disabled_at.is_none())
+        else {
+            pending::complete(tx.conn(), &namespace, pending_token).await?;
+            tx.commit().await?;
+            return Err(SecondFactorError::Expired);
+        };
+        lock_address(&mut tx, &user.email).await?;
+        let lockout = self.lockout();
+        let max = i32::try_from(lockout.max_attempts).unwrap_or(i32::MAX);
+        if tx
+            .is_locked_out(&user.email, Some(lockout.window), Some(max))
+            .await?
+        {
+            return Err(SecondFactorError::LockedOut);
+        }
+        // A racing request may have completed it while this one waited for the lock.
+        if pending::find(tx.conn(), &namespace, pending_token)
+            .await?
+            .is_none()
+        {
+            return Err(SecondFactorError::Expired);
+        }
+
+        let accepted = match factor {
+            SecondFactor::Totp(code) => totp.verify(&mut tx, user_id, code).await?.is_some(),
+            SecondFactor::RecoveryCode(code) => recovery::consume(&mut tx, user_id, code).await?,
+        };
+        if !accepted {
+            tx.record_login_attempt(&user.email, false, client.ip_address)
+                .await?;
+            let still_usable =
+                pending::record_failure(tx.conn(), &namespace, pending_token).await?;
+            tx.commit().await?;
+            return Err(if still_usable {
+                SecondFactorError::WrongCode
+            } else {
+                SecondFactorError::TooManyAttempts
+            });
+        }
+        pending::complete(tx.conn(), &namespace, pending_token)
+            .await?
+            .ok_or(SecondFactorError::Expired)?;
+        let signed_in = open_session(&mut tx, user_id, self.session_lifetime(), client).await?;
+        tx.commit().await?;
+        Ok(signed_in)
+    }
+}
