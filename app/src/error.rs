@@ -66,6 +66,7 @@ pub enum FormField {
     Name,
     Expiry,
     KeyId,
+    CurrentPassword,
 }
 
 impl FormField {
@@ -79,6 +80,7 @@ impl FormField {
             FormField::Name => "name",
             FormField::Expiry => "expiry",
             FormField::KeyId => "key_id",
+            FormField::CurrentPassword => "current_password",
         }
     }
 }
@@ -94,6 +96,10 @@ pub enum FieldProblem {
     PasswordTooLong(u16),
     #[error("Don't use your email address in your password.")]
     PasswordContainsEmail,
+    #[error(
+        "This password is too common: it appears in lists of leaked passwords. Choose another."
+    )]
+    PasswordCommon,
     #[error("The passwords do not match.")]
     PasswordMismatch,
     #[error("The code is incorrect or has expired.")]
@@ -199,6 +205,12 @@ mod from_services {
                 }
                 F::WeakPassword(P::ContainsEmail) => {
                     AppError::field(FormField::Password, FieldProblem::PasswordContainsEmail)
+                }
+                F::WeakPassword(P::Common) => {
+                    AppError::field(FormField::Password, FieldProblem::PasswordCommon)
+                }
+                F::WrongCurrentPassword => {
+                    AppError::field(FormField::CurrentPassword, FieldProblem::WrongPassword)
                 }
                 F::PasswordMismatch => {
                     AppError::field(FormField::PasswordConfirm, FieldProblem::PasswordMismatch)

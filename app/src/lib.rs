@@ -12,6 +12,7 @@ pub mod flows;
 pub mod form_errors;
 pub mod mfa;
 pub mod pages;
+pub mod password;
 pub mod session;
 pub mod shell;
 #[cfg(feature = "ssr")]
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("devices")) view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("security"), StaticSegment("mfa")) view=MfaPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("security"), StaticSegment("password")) view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("api-keys")) view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("admin")) view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("operator")) view=OperatorPage ssr=SsrMode::Async/>

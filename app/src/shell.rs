@@ -62,6 +62,7 @@ pub fn TopBar() -> impl IntoView {
                             <nav aria-label="Main">
                                 <a href=page_path(&ns, "account")>"Account"</a>
                                 <a href=page_path(&ns, "devices")>"Devices"</a>
+                                <a href=page_path(&ns, "security/password")>"Password"</a>
                                 <a href=page_path(&ns, "security/mfa")>"Two-step verification"</a>
                                 <a href=page_path(&ns, "api-keys")>"API keys"</a>
                                 {v.admin.then(|| view! { <a href=page_path(&ns, "admin")>"Admin"</a> })}

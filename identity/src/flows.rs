@@ -43,6 +43,8 @@ pub enum FlowError {
     InvalidCode,
     #[error("Too many attempts. Try again later.")]
     LockedOut,
+    #[error("That is not your current password.")]
+    WrongCurrentPassword,
     #[error("internal error")]
     Core(#[from] AuthnError),
     #[error("internal error")]
@@ -59,9 +61,20 @@ impl FlowError {
             FlowError::WeakPassword(_) => Some("password"),
             FlowError::PasswordMismatch => Some("password_confirm"),
             FlowError::InvalidCode => Some("code"),
+            FlowError::WrongCurrentPassword => Some("current_password"),
             _ => None,
         }
     }
+}
+
+/// A signed-in person's password change.
+pub struct PasswordChange<'a> {
+    pub user_id: Uuid,
+    /// The session the change is made from; it stays signed in.
+    pub current_session: Uuid,
+    pub current: &'a SecretString,
+    pub new: NewPassword<'a>,
+    pub ip_address: Option<std::net::IpAddr>,
 }
 
 /// A new password as typed twice in a form.
@@ -353,6 +366,57 @@ impl AccountFlows {
         tx.clear_attempts(email.as_str()).await?;
         let namespace = authn.namespace();
         let notice = templates::password_changed(
+            email.as_str(),
+            namespace,
+            self.links.page(namespace, "forgot-password"),
+        );
+        enqueue(&mut tx, &notice).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes the password of a signed-in person. The current password proves it is them (a
+    /// wrong one counts toward lockout); the new one meets the same policy as sign-up and
+    /// reset. Every other session and every refresh token is revoked, `current_session` is
+    /// kept, and the owner is told by mail: all or nothing.
+    pub async fn change_password(
+        &self,
+        authn: &Authn,
+        change: PasswordChange<'_>,
+    ) -> Result<(), FlowError> {
+        let mut tx = authn.begin().await?;
+        let user = tx
+            .get_user(change.user_id)
+            .await?
+            .filter(|u| u.disabled_at.is_none())
+            .ok_or(FlowError::InvalidLink)?;
+        let email = EmailAddress::parse(&user.email).map_err(|_| FlowError::InvalidLink)?;
+        crate::session::lock_address(&mut tx, email.as_str()).await?;
+        let max = i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX);
+        if tx
+            .is_locked_out(email.as_str(), Some(self.lockout.window), Some(max))
+            .await?
+        {
+            return Err(FlowError::LockedOut);
+        }
+        let stored = tx.get_credentials(email.as_str()).await?;
+        let stored = stored.as_ref().and_then(|c| c.password_hash.as_deref());
+        if !self.hasher.verify(change.current, stored).await? {
+            tx.record_login_attempt(email.as_str(), false, change.ip_address)
+                .await?;
+            tx.commit().await?;
+            return Err(FlowError::WrongCurrentPassword);
+        }
+        self.check_new_password(&email, &change.new)?;
+        let hash = self.hasher.hash(change.new.password).await?;
+        tx.update_password(change.user_id, &hash).await?;
+        tx.revoke_all_refresh_tokens(change.user_id).await?;
+        tx.revoke_other_sessions(change.user_id, change.current_session)
+            .await?;
+        tx.invalidate_tokens(change.user_id, TokenType::PasswordReset)
+            .await?;
+        let namespace = authn.namespace();
+        let notice = templates::password_changed_by_owner(
             email.as_str(),
             namespace,
             self.links.page(namespace, "forgot-password"),

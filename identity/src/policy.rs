@@ -1,5 +1,21 @@
-//! Password rules after NIST SP 800-63B: length, not composition. (The check against a list of
-//! breached passwords comes with the portal work.)
+//! Password rules after NIST SP 800-63B: length, not composition; not a known common or
+//! breached password (a bundled list, checked offline); not the e-mail address.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// The 100,000 most common passwords of 8 or more characters (see `data/README.md`).
+const COMMON: &str = include_str!("../data/common-passwords.txt");
+
+fn common_passwords() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| COMMON.lines().filter(|l| !l.is_empty()).collect())
+}
+
+/// Whether `password` is on the bundled list (compared in lower case, as the list is).
+pub fn is_common(password: &str) -> bool {
+    common_passwords().contains(password.to_lowercase().as_str())
+}
 
 /// Why a password was refused; the `Display` text is meant for the person choosing it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -10,6 +26,10 @@ pub enum PolicyViolation {
     TooLong(usize),
     #[error("Don't use your email address in your password.")]
     ContainsEmail,
+    #[error(
+        "This password is too common: it appears in lists of leaked passwords. Choose another."
+    )]
+    Common,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +67,46 @@ impl PasswordPolicy {
         if local.chars().count() >= 3 && password.to_lowercase().contains(&local) {
             return Err(PolicyViolation::ContainsEmail);
         }
+        if is_common(password) {
+            return Err(PolicyViolation::Common);
+        }
         Ok(())
+    }
+}
+
+/// How guessable a password is, for the meter beside the field (zxcvbn), with its advice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Strength {
+    /// 0 (guessed at once) to 4 (very hard to guess).
+    pub score: u8,
+    pub warning: Option<String>,
+    pub suggestions: Vec<String>,
+}
+
+/// Estimates `password`'s strength, counting the e-mail address as something an attacker knows.
+pub fn strength(password: &str, email: &str) -> Strength {
+    if password.is_empty() {
+        return Strength {
+            score: 0,
+            warning: None,
+            suggestions: vec![],
+        };
+    }
+    let local = email.split('@').next().unwrap_or_default();
+    // zxcvbn's cost grows with length; past 100 characters the score is the maximum anyway.
+    let sample: String = password.chars().take(100).collect();
+    let estimate = zxcvbn::zxcvbn(&sample, &[local, email]);
+    let mut score = u8::from(estimate.score());
+    if is_common(password) {
+        score = 0;
+    }
+    let feedback = estimate.feedback();
+    Strength {
+        score,
+        warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+        suggestions: feedback
+            .map(|f| f.suggestions().iter().map(ToString::to_string).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -76,6 +135,35 @@ mod tests {
     }
 
     #[test]
+    fn refuses_common_and_breached_passwords_whatever_their_case() {
+        assert!(common_passwords().len() >= 100_000);
+        let p = PasswordPolicy::default();
+        assert_eq!(
+            p.check("password1234", "a@b.c"),
+            Err(PolicyViolation::Common)
+        );
+        assert_eq!(
+            p.check("PassWord1234", "a@b.c"),
+            Err(PolicyViolation::Common)
+        );
+        assert_eq!(
+            p.check("qwertyuiop123", "a@b.c"),
+            Err(PolicyViolation::Common)
+        );
+        assert!(p.check("correct horse battery staple", "a@b.c").is_ok());
+        assert!(!is_common(""));
+    }
+
+    #[test]
+    fn strength_grows_with_guessing_cost() {
+        assert_eq!(strength("password1234", "a@b.c").score, 0);
+        let weak = strength("alicealice12", "alice@example.com");
+        assert!(weak.score <= 1, "{weak:?}");
+        assert_eq!(strength("correct horse battery staple", "a@b.c").score, 4);
+        assert_eq!(strength("", "a@b.c").score, 0);
+    }
+
+    #[test]
     fn refuses_the_local_part_of_the_email() {
         let p = PasswordPolicy::default();
         assert_eq!(
@@ -87,7 +175,7 @@ mod tests {
             .is_ok());
         let p8 = PasswordPolicy { min_chars: 8, ..p };
         assert!(
-            p8.check("abcdefgh", "jo@example.com").is_ok(),
+            p8.check("banjo tuba!", "jo@example.com").is_ok(),
             "very short local parts are ignored"
         );
     }

@@ -527,3 +527,103 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         (1, false, false, true, true)
     );
 }
+
+#[tokio::test]
+async fn a_password_change_keeps_this_device_signs_out_the_others_and_tells_the_owner() {
+    let env = setup().await;
+    let user = env.account("changer@example.com").await;
+    let here = env
+        .password_sign_in("changer@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let elsewhere = env
+        .password_sign_in("changer@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        let flows = env.flows.clone();
+        let authn = env.authn.clone();
+        let session = here.session_id;
+        async move {
+            let current = SecretString::from(current);
+            let new = SecretString::from(new);
+            let confirm = SecretString::from(confirm);
+            flows
+                .change_password(
+                    &authn,
+                    identity::PasswordChange {
+                        user_id: user,
+                        current_session: session,
+                        current: &current,
+                        new: NewPassword {
+                            password: &new,
+                            confirm: &confirm,
+                        },
+                        ip_address: None,
+                    },
+                )
+                .await
+        }
+    };
+
+    // Refusals change nothing.
+    let wrong = change(
+        "not the password",
+        "a fresh long passphrase",
+        "a fresh long passphrase",
+    )
+    .await;
+    assert!(matches!(wrong, Err(FlowError::WrongCurrentPassword)));
+    let common = change(PASSWORD, "password1234", "password1234").await;
+    assert!(matches!(
+        common,
+        Err(FlowError::WeakPassword(identity::PolicyViolation::Common))
+    ));
+    let mismatch = change(
+        PASSWORD,
+        "a fresh long passphrase",
+        "another long passphrase",
+    )
+    .await;
+    assert!(matches!(mismatch, Err(FlowError::PasswordMismatch)));
+    assert_eq!(env.authn.list_sessions(user).await.unwrap().len(), 2);
+    assert!(env
+        .password_sign_in("changer@example.com", PASSWORD)
+        .await
+        .is_ok());
+
+    change(
+        PASSWORD,
+        "a fresh long passphrase",
+        "a fresh long passphrase",
+    )
+    .await
+    .unwrap();
+    let left: Vec<Uuid> = env
+        .authn
+        .list_sessions(user)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.session_id)
+        .collect();
+    assert_eq!(left, vec![here.session_id]);
+    assert!(!left.contains(&elsewhere.session_id));
+    assert!(matches!(
+        env.password_sign_in("changer@example.com", PASSWORD).await,
+        Err(SignInError::InvalidCredentials)
+    ));
+    assert!(env
+        .password_sign_in("changer@example.com", "a fresh long passphrase")
+        .await
+        .is_ok());
+    env.deliver().await;
+    assert_eq!(env.mails_to("changer@example.com").await, 1);
+    // The wrong current password counted as a failed attempt.
+    let attempts = env
+        .authn
+        .get_recent_attempts("changer@example.com", None)
+        .await
+        .unwrap();
+    assert!(attempts.iter().any(|a| !a.success));
+}

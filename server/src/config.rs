@@ -110,6 +110,9 @@ pub struct Config {
     /// (password, e-mail, MFA, API keys) need no new confirmation.
     #[arg(long, env = "GATEHOUSE_SUDO_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=120))]
     pub sudo_minutes: u32,
+    /// The shortest password accepted (NIST 800-63B: 8 at the very least; 12 recommended).
+    #[arg(long, env = "GATEHOUSE_PASSWORD_MIN_CHARS", default_value_t = 12, value_parser = clap::value_parser!(u16).range(8..=64))]
+    pub password_min_chars: u16,
 }
 
 impl Config {
@@ -144,6 +147,13 @@ impl Config {
                 identity::SecretBox::from_hex(&hex::encode(key)).map_err(|e| e.to_string())
             }
             None => Err("GATEHOUSE_SECRET_KEY is required outside dev mode; make one with: openssl rand -hex 32".into()),
+        }
+    }
+
+    pub fn password_policy(&self) -> identity::PasswordPolicy {
+        identity::PasswordPolicy {
+            min_chars: self.password_min_chars.into(),
+            ..identity::PasswordPolicy::default()
         }
     }
 
@@ -215,6 +225,7 @@ mod tests {
             rate_limit_scale: 1,
             lockout_window_minutes: 15,
             sudo_minutes: 10,
+            password_min_chars: 12,
         }
     }
 

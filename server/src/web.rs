@@ -13,8 +13,8 @@ use axum::Router;
 use chrono::TimeDelta;
 use identity::mail::Links;
 use identity::{
-    AccountFlows, LockoutPolicy, MailDelivery, PasswordHasher, PasswordPolicy, RateLimiter,
-    SessionKeeper, SessionPolicy, SignInService,
+    AccountFlows, LockoutPolicy, MailDelivery, PasswordHasher, RateLimiter, SessionKeeper,
+    SessionPolicy, SignInService,
 };
 use leptos::config::{get_configuration, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -49,7 +49,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
         sign_in: SignInService::new(hasher.clone(), lockout, session_lifetime),
         flows: AccountFlows::new(
             hasher,
-            PasswordPolicy::default(),
+            config.password_policy(),
             lockout,
             links.clone(),
             session_lifetime,

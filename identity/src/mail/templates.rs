@@ -299,6 +299,25 @@ pub fn security_notice(
     .render()
 }
 
+/// After a signed-in person changed their own password (this device stays signed in).
+pub fn password_changed_by_owner(to: &str, namespace: &str, reset: String) -> Mail {
+    Message {
+        kind: MailKind::PasswordChanged,
+        to,
+        subject: "Your password was changed".into(),
+        intro: vec![
+            format!("The password of {to} in {namespace} was just changed from a signed-in device. Every other device was signed out."),
+            "If this was not you, reset your password now and tell your administrator.".into(),
+        ],
+        action: Some(Action::Link {
+            label: "Reset your password",
+            url: reset,
+        }),
+        outro: vec![],
+    }
+    .render()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,7 +78,16 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
     // Every other credential change is refused the same way, and changes nothing.
     use leptos::server_fn::ServerFn;
     let ns = app.namespace.as_str();
-    let attempts: [(&str, Vec<(&str, &str)>); 5] = [
+    let attempts: [(&str, Vec<(&str, &str)>); 6] = [
+        (
+            app::password::ChangePassword::PATH,
+            vec![
+                ("namespace", ns),
+                ("current_password", "whatever"),
+                ("password", "a long new passphrase"),
+                ("password_confirm", "a long new passphrase"),
+            ],
+        ),
         (
             app::api_keys::CreateApiKey::PATH,
             vec![("namespace", ns), ("name", "sneaky"), ("expiry", "never")],

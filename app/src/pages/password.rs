@@ -1,0 +1,96 @@
+//! Changing the password while signed in, with a strength meter as the person types.
+
+use leptos::prelude::*;
+
+use crate::components::{
+    action_error, focus_first_error, use_query_flag, Field, FormAlert, NamespaceInput,
+};
+use crate::form_errors::form_action;
+use crate::pages::use_namespace;
+use crate::password::{ChangePassword, PasswordStrength};
+
+const LABELS: [&str; 5] = ["Very weak", "Weak", "Fair", "Good", "Strong"];
+
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let change = form_action::<ChangePassword>();
+    let error = action_error(change);
+    focus_first_error(error);
+    let changed = use_query_flag("changed");
+
+    view! {
+        <section class="card narrow">
+            <h1>"Password"</h1>
+            <Show when=move || changed.get()>
+                <p class="notice" role="status">"Your password was changed. Every other device was signed out."</p>
+            </Show>
+            <p class="muted">"Use a long passphrase you use nowhere else; a password manager helps. No rules about symbols or digits: length and uniqueness matter."</p>
+            <ActionForm action=change attr:class="form">
+                <NamespaceInput/>
+                <Field label="Current password" name="current_password" kind="password"
+                    autocomplete="current-password" error/>
+                <NewPasswordWithMeter namespace error/>
+                <Field label="Repeat the new password" name="password_confirm" kind="password"
+                    autocomplete="new-password" error/>
+                <FormAlert error id="change-password-error"/>
+                <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The new-password field and its meter: the estimate is asked for a quarter second after the
+/// person stops typing, not on every key.
+#[component]
+fn NewPasswordWithMeter(
+    namespace: Signal<String>,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let estimate = ServerAction::<PasswordStrength>::new();
+    let typed = RwSignal::new(String::new());
+    let ticket = StoredValue::new(0u32);
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        typed.set(value.clone());
+        ticket.update_value(|t| *t = t.wrapping_add(1));
+        let mine = ticket.get_value();
+        set_timeout(
+            move || {
+                if ticket.get_value() == mine && !value.is_empty() {
+                    estimate.dispatch(PasswordStrength {
+                        namespace: namespace.get_untracked(),
+                        password: value,
+                    });
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
+    };
+    let reading = move || {
+        if typed.get().is_empty() {
+            return None;
+        }
+        estimate.value().get().and_then(Result::ok)
+    };
+    view! {
+        <div on:input=on_input>
+            <Field label="New password" name="password" kind="password" autocomplete="new-password"
+                hint="Long is strong: a passphrase of several unrelated words works well." error/>
+        </div>
+        <div class="meter" id="strength" aria-live="polite">
+            {move || reading().map(|r| {
+                let label = LABELS[usize::from(r.score.min(4))];
+                view! {
+                    <meter min="0" max="4" low="2" high="3" optimum="4" value=r.score.to_string()
+                        aria-label="Password strength"></meter>
+                    <span class="strength-label">{format!("Strength: {label}")}</span>
+                    {r.warning.map(|w| view! { <p class="hint">{w}</p> })}
+                    <ul class="hint">
+                        {r.suggestions.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+                    </ul>
+                }
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,74 @@
+//! Server functions of the password page: the strength meter and the change itself.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The meter's reading.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrengthView {
+    pub score: u8,
+    pub warning: Option<String>,
+    pub suggestions: Vec<String>,
+}
+
+/// Estimates how guessable a candidate password is (zxcvbn), for the meter shown while typing.
+/// It runs on the server to keep the dictionaries out of the browser bundle; nothing is stored
+/// or logged.
+#[server]
+pub async fn password_strength(
+    namespace: String,
+    password: String,
+) -> Result<StrengthView, AppError> {
+    let state = crate::state::AppState::current()?;
+    let email = crate::caller::ssr::resolve(&state, &namespace)
+        .await?
+        .map(|c| c.email)
+        .unwrap_or_default();
+    let s = identity::policy::strength(&password, &email);
+    Ok(StrengthView {
+        score: s.score,
+        warning: s.warning,
+        suggestions: s.suggestions,
+    })
+}
+
+#[server]
+pub async fn change_password(
+    namespace: String,
+    current_password: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), AppError> {
+    use secrecy::SecretString;
+    let state = crate::state::AppState::current()?;
+    let request = crate::session::ssr::RequestInfo::extract().await;
+    state.limit(identity::RateRule::SIGN_IN, request.ip)?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.refuse_while_impersonating()?;
+    let current = SecretString::from(current_password);
+    let password = SecretString::from(password);
+    let confirm = SecretString::from(password_confirm);
+    state
+        .flows
+        .change_password(
+            &caller.authn,
+            identity::PasswordChange {
+                user_id: caller.user_id,
+                current_session: caller.session_id,
+                current: &current,
+                new: identity::NewPassword {
+                    password: &password,
+                    confirm: &confirm,
+                },
+                ip_address: request.ip,
+            },
+        )
+        .await?;
+    leptos_axum::redirect(&crate::pages::page_path(
+        &namespace,
+        "security/password?changed=1",
+    ));
+    Ok(())
+}
