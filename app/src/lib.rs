@@ -11,6 +11,7 @@ pub mod error;
 pub mod flows;
 pub mod form_errors;
 pub mod mfa;
+pub mod overview;
 pub mod pages;
 pub mod password;
 pub mod session;
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("devices")) view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("security"), StaticSegment("mfa")) view=MfaPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("security"), StaticSegment("password")) view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("api-keys")) view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("admin")) view=AdminPage ssr=SsrMode::Async/>

@@ -7,6 +7,7 @@ mod dev_mailbox;
 mod devices;
 mod email_flows;
 mod mfa;
+mod overview;
 mod password;
 mod second_factor;
 mod sign_in;
@@ -21,6 +22,7 @@ pub use email_flows::{
     ResetPasswordPage, SignUpPage, VerifyEmailPage,
 };
 pub use mfa::MfaPage;
+pub use overview::SecurityPage;
 pub use password::PasswordPage;
 pub use second_factor::SecondFactorPage;
 pub use sign_in::SignInPage;

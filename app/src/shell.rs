@@ -61,6 +61,7 @@ pub fn TopBar() -> impl IntoView {
                         view! {
                             <nav aria-label="Main">
                                 <a href=page_path(&ns, "account")>"Account"</a>
+                                <a href=page_path(&ns, "security")>"Security"</a>
                                 <a href=page_path(&ns, "devices")>"Devices"</a>
                                 <a href=page_path(&ns, "security/password")>"Password"</a>
                                 <a href=page_path(&ns, "security/mfa")>"Two-step verification"</a>

@@ -288,6 +288,15 @@ impl AccountFlows {
             tx.record_login_attempt(email.as_str(), false, client.ip_address)
                 .await?;
             if let Some(user_id) = user_id {
+                let namespace = tx.namespace().to_owned();
+                crate::activity::record(
+                    tx.conn(),
+                    &namespace,
+                    user_id,
+                    crate::activity::Activity::SignInFailed("email code"),
+                    client,
+                )
+                .await?;
                 if tx.is_locked_out(email.as_str(), window, max).await? {
                     tx.invalidate_tokens(user_id, TokenType::MagicLink).await?;
                 }
@@ -365,6 +374,14 @@ impl AccountFlows {
         // The reset proves the mailbox, as a magic link does, and earlier failures are moot.
         tx.clear_attempts(email.as_str()).await?;
         let namespace = authn.namespace();
+        crate::activity::record(
+            tx.conn(),
+            namespace,
+            owner.user_id,
+            crate::activity::Activity::PasswordReset,
+            ClientInfo::default(),
+        )
+        .await?;
         let notice = templates::password_changed(
             email.as_str(),
             namespace,
@@ -404,6 +421,18 @@ impl AccountFlows {
         if !self.hasher.verify(change.current, stored).await? {
             tx.record_login_attempt(email.as_str(), false, change.ip_address)
                 .await?;
+            let namespace = tx.namespace().to_owned();
+            crate::activity::record(
+                tx.conn(),
+                &namespace,
+                change.user_id,
+                crate::activity::Activity::SignInFailed("current password"),
+                ClientInfo {
+                    ip_address: change.ip_address,
+                    user_agent: None,
+                },
+            )
+            .await?;
             tx.commit().await?;
             return Err(FlowError::WrongCurrentPassword);
         }
@@ -416,6 +445,17 @@ impl AccountFlows {
         tx.invalidate_tokens(change.user_id, TokenType::PasswordReset)
             .await?;
         let namespace = authn.namespace();
+        crate::activity::record(
+            tx.conn(),
+            namespace,
+            change.user_id,
+            crate::activity::Activity::PasswordChanged,
+            ClientInfo {
+                ip_address: change.ip_address,
+                user_agent: None,
+            },
+        )
+        .await?;
         let notice = templates::password_changed_by_owner(
             email.as_str(),
             namespace,

@@ -2,6 +2,7 @@
 //! callers (it stores, it never hashes). Plain Rust over the `authn` client, no web framework,
 //! so the web app's server functions, the JSON API and the CLI share one implementation.
 
+pub mod activity;
 pub mod api_keys;
 pub mod clock;
 pub mod devices;

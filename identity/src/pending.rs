@@ -26,6 +26,25 @@ pub enum FirstFactor {
 }
 
 impl FirstFactor {
+    /// How people read it in their activity list.
+    pub fn label(self) -> &'static str {
+        match self {
+            FirstFactor::Password => "password",
+            FirstFactor::MagicLink => "email link",
+            FirstFactor::EmailCode => "email code",
+        }
+    }
+
+    /// The stored form.
+    pub fn parse(stored: &str) -> Option<FirstFactor> {
+        match stored {
+            "password" => Some(FirstFactor::Password),
+            "magic_link" => Some(FirstFactor::MagicLink),
+            "email_code" => Some(FirstFactor::EmailCode),
+            _ => None,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             FirstFactor::Password => "password",

@@ -119,9 +119,21 @@ impl SignInService {
             SecondFactor::Totp(code) => totp.verify(&mut tx, user_id, code).await?.is_some(),
             SecondFactor::RecoveryCode(code) => recovery::consume(&mut tx, user_id, code).await?,
         };
+        let second = match factor {
+            SecondFactor::Totp(_) => "authenticator app",
+            SecondFactor::RecoveryCode(_) => "recovery code",
+        };
         if !accepted {
             tx.record_login_attempt(&user.email, false, client.ip_address)
                 .await?;
+            crate::activity::record(
+                tx.conn(),
+                &namespace,
+                user_id,
+                crate::activity::Activity::SignInFailed(second),
+                client,
+            )
+            .await?;
             let still_usable =
                 pending::record_failure(tx.conn(), &namespace, pending_token).await?;
             tx.commit().await?;
@@ -135,6 +147,16 @@ impl SignInService {
             .await?
             .ok_or(SecondFactorError::Expired)?;
         let signed_in = open_session(&mut tx, user_id, self.session_lifetime(), client).await?;
+        let first = pending::FirstFactor::parse(&pending.first_factor)
+            .map_or("first factor", pending::FirstFactor::label);
+        crate::activity::record(
+            tx.conn(),
+            &namespace,
+            user_id,
+            crate::activity::Activity::SignIn(&format!("{first} + {second}")),
+            client,
+        )
+        .await?;
         tx.commit().await?;
         Ok(signed_in)
     }

@@ -5,6 +5,7 @@
 use authn::{Authn, AuthnError, MfaType};
 use uuid::Uuid;
 
+use crate::activity::{self, Activity};
 use crate::api_keys::{self, ApiKeyError, Expiry, NewApiKey};
 use crate::mail::outbox;
 use crate::mail::templates::{self, SecurityChange};
@@ -179,6 +180,20 @@ impl SecuritySettings {
             self.links.page(&namespace, "devices"),
         );
         outbox::enqueue(tx.conn(), &namespace, &mail).await?;
+        let activity = match change {
+            SecurityChange::AuthenticatorAdded => Activity::MfaAdded,
+            SecurityChange::AuthenticatorRemoved => Activity::MfaRemoved,
+            SecurityChange::RecoveryCodesRegenerated => Activity::RecoveryCodesRegenerated,
+            SecurityChange::ApiKeyCreated => Activity::ApiKeyCreated,
+        };
+        activity::record(
+            tx.conn(),
+            &namespace,
+            owner.user_id,
+            activity,
+            Default::default(),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -56,9 +56,17 @@ pub(crate) async fn after_first_factor(
         let pending = pending::begin(tx.conn(), &namespace, user_id, first, client).await?;
         return Ok(SignInStep::SecondFactorRequired { pending, user_id });
     }
-    Ok(SignInStep::SignedIn(
-        open_session(tx, user_id, lifetime, client).await?,
-    ))
+    let signed_in = open_session(tx, user_id, lifetime, client).await?;
+    let namespace = tx.namespace().to_owned();
+    crate::activity::record(
+        tx.conn(),
+        &namespace,
+        user_id,
+        crate::activity::Activity::SignIn(first.label()),
+        client,
+    )
+    .await?;
+    Ok(SignInStep::SignedIn(signed_in))
 }
 
 pub(crate) async fn open_session(

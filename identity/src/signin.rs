@@ -110,11 +110,26 @@ impl SignInService {
             .as_ref()
             .and_then(|c| c.password_hash.as_deref());
         let password_ok = self.hasher.verify(req.password, stored).await?;
+        let account_id = credentials.as_ref().map(|c| c.user_id);
         let user = credentials.filter(|c| password_ok && c.disabled_at.is_none());
 
         let Some(user) = user else {
             tx.record_login_attempt(req.email, false, req.ip_address)
                 .await?;
+            if let Some(account_id) = account_id {
+                let namespace = tx.namespace().to_owned();
+                crate::activity::record(
+                    tx.conn(),
+                    &namespace,
+                    account_id,
+                    crate::activity::Activity::SignInFailed("password"),
+                    ClientInfo {
+                        ip_address: req.ip_address,
+                        user_agent: req.user_agent,
+                    },
+                )
+                .await?;
+            }
             tx.commit().await?;
             return Err(SignInError::InvalidCredentials);
         };

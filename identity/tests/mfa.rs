@@ -372,6 +372,23 @@ async fn sign_in_with_totp_completes_the_pending_step_once() {
     // The failures counted toward lockout.
     let attempts = f.authn.get_recent_attempts(EMAIL, None).await.unwrap();
     assert_eq!(attempts.iter().filter(|a| !a.success).count(), 2);
+    // And the account's activity tells its owner what happened, newest first.
+    let mut conn = f.pool.acquire().await.unwrap();
+    let activity = identity::activity::recent(&mut conn, f.authn.namespace(), f.user, 10)
+        .await
+        .unwrap();
+    let seen: Vec<(&str, Option<&str>)> = activity
+        .iter()
+        .map(|a| (a.kind.as_str(), a.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("sign_in_failed", Some("authenticator app")),
+            ("sign_in", Some("password + authenticator app")),
+            ("sign_in_failed", Some("authenticator app")),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -55,6 +55,22 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
     assert!(html.contains("impersonation-banner"), "{html}");
     assert!(html.contains("admin@example.com"));
     assert!(html.contains("ticket 42: cannot see invoices"));
+    // The account's own security page shows the impersonation.
+    let security = app
+        .http
+        .get(format!("{}/{}/security", app.base, app.namespace))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        security.contains("An administrator acted as you"),
+        "{security}"
+    );
+    assert!(security.contains("admin@example.com — reason: ticket 42: cannot see invoices"));
 
     let action = <app::devices::SignOutOtherDevices as leptos::server_fn::ServerFn>::PATH;
     let res = app

@@ -1,0 +1,125 @@
+//! Server function of the security overview: a checklist of the account's protections and its
+//! recent security activity.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewView {
+    pub email: String,
+    pub email_verified: bool,
+    pub totp_on: bool,
+    pub recovery_codes_left: usize,
+    pub sessions: usize,
+    pub api_keys: usize,
+    pub activity: Vec<ActivityView>,
+}
+
+/// One line of recent activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub when: String,
+    pub what: String,
+    pub detail: Option<String>,
+    pub ip_address: Option<String>,
+    pub device: Option<String>,
+    /// Worth a second look: a failed sign-in or someone else acting as the account.
+    pub attention: bool,
+}
+
+#[server]
+pub async fn security_overview(namespace: String) -> Result<OverviewView, AppError> {
+    use chrono::{DateTime, Utc};
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let authn = &caller.authn;
+    let user = authn
+        .get_user(caller.user_id)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    let mfa = state.security.mfa_status(authn, caller.user_id).await?;
+    let sessions = authn.list_sessions(caller.user_id).await?.len();
+    let api_keys = authn.list_api_keys(caller.user_id).await?.len();
+
+    let mut conn = state.pool.acquire().await.map_err(|e| {
+        tracing::error!(error = %e, "no database connection");
+        AppError::Internal
+    })?;
+    let entries = identity::activity::recent(&mut conn, authn.namespace(), caller.user_id, 50)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "activity lookup failed");
+            AppError::Internal
+        })?;
+    let impersonations = authn
+        .list_impersonation_history(Some(20), None, Some(caller.user_id))
+        .await?;
+
+    let when = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut timeline: Vec<(DateTime<Utc>, ActivityView)> = entries
+        .into_iter()
+        .map(|e| {
+            let (what, attention) = describe(&e.kind);
+            let device = e.user_agent.as_deref().map(|ua| {
+                let (browser, system, _) = identity::devices::describe_user_agent(Some(ua));
+                format!("{browser} on {system}")
+            });
+            (
+                e.occurred_at,
+                ActivityView {
+                    when: when(e.occurred_at),
+                    what: what.to_owned(),
+                    detail: e.detail,
+                    ip_address: e.ip_address.map(|ip| ip.to_string()),
+                    device,
+                    attention,
+                },
+            )
+        })
+        .collect();
+    timeline.extend(impersonations.into_iter().map(|i| {
+        (
+            i.started_at,
+            ActivityView {
+                when: when(i.started_at),
+                what: "An administrator acted as you".to_owned(),
+                detail: Some(format!("{} — reason: {}", i.actor_email, i.reason)),
+                ip_address: None,
+                device: None,
+                attention: true,
+            },
+        )
+    }));
+    timeline.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    timeline.truncate(50);
+
+    Ok(OverviewView {
+        email: user.email,
+        email_verified: user.email_verified_at.is_some(),
+        totp_on: mfa.totp.is_some(),
+        recovery_codes_left: mfa.recovery_codes_left,
+        sessions,
+        api_keys,
+        activity: timeline.into_iter().map(|(_, v)| v).collect(),
+    })
+}
+
+/// How an activity kind reads, and whether it deserves attention.
+#[cfg(feature = "ssr")]
+fn describe(kind: &str) -> (&'static str, bool) {
+    match kind {
+        "sign_in" => ("Signed in", false),
+        "sign_in_failed" => ("Failed sign-in attempt", true),
+        "password_changed" => ("Password changed", false),
+        "password_reset" => ("Password reset by email link", false),
+        "mfa_added" => ("Authenticator app added", false),
+        "mfa_removed" => ("Authenticator app removed", true),
+        "recovery_codes_regenerated" => ("New recovery codes made", false),
+        "api_key_created" => ("API key created", false),
+        "api_key_revoked" => ("API key revoked", false),
+        "email_changed" => ("Email address changed", true),
+        _ => ("Account activity", false),
+    }
+}

@@ -1,0 +1,115 @@
+//! Each account's own security activity, written in the transaction of the event, shown to the
+//! account's owner ("Was this you?").
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::session::ClientInfo;
+
+/// What happened to the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activity<'a> {
+    /// A session was opened; the detail says how (e.g. "password + authenticator app").
+    SignIn(&'a str),
+    /// A sign-in (or re-authentication) step failed; the detail says which.
+    SignInFailed(&'a str),
+    PasswordChanged,
+    PasswordReset,
+    MfaAdded,
+    MfaRemoved,
+    RecoveryCodesRegenerated,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    EmailChanged,
+}
+
+impl Activity<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Activity::SignIn(_) => "sign_in",
+            Activity::SignInFailed(_) => "sign_in_failed",
+            Activity::PasswordChanged => "password_changed",
+            Activity::PasswordReset => "password_reset",
+            Activity::MfaAdded => "mfa_added",
+            Activity::MfaRemoved => "mfa_removed",
+            Activity::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Activity::ApiKeyCreated => "api_key_created",
+            Activity::ApiKeyRevoked => "api_key_revoked",
+            Activity::EmailChanged => "email_changed",
+        }
+    }
+
+    fn detail(&self) -> Option<&str> {
+        match self {
+            Activity::SignIn(d) | Activity::SignInFailed(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// One line of the activity list.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActivityEntry {
+    pub kind: String,
+    pub detail: Option<String>,
+    pub ip_address: Option<std::net::IpAddr>,
+    pub user_agent: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+pub async fn record(
+    conn: &mut PgConnection,
+    namespace: &str,
+    user_id: Uuid,
+    activity: Activity<'_>,
+    client: ClientInfo<'_>,
+) -> Result<(), sqlx::Error> {
+    let user_agent: Option<String> = client.user_agent.map(|ua| ua.chars().take(512).collect());
+    sqlx::query(
+        "INSERT INTO gatehouse.account_activity \
+             (namespace, user_id, kind, detail, ip_address, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(namespace)
+    .bind(user_id)
+    .bind(activity.kind())
+    .bind(activity.detail())
+    .bind(client.ip_address)
+    .bind(user_agent)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The account's latest activity, newest first.
+pub async fn recent(
+    conn: &mut PgConnection,
+    namespace: &str,
+    user_id: Uuid,
+    limit: i64,
+) -> Result<Vec<ActivityEntry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT kind, detail, ip_address, user_agent, occurred_at \
+           FROM gatehouse.account_activity \
+          WHERE namespace = $1 AND user_id = $2 \
+          ORDER BY occurred_at DESC, id DESC \
+          LIMIT $3",
+    )
+    .bind(namespace)
+    .bind(user_id)
+    .bind(limit.clamp(1, 200))
+    .fetch_all(conn)
+    .await
+}
+
+/// Drops activity older than `days` (the cleanup job).
+pub async fn purge_older_than(conn: &mut PgConnection, days: i32) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM gatehouse.account_activity WHERE occurred_at < now() - make_interval(days => $1)",
+    )
+    .bind(days)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
