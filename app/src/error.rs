@@ -38,6 +38,8 @@ pub enum AppError {
     AlreadyEnrolled,
     #[error("Set up an authenticator app first.")]
     NoSecondFactor,
+    #[error("That address now belongs to another account. Ask to change to a different one.")]
+    EmailTaken,
     #[error("Sign-up is by invitation only. Ask an administrator to invite you.")]
     SignUpClosed,
     #[error("This link is invalid, already used or expired. Ask for a new one.")]
@@ -114,6 +116,8 @@ pub enum FieldProblem {
     CodeNotAccepted,
     #[error("That is not your current password.")]
     WrongPassword,
+    #[error("That is already your address.")]
+    SameEmail,
     #[error("Give the key a name of at most 60 characters.")]
     InvalidKeyName,
     #[error("Choose when the key expires.")]
@@ -149,6 +153,7 @@ impl AppError {
             | AppError::SetupExpired
             | AppError::AlreadyEnrolled
             | AppError::NoSecondFactor => 400,
+            AppError::EmailTaken => 409,
             AppError::TooManyCodes => 429,
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,
@@ -272,6 +277,22 @@ mod from_services {
     impl From<identity::api_keys::ApiKeyError> for AppError {
         fn from(err: identity::api_keys::ApiKeyError) -> Self {
             identity::security::SecurityError::from(err).into()
+        }
+    }
+
+    impl From<identity::email_change::EmailChangeError> for AppError {
+        fn from(err: identity::email_change::EmailChangeError) -> Self {
+            use identity::email_change::EmailChangeError as E;
+            match err {
+                E::InvalidEmail(_) => AppError::field(FormField::Email, FieldProblem::InvalidEmail),
+                E::SameAddress => AppError::field(FormField::Email, FieldProblem::SameEmail),
+                E::InvalidLink => AppError::InvalidLink,
+                E::AddressTaken => AppError::EmailTaken,
+                other => {
+                    tracing::error!(error = ?other, "email change failed");
+                    AppError::Internal
+                }
+            }
         }
     }
 

@@ -7,6 +7,7 @@ pub mod components;
 pub mod console;
 pub mod dev;
 pub mod devices;
+pub mod email_change;
 pub mod error;
 pub mod flows;
 pub mod form_errors;
@@ -83,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment("devices")) view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("security"), StaticSegment("mfa")) view=MfaPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("security"), StaticSegment("email")) view=EmailChangePage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("security"), StaticSegment("email"), StaticSegment("confirm")) view=EmailChangeConfirmPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("security"), StaticSegment("password")) view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("api-keys")) view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("admin")) view=AdminPage ssr=SsrMode::Async/>

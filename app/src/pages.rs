@@ -5,6 +5,7 @@ mod api_keys;
 mod console;
 mod dev_mailbox;
 mod devices;
+mod email_change;
 mod email_flows;
 mod mfa;
 mod overview;
@@ -17,6 +18,7 @@ pub use api_keys::ApiKeysPage;
 pub use console::{AdminPage, OperatorPage};
 pub use dev_mailbox::DevMailboxPage;
 pub use devices::DevicesPage;
+pub use email_change::{EmailChangeConfirmPage, EmailChangePage};
 pub use email_flows::{
     EmailCodePage, EmailCodeVerifyPage, ForgotPasswordPage, MagicLinkConfirmPage, MagicLinkPage,
     ResetPasswordPage, SignUpPage, VerifyEmailPage,

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod clock;
 pub mod devices;
 pub mod email;
+pub mod email_change;
 pub mod flows;
 pub mod lockout;
 pub mod mail;

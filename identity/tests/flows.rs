@@ -627,3 +627,71 @@ async fn a_password_change_keeps_this_device_signs_out_the_others_and_tells_the_
         .unwrap();
     assert!(attempts.iter().any(|a| !a.success));
 }
+
+#[tokio::test]
+async fn an_email_change_happens_only_through_the_link_to_the_new_address() {
+    let env = setup().await;
+    let user = env.account("old@example.com").await;
+    env.account("taken@example.com").await;
+
+    assert!(matches!(
+        env.flows
+            .request_email_change(&env.authn, user, "old@example.com", "not an address")
+            .await,
+        Err(identity::email_change::EmailChangeError::InvalidEmail(_))
+    ));
+    assert!(matches!(
+        env.flows
+            .request_email_change(&env.authn, user, "old@example.com", "OLD@example.com")
+            .await,
+        Err(identity::email_change::EmailChangeError::SameAddress)
+    ));
+    // A taken address: its owner hears of it; the requester's account is untouched.
+    env.flows
+        .request_email_change(&env.authn, user, "old@example.com", "taken@example.com")
+        .await
+        .unwrap();
+    env.flows
+        .request_email_change(&env.authn, user, "old@example.com", "new@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    assert_eq!(env.mails_to("taken@example.com").await, 1);
+    let mails = env.smtp.all();
+    let to_new = mails.iter().find(|m| m.to == "new@example.com").unwrap();
+    let token = token_in(&to_new.text, "security/email/confirm");
+    // Nothing changed yet.
+    let before = env.authn.get_user(user).await.unwrap().unwrap();
+    assert_eq!(before.email, "old@example.com");
+
+    let new = env
+        .flows
+        .confirm_email_change(&env.authn, &token)
+        .await
+        .unwrap();
+    assert_eq!(new, "new@example.com");
+    let after = env.authn.get_user(user).await.unwrap().unwrap();
+    assert_eq!(after.email, "new@example.com");
+    assert!(
+        after.email_verified_at.is_some(),
+        "the link proved the mailbox"
+    );
+    assert!(matches!(
+        env.flows.confirm_email_change(&env.authn, &token).await,
+        Err(identity::email_change::EmailChangeError::InvalidLink)
+    ));
+    env.deliver().await;
+    assert_eq!(
+        env.mails_to("old@example.com").await,
+        1,
+        "the old address is told"
+    );
+    assert!(env
+        .password_sign_in("new@example.com", PASSWORD)
+        .await
+        .is_ok());
+    assert!(env
+        .password_sign_in("old@example.com", PASSWORD)
+        .await
+        .is_err());
+}

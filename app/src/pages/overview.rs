@@ -24,7 +24,7 @@ pub fn SecurityPage() -> impl IntoView {
                                 <ul class="checklist" id="checklist">
                                     <CheckItem ok=o.email_verified
                                         text=format!("Email address {} {}", o.email, if o.email_verified { "is verified" } else { "is not verified" })
-                                        fix=None/>
+                                        fix=Some((link("security/email"), "Change address"))/>
                                     <CheckItem ok=o.totp_on
                                         text=(if o.totp_on { "Two-step verification is on" } else { "Two-step verification is off" }).to_owned()
                                         fix=(!o.totp_on).then(|| (link("security/mfa"), "Turn it on"))/>

@@ -242,6 +242,61 @@ pub fn password_changed(to: &str, namespace: &str, reset: String) -> Mail {
     .render()
 }
 
+/// The link that moves an account to a new address, sent to that address.
+pub fn email_change_confirm(to: &str, namespace: &str, link: String) -> Mail {
+    Message {
+        kind: MailKind::VerifyEmail,
+        to,
+        subject: "Confirm your new email address".into(),
+        intro: vec![format!(
+            "Someone signed in to {namespace} asked to use {to} as their account's email address. If that was you, confirm it:"
+        )],
+        action: Some(Action::Link {
+            label: "Use this address",
+            url: link,
+        }),
+        outro: vec![
+            "The link works once and expires in 1 hour. Until it is used, nothing changes.".into(),
+            FOOTER.into(),
+        ],
+    }
+    .render()
+}
+
+/// Sent instead when the requested address already has an account (the requester is not told).
+pub fn email_change_address_taken(to: &str, namespace: &str) -> Mail {
+    Message {
+        kind: MailKind::SecurityNotice,
+        to,
+        subject: "Someone tried to use your email address".into(),
+        intro: vec![
+            format!("Someone signed in to {namespace} asked to move their account to {to}, which already belongs to your account. Nothing was changed."),
+        ],
+        action: None,
+        outro: vec![FOOTER.into()],
+    }
+    .render()
+}
+
+/// To the old address once the change is done.
+pub fn email_changed(to: &str, namespace: &str, new_address: &str, reset: String) -> Mail {
+    Message {
+        kind: MailKind::SecurityNotice,
+        to,
+        subject: "Your email address was changed".into(),
+        intro: vec![
+            format!("The email address of your account in {namespace} was changed from {to} to {new_address}. Mail about the account now goes there."),
+            "If this was not you, reset your password and tell your administrator right away.".into(),
+        ],
+        action: Some(Action::Link {
+            label: "Reset your password",
+            url: reset,
+        }),
+        outro: vec![],
+    }
+    .render()
+}
+
 /// A change to how the account signs in, told to its owner with a way to react.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SecurityChange {

@@ -94,7 +94,11 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
     // Every other credential change is refused the same way, and changes nothing.
     use leptos::server_fn::ServerFn;
     let ns = app.namespace.as_str();
-    let attempts: [(&str, Vec<(&str, &str)>); 6] = [
+    let attempts: [(&str, Vec<(&str, &str)>); 7] = [
+        (
+            app::email_change::RequestEmailChange::PATH,
+            vec![("namespace", ns), ("email", "elsewhere@example.com")],
+        ),
         (
             app::password::ChangePassword::PATH,
             vec![

@@ -1,0 +1,152 @@
+//! Changing the e-mail address of an account. The new address gets a link; the change happens
+//! only when it is used (single use, 1 hour), and the old address is told afterwards. A link
+//! proves the new mailbox, so the new address is verified by the change itself.
+
+use authn::{Authn, AuthnError, TokenType};
+use chrono::TimeDelta;
+use uuid::Uuid;
+
+use crate::activity::{self, Activity};
+use crate::email::{EmailAddress, InvalidEmail};
+use crate::mail::{outbox, templates, Links};
+use crate::token::{hash_token, OpaqueToken};
+
+pub const LINK_LIFETIME: TimeDelta = TimeDelta::hours(1);
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmailChangeError {
+    #[error(transparent)]
+    InvalidEmail(#[from] InvalidEmail),
+    #[error("that is already your address")]
+    SameAddress,
+    #[error("the link is invalid, used or expired")]
+    InvalidLink,
+    /// Another account took the address between the request and the confirmation.
+    #[error("the address belongs to another account")]
+    AddressTaken,
+    #[error("internal error")]
+    Core(#[from] AuthnError),
+    #[error("internal error")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Mails a confirmation link to `new_email` (the caller checked sudo mode). An address that
+/// already belongs to an account gets a note instead, so the requester learns nothing about it.
+pub async fn request(
+    authn: &Authn,
+    links: &Links,
+    user_id: Uuid,
+    current_email: &str,
+    new_email: &str,
+) -> Result<(), EmailChangeError> {
+    let new_email = EmailAddress::parse(new_email)?;
+    if new_email
+        .as_str()
+        .eq_ignore_ascii_case(current_email.trim())
+    {
+        return Err(EmailChangeError::SameAddress);
+    }
+    let mut tx = authn.begin().await?;
+    let namespace = tx.namespace().to_owned();
+    // One change at a time: an older link stops working.
+    sqlx::query("DELETE FROM gatehouse.email_changes WHERE namespace = $1 AND user_id = $2")
+        .bind(&namespace)
+        .bind(user_id)
+        .execute(tx.conn())
+        .await?;
+    let mail = if tx.get_user_by_email(new_email.as_str()).await?.is_some() {
+        templates::email_change_address_taken(new_email.as_str(), &namespace)
+    } else {
+        let token = OpaqueToken::generate();
+        sqlx::query(
+            "INSERT INTO gatehouse.email_changes (token_hash, namespace, user_id, new_email, expires_at) \
+             VALUES ($1, $2, $3, $4, now() + $5)",
+        )
+        .bind(token.hash())
+        .bind(&namespace)
+        .bind(user_id)
+        .bind(new_email.as_str())
+        .bind(LINK_LIFETIME)
+        .execute(tx.conn())
+        .await?;
+        let link = format!(
+            "{}?token={}",
+            links.page(&namespace, "security/email/confirm"),
+            token.expose()
+        );
+        templates::email_change_confirm(new_email.as_str(), &namespace, link)
+    };
+    outbox::enqueue(tx.conn(), &namespace, &mail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Uses a confirmation link: the account's address becomes the new one, verified. Returns it.
+pub async fn confirm(
+    authn: &Authn,
+    links: &Links,
+    token: &str,
+) -> Result<String, EmailChangeError> {
+    let mut tx = authn.begin().await?;
+    let namespace = tx.namespace().to_owned();
+    let pending: Option<(Uuid, String)> = sqlx::query_as(
+        "DELETE FROM gatehouse.email_changes \
+          WHERE token_hash = $1 AND namespace = $2 AND expires_at > now() \
+      RETURNING user_id, new_email",
+    )
+    .bind(hash_token(token.trim()))
+    .bind(&namespace)
+    .fetch_optional(tx.conn())
+    .await?;
+    let (user_id, new_email) = pending.ok_or(EmailChangeError::InvalidLink)?;
+    let user = tx
+        .get_user(user_id)
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or(EmailChangeError::InvalidLink)?;
+    match tx.update_email(user_id, &new_email).await {
+        Ok(true) => {}
+        Ok(false) => return Err(EmailChangeError::InvalidLink),
+        Err(AuthnError::UniqueViolation { .. }) => return Err(EmailChangeError::AddressTaken),
+        Err(e) => return Err(e.into()),
+    }
+    // The link proved the new mailbox: verify it through the core's own path.
+    let proof = OpaqueToken::generate();
+    tx.create_token(
+        user_id,
+        &proof.hash(),
+        TokenType::EmailVerify,
+        Some(TimeDelta::minutes(1)),
+    )
+    .await?;
+    tx.verify_email(&proof.hash())
+        .await?
+        .ok_or(EmailChangeError::InvalidLink)?;
+    activity::record(
+        tx.conn(),
+        &namespace,
+        user_id,
+        Activity::EmailChanged,
+        Default::default(),
+    )
+    .await?;
+    let notice = templates::email_changed(
+        &user.email,
+        &namespace,
+        &new_email,
+        links.page(&namespace, "forgot-password"),
+    );
+    outbox::enqueue(tx.conn(), &namespace, &notice).await?;
+    tx.commit().await?;
+    Ok(new_email)
+}
+
+/// Drops expired requests (the cleanup job).
+pub async fn purge_expired(conn: &mut sqlx::PgConnection) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM gatehouse.email_changes WHERE expires_at <= now()")
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
