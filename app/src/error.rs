@@ -40,6 +40,10 @@ pub enum AppError {
     NoSecondFactor,
     #[error("That address now belongs to another account. Ask to change to a different one.")]
     EmailTaken,
+    #[error("The passkey could not be verified. Try again, or use another way to sign in.")]
+    PasskeyNotVerified,
+    #[error("Passkeys are not available on this server.")]
+    PasskeysUnavailable,
     #[error("Sign-up is by invitation only. Ask an administrator to invite you.")]
     SignUpClosed,
     #[error("This link is invalid, already used or expired. Ask for a new one.")]
@@ -69,6 +73,7 @@ pub enum FormField {
     Expiry,
     KeyId,
     CurrentPassword,
+    PasskeyId,
 }
 
 impl FormField {
@@ -82,6 +87,7 @@ impl FormField {
             FormField::Name => "name",
             FormField::Expiry => "expiry",
             FormField::KeyId => "key_id",
+            FormField::PasskeyId => "passkey_id",
             FormField::CurrentPassword => "current_password",
         }
     }
@@ -124,6 +130,10 @@ pub enum FieldProblem {
     InvalidExpiry,
     #[error("That key is not in the list.")]
     UnknownKey,
+    #[error("Give the passkey a name of at most 60 characters.")]
+    InvalidPasskeyName,
+    #[error("That passkey is not in the list.")]
+    UnknownPasskey,
 }
 
 impl AppError {
@@ -154,6 +164,8 @@ impl AppError {
             | AppError::AlreadyEnrolled
             | AppError::NoSecondFactor => 400,
             AppError::EmailTaken => 409,
+            AppError::PasskeyNotVerified => 400,
+            AppError::PasskeysUnavailable => 404,
             AppError::TooManyCodes => 429,
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,
@@ -237,6 +249,9 @@ mod from_services {
             use identity::SecondFactorError as E;
             match err {
                 E::Expired => AppError::SignInExpired,
+                E::Passkey(identity::passkeys::PasskeyError::Unavailable) => {
+                    AppError::PasskeysUnavailable
+                }
                 E::WrongCode => AppError::field(FormField::Code, FieldProblem::CodeNotAccepted),
                 E::TooManyAttempts => AppError::TooManyCodes,
                 E::LockedOut => AppError::LockedOut,
@@ -251,6 +266,7 @@ mod from_services {
     impl From<identity::security::SecurityError> for AppError {
         fn from(err: identity::security::SecurityError) -> Self {
             use identity::api_keys::ApiKeyError as K;
+            use identity::passkeys::PasskeyError as P;
             use identity::security::SecurityError as E;
             use identity::totp::TotpError as T;
             match err {
@@ -265,6 +281,14 @@ mod from_services {
                 }
                 E::ApiKey(K::UnknownKey) => {
                     AppError::field(FormField::KeyId, FieldProblem::UnknownKey)
+                }
+                E::Passkey(P::NotVerified) => AppError::PasskeyNotVerified,
+                E::Passkey(P::Unavailable) => AppError::PasskeysUnavailable,
+                E::Passkey(P::InvalidName) => {
+                    AppError::field(FormField::Name, FieldProblem::InvalidPasskeyName)
+                }
+                E::Passkey(P::UnknownPasskey) => {
+                    AppError::field(FormField::PasskeyId, FieldProblem::UnknownPasskey)
                 }
                 other => {
                     tracing::error!(error = ?other, "security change failed");

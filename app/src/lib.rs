@@ -14,11 +14,13 @@ pub mod form_errors;
 pub mod mfa;
 pub mod overview;
 pub mod pages;
+pub mod passkeys;
 pub mod password;
 pub mod session;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod webauthn;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -13,6 +13,7 @@ use crate::error::{FieldProblem, FormField};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondFactorOptions {
     pub totp: bool,
+    pub passkeys: bool,
     pub recovery_codes: bool,
 }
 
@@ -32,6 +33,7 @@ pub async fn second_factor_choices(
         .await?
         .map(|m| SecondFactorOptions {
             totp: m.totp,
+            passkeys: m.passkeys > 0,
             recovery_codes: m.recovery_codes > 0,
         }))
 }
@@ -44,44 +46,52 @@ pub async fn complete_sign_in(
     method: String,
     code: String,
 ) -> Result<(), AppError> {
-    use crate::session::ssr::{set_cookie, RequestInfo};
-    let state = crate::state::AppState::current()?;
-    let request = RequestInfo::extract().await;
-    state.limit(identity::RateRule::SIGN_IN, request.ip)?;
-    let token = crate::session::ssr::pending_token(&state.cookie)
-        .await
-        .ok_or(AppError::SignInExpired)?;
     let factor = match method.as_str() {
         "totp" => identity::SecondFactor::Totp(&code),
         "recovery" => identity::SecondFactor::RecoveryCode(&code),
         _ => return Err(AppError::FormRejected),
     };
-    let authn = state.authn(&namespace).await?;
-    let result = state
-        .sign_in
-        .complete_second_factor(
-            &authn,
-            state.security.totp(),
-            &token,
-            factor,
-            request.client(),
-        )
-        .await;
-    match result {
-        Ok(signed_in) => {
-            set_cookie(&state.cookie, &state.cookie.pending_name.clone(), None);
-            crate::session::ssr::finish_sign_in(
-                &state,
-                &namespace,
-                identity::SignInStep::SignedIn(signed_in),
-            )
-        }
-        Err(e) => {
-            let e = AppError::from(e);
-            if matches!(e, AppError::SignInExpired | AppError::TooManyCodes) {
-                set_cookie(&state.cookie, &state.cookie.pending_name.clone(), None);
+    ssr::complete(&namespace, factor).await
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use crate::error::AppError;
+    use crate::session::ssr::{set_cookie, RequestInfo};
+
+    /// Completes the pending sign-in of this browser with `factor`.
+    pub async fn complete(
+        namespace: &str,
+        factor: identity::SecondFactor<'_>,
+    ) -> Result<(), AppError> {
+        let state = crate::state::AppState::current()?;
+        let request = RequestInfo::extract().await;
+        state.limit(identity::RateRule::SIGN_IN, request.ip)?;
+        let token = crate::session::ssr::pending_token(&state.cookie)
+            .await
+            .ok_or(AppError::SignInExpired)?;
+        let authn = state.authn(namespace).await?;
+        let result = state
+            .sign_in
+            .complete_second_factor(&authn, &state.security, &token, factor, request.client())
+            .await;
+        let pending_cookie = state.cookie.pending_name.clone();
+        match result {
+            Ok(signed_in) => {
+                set_cookie(&state.cookie, &pending_cookie, None);
+                crate::session::ssr::finish_sign_in(
+                    &state,
+                    namespace,
+                    identity::SignInStep::SignedIn(signed_in),
+                )
             }
-            Err(e)
+            Err(e) => {
+                let e = AppError::from(e);
+                if matches!(e, AppError::SignInExpired | AppError::TooManyCodes) {
+                    set_cookie(&state.cookie, &pending_cookie, None);
+                }
+                Err(e)
+            }
         }
     }
 }
@@ -121,6 +131,7 @@ pub struct MfaStatusView {
     pub totp_added: Option<String>,
     pub totp_last_used: Option<String>,
     pub recovery_codes_left: usize,
+    pub passkeys: usize,
     pub impersonated: bool,
 }
 
@@ -137,6 +148,7 @@ pub async fn mfa_overview(namespace: String) -> Result<MfaStatusView, AppError> 
         totp_added: status.totp.as_ref().map(|m| when(m.created_at)),
         totp_last_used: status.totp.as_ref().and_then(|m| m.last_used_at).map(when),
         recovery_codes_left: status.recovery_codes_left,
+        passkeys: status.passkeys,
         impersonated: caller.impersonation.is_some(),
     })
 }

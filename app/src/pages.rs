@@ -9,6 +9,7 @@ mod email_change;
 mod email_flows;
 mod mfa;
 mod overview;
+mod passkey_buttons;
 mod password;
 mod second_factor;
 mod sign_in;

@@ -8,7 +8,7 @@ async function signIn(page: Page, ns: string, email: string) {
   await page.goto(`/${ns}/sign-in`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
 }
 

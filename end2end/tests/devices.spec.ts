@@ -9,7 +9,7 @@ async function signedIn(browser: Browser, ns: string, email: string): Promise<Pa
   await page.goto(`/${ns}/sign-in`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
   return page;
 }

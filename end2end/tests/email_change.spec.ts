@@ -11,7 +11,7 @@ test("changing the email address: a link to the new address, a notice to the old
   await page.goto(`/${ns}/sign-in`);
   await page.getByLabel("Email").fill(oldAddress);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
 
   await page.goto(`/${ns}/security`);

@@ -9,7 +9,7 @@ async function signIn(page: Page, ns: string, email: string, password: string) {
   await page.goto(`/${ns}/sign-in`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 test("sign-up sends a confirmation link; the account signs in once confirmed", async ({ page }) => {
@@ -123,12 +123,12 @@ test("a magic link signs in once", async ({ page }) => {
   expect(mail.subject).toBe("Your sign-in link");
   const link = linkIn(mail, "magic-link/confirm");
   await page.goto(link);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
   await expect(page.locator("#account-email")).toHaveText(email);
 
   await page.goto(link);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("This link is invalid, already used or expired. Ask for a new one.");
 });
 
@@ -145,12 +145,12 @@ test("an emailed code signs in; a wrong code is refused on the field", async ({ 
   const code = codeIn(await waitForMail(email));
   const wrong = code === "000000" ? "000001" : "000000";
   await page.getByLabel("Code").fill(wrong);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.locator("#code-error")).toHaveText("The code is incorrect or has expired.");
   await expect(page.getByLabel("Code")).toBeFocused();
 
   await page.getByLabel("Code").fill(code);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
   await expect(page.locator("#account-email")).toHaveText(email);
 });
@@ -169,7 +169,7 @@ test("the developer mailbox lists sent mail with working links", async ({ page }
   const item = page.locator("li.mail").filter({ hasText: email }).first();
   await expect(item).toContainText("Your sign-in link");
   await item.getByRole("link").first().click();
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.locator("#account-email")).toHaveText(email);
 });
 
@@ -185,7 +185,7 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Email me a link" }).click();
     await expect(page.getByRole("status")).toContainText(SENT);
     await page.goto(linkIn(await waitForMail(email), "magic-link/confirm"));
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page.locator("#account-email")).toHaveText(email);
   });
 });

@@ -9,7 +9,7 @@ async function signIn(page: Page, ns: string, email: string, password = PASSWORD
   await page.goto(`/${ns}/sign-in`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 async function otherDevice(browser: Browser, ns: string, email: string): Promise<Page> {

@@ -7,7 +7,7 @@ async function signIn(page: Page, ns: string, email: string, password: string) {
   await page.goto(`/${ns}/sign-in`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 test("sign in shows the account, sign out ends the session", async ({ page }) => {

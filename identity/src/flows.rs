@@ -409,11 +409,7 @@ impl AccountFlows {
             .ok_or(FlowError::InvalidLink)?;
         let email = EmailAddress::parse(&user.email).map_err(|_| FlowError::InvalidLink)?;
         crate::session::lock_address(&mut tx, email.as_str()).await?;
-        let max = i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX);
-        if tx
-            .is_locked_out(email.as_str(), Some(self.lockout.window), Some(max))
-            .await?
-        {
+        if self.lockout.is_locked(&mut tx, email.as_str()).await? {
             return Err(FlowError::LockedOut);
         }
         let stored = tx.get_credentials(email.as_str()).await?;

@@ -11,6 +11,7 @@ pub mod email_change;
 pub mod flows;
 pub mod lockout;
 pub mod mail;
+pub mod passkeys;
 pub mod password;
 pub mod pending;
 pub mod policy;

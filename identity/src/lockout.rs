@@ -30,6 +30,16 @@ pub enum LockoutState {
 }
 
 impl LockoutPolicy {
+    /// Whether `email` is locked out now, by the core's count with this policy's limits.
+    pub async fn is_locked(
+        &self,
+        tx: &mut authn::AuthnTx<'_>,
+        email: &str,
+    ) -> Result<bool, authn::AuthnError> {
+        let max = i32::try_from(self.max_attempts).unwrap_or(i32::MAX);
+        tx.is_locked_out(email, Some(self.window), Some(max)).await
+    }
+
     /// The state at `now` given the times of failed attempts (any order). A failure counts
     /// while `now - window < t`, exactly as the core's `is_locked_out` counts.
     pub fn state(&self, failures: &[DateTime<Utc>], now: DateTime<Utc>) -> LockoutState {

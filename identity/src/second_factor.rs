@@ -9,17 +9,24 @@
 use authn::{Authn, AuthnError, MfaType};
 use uuid::Uuid;
 
+use crate::passkeys::{Ceremony, PasskeyError};
 use crate::pending;
 use crate::recovery;
+use crate::security::SecuritySettings;
 use crate::session::{lock_address, open_session, ClientInfo, SignedIn};
 use crate::signin::SignInService;
-use crate::totp::{TotpError, TotpService};
+use crate::totp::TotpError;
 
 /// What the person offers as their second factor.
 #[derive(Clone, Copy, Debug)]
 pub enum SecondFactor<'a> {
     Totp(&'a str),
     RecoveryCode(&'a str),
+    /// The browser's answer (JSON) to the passkey ceremony `ceremony`.
+    Passkey {
+        ceremony: Uuid,
+        response: &'a str,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +44,8 @@ pub enum SecondFactorError {
     #[error("internal error")]
     Totp(#[from] TotpError),
     #[error("internal error")]
+    Passkey(#[from] PasskeyError),
+    #[error("internal error")]
     Core(#[from] AuthnError),
     #[error("internal error")]
     Database(#[from] sqlx::Error),
@@ -46,6 +55,7 @@ pub enum SecondFactorError {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AvailableMethods {
     pub totp: bool,
+    pub passkeys: usize,
     pub recovery_codes: usize,
 }
 
@@ -67,6 +77,7 @@ impl SignInService {
             match method.mfa_type.as_str() {
                 t if t == MfaType::Totp.as_str() => methods.totp = true,
                 t if t == MfaType::RecoveryCodes.as_str() => methods.recovery_codes += 1,
+                t if t == MfaType::Webauthn.as_str() => methods.passkeys += 1,
                 _ => {}
             }
         }
@@ -78,7 +89,7 @@ impl SignInService {
     pub async fn complete_second_factor(
         &self,
         authn: &Authn,
-        totp: &TotpService,
+        security: &SecuritySettings,
         pending_token: &str,
         factor: SecondFactor<'_>,
         client: ClientInfo<'_>,
@@ -99,12 +110,7 @@ impl SignInService {
             return Err(SecondFactorError::Expired);
         };
         lock_address(&mut tx, &user.email).await?;
-        let lockout = self.lockout();
-        let max = i32::try_from(lockout.max_attempts).unwrap_or(i32::MAX);
-        if tx
-            .is_locked_out(&user.email, Some(lockout.window), Some(max))
-            .await?
-        {
+        if self.lockout().is_locked(&mut tx, &user.email).await? {
             return Err(SecondFactorError::LockedOut);
         }
         // A racing request may have completed it while this one waited for the lock.
@@ -116,12 +122,23 @@ impl SignInService {
         }
 
         let accepted = match factor {
-            SecondFactor::Totp(code) => totp.verify(&mut tx, user_id, code).await?.is_some(),
+            SecondFactor::Totp(code) => security
+                .totp()
+                .verify(&mut tx, user_id, code)
+                .await?
+                .is_some(),
             SecondFactor::RecoveryCode(code) => recovery::consume(&mut tx, user_id, code).await?,
+            SecondFactor::Passkey { ceremony, response } => {
+                security
+                    .passkeys()?
+                    .verify_second_factor(&mut tx, user_id, ceremony, response)
+                    .await?
+            }
         };
         let second = match factor {
             SecondFactor::Totp(_) => "authenticator app",
             SecondFactor::RecoveryCode(_) => "recovery code",
+            SecondFactor::Passkey { .. } => "passkey",
         };
         if !accepted {
             tx.record_login_attempt(&user.email, false, client.ip_address)
@@ -154,6 +171,85 @@ impl SignInService {
             &namespace,
             user_id,
             crate::activity::Activity::SignIn(&format!("{first} + {second}")),
+            client,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(signed_in)
+    }
+
+    /// Starts the passkey check of the pending sign-in's user; `None` without a live pending
+    /// sign-in or without passkeys.
+    pub async fn begin_passkey_second_factor(
+        &self,
+        authn: &Authn,
+        security: &SecuritySettings,
+        pending_token: &str,
+    ) -> Result<Option<Ceremony>, SecondFactorError> {
+        let mut tx = authn.begin().await?;
+        let namespace = tx.namespace().to_owned();
+        let Some(pending) = pending::find(tx.conn(), &namespace, pending_token).await? else {
+            return Ok(None);
+        };
+        let ceremony = security
+            .passkeys()?
+            .begin_second_factor(&mut tx, pending.user_id)
+            .await?;
+        tx.commit().await?;
+        Ok(ceremony)
+    }
+
+    /// Starts a passwordless sign-in with a passkey.
+    pub async fn begin_passkey_sign_in(
+        &self,
+        authn: &Authn,
+        security: &SecuritySettings,
+    ) -> Result<Ceremony, SecondFactorError> {
+        let mut tx = authn.begin().await?;
+        let ceremony = security.passkeys()?.begin_sign_in(&mut tx).await?;
+        tx.commit().await?;
+        Ok(ceremony)
+    }
+
+    /// Signs in with a passkey alone: a verified, user-verifying passkey is two factors in one
+    /// (something held, unlocked by something known or biometric). Any failure is `Expired`
+    /// or `WrongCode` alike, and tells nothing about accounts.
+    pub async fn sign_in_with_passkey(
+        &self,
+        authn: &Authn,
+        security: &SecuritySettings,
+        ceremony: Uuid,
+        response: &str,
+        client: ClientInfo<'_>,
+    ) -> Result<SignedIn, SecondFactorError> {
+        let mut tx = authn.begin().await?;
+        let user_id = match security
+            .passkeys()?
+            .finish_sign_in(&mut tx, ceremony, response)
+            .await
+        {
+            Ok(user_id) => user_id,
+            Err(PasskeyError::NotVerified) => return Err(SecondFactorError::WrongCode),
+            Err(e) => return Err(e.into()),
+        };
+        let user = tx
+            .get_user(user_id)
+            .await?
+            .filter(|u| u.disabled_at.is_none())
+            .ok_or(SecondFactorError::WrongCode)?;
+        lock_address(&mut tx, &user.email).await?;
+        if self.lockout().is_locked(&mut tx, &user.email).await? {
+            return Err(SecondFactorError::LockedOut);
+        }
+        tx.record_login_attempt(&user.email, true, client.ip_address)
+            .await?;
+        let signed_in = open_session(&mut tx, user_id, self.session_lifetime(), client).await?;
+        let namespace = tx.namespace().to_owned();
+        crate::activity::record(
+            tx.conn(),
+            &namespace,
+            user_id,
+            crate::activity::Activity::SignIn("passkey"),
             client,
         )
         .await?;

@@ -10,6 +10,7 @@ use crate::api_keys::{self, ApiKeyError, Expiry, NewApiKey};
 use crate::mail::outbox;
 use crate::mail::templates::{self, SecurityChange};
 use crate::mail::Links;
+use crate::passkeys::{self, Ceremony, PasskeyEntry, PasskeyError, PasskeyService};
 use crate::recovery::{self, RecoveryCodes};
 use crate::totp::{TotpError, TotpService, TotpSetup};
 
@@ -19,6 +20,8 @@ pub enum SecurityError {
     Totp(#[from] TotpError),
     #[error(transparent)]
     ApiKey(#[from] ApiKeyError),
+    #[error(transparent)]
+    Passkey(#[from] PasskeyError),
     /// Recovery codes only make sense beside another second factor.
     #[error("set up an authenticator app first")]
     NoSecondFactor,
@@ -39,22 +42,124 @@ pub struct Owner<'a> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MfaStatus {
     pub totp: Option<authn::MfaMethod>,
+    pub passkeys: usize,
     pub recovery_codes_left: usize,
 }
 
 #[derive(Clone, Debug)]
 pub struct SecuritySettings {
     totp: TotpService,
+    /// `None` where WebAuthn cannot work (a base URL that is an IP address).
+    passkeys: Option<PasskeyService>,
     links: Links,
 }
 
 impl SecuritySettings {
-    pub fn new(totp: TotpService, links: Links) -> SecuritySettings {
-        SecuritySettings { totp, links }
+    pub fn new(
+        totp: TotpService,
+        passkeys: Option<PasskeyService>,
+        links: Links,
+    ) -> SecuritySettings {
+        SecuritySettings {
+            totp,
+            passkeys,
+            links,
+        }
     }
 
     pub fn totp(&self) -> &TotpService {
         &self.totp
+    }
+
+    pub fn passkeys(&self) -> Result<&PasskeyService, PasskeyError> {
+        self.passkeys.as_ref().ok_or(PasskeyError::Unavailable)
+    }
+
+    pub fn passkeys_available(&self) -> bool {
+        self.passkeys.is_some()
+    }
+
+    pub async fn list_passkeys(
+        &self,
+        authn: &Authn,
+        user_id: Uuid,
+    ) -> Result<Vec<PasskeyEntry>, SecurityError> {
+        let mut tx = authn.begin().await?;
+        let list = passkeys::list(&mut tx, user_id).await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    /// Starts adding a passkey (the caller checked sudo mode).
+    pub async fn begin_passkey(
+        &self,
+        authn: &Authn,
+        owner: Owner<'_>,
+    ) -> Result<Ceremony, SecurityError> {
+        let mut tx = authn.begin().await?;
+        let ceremony = self
+            .passkeys()?
+            .begin_registration(&mut tx, owner.user_id, owner.email)
+            .await?;
+        tx.commit().await?;
+        Ok(ceremony)
+    }
+
+    /// Stores the new passkey; like the authenticator app, the first second factor comes with
+    /// recovery codes, returned to be shown once.
+    pub async fn add_passkey(
+        &self,
+        authn: &Authn,
+        owner: Owner<'_>,
+        ceremony: Uuid,
+        response_json: &str,
+        name: &str,
+    ) -> Result<Option<RecoveryCodes>, SecurityError> {
+        let mut tx = authn.begin().await?;
+        self.passkeys()?
+            .finish_registration(&mut tx, owner.user_id, ceremony, response_json, name)
+            .await?;
+        let codes = if recovery::remaining(&mut tx, owner.user_id).await? == 0 {
+            Some(recovery::regenerate(&mut tx, owner.user_id).await?)
+        } else {
+            None
+        };
+        let detail = format!("Its name is \"{}\".", name.trim());
+        self.notify(&mut tx, owner, SecurityChange::PasskeyAdded, Some(&detail))
+            .await?;
+        tx.commit().await?;
+        Ok(codes)
+    }
+
+    pub async fn rename_passkey(
+        &self,
+        authn: &Authn,
+        owner: Owner<'_>,
+        mfa_id: Uuid,
+        name: &str,
+    ) -> Result<(), SecurityError> {
+        let mut tx = authn.begin().await?;
+        passkeys::rename(&mut tx, owner.user_id, mfa_id, name).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a passkey; with no second factor left, the recovery codes go too.
+    pub async fn remove_passkey(
+        &self,
+        authn: &Authn,
+        owner: Owner<'_>,
+        mfa_id: Uuid,
+    ) -> Result<(), SecurityError> {
+        let mut tx = authn.begin().await?;
+        passkeys::remove(&mut tx, owner.user_id, mfa_id).await?;
+        if !has_second_factor(&mut tx, owner.user_id).await? {
+            recovery::remove_all(&mut tx, owner.user_id).await?;
+        }
+        self.notify(&mut tx, owner, SecurityChange::PasskeyRemoved, None)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn mfa_status(
@@ -67,6 +172,7 @@ impl SecuritySettings {
             match method.mfa_type.as_str() {
                 t if t == MfaType::Totp.as_str() => status.totp = Some(method),
                 t if t == MfaType::RecoveryCodes.as_str() => status.recovery_codes_left += 1,
+                t if t == MfaType::Webauthn.as_str() => status.passkeys += 1,
                 _ => {}
             }
         }
@@ -107,12 +213,7 @@ impl SecuritySettings {
     pub async fn disable_totp(&self, authn: &Authn, owner: Owner<'_>) -> Result<(), SecurityError> {
         let mut tx = authn.begin().await?;
         self.totp.remove(&mut tx, owner.user_id).await?;
-        let others = tx
-            .list_mfa(owner.user_id)
-            .await?
-            .iter()
-            .any(|m| m.mfa_type != MfaType::RecoveryCodes.as_str());
-        if !others {
+        if !has_second_factor(&mut tx, owner.user_id).await? {
             recovery::remove_all(&mut tx, owner.user_id).await?;
         }
         self.notify(&mut tx, owner, SecurityChange::AuthenticatorRemoved, None)
@@ -128,12 +229,7 @@ impl SecuritySettings {
         owner: Owner<'_>,
     ) -> Result<RecoveryCodes, SecurityError> {
         let mut tx = authn.begin().await?;
-        let has_factor = tx
-            .list_mfa(owner.user_id)
-            .await?
-            .iter()
-            .any(|m| m.mfa_type != MfaType::RecoveryCodes.as_str());
-        if !has_factor {
+        if !has_second_factor(&mut tx, owner.user_id).await? {
             return Err(SecurityError::NoSecondFactor);
         }
         let codes = recovery::regenerate(&mut tx, owner.user_id).await?;
@@ -182,7 +278,10 @@ impl SecuritySettings {
         outbox::enqueue(tx.conn(), &namespace, &mail).await?;
         let activity = match change {
             SecurityChange::AuthenticatorAdded => Activity::MfaAdded,
-            SecurityChange::AuthenticatorRemoved => Activity::MfaRemoved,
+            SecurityChange::AuthenticatorRemoved | SecurityChange::PasskeyRemoved => {
+                Activity::MfaRemoved
+            }
+            SecurityChange::PasskeyAdded => Activity::MfaAdded,
             SecurityChange::RecoveryCodesRegenerated => Activity::RecoveryCodesRegenerated,
             SecurityChange::ApiKeyCreated => Activity::ApiKeyCreated,
         };
@@ -196,4 +295,13 @@ impl SecuritySettings {
         .await?;
         Ok(())
     }
+}
+
+/// Whether the user has a real second factor (recovery codes alone are not one).
+async fn has_second_factor(tx: &mut authn::AuthnTx<'_>, user_id: Uuid) -> Result<bool, AuthnError> {
+    Ok(tx
+        .list_mfa(user_id)
+        .await?
+        .iter()
+        .any(|m| m.mfa_type != MfaType::RecoveryCodes.as_str()))
 }

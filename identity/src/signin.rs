@@ -169,11 +169,9 @@ impl SignInService {
         password: &SecretString,
         ip_address: Option<IpAddr>,
     ) -> Result<(), SignInError> {
-        let window = Some(self.lockout.window);
-        let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
         let mut tx = authn.begin().await?;
         lock_address(&mut tx, email).await?;
-        if tx.is_locked_out(email, window, max).await? {
+        if self.lockout.is_locked(&mut tx, email).await? {
             return Err(SignInError::LockedOut);
         }
         let credentials = tx.get_credentials(email).await?;

@@ -61,6 +61,15 @@ async fn setup() -> Fixture {
     }
 }
 
+/// The portal's security services around the TOTP service of `now`.
+fn settings(totp: TotpService) -> identity::SecuritySettings {
+    identity::SecuritySettings::new(
+        totp,
+        Some(identity::passkeys::relying_party("http://localhost:3000").unwrap()),
+        identity::mail::Links::new("http://localhost:3000"),
+    )
+}
+
 fn totp_at(now: DateTime<Utc>) -> TotpService {
     TotpService::new(SecretBox::from_hex(KEY).unwrap(), Arc::new(FixedClock(now)))
 }
@@ -308,7 +317,7 @@ async fn sign_in_with_totp_completes_the_pending_step_once() {
     let f = setup().await;
     let start = Utc::now();
     let secret = enroll(&f, start - TimeDelta::minutes(1)).await;
-    let totp = totp_at(start);
+    let totp = settings(totp_at(start));
     let pending = pending_token(&f).await;
 
     let methods = f
@@ -412,7 +421,7 @@ async fn recovery_codes_each_work_once_and_regenerating_replaces_the_set() {
         .iter()
         .all(|s| !codes.0.iter().any(|c| s.secret.contains(c.as_str()))));
 
-    let totp = totp_at(now);
+    let totp = settings(totp_at(now));
     let pending = pending_token(&f).await;
     let upper = codes.0[0].to_uppercase();
     f.service
@@ -481,7 +490,7 @@ async fn recovery_codes_each_work_once_and_regenerating_replaces_the_set() {
 async fn five_wrong_second_factors_drop_the_pending_sign_in() {
     let f = setup().await;
     enroll(&f, Utc::now()).await;
-    let totp = totp_at(Utc::now());
+    let totp = settings(totp_at(Utc::now()));
     let pending = pending_token(&f).await;
     let mut outcomes = Vec::new();
     for _ in 0..5 {

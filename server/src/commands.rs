@@ -212,6 +212,9 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
     let email_changes = identity::email_change::purge_expired(&mut conn)
         .await
         .map_err(|e| format!("database error: {e}"))?;
+    let ceremonies = identity::passkeys::purge_expired(&mut conn)
+        .await
+        .map_err(|e| format!("database error: {e}"))?;
     let partitions = core(pool, default_namespace)
         .await?
         .ensure_audit_partitions(3)
@@ -219,7 +222,7 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
         .map_err(|e| format!("audit partitions: {}", e.message()))?;
     Ok(format!(
         "{} namespaces: {sessions} sessions, {tokens} one-time tokens, {refresh} refresh tokens, \
-         {keys} API keys, {attempts} sign-in attempts, {pending} pending sign-ins, {sudo} stale re-authentications, {activity} old activity entries, {email_changes} expired e-mail changes, {mail} old mails removed; {} audit partitions created",
+         {keys} API keys, {attempts} sign-in attempts, {pending} pending sign-ins, {sudo} stale re-authentications, {activity} old activity entries, {email_changes} expired e-mail changes, {ceremonies} passkey ceremonies, {mail} old mails removed; {} audit partitions created",
         namespaces.len(),
         partitions.len()
     ))

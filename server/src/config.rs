@@ -58,7 +58,7 @@ pub struct Config {
     #[arg(
         long,
         env = "GATEHOUSE_BASE_URL",
-        default_value = "http://127.0.0.1:3000"
+        default_value = "http://localhost:3000"
     )]
     pub base_url: String,
     /// Address the server listens on (defaults to LEPTOS_SITE_ADDR, then 127.0.0.1:3000).

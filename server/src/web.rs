@@ -54,7 +54,17 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
             links.clone(),
             session_lifetime,
         ),
-        security: identity::SecuritySettings::new(totp, links),
+        security: identity::SecuritySettings::new(
+            totp,
+            match identity::passkeys::relying_party(&config.base_url) {
+                Ok(passkeys) => Some(passkeys),
+                Err(e) => {
+                    tracing::warn!(error = %e, "passkeys are off: WebAuthn needs a domain name in GATEHOUSE_BASE_URL");
+                    None
+                }
+            },
+            links,
+        ),
         sudo_window: TimeDelta::minutes(config.sudo_minutes.into()),
         sessions: SessionKeeper::new(sessions),
         limits: RateLimiter::default().scaled(config.rate_limit_scale),

@@ -6,9 +6,11 @@ use crate::components::{
     action_error, focus_first_error, needs_sudo, use_query_flag, CopyButton, Field, FormAlert,
     NamespaceInput, SudoPrompt,
 };
+use crate::error::AppError;
 use crate::form_errors::form_action;
 use crate::mfa::{mfa_overview, BeginTotp, DisableTotp, EnableTotp, RegenerateRecoveryCodes};
 use crate::pages::use_namespace;
+use crate::passkeys::{add_passkey, begin_add_passkey, my_passkeys, RemovePasskey, RenamePasskey};
 
 /// At or below this many recovery codes left, the page warns.
 const FEW_CODES: usize = 3;
@@ -20,6 +22,21 @@ pub fn MfaPage() -> impl IntoView {
     let enable = form_action::<EnableTotp>();
     let disable = form_action::<DisableTotp>();
     let regenerate = form_action::<RegenerateRecoveryCodes>();
+    let rename = form_action::<RenamePasskey>();
+    let remove = form_action::<RemovePasskey>();
+    let passkey_name = RwSignal::new(String::new());
+    // Adding a passkey is a browser ceremony between two server calls.
+    let add = Action::new_local(move |name: &String| {
+        let ns = namespace.get_untracked();
+        let name = name.clone();
+        async move {
+            let challenge = begin_add_passkey(ns.clone()).await?;
+            let answer = crate::webauthn::create(&challenge.options)
+                .await
+                .map_err(|_| AppError::PasskeyNotVerified)?;
+            add_passkey(ns, challenge.ceremony, answer, name).await
+        }
+    });
     let status = Resource::new(
         move || {
             (
@@ -27,10 +44,26 @@ pub fn MfaPage() -> impl IntoView {
                 enable.version().get(),
                 disable.version().get(),
                 regenerate.version().get(),
+                add.version().get(),
+                remove.version().get(),
             )
         },
         |(ns, ..)| mfa_overview(ns),
     );
+    let passkeys = Resource::new(
+        move || {
+            (
+                namespace.get(),
+                add.version().get(),
+                rename.version().get(),
+                remove.version().get(),
+            )
+        },
+        |(ns, ..)| my_passkeys(ns),
+    );
+    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let rename_error = action_error(rename);
+    let remove_error = action_error(remove);
     let begin_error = action_error(begin);
     let enable_error = action_error(enable);
     let disable_error = action_error(disable);
@@ -41,6 +74,9 @@ pub fn MfaPage() -> impl IntoView {
             .or(enable_error.get())
             .or(disable_error.get())
             .or(regenerate_error.get())
+            .or(add_error.get())
+            .or(rename_error.get())
+            .or(remove_error.get())
     });
     focus_first_error(any_error);
     let sudo = Signal::derive(move || needs_sudo(any_error));
@@ -48,6 +84,9 @@ pub fn MfaPage() -> impl IntoView {
     // Codes are shown once: straight from the action that made them, never fetched again.
     let new_codes = move || {
         if let Some(Ok(codes)) = regenerate.value().get() {
+            return Some(codes);
+        }
+        if let Some(Ok(Some(codes))) = add.value().get() {
             return Some(codes);
         }
         match enable.value().get() {
@@ -122,8 +161,71 @@ pub fn MfaPage() -> impl IntoView {
                                         </ActionForm>
                                     </div>
                                 })}
+                                <h2>"Passkeys and security keys"</h2>
+                                <p class="muted">"Sign in with your device's screen lock or a security key, with no password to type; also accepted as the second step."</p>
+                                <Suspense fallback=|| ()>
+                                    {move || Suspend::new(async move {
+                                        passkeys.await.map(|list| { let empty = list.is_empty(); view! {
+                                            <table class="passkeys" id="passkeys" hidden=empty>
+                                                <thead>
+                                                    <tr>
+                                                        <th scope="col">"Name"</th>
+                                                        <th scope="col">"Added"</th>
+                                                        <th scope="col">"Last used"</th>
+                                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                                    </tr>
+                                                </thead>
+                                                <tbody>
+                                                    {list.into_iter().map(|p| {
+                                                        let (rename_id, remove_id) = (p.id.clone(), p.id);
+                                                        let current = p.name.clone();
+                                                        let new_name_label = format!("New name for {}", p.name);
+                                                        let rename_label = format!("Rename {}", p.name);
+                                                        let remove_label = format!("Remove {}", p.name);
+                                                        view! {
+                                                        <tr>
+                                                            <td>{p.name.clone()}</td>
+                                                            <td>{p.created}</td>
+                                                            <td>{p.last_used.unwrap_or_else(|| "never".into())}</td>
+                                                            <td class="actions">
+                                                                <ActionForm action=rename attr:class="inline">
+                                                                    <NamespaceInput/>
+                                                                    <input type="hidden" name="passkey_id" value=rename_id/>
+                                                                    <input name="name" required maxlength="60" value=current
+                                                                        aria-label=new_name_label/>
+                                                                    <button type="submit" class="secondary"
+                                                                        aria-label=rename_label>"Rename"</button>
+                                                                </ActionForm>
+                                                                <ActionForm action=remove attr:class="inline">
+                                                                    <NamespaceInput/>
+                                                                    <input type="hidden" name="passkey_id" value=remove_id/>
+                                                                    <button type="submit" class="secondary"
+                                                                        aria-label=remove_label>"Remove"</button>
+                                                                </ActionForm>
+                                                            </td>
+                                                        </tr>
+                                                    }}).collect_view()}
+                                                </tbody>
+                                            </table>
+                                        }})
+                                    })}
+                                </Suspense>
+                                <form class="form" on:submit=move |ev| {
+                                    ev.prevent_default();
+                                    add.dispatch(passkey_name.get_untracked());
+                                }>
+                                    <div class="field">
+                                        <label for="passkey_name">"Passkey name"</label>
+                                        <p class="hint" id="passkey_name-hint">"So you can tell your devices apart, e.g. “work laptop”."</p>
+                                        <input id="passkey_name" name="name" required maxlength="60"
+                                            aria-describedby="passkey_name-hint"
+                                            bind:value=passkey_name/>
+                                    </div>
+                                    <button type="submit" disabled=move || add.pending().get()>"Add a passkey"</button>
+                                    <noscript><p class="muted">"Adding a passkey needs JavaScript."</p></noscript>
+                                </form>
                                 <h2>"Recovery codes"</h2>
-                                {if s.totp_added.is_some() {
+                                {if s.totp_added.is_some() || s.passkeys > 0 {
                                     view! {
                                         <p id="recovery-status" class:warning=few>
                                             {format!("{left} of 10 recovery codes left.")}
@@ -136,7 +238,7 @@ pub fn MfaPage() -> impl IntoView {
                                         </ActionForm>
                                     }.into_any()
                                 } else {
-                                    view! { <p class="muted">"You get recovery codes when you turn on an authenticator app."</p> }.into_any()
+                                    view! { <p class="muted">"You get recovery codes when you add an authenticator app or a passkey."</p> }.into_any()
                                 }}
                             }.into_any()
                         }

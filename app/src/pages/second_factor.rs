@@ -27,6 +27,9 @@ pub fn SecondFactorPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match choices.await {
                         Ok(Some(c)) => view! {
+                            {c.passkeys.then(|| view! {
+                                <crate::pages::passkey_buttons::PasskeySecondFactorButton namespace/>
+                            })}
                             {c.totp.then(|| view! {
                                 <ActionForm action=with_app attr:class="form" attr:id="totp-form">
                                     <NamespaceInput/>

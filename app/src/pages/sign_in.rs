@@ -17,6 +17,7 @@ pub fn SignInPage() -> impl IntoView {
     let after_reset = move || query.read().get("reset").as_deref() == Some("done");
     let verified = move || query.read().get("verified").is_some();
     let open = Resource::new(move || namespace.get(), sign_up_open);
+    let passkeys = Resource::new(|| (), |_| crate::passkeys::passkeys_available());
     let link = move |page: &'static str| move || page_path(&namespace.get(), page);
 
     view! {
@@ -37,6 +38,13 @@ pub fn SignInPage() -> impl IntoView {
                 <FormAlert error id="sign-in-error"/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    matches!(passkeys.await, Ok(true)).then(|| view! {
+                        <crate::pages::passkey_buttons::PasskeySignInButton namespace/>
+                    })
+                })}
+            </Suspense>
             <p><a href=link("forgot-password")>"Forgot your password?"</a></p>
             <p class="muted">
                 "Or sign in without a password: "

@@ -302,6 +302,8 @@ pub fn email_changed(to: &str, namespace: &str, new_address: &str, reset: String
 pub enum SecurityChange {
     AuthenticatorAdded,
     AuthenticatorRemoved,
+    PasskeyAdded,
+    PasskeyRemoved,
     RecoveryCodesRegenerated,
     ApiKeyCreated,
 }
@@ -317,6 +319,8 @@ impl SecurityChange {
                 "New recovery codes were made for your account"
             }
             SecurityChange::ApiKeyCreated => "A new API key was created for your account",
+            SecurityChange::PasskeyAdded => "A passkey was added to your account",
+            SecurityChange::PasskeyRemoved => "A passkey was removed from your account",
         }
     }
 }

@@ -94,7 +94,26 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
     // Every other credential change is refused the same way, and changes nothing.
     use leptos::server_fn::ServerFn;
     let ns = app.namespace.as_str();
-    let attempts: [(&str, Vec<(&str, &str)>); 7] = [
+    let attempts: [(&str, Vec<(&str, &str)>); 10] = [
+        (
+            app::passkeys::BeginAddPasskey::PATH,
+            vec![("namespace", ns)],
+        ),
+        (
+            app::passkeys::RemovePasskey::PATH,
+            vec![
+                ("namespace", ns),
+                ("passkey_id", "00000000-0000-0000-0000-000000000000"),
+            ],
+        ),
+        (
+            app::passkeys::RenamePasskey::PATH,
+            vec![
+                ("namespace", ns),
+                ("passkey_id", "00000000-0000-0000-0000-000000000000"),
+                ("name", "x"),
+            ],
+        ),
         (
             app::email_change::RequestEmailChange::PATH,
             vec![("namespace", ns), ("email", "elsewhere@example.com")],

@@ -1,0 +1,85 @@
+//! Buttons that run a passkey ceremony: ask the server for a challenge, let the browser's
+//! authenticator answer, post the answer back. They need JavaScript by nature (WebAuthn is a
+//! browser API); the other ways to sign in do not.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::passkeys::{
+    begin_passkey_second_factor, begin_passkey_sign_in, complete_sign_in_with_passkey,
+    passkey_sign_in,
+};
+
+/// After a successful sign-in the server answered with a redirect; follow it as a full load so
+/// the new session cookie is used from the first request.
+fn go_to_account(namespace: &str) {
+    let _ = window()
+        .location()
+        .set_href(&crate::pages::page_path(namespace, "account"));
+}
+
+/// Passwordless sign-in with a discoverable passkey.
+#[component]
+pub fn PasskeySignInButton(namespace: Signal<String>) -> impl IntoView {
+    let run = Action::new_local(move |_: &()| {
+        let ns = namespace.get_untracked();
+        async move {
+            let challenge = begin_passkey_sign_in(ns.clone()).await?;
+            let answer = crate::webauthn::get(&challenge.options)
+                .await
+                .map_err(|_| AppError::PasskeyNotVerified)?;
+            passkey_sign_in(ns.clone(), challenge.ceremony, answer).await?;
+            go_to_account(&ns);
+            Ok::<(), AppError>(())
+        }
+    });
+    view! { <CeremonyButton run id="passkey-sign-in" class="secondary" label="Sign in with a passkey"/> }
+}
+
+/// The passkey as the second step of sign-in.
+#[component]
+pub fn PasskeySecondFactorButton(namespace: Signal<String>) -> impl IntoView {
+    let run = Action::new_local(move |_: &()| {
+        let ns = namespace.get_untracked();
+        async move {
+            let challenge = begin_passkey_second_factor(ns.clone())
+                .await?
+                .ok_or(AppError::SignInExpired)?;
+            let answer = crate::webauthn::get(&challenge.options)
+                .await
+                .map_err(|_| AppError::PasskeyNotVerified)?;
+            complete_sign_in_with_passkey(ns.clone(), challenge.ceremony, answer).await?;
+            go_to_account(&ns);
+            Ok::<(), AppError>(())
+        }
+    });
+    view! { <CeremonyButton run id="passkey-second-factor" class="" label="Use a passkey"/> }
+}
+
+/// The button that runs a ceremony, and what went wrong if it failed.
+#[component]
+fn CeremonyButton(
+    run: Action<(), Result<(), AppError>>,
+    id: &'static str,
+    class: &'static str,
+    label: &'static str,
+) -> impl IntoView {
+    let error = move || {
+        run.value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <div class="passkey">
+            <button type="button" id=id class=class
+                disabled=move || run.pending().get()
+                on:click=move |_| { run.dispatch(()); }>
+                {label}
+            </button>
+            // Only while there is something to say: an empty alert would be noise to a
+            // screen reader (and ambiguous next to the form's own alert).
+            {move || error().map(|e| view! { <p class="error" role="alert" id="passkey-error">{e}</p> })}
+        </div>
+    }
+}
