@@ -20,6 +20,8 @@ use test_support::smtp::SmtpSink;
 use uuid::Uuid;
 
 struct Env {
+    /// The test's database, for ageing records as the superuser.
+    db: String,
     authn: Authn,
     pool: PgPool,
     flows: AccountFlows,
@@ -59,6 +61,7 @@ async fn setup() -> Env {
     let delivery =
         MailDelivery::from_url(&smtp.url(), "Gatehouse <no-reply@console.test>").unwrap();
     Env {
+        db,
         authn,
         pool,
         flows,
@@ -69,6 +72,15 @@ async fn setup() -> Env {
 }
 
 impl Env {
+    /// Runs `sql` as the superuser (to age a record; the app role may not).
+    async fn as_superuser(&self, sql: &str) {
+        let admin = sqlx::PgPool::connect(&test_support::url_for(&self.db, None))
+            .await
+            .unwrap();
+        sqlx::query(sql).execute(&admin).await.unwrap();
+        admin.close().await;
+    }
+
     /// Runs the delivery worker's pass, as the background task would.
     async fn deliver(&self) {
         deliver_due(&self.pool, &self.delivery, WorkerSettings::default())
@@ -694,4 +706,34 @@ async fn an_email_change_happens_only_through_the_link_to_the_new_address() {
         .password_sign_in("old@example.com", PASSWORD)
         .await
         .is_err());
+}
+
+#[tokio::test]
+async fn an_expired_email_change_link_changes_nothing() {
+    let env = setup().await;
+    let user = env.account("stays@example.com").await;
+    env.flows
+        .request_email_change(&env.authn, user, "stays@example.com", "moved@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let mails = env.smtp.all();
+    let mail = mails.iter().find(|m| m.to == "moved@example.com").unwrap();
+    let token = token_in(&mail.text, "security/email/confirm");
+    env.as_superuser("UPDATE gatehouse.email_changes SET expires_at = now() - interval '1 second'")
+        .await;
+    assert!(matches!(
+        env.flows.confirm_email_change(&env.authn, &token).await,
+        Err(identity::email_change::EmailChangeError::InvalidLink)
+    ));
+    let user = env.authn.get_user(user).await.unwrap().unwrap();
+    assert_eq!(user.email, "stays@example.com");
+    // The cleanup job drops it.
+    let mut conn = env.pool.acquire().await.unwrap();
+    assert_eq!(
+        identity::email_change::purge_expired(&mut conn)
+            .await
+            .unwrap(),
+        1
+    );
 }

@@ -23,6 +23,7 @@ const EMAIL: &str = "mfa@example.com";
 const KEY: &str = "6b1f0a9c3d2e4f5061728394a5b6c7d8e9f00112233445566778899aabbccdde";
 
 struct Fixture {
+    db: String,
     authn: Authn,
     pool: PgPool,
     service: SignInService,
@@ -54,6 +55,7 @@ async fn setup() -> Fixture {
     tx.commit().await.unwrap();
     let service = SignInService::new(hasher, LockoutPolicy::default(), TimeDelta::hours(1));
     Fixture {
+        db,
         authn,
         pool,
         service,
@@ -604,4 +606,80 @@ async fn sudo_mode_starts_at_sign_in_and_is_renewed_by_the_password() {
             .await
             .unwrap()
     );
+}
+
+async fn ceremonies(f: &Fixture) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM gatehouse.webauthn_ceremonies")
+        .fetch_one(&f.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn passkey_ceremonies_are_single_use_bound_to_their_user_and_expire() {
+    use identity::passkeys::PasskeyError;
+    let f = setup().await;
+    let passkeys = identity::passkeys::relying_party("http://localhost:3000").unwrap();
+
+    // A forged or replayed answer uses the ceremony up.
+    let mut tx = f.authn.begin().await.unwrap();
+    let ceremony = passkeys.begin_sign_in(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(ceremony.options_json.contains("challenge"));
+    assert_eq!(ceremonies(&f).await, 1);
+    let mut tx = f.authn.begin().await.unwrap();
+    let forged = passkeys.finish_sign_in(&mut tx, ceremony.id, "{}").await;
+    assert!(matches!(forged, Err(PasskeyError::NotVerified)));
+    tx.commit().await.unwrap();
+    assert_eq!(ceremonies(&f).await, 0);
+
+    // A registration started for one user cannot be finished for another; a bad name is
+    // refused before anything is used up.
+    let mut tx = f.authn.begin().await.unwrap();
+    let mine = passkeys
+        .begin_registration(&mut tx, f.user, EMAIL)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        mine.options_json.contains("\"residentKey\":\"required\""),
+        "{}",
+        mine.options_json
+    );
+    let mut tx = f.authn.begin().await.unwrap();
+    let stranger = passkeys
+        .finish_registration(&mut tx, Uuid::new_v4(), mine.id, "{}", "laptop")
+        .await;
+    assert!(matches!(stranger, Err(PasskeyError::NotVerified)));
+    let unnamed = passkeys
+        .finish_registration(&mut tx, f.user, mine.id, "{}", &"x".repeat(61))
+        .await;
+    assert!(matches!(unnamed, Err(PasskeyError::InvalidName)));
+    tx.commit().await.unwrap();
+    assert_eq!(ceremonies(&f).await, 1, "still there for its own user");
+
+    // Expired: refused, and left for the cleanup job.
+    let admin = sqlx::PgPool::connect(&test_support::url_for(&f.db, None))
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE gatehouse.webauthn_ceremonies SET expires_at = now() - interval '1 second'",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    let mut tx = f.authn.begin().await.unwrap();
+    let late = passkeys
+        .finish_registration(&mut tx, f.user, mine.id, "{}", "laptop")
+        .await;
+    assert!(matches!(late, Err(PasskeyError::NotVerified)));
+    tx.commit().await.unwrap();
+    let mut conn = f.pool.acquire().await.unwrap();
+    assert_eq!(
+        identity::passkeys::purge_expired(&mut conn).await.unwrap(),
+        1
+    );
+    assert!(f.authn.list_mfa(f.user).await.unwrap().is_empty());
+    // WebAuthn needs a domain name: an IP address cannot be a relying party.
+    assert!(identity::passkeys::relying_party("http://127.0.0.1:3000").is_err());
 }
