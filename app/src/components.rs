@@ -148,7 +148,31 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
 pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
     let confirm = crate::form_errors::form_action::<crate::mfa::ConfirmPassword>();
     let error = action_error(confirm);
-    let confirmed = move || matches!(confirm.value().get(), Some(Ok(())));
+    let namespace = crate::pages::use_namespace();
+    // Or with a passkey, for people who have one at hand.
+    let with_passkey = Action::new_local(move |_: &()| {
+        let ns = namespace.get_untracked();
+        async move {
+            let challenge = crate::passkeys::begin_passkey_confirmation(ns.clone())
+                .await?
+                .ok_or(AppError::NoPasskey)?;
+            let answer = crate::webauthn::get(&challenge.options)
+                .await
+                .map_err(|_| AppError::PasskeyNotVerified)?;
+            crate::passkeys::confirm_with_passkey(ns, challenge.ceremony, answer).await
+        }
+    });
+    let passkey_error = move || {
+        with_passkey
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let confirmed = move || {
+        matches!(confirm.value().get(), Some(Ok(())))
+            || matches!(with_passkey.value().get(), Some(Ok(())))
+    };
     view! {
         <Show when=move || needed.get() && !confirmed()>
             <div class="sudo" role="group" aria-labelledby="sudo-title">
@@ -161,6 +185,9 @@ pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
                     <FormAlert error id="sudo-error"/>
                     <button type="submit" disabled=move || confirm.pending().get()>"Confirm"</button>
                 </ActionForm>
+                <button type="button" class="secondary" disabled=move || with_passkey.pending().get()
+                    on:click=move |_| { with_passkey.dispatch(()); }>"Confirm with a passkey"</button>
+                {move || passkey_error().map(|e| view! { <p class="error" role="alert" id="sudo-passkey-error">{e}</p> })}
             </div>
         </Show>
         <Show when=confirmed>

@@ -44,6 +44,8 @@ pub enum AppError {
     PasskeyNotVerified,
     #[error("Passkeys are not available on this server.")]
     PasskeysUnavailable,
+    #[error("You have no passkey yet: confirm with your password.")]
+    NoPasskey,
     #[error("Sign-up is by invitation only. Ask an administrator to invite you.")]
     SignUpClosed,
     #[error("This link is invalid, already used or expired. Ask for a new one.")]
@@ -166,6 +168,7 @@ impl AppError {
             AppError::EmailTaken => 409,
             AppError::PasskeyNotVerified => 400,
             AppError::PasskeysUnavailable => 404,
+            AppError::NoPasskey => 400,
             AppError::TooManyCodes => 429,
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,

@@ -213,3 +213,48 @@ pub async fn complete_sign_in_with_passkey(
     )
     .await
 }
+
+/// Sudo mode by passkey: a challenge for the caller's own passkeys (`None` without any).
+#[server]
+pub async fn begin_passkey_confirmation(
+    namespace: String,
+) -> Result<Option<PasskeyChallenge>, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.refuse_while_impersonating()?;
+    Ok(state
+        .security
+        .begin_passkey_confirmation(&caller.authn, caller.user_id)
+        .await?
+        .map(challenge))
+}
+
+#[server]
+pub async fn confirm_with_passkey(
+    namespace: String,
+    ceremony: String,
+    response: String,
+) -> Result<(), AppError> {
+    let state = crate::state::AppState::current()?;
+    state.limit(
+        identity::RateRule::SIGN_IN,
+        crate::session::ssr::RequestInfo::extract().await.ip,
+    )?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.refuse_while_impersonating()?;
+    let verified = state
+        .security
+        .confirm_with_passkey(
+            &caller.authn,
+            caller.user_id,
+            caller.session_id,
+            ceremony_id(&ceremony)?,
+            &response,
+        )
+        .await?;
+    if verified {
+        Ok(())
+    } else {
+        Err(AppError::PasskeyNotVerified)
+    }
+}

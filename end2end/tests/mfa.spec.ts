@@ -127,10 +127,10 @@ test("sensitive changes ask for the password again once sign-in is not recent", 
   await page.getByRole("button", { name: "Set up authenticator app" }).click();
   await expect(page.locator("#mfa-error")).toHaveText("Confirm your password to continue.");
   await page.getByLabel("Your password").fill("not my password at all");
-  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByRole("button", { name: "Confirm", exact: true }).click();
   await expect(page.locator("#sudo_password-error")).toHaveText("That is not your current password.");
   await page.getByLabel("Your password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByRole("button", { name: "Confirm", exact: true }).click();
   await expect(page.getByRole("status")).toContainText("Now repeat what you were doing.");
   await page.getByRole("button", { name: "Set up authenticator app" }).click();
   await expect(page.locator("#totp-secret")).toBeVisible();

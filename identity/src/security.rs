@@ -131,6 +131,44 @@ impl SecuritySettings {
         Ok(codes)
     }
 
+    /// Sudo mode by passkey: a challenge for the signed-in user's own passkeys (`None`
+    /// without any).
+    pub async fn begin_passkey_confirmation(
+        &self,
+        authn: &Authn,
+        user_id: Uuid,
+    ) -> Result<Option<Ceremony>, SecurityError> {
+        let mut tx = authn.begin().await?;
+        let ceremony = self
+            .passkeys()?
+            .begin_second_factor(&mut tx, user_id)
+            .await?;
+        tx.commit().await?;
+        Ok(ceremony)
+    }
+
+    /// Completes sudo mode by passkey for `session_id`; `false` if the answer does not verify.
+    pub async fn confirm_with_passkey(
+        &self,
+        authn: &Authn,
+        user_id: Uuid,
+        session_id: Uuid,
+        ceremony: Uuid,
+        response_json: &str,
+    ) -> Result<bool, SecurityError> {
+        let mut tx = authn.begin().await?;
+        let verified = self
+            .passkeys()?
+            .verify_second_factor(&mut tx, user_id, ceremony, response_json)
+            .await?;
+        if verified {
+            let namespace = tx.namespace().to_owned();
+            crate::reauth::record(tx.conn(), &namespace, session_id).await?;
+        }
+        tx.commit().await?;
+        Ok(verified)
+    }
+
     pub async fn rename_passkey(
         &self,
         authn: &Authn,
