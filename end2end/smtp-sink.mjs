@@ -1,7 +1,7 @@
 // A real SMTP server for the end-to-end run: scripts/e2e starts it before Gatehouse, points
 // GATEHOUSE_SMTP_URL at it, and every message received is written as JSON into the folder
 // given, where tests read links and codes (tests/mail.ts).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SMTPServer } from "smtp-server";
 import { simpleParser } from "mailparser";
@@ -24,10 +24,13 @@ const server = new SMTPServer({
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
         count += 1;
         const name = `${Date.now()}-${String(count).padStart(5, "0")}.json`;
+        // Written aside and renamed into place, so a reader never sees half a mail.
+        const partial = join(dir, `.${name}.partial`);
         writeFileSync(
-          join(dir, name),
+          partial,
           JSON.stringify({ to, subject: mail.subject ?? "", text: mail.text ?? "", html: mail.html || "" }),
         );
+        renameSync(partial, join(dir, name));
         callback();
       })
       .catch(callback);

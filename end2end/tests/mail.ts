@@ -19,6 +19,7 @@ export function mailsTo(address: string): Mail[] {
   const dir = mailDir();
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && !f.startsWith("."))
     .sort()
     .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Mail)
     .filter((m) => m.to.includes(address.toLowerCase()));

@@ -1,5 +1,5 @@
 import { type Browser, type Page } from "@playwright/test";
-import { uniqueAddress, waitForMail } from "./mail";
+import { linkIn, uniqueAddress, waitForMail } from "./mail";
 import { createUser, expect, freshNamespace, hydrated, sql, test } from "./support";
 import { totp } from "./totp";
 
@@ -149,4 +149,29 @@ test("removing the authenticator app turns two-step verification off", async ({ 
   await signIn(other, ns, email);
   await expect(other).toHaveURL(new RegExp(`/${ns}/account$`));
   expect((await waitForMail(email, 2)).subject).toBe("An authenticator app was removed from your account");
+});
+
+test("a magic link leads to the second step too on an account with two-step verification", async ({ page, browser }) => {
+  const ns = freshNamespace();
+  const email = uniqueAddress("linkmfa");
+  createUser(ns, email, PASSWORD);
+  await signIn(page, ns, email);
+  const { secret } = await enrollTotp(page, ns);
+  await waitForMail(email); // the "authenticator added" notice
+
+  const other = await freshPage(browser);
+  await other.goto(`/${ns}/magic-link`);
+  await other.getByLabel("Email").fill(email);
+  await other.getByRole("button", { name: "Email me a link" }).click();
+  const mail = await waitForMail(email, 2);
+  expect(mail.subject).toBe("Your sign-in link");
+  await other.goto(linkIn(mail, "magic-link/confirm"));
+  await other.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(other).toHaveURL(new RegExp(`/${ns}/sign-in/second-factor$`));
+  await hydrated(other);
+  await other.getByLabel("Authentication code").fill(totp(secret, 1));
+  await other.getByRole("button", { name: "Verify" }).click();
+  await expect(other).toHaveURL(new RegExp(`/${ns}/account$`));
+  await other.goto(`/${ns}/security`);
+  await expect(other.locator("#activity tbody tr").first()).toContainText("Signed in (email link + authenticator app)");
 });
