@@ -70,6 +70,8 @@ test("a passkey is added, renamed, signs in without a password, and serves as th
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
 
   await page.goto(`/${ns}/security`);
+  await expect(page.locator("#checklist")).toContainText("Two-step verification is on");
+  await expect(page.locator("#checklist")).toContainText("1 passkey");
   await expect(page.locator("#activity tbody tr").first()).toContainText("Signed in (password + passkey)");
   await expect(page.locator("#activity")).toContainText("Signed in (passkey)");
   await page.goto(`/${ns}/security/mfa`);

@@ -21,6 +21,8 @@ test("the security page lists what protects the account and what happened lately
   await expect(checklist).toContainText(`Email address ${email} is verified`);
   await expect(checklist).toContainText("Two-step verification is off");
   await expect(checklist.getByRole("link", { name: "Turn it on" })).toHaveAttribute("href", `/${ns}/security/mfa`);
+  await expect(checklist).toContainText("0 passkeys");
+  await expect(checklist.getByRole("link", { name: "Add a passkey" })).toHaveAttribute("href", `/${ns}/security/mfa`);
   await expect(checklist).toContainText("1 active session");
   await expect(checklist).toContainText("0 API keys");
 

@@ -18,17 +18,21 @@ pub fn SecurityPage() -> impl IntoView {
                     match overview.await {
                         Ok(o) => {
                             let link = |page: &str| page_path(&ns, page);
-                            let few_codes = o.totp_on && o.recovery_codes_left <= 3;
+                            let mfa_on = o.totp_on || o.passkeys > 0;
+                            let few_codes = mfa_on && o.recovery_codes_left <= 3;
                             view! {
                                 <h2>"Checklist"</h2>
                                 <ul class="checklist" id="checklist">
                                     <CheckItem ok=o.email_verified
                                         text=format!("Email address {} {}", o.email, if o.email_verified { "is verified" } else { "is not verified" })
                                         fix=Some((link("security/email"), "Change address"))/>
-                                    <CheckItem ok=o.totp_on
-                                        text=(if o.totp_on { "Two-step verification is on" } else { "Two-step verification is off" }).to_owned()
-                                        fix=(!o.totp_on).then(|| (link("security/mfa"), "Turn it on"))/>
-                                    {o.totp_on.then(|| view! {
+                                    <CheckItem ok=mfa_on
+                                        text=(if mfa_on { "Two-step verification is on" } else { "Two-step verification is off" }).to_owned()
+                                        fix=(!mfa_on).then(|| (link("security/mfa"), "Turn it on"))/>
+                                    <CheckItem ok=true
+                                        text=format!("{} {}", o.passkeys, if o.passkeys == 1 { "passkey" } else { "passkeys" })
+                                        fix=Some((link("security/mfa"), if o.passkeys == 0 { "Add a passkey" } else { "Manage passkeys" }))/>
+                                    {mfa_on.then(|| view! {
                                         <CheckItem ok=!few_codes
                                             text=format!("{} of 10 recovery codes left", o.recovery_codes_left)
                                             fix=few_codes.then(|| (link("security/mfa"), "Make new ones"))/>
