@@ -30,6 +30,14 @@ test("an admin gets the admin console of their namespace", async ({ page }) => {
   const ns = freshNamespace();
   createUser(ns, "someone@example.com", PASSWORD);
   createAdmin(ns, "boss@example.com", PASSWORD);
+  // Five wrong passwords lock someone out; they show on the dashboard and its chart.
+  for (let i = 0; i < 5; i++) {
+    await page.goto(`/${ns}/sign-in`);
+    await page.getByLabel("Email").fill("someone@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("not the password at all");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page.getByRole("alert")).not.toBeEmpty();
+  }
   await signIn(page, ns, "boss@example.com");
   await expect(page.locator("#account-roles")).toHaveText("Administrator");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
@@ -37,6 +45,12 @@ test("an admin gets the admin console of their namespace", async ({ page }) => {
   const overview = page.locator("#namespace-overview");
   await expect(overview).toContainText("Users");
   await expect(overview.locator("dd").first()).toHaveText("2");
+  await expect(overview).toContainText("Locked out now1");
+  await expect(overview).toContainText("Users with MFA0 (0%)");
+  const chart = page.getByRole("img", { name: "Sign-ins per day, last 14 days" });
+  await expect(chart).toBeVisible();
+  await expect(page.locator("#chart-desc")).toHaveText("1 successful and 5 failed sign-ins in the last 14 days.");
+  await expect(page.locator("#sign-in-chart g text")).toHaveCount(14 + 2);
   // Signed out, the console asks to sign in.
   await page.context().clearCookies();
   await page.goto(`/${ns}/admin`);

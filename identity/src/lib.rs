@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod api_keys;
 pub mod clock;
+pub mod dashboard;
 pub mod devices;
 pub mod email;
 pub mod email_change;
