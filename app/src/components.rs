@@ -29,6 +29,26 @@ pub fn use_query_flag(name: &'static str) -> Signal<bool> {
     Signal::derive(move || query.read().get(name).is_some())
 }
 
+/// A count the server put in the query when a flow ended (`?revoked=2`), worded for people:
+/// `none`, `one`, or `many` with `{n}` replaced. The outcome travels in the URL so it shows the
+/// same after a form posted without JavaScript.
+pub fn use_query_count(
+    name: &'static str,
+    none: &'static str,
+    one: &'static str,
+    many: &'static str,
+) -> Signal<Option<String>> {
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || {
+        let n = query.read().get(name)?.parse::<u32>().ok()?;
+        Some(match n {
+            0 => none.to_owned(),
+            1 => one.to_owned(),
+            n => many.replace("{n}", &n.to_string()),
+        })
+    })
+}
+
 /// A labelled input. An error about this field (by `name`) is shown under it, marks it
 /// `aria-invalid` and is announced through `aria-describedby`.
 #[component]

@@ -1,12 +1,11 @@
 //! Personal API keys: create (shown once), list, revoke.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::api_keys::{my_api_keys, CreateApiKey, RevokeAllApiKeys, RevokeApiKey};
 use crate::components::{
-    action_error, focus_first_error, needs_sudo, CopyButton, Field, FormAlert, NamespaceInput,
-    SudoPrompt,
+    action_error, focus_first_error, needs_sudo, use_query_count, CopyButton, Field, FormAlert,
+    NamespaceInput, SudoPrompt,
 };
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
@@ -39,22 +38,19 @@ pub fn ApiKeysPage() -> impl IntoView {
     });
     focus_first_error(error);
     let sudo = Signal::derive(move || needs_sudo(error));
-    let query = use_query_map();
-    let revoked = move || {
-        let n = query.read().get("revoked")?.parse::<u32>().ok()?;
-        Some(match n {
-            0 => "There was no key to revoke.".to_owned(),
-            1 => "1 key was revoked.".to_owned(),
-            n => format!("{n} keys were revoked."),
-        })
-    };
+    let revoked = use_query_count(
+        "revoked",
+        "There was no key to revoke.",
+        "1 key was revoked.",
+        "{n} keys were revoked.",
+    );
 
     view! {
         <section class="card">
             <h1>"API keys"</h1>
             <p class="muted">"Keys let scripts call the Gatehouse API as you: send one as "
                 <code>"Authorization: Bearer <key>"</code>" to "<code>"/api/v1/me"</code>"."</p>
-            <p class="notice" role="status" hidden=move || revoked().is_none()>{revoked}</p>
+            <p class="notice" role="status" hidden=move || revoked.get().is_none()>{revoked}</p>
             <FormAlert error id="keys-error"/>
             <SudoPrompt needed=sudo/>
             {move || create.value().get().and_then(Result::ok).map(|made| view! {

@@ -1,7 +1,6 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
-use crate::components::{action_error, focus_first_error, FormAlert};
+use crate::components::{action_error, focus_first_error, use_query_count, FormAlert};
 use crate::devices::{my_devices, SignOutDevice, SignOutOtherDevices};
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
@@ -26,24 +25,19 @@ pub fn DevicesPage() -> impl IntoView {
     let others_error = action_error(sign_out_others);
     let error = Signal::derive(move || one_error.get().or(others_error.get()));
     focus_first_error(error);
-    // The outcome comes back in the query (the server redirects), so it shows the same after
-    // a form posted without JavaScript.
-    let query = use_query_map();
-    let others_done = move || {
-        let n = query.read().get("signed_out")?.parse::<u32>().ok()?;
-        Some(match n {
-            0 => "No other device was signed in.".to_owned(),
-            1 => "1 other device was signed out.".to_owned(),
-            n => format!("{n} other devices were signed out."),
-        })
-    };
+    let others_done = use_query_count(
+        "signed_out",
+        "No other device was signed in.",
+        "1 other device was signed out.",
+        "{n} other devices were signed out.",
+    );
 
     view! {
         <section class="card">
             <h1>"Devices"</h1>
             <p class="muted">"Where your account is signed in. Sign out anything you do not recognise, then change your password."</p>
             <FormAlert error id="devices-error"/>
-            <p class="notice" role="status" hidden=move || others_done().is_none()>{others_done}</p>
+            <p class="notice" role="status" hidden=move || others_done.get().is_none()>{others_done}</p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match devices.await {
