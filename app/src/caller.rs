@@ -134,8 +134,48 @@ pub mod ssr {
         }
     }
 
+    /// The callers one request has resolved, by namespace. A page asks several times (the
+    /// shell's navigation and each of the page's resources); the session is validated, its
+    /// activity recorded and the roles read once per request. Provided fresh for each request
+    /// by the server; without it every call resolves anew.
+    #[derive(Clone, Default)]
+    pub struct CallerCache(std::sync::Arc<std::sync::Mutex<Vec<Resolved>>>);
+
+    /// A namespace and who (if anyone) the request's session is there.
+    type Resolved = (String, Option<Caller>);
+
+    impl CallerCache {
+        fn get(&self, namespace: &str) -> Option<Option<Caller>> {
+            let seen = self.0.lock().ok()?;
+            seen.iter()
+                .find(|(ns, _)| ns == namespace)
+                .map(|(_, caller)| caller.clone())
+        }
+
+        fn put(&self, namespace: &str, caller: &Option<Caller>) {
+            if let Ok(mut seen) = self.0.lock() {
+                seen.push((namespace.to_owned(), caller.clone()));
+            }
+        }
+    }
+
     /// The caller of `namespace` from the session cookie, if it holds a live session there.
     pub async fn resolve(state: &AppState, namespace: &str) -> Result<Option<Caller>, AppError> {
+        let cache = leptos::prelude::use_context::<CallerCache>();
+        if let Some(known) = cache.as_ref().and_then(|c| c.get(namespace)) {
+            return Ok(known);
+        }
+        let caller = resolve_uncached(state, namespace).await?;
+        if let Some(cache) = cache {
+            cache.put(namespace, &caller);
+        }
+        Ok(caller)
+    }
+
+    async fn resolve_uncached(
+        state: &AppState,
+        namespace: &str,
+    ) -> Result<Option<Caller>, AppError> {
         let Some(token) = crate::session::ssr::session_token(&state.cookie).await else {
             return Ok(None);
         };
@@ -152,27 +192,27 @@ pub mod ssr {
             // The request can go on; the session just ends at its previous expiry.
             tracing::warn!(error = %e.message(), "session activity not recorded");
         }
-        let mut conn = state.pool.acquire().await.map_err(|e| {
-            tracing::error!(error = %e, "no database connection");
-            AppError::Internal
-        })?;
-        let roles = identity::roles::roles_of(
-            &mut conn,
-            session.user_id,
-            namespace,
-            &state.operator_namespace,
-        )
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "roles lookup failed");
-            AppError::Internal
-        })?;
         // An impersonated session acts with the target's own rights, never the admin roles of
-        // the target (an admin impersonating an admin must not gain the console through it).
+        // the target (an admin impersonating an admin must not gain the console through it), so
+        // its roles are not even looked up.
         let roles = if session.is_impersonating {
             Roles::default()
         } else {
-            roles
+            let mut conn = state.pool.acquire().await.map_err(|e| {
+                tracing::error!(error = %e, "no database connection");
+                AppError::Internal
+            })?;
+            identity::roles::roles_of(
+                &mut conn,
+                session.user_id,
+                namespace,
+                &state.operator_namespace,
+            )
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "roles lookup failed");
+                AppError::Internal
+            })?
         };
         Ok(Some(Caller {
             authn,

@@ -131,8 +131,9 @@ pub struct MfaStatusView {
     pub totp_added: Option<String>,
     pub totp_last_used: Option<String>,
     pub recovery_codes_left: usize,
+    /// Few enough left to warn about.
+    pub recovery_codes_low: bool,
     pub passkeys: usize,
-    pub impersonated: bool,
 }
 
 #[server]
@@ -148,8 +149,8 @@ pub async fn mfa_overview(namespace: String) -> Result<MfaStatusView, AppError> 
         totp_added: status.totp.as_ref().map(|m| when(m.created_at)),
         totp_last_used: status.totp.as_ref().and_then(|m| m.last_used_at).map(when),
         recovery_codes_left: status.recovery_codes_left,
+        recovery_codes_low: status.recovery_codes_left <= identity::recovery::LOW_WATERMARK,
         passkeys: status.passkeys,
-        impersonated: caller.impersonation.is_some(),
     })
 }
 

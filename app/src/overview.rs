@@ -13,6 +13,8 @@ pub struct OverviewView {
     pub totp_on: bool,
     pub passkeys: usize,
     pub recovery_codes_left: usize,
+    /// Few enough left to warn about.
+    pub recovery_codes_low: bool,
     pub sessions: usize,
     pub api_keys: usize,
     pub activity: Vec<ActivityView>,
@@ -102,6 +104,7 @@ pub async fn security_overview(namespace: String) -> Result<OverviewView, AppErr
         totp_on: mfa.totp.is_some(),
         passkeys: mfa.passkeys,
         recovery_codes_left: mfa.recovery_codes_left,
+        recovery_codes_low: mfa.recovery_codes_left <= identity::recovery::LOW_WATERMARK,
         sessions,
         api_keys,
         activity: timeline.into_iter().map(|(_, v)| v).collect(),

@@ -181,22 +181,16 @@ impl AccountFlows {
 
     /// Mails a single-use sign-in link valid for 15 minutes to an enabled account.
     pub async fn request_magic_link(&self, authn: &Authn, email: &str) -> Result<(), FlowError> {
-        let email = EmailAddress::parse(email)?;
-        let mut tx = authn.begin().await?;
-        if let Some(user_id) = enabled_user(&mut tx, &email).await? {
-            let token = self
-                .issue_token(&mut tx, user_id, TokenType::MagicLink, MAGIC_LINK_LIFETIME)
-                .await?;
-            let namespace = authn.namespace();
-            let mail = templates::magic_link(
-                email.as_str(),
-                namespace,
-                self.links.magic_link(namespace, token.expose()),
-            );
-            enqueue(&mut tx, &mail).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.mail_link(
+            authn,
+            email,
+            TokenType::MagicLink,
+            MAGIC_LINK_LIFETIME,
+            |to, namespace, token| {
+                templates::magic_link(to, namespace, self.links.magic_link(namespace, token))
+            },
+        )
+        .await
     }
 
     /// Uses a magic link: a new session for its (enabled) owner. Following the link proves the
@@ -326,18 +320,37 @@ impl AccountFlows {
         authn: &Authn,
         email: &str,
     ) -> Result<(), FlowError> {
+        self.mail_link(
+            authn,
+            email,
+            TokenType::PasswordReset,
+            RESET_LIFETIME,
+            |to, namespace, token| {
+                templates::password_reset(
+                    to,
+                    namespace,
+                    self.links.reset_password(namespace, token),
+                )
+            },
+        )
+        .await
+    }
+
+    /// Mails a fresh single-use link of `kind` to the enabled account of `email`, and nothing to
+    /// an address without one; the caller's answer is the same either way.
+    async fn mail_link(
+        &self,
+        authn: &Authn,
+        email: &str,
+        kind: TokenType,
+        lifetime: TimeDelta,
+        compose: impl FnOnce(&str, &str, &str) -> Mail,
+    ) -> Result<(), FlowError> {
         let email = EmailAddress::parse(email)?;
         let mut tx = authn.begin().await?;
         if let Some(user_id) = enabled_user(&mut tx, &email).await? {
-            let token = self
-                .issue_token(&mut tx, user_id, TokenType::PasswordReset, RESET_LIFETIME)
-                .await?;
-            let namespace = authn.namespace();
-            let mail = templates::password_reset(
-                email.as_str(),
-                namespace,
-                self.links.reset_password(namespace, token.expose()),
-            );
+            let token = self.issue_token(&mut tx, user_id, kind, lifetime).await?;
+            let mail = compose(email.as_str(), authn.namespace(), token.expose());
             enqueue(&mut tx, &mail).await?;
         }
         tx.commit().await?;

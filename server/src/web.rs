@@ -111,6 +111,7 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
                 let state = state.clone();
                 move || {
                     provide_context(state.clone());
+                    provide_context(app::caller::ssr::CallerCache::default());
                     security::provide_page_nonce();
                 }
             },
@@ -124,6 +125,7 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
                 let state = state.clone();
                 move || {
                     provide_context(state.clone());
+                    provide_context(app::caller::ssr::CallerCache::default());
                     security::provide_page_nonce();
                 }
             },

@@ -12,9 +12,6 @@ use crate::mfa::{mfa_overview, BeginTotp, DisableTotp, EnableTotp, RegenerateRec
 use crate::pages::use_namespace;
 use crate::passkeys::{add_passkey, begin_add_passkey, my_passkeys, RemovePasskey, RenamePasskey};
 
-/// At or below this many recovery codes left, the page warns.
-const FEW_CODES: usize = 3;
-
 #[component]
 pub fn MfaPage() -> impl IntoView {
     let namespace = use_namespace();
@@ -118,7 +115,7 @@ pub fn MfaPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(s) => {
-                            let few = s.recovery_codes_left <= FEW_CODES;
+                            let few = s.recovery_codes_low;
                             let left = s.recovery_codes_left;
                             view! {
                                 <h2>"Authenticator app"</h2>

@@ -19,7 +19,7 @@ pub fn SecurityPage() -> impl IntoView {
                         Ok(o) => {
                             let link = |page: &str| page_path(&ns, page);
                             let mfa_on = o.totp_on || o.passkeys > 0;
-                            let few_codes = mfa_on && o.recovery_codes_left <= 3;
+                            let few_codes = mfa_on && o.recovery_codes_low;
                             view! {
                                 <h2>"Checklist"</h2>
                                 <ul class="checklist" id="checklist">
