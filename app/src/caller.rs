@@ -24,6 +24,8 @@ pub struct Viewer {
 pub struct Impersonation {
     pub impersonator_email: Option<String>,
     pub reason: Option<String>,
+    /// When it ends by itself (Unix seconds), for the banner's countdown.
+    pub expires_at: Option<i64>,
 }
 
 /// The signed-in person of `namespace`, or `None`.
@@ -34,6 +36,12 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
         return Ok(None);
     };
     let authn = caller.authn.clone();
+    let mut impersonation = caller.impersonation.clone();
+    if let Some(imp) = impersonation.as_mut() {
+        imp.expires_at = identity::admin::impersonation::expiry_of(&authn, caller.session_id)
+            .await?
+            .map(|t| t.timestamp());
+    }
     let verified = authn
         .get_user(caller.user_id)
         .await?
@@ -44,7 +52,7 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
         admin: caller.roles.admin,
         operator: caller.roles.operator,
         email_verified: verified,
-        impersonation: caller.impersonation,
+        impersonation,
     }))
 }
 
@@ -125,6 +133,24 @@ pub mod ssr {
             }
         }
 
+        /// The caller as an admin of the namespace: refused for anyone else, and for an
+        /// impersonation session (it never carries the admin's rights). The client it returns
+        /// records `reason`, when given, on every audit event of the action.
+        pub fn as_admin(&self, reason: Option<&str>) -> Result<Authn, AppError> {
+            self.require_admin()?;
+            if self.impersonation.is_some() {
+                return Err(AppError::Forbidden);
+            }
+            let mut authn = self.authn.clone();
+            if let Some(reason) = reason {
+                authn.set_actor(authn::Actor {
+                    reason: Some(reason.to_owned()),
+                    ..authn::Actor::default()
+                });
+            }
+            Ok(authn)
+        }
+
         pub fn require_operator(&self) -> Result<(), AppError> {
             if self.roles.operator {
                 Ok(())
@@ -179,7 +205,14 @@ pub mod ssr {
         let Some(token) = crate::session::ssr::session_token(&state.cookie).await else {
             return Ok(None);
         };
-        let mut authn = state.authn(namespace).await?;
+        // Everything the core audits during the request names it, its origin and (below) who.
+        let request = crate::session::ssr::RequestInfo::extract().await;
+        let mut authn = state.authn(namespace).await?.with_actor(authn::Actor {
+            request_id: request.request_id,
+            ip_address: request.ip,
+            user_agent: request.user_agent,
+            ..authn::Actor::default()
+        });
         let token_hash = identity::token::hash_token(&token);
         let Some(session) = authn.validate_session(&token_hash).await? else {
             return Ok(None);
@@ -198,6 +231,8 @@ pub mod ssr {
         let roles = if session.is_impersonating {
             Roles::default()
         } else {
+            // (During an impersonation the core's client made the admin the actor already.)
+            authn.set_actor(authn::Actor::id(format!("user:{}", session.user_id)));
             let mut conn = state.pool.acquire().await.map_err(|e| {
                 tracing::error!(error = %e, "no database connection");
                 AppError::Internal
@@ -223,6 +258,7 @@ pub mod ssr {
             impersonation: session.is_impersonating.then_some(Impersonation {
                 impersonator_email: session.impersonator_email,
                 reason: session.impersonation_reason,
+                expires_at: None,
             }),
         }))
     }

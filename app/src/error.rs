@@ -52,6 +52,24 @@ pub enum AppError {
     InvalidLink,
     #[error("The form could not be submitted. Please check it and try again.")]
     FormRejected,
+    #[error("That user does not exist in this organisation.")]
+    UnknownUser,
+    #[error("You cannot do that to your own account.")]
+    OwnAccount,
+    #[error("Admins and operators cannot be impersonated.")]
+    ProtectedAccount,
+    #[error("End the impersonation first: an impersonation cannot start another.")]
+    NoChainedImpersonation,
+    #[error("The account is disabled. Enable it first.")]
+    AccountDisabled,
+    #[error("That address is not locked out (any more).")]
+    NotLockedOut,
+    #[error("That impersonation is not running in this organisation.")]
+    UnknownImpersonation,
+    #[error("The address is already confirmed.")]
+    AlreadyVerified,
+    #[error("That audit event does not exist in this organisation.")]
+    UnknownEvent,
     /// A field's value was refused. Both parts are ours (enums, no free text), so the error
     /// can travel in a URL after a form posted without JavaScript.
     #[error("{problem}")]
@@ -76,6 +94,14 @@ pub enum FormField {
     KeyId,
     CurrentPassword,
     PasskeyId,
+    Reason,
+    Duration,
+    ConfirmEmail,
+    MfaId,
+    Filter,
+    Cursor,
+    Since,
+    Until,
 }
 
 impl FormField {
@@ -91,6 +117,14 @@ impl FormField {
             FormField::KeyId => "key_id",
             FormField::PasskeyId => "passkey_id",
             FormField::CurrentPassword => "current_password",
+            FormField::Reason => "reason",
+            FormField::Duration => "minutes",
+            FormField::ConfirmEmail => "confirm_email",
+            FormField::MfaId => "mfa_id",
+            FormField::Filter => "filter",
+            FormField::Cursor => "after",
+            FormField::Since => "since",
+            FormField::Until => "until",
         }
     }
 }
@@ -136,6 +170,24 @@ pub enum FieldProblem {
     InvalidPasskeyName,
     #[error("That passkey is not in the list.")]
     UnknownPasskey,
+    #[error("Write a reason of {0} to {1} characters.")]
+    InvalidReason(u16, u16),
+    #[error("Choose 1 to {0} minutes.")]
+    InvalidDuration(u16),
+    #[error("Type the account's email address exactly to confirm.")]
+    ConfirmationMismatch,
+    #[error("That sign-in method is not in the list.")]
+    UnknownMethod,
+    #[error("That address already has an account.")]
+    AddressTaken,
+    #[error("One of the filters has a value this page does not know. Reset the filters.")]
+    InvalidFilter,
+    #[error("This page link is no longer valid. Start again from the first page.")]
+    InvalidCursor,
+    #[error("Enter a date and time like 2026-11-23 14:00 (UTC).")]
+    InvalidDate,
+    #[error("The start must be before the end.")]
+    InvertedRange,
 }
 
 impl AppError {
@@ -173,6 +225,11 @@ impl AppError {
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,
             AppError::FormRejected | AppError::Field { .. } => 400,
+            AppError::UnknownUser | AppError::UnknownImpersonation | AppError::UnknownEvent => 404,
+            AppError::OwnAccount
+            | AppError::ProtectedAccount
+            | AppError::NoChainedImpersonation => 403,
+            AppError::AccountDisabled | AppError::NotLockedOut | AppError::AlreadyVerified => 409,
             AppError::Internal => 500,
         }
     }
@@ -239,6 +296,9 @@ mod from_services {
                 F::SignUpClosed => AppError::SignUpClosed,
                 F::InvalidLink => AppError::InvalidLink,
                 F::LockedOut => AppError::LockedOut,
+                F::AddressTaken => AppError::field(FormField::Email, FieldProblem::AddressTaken),
+                F::AlreadyVerified => AppError::AlreadyVerified,
+                F::AccountDisabled => AppError::AccountDisabled,
                 other => {
                     tracing::error!(error = ?other, "account flow failed");
                     AppError::Internal
@@ -317,6 +377,52 @@ mod from_services {
                 E::AddressTaken => AppError::EmailTaken,
                 other => {
                     tracing::error!(error = ?other, "email change failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    impl From<identity::admin::AdminError> for AppError {
+        fn from(err: identity::admin::AdminError) -> Self {
+            use identity::admin::AdminError as E;
+            let small = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+            match err {
+                E::UnknownUser => AppError::UnknownUser,
+                E::UnknownSession => {
+                    AppError::field(FormField::SessionId, FieldProblem::UnknownDevice)
+                }
+                E::UnknownMethod => AppError::field(FormField::MfaId, FieldProblem::UnknownMethod),
+                E::UnknownKey => AppError::field(FormField::KeyId, FieldProblem::UnknownKey),
+                E::ConfirmationMismatch => {
+                    AppError::field(FormField::ConfirmEmail, FieldProblem::ConfirmationMismatch)
+                }
+                E::OwnAccount => AppError::OwnAccount,
+                E::ProtectedAccount => AppError::ProtectedAccount,
+                E::FromImpersonation => AppError::NoChainedImpersonation,
+                E::Disabled => AppError::AccountDisabled,
+                E::InvalidReason { min, max } => AppError::field(
+                    FormField::Reason,
+                    FieldProblem::InvalidReason(small(min), small(max)),
+                ),
+                E::InvalidDuration { max_minutes } => AppError::field(
+                    FormField::Duration,
+                    FieldProblem::InvalidDuration(u16::try_from(max_minutes).unwrap_or(u16::MAX)),
+                ),
+                E::InvalidFilter("email") => {
+                    AppError::field(FormField::Email, FieldProblem::InvalidEmail)
+                }
+                E::InvalidFilter(_) => {
+                    AppError::field(FormField::Filter, FieldProblem::InvalidFilter)
+                }
+                E::InvalidCursor => AppError::field(FormField::Cursor, FieldProblem::InvalidCursor),
+                E::NotLockedOut => AppError::NotLockedOut,
+                E::UnknownImpersonation => AppError::UnknownImpersonation,
+                E::EmailTaken => AppError::field(FormField::Email, FieldProblem::AddressTaken),
+                E::InvalidEmail(_) => AppError::field(FormField::Email, FieldProblem::InvalidEmail),
+                E::WeakPassword(p) => AppError::from(identity::FlowError::WeakPassword(p)),
+                other => {
+                    tracing::error!(error = ?other, "admin action failed");
                     AppError::Internal
                 }
             }

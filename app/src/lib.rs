@@ -1,6 +1,7 @@
 //! Gatehouse's web pages and their server functions. Built with `ssr` into the server binary
 //! and with `hydrate` into the browser bundle; server-only code sits behind `ssr`.
 
+pub mod admin;
 pub mod api_keys;
 pub mod caller;
 pub mod components;
@@ -91,6 +92,13 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment("security"), StaticSegment("password")) view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("api-keys")) view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("admin")) view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("users")) view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("users"), StaticSegment("new")) view=NewUserPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("users"), ParamSegment("id")) view=UserPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("lockouts")) view=LockoutsPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("impersonations")) view=ImpersonationsPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("audit")) view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("audit"), ParamSegment("event")) view=AuditEventPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("operator")) view=OperatorPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -1,6 +1,7 @@
 //! The pages.
 
 mod account;
+pub(crate) mod admin;
 mod api_keys;
 mod console;
 mod dev_mailbox;
@@ -15,6 +16,9 @@ mod second_factor;
 mod sign_in;
 
 pub use account::AccountPage;
+pub use admin::{
+    AuditEventPage, AuditPage, ImpersonationsPage, LockoutsPage, NewUserPage, UserPage, UsersPage,
+};
 pub use api_keys::ApiKeysPage;
 pub use console::{AdminPage, OperatorPage};
 pub use dev_mailbox::DevMailboxPage;

@@ -59,6 +59,8 @@ pub(crate) mod ssr {
     pub struct RequestInfo {
         pub ip: Option<IpAddr>,
         pub user_agent: Option<String>,
+        /// The `x-request-id` the server gave the request (also in its log lines).
+        pub request_id: Option<String>,
     }
 
     impl RequestInfo {
@@ -67,15 +69,19 @@ pub(crate) mod ssr {
                 .await
                 .ok()
                 .map(|ConnectInfo(addr)| addr.ip());
-            let user_agent = leptos_axum::extract::<HeaderMap>()
-                .await
-                .ok()
-                .and_then(|h| {
-                    h.get(USER_AGENT)
+            let headers = leptos_axum::extract::<HeaderMap>().await.ok();
+            let header = |name: &str, max: usize| {
+                headers.as_ref().and_then(|h| {
+                    h.get(name)
                         .and_then(|v| v.to_str().ok())
-                        .map(|s| s.chars().take(512).collect())
-                });
-            RequestInfo { ip, user_agent }
+                        .map(|s| s.chars().take(max).collect::<String>())
+                })
+            };
+            RequestInfo {
+                ip,
+                user_agent: header(USER_AGENT.as_str(), 512),
+                request_id: header("x-request-id", 64),
+            }
         }
 
         pub fn client(&self) -> identity::ClientInfo<'_> {
@@ -122,7 +128,7 @@ pub(crate) mod ssr {
         cookie_value(&settings.pending_name).await
     }
 
-    async fn cookie_value(name: &str) -> Option<String> {
+    pub async fn cookie_value(name: &str) -> Option<String> {
         let headers = leptos_axum::extract::<HeaderMap>().await.ok()?;
         headers
             .get_all(COOKIE)

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::caller::current_viewer;
+use crate::admin::impersonation::{impersonation_left_over, EndImpersonation};
+use crate::caller::{current_viewer, Impersonation};
 use crate::pages::page_path;
 
 /// The namespace of a path (`/{ns}/...`), decoded; `None` for pages outside namespaces.
@@ -50,8 +51,37 @@ pub fn TopBar() -> impl IntoView {
             }
         },
     );
+    let left_over = Resource::new(
+        move || location.pathname.get(),
+        |path| async move {
+            match namespace_of(&path) {
+                Some(ns) => impersonation_left_over(ns.clone())
+                    .await
+                    .ok()
+                    .filter(|left| *left)
+                    .map(|_| ns),
+                None => None,
+            }
+        },
+    );
     view! {
         <a class="skip" href="#main">"Skip to content"</a>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                left_over.await.map(|ns| {
+                    let back = ServerAction::<EndImpersonation>::new();
+                    view! {
+                    <div class="impersonation-banner" role="status" id="impersonation-over">
+                        <p>"The impersonation has ended."</p>
+                        <ActionForm action=back>
+                            <input type="hidden" name="namespace" value=ns/>
+                            <button type="submit">"Back to your own session"</button>
+                        </ActionForm>
+                    </div>
+                    }
+                })
+            })}
+        </Suspense>
         <header class="topbar">
             <span class="brand">"Gatehouse"</span>
             <Suspense fallback=|| ()>
@@ -71,18 +101,80 @@ pub fn TopBar() -> impl IntoView {
                             </nav>
                             <span class="who">{v.email.clone()}</span>
                             {v.impersonation.clone().map(|imp| view! {
-                                <div class="impersonation-banner" role="status">
-                                    <strong>"Impersonation: "</strong>
-                                    "you are acting as " {v.email.clone()}
-                                    {imp.impersonator_email.map(|e| format!(" on behalf of {e}"))}
-                                    {imp.reason.map(|r| format!(" — reason: {r}"))}
-                                </div>
+                                <ImpersonationBanner namespace=ns.clone() target=v.email.clone() imp/>
                             })}
                         }
                     })
                 })}
             </Suspense>
         </header>
+    }
+}
+
+/// Shown on every page while the session is an impersonation: who acts as whom, why, the time
+/// left, and the way out. It has no close button. When the countdown reaches zero the page
+/// ends the impersonation itself (without the bundle the server refuses the expired session
+/// anyway and the shell offers the way back).
+#[component]
+fn ImpersonationBanner(namespace: String, target: String, imp: Impersonation) -> impl IntoView {
+    let end = ServerAction::<EndImpersonation>::new();
+    let expires_at = imp.expires_at;
+    let left = RwSignal::new(expires_at.map(|at| at - now_seconds()));
+    #[cfg(feature = "hydrate")]
+    {
+        let ns = namespace.clone();
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                let remaining = expires_at.map(|at| at - now_seconds());
+                left.set(remaining);
+                if remaining.is_some_and(|r| r <= 0)
+                    && !end.pending().get_untracked()
+                    && end.version().get_untracked() == 0
+                {
+                    end.dispatch(EndImpersonation {
+                        namespace: ns.clone(),
+                    });
+                }
+            },
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let countdown = move || match left.get() {
+        Some(s) if s > 0 => format!("{}:{:02} left", s / 60, s % 60),
+        Some(_) => "time is up".to_owned(),
+        None => String::new(),
+    };
+    let admin = imp
+        .impersonator_email
+        .unwrap_or_else(|| "An administrator".into());
+    view! {
+        <div class="impersonation-banner" role="region" aria-label="Impersonation" id="impersonation-banner">
+            <p>
+                <strong>{admin}</strong>" is signed in as "<strong>{target}</strong>". "
+                {imp.reason.map(|r| view! { "Reason: " <q class="reason">{r}</q>". " })}
+                <span class="countdown" aria-live="off" id="impersonation-countdown">{countdown}</span>
+            </p>
+            <ActionForm action=end>
+                <input type="hidden" name="namespace" value=namespace/>
+                <button type="submit" class="danger">"End impersonation"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+fn now_seconds() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        (leptos::web_sys::js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default()
     }
 }
 

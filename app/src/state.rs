@@ -16,6 +16,8 @@ pub struct CookieSettings {
     pub name: String,
     /// The cookie holding a pending sign-in between the first and the second factor.
     pub pending_name: String,
+    /// Holds an admin's own session token while they impersonate someone.
+    pub aside_name: String,
     /// Whether to mark it `Secure` (true whenever the public URL is https).
     pub secure: bool,
 }
@@ -27,6 +29,10 @@ pub struct AppState {
     pub flows: AccountFlows,
     /// Authenticator app, recovery codes, API keys.
     pub security: SecuritySettings,
+    /// Where mail links point.
+    pub links: identity::mail::Links,
+    /// How long admins may impersonate.
+    pub impersonation: identity::admin::impersonation::ImpersonationLimits,
     /// How recent an authentication sensitive changes need (sudo mode).
     pub sudo_window: chrono::TimeDelta,
     /// Slides sessions' idle expiry on activity.

@@ -2,7 +2,11 @@
 //! no reader function). Filters are added only when set so that each query shape gets a plan
 //! that uses the matching index.
 
+use futures::TryStreamExt as _;
 use sqlx::{Postgres, QueryBuilder};
+
+use crate::client::AuthnTx;
+use crate::error::Result;
 
 use crate::client::core_operations;
 use crate::types::{AuditEvent, Timestamp};
@@ -94,5 +98,32 @@ core_operations! {
         let (conn, ns) = self.parts();
         let mut q = query.build(ns, Some(query.limit));
         Ok(q.build_query_as::<AuditEvent>().fetch_all(conn).await?)
+    }
+}
+
+impl AuthnTx<'_> {
+    /// Every event matching `query` (its `limit` ignored), newest first, handed to `each` one
+    /// at a time as the database sends them: an export of a million events never holds more
+    /// than one. `each` answers whether to go on. Returns how many were handed over.
+    pub async fn for_each_audit_event<F, Fut>(
+        &mut self,
+        query: &AuditQuery,
+        mut each: F,
+    ) -> Result<u64>
+    where
+        F: FnMut(AuditEvent) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let (conn, ns) = self.parts();
+        let mut q = query.build(ns, None);
+        let mut rows = q.build_query_as::<AuditEvent>().fetch(conn);
+        let mut count = 0;
+        while let Some(event) = rows.try_next().await? {
+            count += 1;
+            if !each(event).await {
+                break;
+            }
+        }
+        Ok(count)
     }
 }

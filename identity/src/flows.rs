@@ -26,6 +26,7 @@ const MAGIC_LINK_LIFETIME: TimeDelta = TimeDelta::minutes(15);
 const EMAIL_CODE_LIFETIME: TimeDelta = TimeDelta::minutes(10);
 const RESET_LIFETIME: TimeDelta = TimeDelta::hours(1);
 const VERIFY_LIFETIME: TimeDelta = TimeDelta::hours(24);
+const INVITATION_LIFETIME: TimeDelta = TimeDelta::hours(72);
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
@@ -45,6 +46,12 @@ pub enum FlowError {
     LockedOut,
     #[error("That is not your current password.")]
     WrongCurrentPassword,
+    #[error("That address already has an account.")]
+    AddressTaken,
+    #[error("The address is already confirmed.")]
+    AlreadyVerified,
+    #[error("The account is disabled.")]
+    AccountDisabled,
     #[error("internal error")]
     Core(#[from] AuthnError),
     #[error("internal error")]
@@ -312,6 +319,108 @@ impl AccountFlows {
         Ok(step)
     }
 
+    // ---- accounts an admin creates ---------------------------------------------------------
+
+    /// Creates an account without a password and mails its owner a link to choose one
+    /// (valid 72 hours; using it also confirms the address). Returns the new user's id.
+    pub async fn invite(&self, authn: &Authn, email: &str) -> Result<Uuid, FlowError> {
+        let email = EmailAddress::parse(email)?;
+        let mut tx = authn.begin().await?;
+        lock_address(&mut tx, email.as_str()).await?;
+        if tx.get_user_by_email(email.as_str()).await?.is_some() {
+            return Err(FlowError::AddressTaken);
+        }
+        let user_id = tx.create_user(email.as_str(), None).await?;
+        let token = self
+            .issue_token(
+                &mut tx,
+                user_id,
+                TokenType::PasswordReset,
+                INVITATION_LIFETIME,
+            )
+            .await?;
+        let namespace = authn.namespace();
+        let mail = templates::invitation(
+            email.as_str(),
+            namespace,
+            self.links.reset_password(namespace, token.expose()),
+            INVITATION_LIFETIME.num_hours(),
+        );
+        enqueue(&mut tx, &mail).await?;
+        tx.commit().await?;
+        Ok(user_id)
+    }
+
+    /// Creates an account with an initial password that meets the policy. The address is not
+    /// confirmed yet: its owner gets the verification link (or the admin marks it confirmed).
+    pub async fn create_with_password(
+        &self,
+        authn: &Authn,
+        email: &str,
+        new: NewPassword<'_>,
+    ) -> Result<Uuid, FlowError> {
+        let email = EmailAddress::parse(email)?;
+        self.check_new_password(&email, &new)?;
+        let hash = self.hasher.hash(new.password).await?;
+        let mut tx = authn.begin().await?;
+        lock_address(&mut tx, email.as_str()).await?;
+        if tx.get_user_by_email(email.as_str()).await?.is_some() {
+            return Err(FlowError::AddressTaken);
+        }
+        let user_id = tx.create_user(email.as_str(), Some(&hash)).await?;
+        self.mail_verification(&mut tx, user_id, &email).await?;
+        tx.commit().await?;
+        Ok(user_id)
+    }
+
+    /// Mails the account a fresh verification link (the earlier ones stop working).
+    pub async fn resend_verification(&self, authn: &Authn, user_id: Uuid) -> Result<(), FlowError> {
+        let mut tx = authn.begin().await?;
+        let user = tx.get_user(user_id).await?.ok_or(FlowError::InvalidLink)?;
+        if user.email_verified_at.is_some() {
+            return Err(FlowError::AlreadyVerified);
+        }
+        if user.disabled_at.is_some() {
+            return Err(FlowError::AccountDisabled);
+        }
+        let email = EmailAddress::parse(&user.email)?;
+        tx.invalidate_tokens(user_id, TokenType::EmailVerify)
+            .await?;
+        self.mail_verification(&mut tx, user_id, &email).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Mails the account a password-reset link, as "forgot password" would.
+    pub async fn send_password_reset(&self, authn: &Authn, user_id: Uuid) -> Result<(), FlowError> {
+        let user = authn
+            .get_user(user_id)
+            .await?
+            .ok_or(FlowError::InvalidLink)?;
+        if user.disabled_at.is_some() {
+            return Err(FlowError::AccountDisabled);
+        }
+        self.request_password_reset(authn, &user.email).await
+    }
+
+    async fn mail_verification(
+        &self,
+        tx: &mut AuthnTx<'_>,
+        user_id: Uuid,
+        email: &EmailAddress,
+    ) -> Result<(), FlowError> {
+        let token = self
+            .issue_token(tx, user_id, TokenType::EmailVerify, VERIFY_LIFETIME)
+            .await?;
+        let namespace = tx.namespace().to_owned();
+        let mail = templates::verify_email(
+            email.as_str(),
+            &namespace,
+            self.links.verify_email(&namespace, token.expose()),
+        );
+        enqueue(tx, &mail).await
+    }
+
     // ---- forgotten password --------------------------------------------------------------
 
     /// Mails a single-use reset link valid for 1 hour to an enabled account.
@@ -380,6 +489,19 @@ impl AccountFlows {
         self.check_new_password(&email, &new)?;
         let hash = self.hasher.hash(new.password).await?;
         tx.update_password(owner.user_id, &hash).await?;
+        // The link reached the mailbox, which confirms the address (an invitation's first
+        // password is set this way).
+        if user.as_ref().is_some_and(|u| u.email_verified_at.is_none()) {
+            let proof = self
+                .issue_token(
+                    &mut tx,
+                    owner.user_id,
+                    TokenType::EmailVerify,
+                    VERIFY_LIFETIME,
+                )
+                .await?;
+            tx.verify_email(&proof.hash()).await?;
+        }
         tx.revoke_all_sessions(owner.user_id).await?;
         tx.revoke_all_refresh_tokens(owner.user_id).await?;
         tx.invalidate_tokens(owner.user_id, TokenType::PasswordReset)

@@ -3,6 +3,7 @@
 //! so the web app's server functions, the JSON API and the CLI share one implementation.
 
 pub mod activity;
+pub mod admin;
 pub mod api_keys;
 pub mod clock;
 pub mod dashboard;

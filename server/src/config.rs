@@ -113,6 +113,10 @@ pub struct Config {
     /// The shortest password accepted (NIST 800-63B: 8 at the very least; 12 recommended).
     #[arg(long, env = "GATEHOUSE_PASSWORD_MIN_CHARS", default_value_t = 12, value_parser = clap::value_parser!(u16).range(8..=64))]
     pub password_min_chars: u16,
+    /// The longest impersonation an admin may start, in minutes (at most 60; the default
+    /// duration offered is 15 minutes, or this if shorter).
+    #[arg(long, env = "GATEHOUSE_IMPERSONATION_MAX_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=60))]
+    pub impersonation_max_minutes: u16,
 }
 
 impl Config {
@@ -226,6 +230,7 @@ mod tests {
             lockout_window_minutes: 15,
             sudo_minutes: 10,
             password_min_chars: 12,
+            impersonation_max_minutes: 60,
         }
     }
 

@@ -2,6 +2,7 @@
 //! the HTTP integration tests start the very same router.
 
 pub mod api;
+pub mod audit_export;
 pub mod commands;
 pub mod config;
 pub mod error_status;

@@ -63,8 +63,13 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
                     None
                 }
             },
-            links,
+            links.clone(),
         ),
+        links,
+        impersonation: identity::admin::impersonation::ImpersonationLimits::with_max_minutes(
+            config.impersonation_max_minutes,
+        )
+        .unwrap_or_default(),
         sudo_window: TimeDelta::minutes(config.sudo_minutes.into()),
         sessions: SessionKeeper::new(sessions),
         limits: RateLimiter::default().scaled(config.rate_limit_scale),
@@ -78,6 +83,11 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
                 "__Host-gatehouse_pending".into()
             } else {
                 "gatehouse_pending".into()
+            },
+            aside_name: if config.is_https() {
+                "__Host-gatehouse_admin".into()
+            } else {
+                "gatehouse_admin".into()
             },
             secure: config.is_https(),
         },
@@ -104,6 +114,10 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         .route("/", get(move || async move { Redirect::to(&default_home) }))
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::api::routes(state.pool.clone()))
+        .route(
+            "/{namespace}/admin/audit-export",
+            get(crate::audit_export::export).with_state(state.clone()),
+        )
         .leptos_routes_with_context(
             &options,
             routes,

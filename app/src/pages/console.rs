@@ -9,6 +9,7 @@ pub fn AdminPage() -> impl IntoView {
     let overview = Resource::new(move || namespace.get(), namespace_overview);
     view! {
         <section class="card">
+            <crate::pages::admin::AdminNav namespace current="admin"/>
             <h1>"Administration"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -18,6 +18,8 @@ pub enum MailKind {
     PasswordReset,
     PasswordChanged,
     SecurityNotice,
+    Invitation,
+    ImpersonationNotice,
 }
 
 impl MailKind {
@@ -30,6 +32,8 @@ impl MailKind {
             MailKind::PasswordReset => "password_reset",
             MailKind::PasswordChanged => "password_changed",
             MailKind::SecurityNotice => "security_notice",
+            MailKind::Invitation => "invitation",
+            MailKind::ImpersonationNotice => "impersonation_notice",
         }
     }
 }

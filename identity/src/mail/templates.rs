@@ -358,6 +358,54 @@ pub fn security_notice(
     .render()
 }
 
+/// An account an admin created: the link sets its first password (and confirms the address).
+pub fn invitation(to: &str, namespace: &str, link: String, valid_hours: i64) -> Mail {
+    Message {
+        kind: MailKind::Invitation,
+        to,
+        subject: format!("You are invited to {namespace}"),
+        intro: vec![format!(
+            "An administrator of {namespace} created an account for {to}. Choose a password to start using it."
+        )],
+        action: Some(Action::Link {
+            label: "Choose your password",
+            url: link,
+        }),
+        outro: vec![
+            format!("The link works once and expires in {valid_hours} hours."),
+            "If you did not expect this, you can ignore this message.".into(),
+        ],
+    }
+    .render()
+}
+
+/// Told to a person when an admin starts acting as them.
+pub fn impersonation_started(
+    to: &str,
+    namespace: &str,
+    admin: &str,
+    reason: &str,
+    minutes: i64,
+    security: String,
+) -> Mail {
+    Message {
+        kind: MailKind::ImpersonationNotice,
+        to,
+        subject: "An administrator is signed in as you".into(),
+        intro: vec![
+            format!("{admin}, an administrator of {namespace}, is signed in as {to} for up to {minutes} minutes."),
+            format!("The reason they gave: {reason}"),
+            "They can look at your account but cannot change your password, e-mail address or sign-in methods. Everything they do is recorded.".into(),
+        ],
+        action: Some(Action::Link {
+            label: "See your security activity",
+            url: security,
+        }),
+        outro: vec!["If you did not expect this, contact your administrator.".into()],
+    }
+    .render()
+}
+
 /// After a signed-in person changed their own password (this device stays signed in).
 pub fn password_changed_by_owner(to: &str, namespace: &str, reset: String) -> Mail {
     Message {

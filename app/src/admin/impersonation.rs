@@ -1,0 +1,238 @@
+//! Starting and ending impersonations, the namespace's active ones and their history.
+//!
+//! Starting one gives the browser a fresh session cookie for the impersonation and keeps the
+//! admin's own session token aside in a second cookie with the same protections; ending it
+//! (by the banner's button, by its expiry, or by an admin elsewhere) puts the admin's session
+//! back if it is still valid.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::account::ImpersonationLine;
+use crate::error::AppError;
+
+#[server(endpoint = "admin_impersonate")]
+pub async fn admin_impersonate(
+    namespace: String,
+    user_id: String,
+    reason: String,
+    #[server(default)] minutes: String,
+) -> Result<(), AppError> {
+    use identity::admin::impersonation::{start, Impersonator};
+
+    use crate::session::ssr::{session_token, set_cookie, set_session_cookie};
+
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    if caller.impersonation.is_some() {
+        return Err(AppError::NoChainedImpersonation);
+    }
+    let reason = identity::admin::Reason::parse(&reason)?;
+    let duration = state.impersonation.duration(&minutes)?;
+    let authn = caller.as_admin(Some(reason.as_str()))?;
+    let target = super::parse_id(&user_id, AppError::UnknownUser)?;
+    let own_token = session_token(&state.cookie)
+        .await
+        .ok_or(AppError::NotSignedIn)?;
+    let started = start(
+        &authn,
+        &state.links,
+        &state.operator_namespace,
+        Impersonator {
+            user_id: caller.user_id,
+            email: &caller.email,
+            session_id: caller.session_id,
+        },
+        target,
+        &reason,
+        duration,
+    )
+    .await?;
+    set_cookie(&state.cookie, &state.cookie.aside_name, Some(&own_token));
+    set_session_cookie(&state.cookie, Some(started.token.expose()));
+    leptos_axum::redirect(&crate::pages::page_path(&namespace, "security"));
+    Ok(())
+}
+
+/// Ends the caller's impersonation, if the session is one (and still runs), and restores the
+/// admin's own session kept aside. Also what the banner does when the time is up.
+#[server(endpoint = "end_impersonation")]
+pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
+    use crate::session::ssr::{cookie_value, set_cookie, set_session_cookie};
+
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::resolve(&state, &namespace).await?;
+    let was_impersonating = caller.as_ref().is_some_and(|c| c.impersonation.is_some());
+    if let Some(caller) = caller.as_ref().filter(|c| c.impersonation.is_some()) {
+        identity::admin::impersonation::end_by_session(&caller.authn, caller.session_id).await?;
+    }
+    let aside = cookie_value(&state.cookie.aside_name).await;
+    if !was_impersonating && caller.is_some() {
+        // An ordinary session: nothing to end, and nothing to swap in.
+        set_cookie(&state.cookie, &state.cookie.aside_name, None);
+        leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
+        return Ok(());
+    }
+    set_cookie(&state.cookie, &state.cookie.aside_name, None);
+    // The admin's session comes back only if it is still a live session of this namespace.
+    let mut authn = state.authn(&namespace).await?;
+    let restored = match aside {
+        Some(token) => authn
+            .validate_session(&identity::token::hash_token(&token))
+            .await?
+            .filter(|s| !s.is_impersonating)
+            .map(|s| (token, s.user_id)),
+        None => None,
+    };
+    match restored {
+        Some((token, _)) => {
+            set_session_cookie(&state.cookie, Some(&token));
+            leptos_axum::redirect(&crate::pages::page_path(
+                &namespace,
+                "admin/impersonations?ended=1",
+            ));
+        }
+        None => {
+            set_session_cookie(&state.cookie, None);
+            leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the browser holds an admin session set aside by an impersonation that is over
+/// (its session cookie no longer signs in): the shell then offers the way back.
+#[server(endpoint = "impersonation_left_over")]
+pub async fn impersonation_left_over(namespace: String) -> Result<bool, AppError> {
+    let state = crate::state::AppState::current()?;
+    if crate::session::ssr::cookie_value(&state.cookie.aside_name)
+        .await
+        .is_none()
+    {
+        return Ok(false);
+    }
+    Ok(crate::caller::ssr::resolve(&state, &namespace)
+        .await?
+        .is_none())
+}
+
+/// An admin ends any running impersonation of the namespace.
+#[server(endpoint = "admin_end_impersonation")]
+pub async fn admin_end_impersonation(
+    namespace: String,
+    impersonation_id: String,
+) -> Result<(), AppError> {
+    let (_, _, authn) = super::ssr::admin(&namespace, None).await?;
+    let id = super::parse_id(&impersonation_id, AppError::UnknownImpersonation)?;
+    identity::admin::impersonation::end(&authn, id).await?;
+    leptos_axum::redirect(&crate::pages::page_path(
+        &namespace,
+        "admin/impersonations?ended=1",
+    ));
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveLine {
+    pub impersonation_id: String,
+    pub admin_email: String,
+    pub target_id: String,
+    pub target_email: String,
+    pub reason: String,
+    pub started: String,
+    pub expires: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpersonationsView {
+    pub active: Vec<ActiveLine>,
+    pub history: Vec<ImpersonationLine>,
+    pub notify_target: bool,
+}
+
+/// Running impersonations and the history, filtered by admin, target (addresses) and when
+/// they started (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`, UTC).
+#[server(endpoint = "admin_impersonations")]
+pub async fn admin_impersonations(
+    namespace: String,
+    admin: String,
+    target: String,
+    since: String,
+    until: String,
+) -> Result<ImpersonationsView, AppError> {
+    use identity::admin::impersonation::{active, history, notify_target, HistoryFilter};
+
+    use crate::error::FormField;
+
+    let (state, _, authn) = super::ssr::admin(&namespace, None).await?;
+    let (since, until) = super::audit::parse_range(&since, &until)?;
+    let filter = HistoryFilter {
+        admin_email: Some(admin),
+        target_email: Some(target),
+        since,
+        until,
+    };
+    let history = history(&authn, &filter).await.map_err(|e| match e {
+        identity::admin::AdminError::InvalidEmail(_) => {
+            AppError::field(FormField::Filter, crate::error::FieldProblem::InvalidEmail)
+        }
+        other => other.into(),
+    })?;
+    let active = active(&authn).await?;
+    let mut conn = state.pool.acquire().await.map_err(|e| {
+        tracing::error!(error = %e, "no database connection");
+        AppError::Internal
+    })?;
+    let notify = notify_target(&mut conn, &namespace).await.map_err(|e| {
+        tracing::error!(error = %e, "setting unreadable");
+        AppError::Internal
+    })?;
+    Ok(ImpersonationsView {
+        active: active
+            .into_iter()
+            .map(|a| ActiveLine {
+                impersonation_id: a.impersonation_id.to_string(),
+                admin_email: a.actor_email,
+                target_id: a.target_user_id.to_string(),
+                target_email: a.target_email,
+                reason: a.reason,
+                started: super::when(a.started_at),
+                expires: super::when(a.expires_at),
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(ImpersonationLine::from_record)
+            .collect(),
+        notify_target: notify,
+    })
+}
+
+/// Turns the mail to impersonated people on or off for the namespace.
+#[server(endpoint = "admin_set_impersonation_notice")]
+pub async fn admin_set_impersonation_notice(
+    namespace: String,
+    #[server(default)] notify: String,
+) -> Result<(), AppError> {
+    let (state, _, _) = super::ssr::admin(&namespace, None).await?;
+    let on = match notify.as_str() {
+        "on" => true,
+        "" | "off" => false,
+        _ => return Err(AppError::FormRejected),
+    };
+    let mut conn = state.pool.acquire().await.map_err(|e| {
+        tracing::error!(error = %e, "no database connection");
+        AppError::Internal
+    })?;
+    identity::admin::impersonation::set_notify_target(&mut conn, &namespace, on)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "setting not saved");
+            AppError::Internal
+        })?;
+    leptos_axum::redirect(&crate::pages::page_path(
+        &namespace,
+        "admin/impersonations?saved=1",
+    ));
+    Ok(())
+}

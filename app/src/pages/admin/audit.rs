@@ -1,0 +1,225 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::{query_string, query_value, AdminNav};
+use crate::admin::audit::{admin_audit, admin_audit_event, AuditFilters};
+use crate::pages::{page_path, use_namespace};
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let event_type = query_value("event_type");
+    let resource_type = query_value("resource_type");
+    let resource_id = query_value("resource_id");
+    let actor = query_value("actor");
+    let since = query_value("since");
+    let until = query_value("until");
+    let after = query_value("after");
+    let filters = move || {
+        [
+            ("event_type", event_type.get()),
+            ("resource_type", resource_type.get()),
+            ("resource_id", resource_id.get()),
+            ("actor", actor.get()),
+            ("since", since.get()),
+            ("until", until.get()),
+        ]
+    };
+    let events = Resource::new(
+        move || (namespace.get(), filters(), after.get()),
+        |(ns, f, after)| {
+            let [event_type, resource_type, resource_id, actor, since, until] = f.map(|(_, v)| v);
+            let filters = AuditFilters {
+                event_type,
+                resource_type,
+                resource_id,
+                actor,
+                since,
+                until,
+            };
+            admin_audit(ns, filters, after)
+        },
+    );
+    let link_with = move |extra: &[(&'static str, String)], page: &str| {
+        let mut pairs: Vec<(&str, String)> = filters().to_vec();
+        pairs.extend(extra.iter().cloned());
+        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        page_path(
+            &namespace.get_untracked(),
+            &format!("{page}{}", query_string(&borrowed)),
+        )
+    };
+    view! {
+        <section class="card wide">
+            <AdminNav namespace current="admin/audit"/>
+            <h1>"Audit log"</h1>
+            <form method="get" class="filters" role="search" aria-label="Filter events">
+                <div class="field">
+                    <label for="event_type">"Event"</label>
+                    <select id="event_type" name="event_type">
+                        <option value="">"Any"</option>
+                        {identity_event_types().into_iter().map(|t| view! {
+                            <option value=t selected=move || event_type.get() == t>{t}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field"><label for="resource_type">"Resource type"</label><input id="resource_type" name="resource_type" value=resource_type/></div>
+                <div class="field"><label for="resource_id">"Resource id"</label><input id="resource_id" name="resource_id" value=resource_id/></div>
+                <div class="field"><label for="actor">"Actor (id or email)"</label><input id="actor" name="actor" value=actor/></div>
+                <div class="field"><label for="since">"From (UTC)"</label><input id="since" name="since" type="datetime-local" value=since/></div>
+                <div class="field"><label for="until">"Before (UTC)"</label><input id="until" name="until" type="datetime-local" value=until/></div>
+                <button type="submit">"Filter"</button>
+                <a href=move || page_path(&namespace.get(), "admin/audit")>"Reset"</a>
+            </form>
+            <p class="exports">
+                "Export exactly these events: "
+                <a id="export-csv" href=move || link_with(&[("format", "csv".into())], "admin/audit-export") download>"CSV"</a>
+                " · "
+                <a id="export-json" href=move || link_with(&[("format", "json".into())], "admin/audit-export") download>"JSON"</a>
+            </p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let page = match events.await {
+                        Ok(p) => p,
+                        Err(e) => return view! { <p class="error" role="alert" id="filter-error">{e.to_string()}</p> }.into_any(),
+                    };
+                    let ns = namespace.get_untracked();
+                    let next = page.next.map(|n| link_with(&[("after", n)], "admin/audit"));
+                    let first = (!after.get_untracked().is_empty()).then(|| link_with(&[], "admin/audit"));
+                    view! {
+                        {page.events.is_empty().then(|| view! { <p class="empty">"No event matches."</p> })}
+                        <table id="audit-events">
+                            <thead><tr>
+                                <th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col">"Actor"</th>
+                                <th scope="col">"Resource"</th><th scope="col">"Reason"</th>
+                            </tr></thead>
+                            <tbody>
+                                {page.events.into_iter().map(|e| {
+                                    let detail = e.event_id.as_ref().map(|id| page_path(&ns, &format!("admin/audit/{id}")));
+                                    let resource_filter = page_path(&ns, &format!("admin/audit{}", query_string(&[("resource_type", &e.resource_type), ("resource_id", &e.resource_id)])));
+                                    view! {
+                                        <tr data-event-id=e.event_id.clone().unwrap_or_default()>
+                                            <td>{match detail { Some(h) => view! { <a href=h>{e.at.clone()}</a> }.into_any(), None => e.at.clone().into_any() }}</td>
+                                            <td>{e.event_type}</td>
+                                            <td>{e.actor.unwrap_or_default()}{e.on_behalf_of.map(|o| format!(" for {o}"))}</td>
+                                            <td><a href=resource_filter>{format!("{} {}", e.resource_type, e.resource_id)}</a></td>
+                                            <td>{e.reason.unwrap_or_default()}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <nav class="pager" aria-label="Pages">
+                            {first.map(|href| view! { <a href=href rel="first">"Newest"</a> })}
+                            {next.map(|href| view! { <a href=href rel="next">"Older events"</a> })}
+                        </nav>
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The event types offered in the filter (the same list the server accepts).
+fn identity_event_types() -> Vec<&'static str> {
+    EVENT_TYPES.to_vec()
+}
+
+/// Kept in step with `identity::admin::audit::EVENT_TYPES` (the browser bundle has no
+/// `identity`); a server-side test compares them.
+pub const EVENT_TYPES: &[&str] = &[
+    "user_created",
+    "user_updated",
+    "user_disabled",
+    "user_enabled",
+    "user_deleted",
+    "password_updated",
+    "email_updated",
+    "email_verified",
+    "session_created",
+    "session_extended",
+    "session_revoked",
+    "sessions_revoked_all",
+    "sessions_revoked_other",
+    "token_created",
+    "token_consumed",
+    "refresh_token_created",
+    "refresh_token_rotated",
+    "refresh_token_reuse_detected",
+    "refresh_token_family_revoked",
+    "refresh_tokens_revoked_all",
+    "api_key_created",
+    "api_key_revoked",
+    "api_keys_revoked_all",
+    "mfa_added",
+    "mfa_removed",
+    "mfa_used",
+    "login_attempt_failed",
+    "lockout_triggered",
+    "impersonation_started",
+    "impersonation_ended",
+    "lockout_cleared",
+];
+
+#[component]
+pub fn AuditEventPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let params = use_params_map();
+    let event_id = Signal::derive(move || params.read().get("event").unwrap_or_default());
+    let event = Resource::new(
+        move || (namespace.get(), event_id.get()),
+        |(ns, id)| admin_audit_event(ns, id),
+    );
+    view! {
+        <section class="card wide">
+            <AdminNav namespace current="admin/audit"/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let d = match event.await {
+                        Ok(d) => d,
+                        Err(e) => return view! { <h1>"Audit event"</h1><p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    };
+                    let ns = namespace.get_untracked();
+                    let l = d.line;
+                    let resource_link = page_path(&ns, &format!("admin/audit{}", query_string(&[("resource_type", &l.resource_type), ("resource_id", &l.resource_id)])));
+                    view! {
+                        <h1>{l.event_type.clone()}</h1>
+                        <dl class="facts" id="event-facts">
+                            <dt>"When"</dt><dd>{l.at}</dd>
+                            <dt>"Actor"</dt><dd>{l.actor.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"On behalf of"</dt><dd>{l.on_behalf_of.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Reason"</dt><dd>{l.reason.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Request id"</dt><dd>{l.request_id.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Resource"</dt><dd><a href=resource_link>{format!("{} {}", l.resource_type, l.resource_id)}</a></dd>
+                            <dt>"IP address"</dt><dd>{d.ip_address.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"User agent"</dt><dd>{d.user_agent.unwrap_or_else(|| "—".into())}</dd>
+                        </dl>
+                        <h2>"Values"</h2>
+                        {d.fields.is_empty().then(|| view! { <p class="empty">"This event records no values."</p> })}
+                        <table id="event-values">
+                            <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+                            <tbody>
+                                {d.fields.into_iter().map(|(k, old, new)| {
+                                    let changed = old != new;
+                                    view! {
+                                    <tr class:changed=changed><th scope="row">{k}</th>
+                                    <td><code>{old.unwrap_or_else(|| "—".into())}</code></td>
+                                    <td><code>{new.unwrap_or_else(|| "—".into())}</code></td></tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    #[test]
+    fn the_event_filter_offers_what_the_server_accepts() {
+        assert_eq!(super::EVENT_TYPES, identity::admin::audit::EVENT_TYPES);
+    }
+}

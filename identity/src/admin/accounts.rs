@@ -1,0 +1,265 @@
+//! One account as its admin sees and changes it: the profile with everything signed in to it,
+//! and the actions (disable, enable, delete, sessions, sign-in methods, keys, verification).
+//! Each action checks that what it names belongs to the account, in the same transaction that
+//! changes it; the core's audit events carry the admin's actor.
+
+use authn::{
+    ApiKeyInfo, AuditEvent, AuditQuery, Authn, AuthnTx, ImpersonationRecord, LoginAttempt,
+    MfaMethod, MfaType, SessionInfo, TokenType, User,
+};
+use chrono::TimeDelta;
+use uuid::Uuid;
+
+use super::AdminError;
+use crate::email::EmailAddress;
+use crate::lockout::LockoutPolicy;
+use crate::roles::{self, Roles};
+use crate::token::OpaqueToken;
+
+/// How many rows of each history the detail page shows.
+const HISTORY: i32 = 20;
+
+#[derive(Clone, Debug)]
+pub struct AccountDetail {
+    pub user: User,
+    pub roles: Roles,
+    pub locked_out: bool,
+    pub sessions: Vec<SessionInfo>,
+    pub methods: Vec<MfaMethod>,
+    pub api_keys: Vec<ApiKeyInfo>,
+    pub attempts: Vec<LoginAttempt>,
+    pub timeline: Vec<AuditEvent>,
+    pub impersonations: Vec<ImpersonationRecord>,
+}
+
+/// The user and what hangs off it, read in one transaction.
+pub async fn detail(
+    authn: &Authn,
+    user_id: Uuid,
+    lockout: LockoutPolicy,
+    operator_namespace: &str,
+) -> Result<AccountDetail, AdminError> {
+    let mut tx = authn.begin().await?;
+    let user = user_in_namespace(&mut tx, user_id).await?;
+    let namespace = tx.namespace().to_owned();
+    let roles = roles::roles_of(tx.conn(), user_id, &namespace, operator_namespace).await?;
+    let locked_out = lockout.is_locked(&mut tx, &user.email).await?;
+    let sessions = tx.list_sessions(user_id).await?;
+    let methods = tx.list_mfa(user_id).await?;
+    let api_keys = tx.list_api_keys(user_id).await?;
+    let attempts = tx.get_recent_attempts(&user.email, Some(HISTORY)).await?;
+    let timeline = tx
+        .get_audit_events(&AuditQuery {
+            limit: i64::from(HISTORY),
+            resource_type: Some("user".into()),
+            resource_id: Some(user_id.to_string()),
+            ..AuditQuery::default()
+        })
+        .await?;
+    let impersonations = tx
+        .list_impersonation_history(Some(HISTORY), None, Some(user_id))
+        .await?;
+    tx.commit().await?;
+    Ok(AccountDetail {
+        user,
+        roles,
+        locked_out,
+        sessions,
+        methods,
+        api_keys,
+        attempts,
+        timeline,
+        impersonations,
+    })
+}
+
+/// The user, if they belong to the transaction's namespace.
+pub async fn user_in_namespace(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<User, AdminError> {
+    tx.get_user(user_id).await?.ok_or(AdminError::UnknownUser)
+}
+
+/// The address of the user, if they belong to the client's namespace.
+pub async fn user_exists(authn: &Authn, user_id: Uuid) -> Result<String, AdminError> {
+    Ok(authn
+        .get_user(user_id)
+        .await?
+        .ok_or(AdminError::UnknownUser)?
+        .email)
+}
+
+/// Disables the account, which signs it out everywhere (the core revokes its sessions) and
+/// ends its API keys' and refresh tokens' use. An admin cannot disable themselves.
+pub async fn disable(authn: &Authn, admin_id: Uuid, user_id: Uuid) -> Result<bool, AdminError> {
+    if admin_id == user_id {
+        return Err(AdminError::OwnAccount);
+    }
+    let mut tx = authn.begin().await?;
+    user_in_namespace(&mut tx, user_id).await?;
+    let changed = tx.disable_user(user_id).await?;
+    tx.revoke_all_refresh_tokens(user_id).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+pub async fn enable(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
+    let mut tx = authn.begin().await?;
+    user_in_namespace(&mut tx, user_id).await?;
+    let changed = tx.enable_user(user_id).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Deletes the account for good; `typed_email` must be its address (the confirmation).
+pub async fn delete(
+    authn: &Authn,
+    admin_id: Uuid,
+    user_id: Uuid,
+    typed_email: &str,
+) -> Result<String, AdminError> {
+    if admin_id == user_id {
+        return Err(AdminError::OwnAccount);
+    }
+    let mut tx = authn.begin().await?;
+    let user = user_in_namespace(&mut tx, user_id).await?;
+    if !typed_email.trim().eq_ignore_ascii_case(&user.email) {
+        return Err(AdminError::ConfirmationMismatch);
+    }
+    if !tx.delete_user(user_id).await? {
+        return Err(AdminError::UnknownUser);
+    }
+    tx.commit().await?;
+    Ok(user.email)
+}
+
+pub async fn revoke_session(
+    authn: &Authn,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<(), AdminError> {
+    let mut tx = authn.begin().await?;
+    user_in_namespace(&mut tx, user_id).await?;
+    if !tx.revoke_session_by_id(session_id, user_id).await? {
+        return Err(AdminError::UnknownSession);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Signs the user out everywhere: sessions and refresh tokens. Returns the sessions ended.
+pub async fn revoke_all_sessions(authn: &Authn, user_id: Uuid) -> Result<i32, AdminError> {
+    let mut tx = authn.begin().await?;
+    user_in_namespace(&mut tx, user_id).await?;
+    let count = tx.revoke_all_sessions(user_id).await?;
+    tx.revoke_all_refresh_tokens(user_id).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// Removes one second factor of the user (with the app's state beside the core's record).
+pub async fn remove_method(authn: &Authn, user_id: Uuid, mfa_id: Uuid) -> Result<(), AdminError> {
+    let mut tx = authn.begin().await?;
+    user_in_namespace(&mut tx, user_id).await?;
+    if !tx
+        .list_mfa(user_id)
+        .await?
+        .iter()
+        .any(|m| m.mfa_id == mfa_id)
+    {
+        return Err(AdminError::UnknownMethod);
+    }
+    forget_method_state(&mut tx, mfa_id).await?;
+    if !tx.remove_mfa(mfa_id).await? {
+        return Err(AdminError::UnknownMethod);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes every second factor of the user (a lost phone); returns how many.
+pub async fn reset_methods(authn: &Authn, user_id: Uuid) -> Result<usize, AdminError> {
+    let mut tx = authn.begin().await?;
+    user_in_namespace(&mut tx, user_id).await?;
+    let methods = tx.list_mfa(user_id).await?;
+    for m in &methods {
+        forget_method_state(&mut tx, m.mfa_id).await?;
+        tx.remove_mfa(m.mfa_id).await?;
+    }
+    tx.commit().await?;
+    Ok(methods.len())
+}
+
+async fn forget_method_state(tx: &mut AuthnTx<'_>, mfa_id: Uuid) -> Result<(), AdminError> {
+    for table in ["gatehouse.passkeys", "gatehouse.totp_last_steps"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE mfa_id = $1"))
+            .bind(mfa_id)
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn revoke_api_key(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Result<(), AdminError> {
+    {
+        let mut tx = authn.begin().await?;
+        user_in_namespace(&mut tx, user_id).await?;
+        tx.commit().await?;
+    }
+    crate::api_keys::revoke(authn, user_id, key_id)
+        .await
+        .map_err(|e| match e {
+            crate::api_keys::ApiKeyError::UnknownKey => AdminError::UnknownKey,
+            crate::api_keys::ApiKeyError::Core(e) => AdminError::Core(e),
+            crate::api_keys::ApiKeyError::Database(e) => AdminError::Database(e),
+            crate::api_keys::ApiKeyError::InvalidName => AdminError::UnknownKey,
+        })
+}
+
+/// Marks the address confirmed, as the owner's own link would (the core's `verify_email`,
+/// audited as `email_verified` under the admin). Returns false if it already was.
+pub async fn mark_verified(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
+    let mut tx = authn.begin().await?;
+    let user = user_in_namespace(&mut tx, user_id).await?;
+    if user.email_verified_at.is_some() {
+        return Ok(false);
+    }
+    EmailAddress::parse(&user.email)?;
+    let token = OpaqueToken::generate();
+    tx.create_token(
+        user_id,
+        &token.hash(),
+        TokenType::EmailVerify,
+        Some(TimeDelta::minutes(1)),
+    )
+    .await?;
+    tx.verify_email(&token.hash()).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Whether the user holds a role an impersonation must not borrow.
+pub async fn is_privileged(
+    tx: &mut AuthnTx<'_>,
+    user_id: Uuid,
+    operator_namespace: &str,
+) -> Result<bool, AdminError> {
+    let namespace = tx.namespace().to_owned();
+    let roles = roles::roles_of(tx.conn(), user_id, &namespace, operator_namespace).await?;
+    // An operator row counts here whatever the namespace: they are never impersonated.
+    let operator: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(roles.admin || operator)
+}
+
+/// The MFA type names the page shows.
+pub fn method_label(mfa_type: &str) -> &'static str {
+    match mfa_type {
+        t if t == MfaType::Totp.as_str() => "Authenticator app",
+        t if t == MfaType::Webauthn.as_str() => "Passkey",
+        t if t == MfaType::RecoveryCodes.as_str() => "Recovery code",
+        _ => "Other",
+    }
+}

@@ -1,0 +1,273 @@
+//! An admin acting as one of their namespace's users for a limited time, with a written
+//! justification. Who may be impersonated, for how long, and whether the person is told are
+//! decided here; the core records it and attributes everything done meanwhile to the admin.
+
+use authn::{ActiveImpersonation, Authn, ImpersonationRecord, StartImpersonation};
+use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{accounts, AdminError, Reason};
+use crate::mail::{outbox, templates, Links};
+use crate::token::OpaqueToken;
+
+/// The hard ceiling whatever the configuration says.
+pub const CEILING: TimeDelta = TimeDelta::hours(1);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImpersonationLimits {
+    pub default: TimeDelta,
+    pub max: TimeDelta,
+}
+
+impl Default for ImpersonationLimits {
+    fn default() -> Self {
+        ImpersonationLimits {
+            default: TimeDelta::minutes(15),
+            max: CEILING,
+        }
+    }
+}
+
+impl ImpersonationLimits {
+    /// Limits with `max_minutes` as the maximum (1 to 60); the default is 15 minutes or the
+    /// maximum if that is shorter.
+    pub fn with_max_minutes(max_minutes: u16) -> Option<ImpersonationLimits> {
+        let max = TimeDelta::minutes(i64::from(max_minutes));
+        if max_minutes == 0 || max > CEILING {
+            return None;
+        }
+        Some(ImpersonationLimits {
+            default: TimeDelta::minutes(15).min(max),
+            max,
+        })
+    }
+
+    pub fn max_minutes(&self) -> i64 {
+        self.max.num_minutes()
+    }
+
+    pub fn default_minutes(&self) -> i64 {
+        self.default.num_minutes()
+    }
+
+    /// A duration typed in minutes; empty means the default.
+    pub fn duration(&self, minutes: &str) -> Result<TimeDelta, AdminError> {
+        let minutes = minutes.trim();
+        if minutes.is_empty() {
+            return Ok(self.default);
+        }
+        let out_of_range = AdminError::InvalidDuration {
+            max_minutes: self.max_minutes(),
+        };
+        let n: i64 = minutes.parse().map_err(|_| out_of_range)?;
+        if !(1..=self.max_minutes()).contains(&n) {
+            return Err(AdminError::InvalidDuration {
+                max_minutes: self.max_minutes(),
+            });
+        }
+        Ok(TimeDelta::minutes(n))
+    }
+}
+
+/// The admin starting it, from their own session.
+#[derive(Clone, Copy, Debug)]
+pub struct Impersonator<'a> {
+    pub user_id: Uuid,
+    pub email: &'a str,
+    pub session_id: Uuid,
+}
+
+/// A started impersonation: `token` is the new session's, for the admin's browser only.
+#[derive(Debug)]
+pub struct Started {
+    pub impersonation_id: Uuid,
+    pub token: OpaqueToken,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Starts an impersonation of `target_id`. Refused for oneself, for admins and operators, and
+/// for disabled accounts (the caller refuses it from an impersonation session; the core does
+/// too). The target is mailed when the namespace says so, in the same transaction.
+pub async fn start(
+    authn: &Authn,
+    links: &Links,
+    operator_namespace: &str,
+    admin: Impersonator<'_>,
+    target_id: Uuid,
+    reason: &Reason,
+    duration: TimeDelta,
+) -> Result<Started, AdminError> {
+    if admin.user_id == target_id {
+        return Err(AdminError::OwnAccount);
+    }
+    let mut tx = authn.begin().await?;
+    let target = accounts::user_in_namespace(&mut tx, target_id).await?;
+    if target.disabled_at.is_some() {
+        return Err(AdminError::Disabled);
+    }
+    if accounts::is_privileged(&mut tx, target_id, operator_namespace).await? {
+        return Err(AdminError::ProtectedAccount);
+    }
+    let token = OpaqueToken::generate();
+    let token_hash = token.hash();
+    let started = tx
+        .start_impersonation(StartImpersonation {
+            actor_session_id: admin.session_id,
+            target_user_id: target_id,
+            reason: reason.as_str(),
+            token_hash: &token_hash,
+            duration: Some(duration),
+        })
+        .await
+        .map_err(|e| {
+            if e.is_client_error() {
+                AdminError::FromImpersonation
+            } else {
+                AdminError::Core(e)
+            }
+        })?;
+    let namespace = tx.namespace().to_owned();
+    if notify_target(tx.conn(), &namespace).await? {
+        let mail = templates::impersonation_started(
+            &target.email,
+            &namespace,
+            admin.email,
+            reason.as_str(),
+            duration.num_minutes(),
+            links.page(&namespace, "security"),
+        );
+        outbox::enqueue(tx.conn(), &namespace, &mail).await?;
+    }
+    tx.commit().await?;
+    Ok(Started {
+        impersonation_id: started.impersonation_id,
+        token,
+        expires_at: started.expires_at,
+    })
+}
+
+/// Ends an impersonation of the namespace (its session is revoked by the core).
+pub async fn end(authn: &Authn, impersonation_id: Uuid) -> Result<(), AdminError> {
+    if authn.end_impersonation(impersonation_id).await? {
+        Ok(())
+    } else {
+        Err(AdminError::UnknownImpersonation)
+    }
+}
+
+/// Ends the impersonation `session_id` belongs to, if it still runs. Returns whether it ran.
+pub async fn end_by_session(authn: &Authn, session_id: Uuid) -> Result<bool, AdminError> {
+    let mut tx = authn.begin().await?;
+    let context = tx.get_impersonation_context(session_id).await?;
+    let ended = match context
+        .impersonation_id
+        .filter(|_| context.is_impersonating)
+    {
+        Some(id) => tx.end_impersonation(id).await?,
+        None => false,
+    };
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// When the impersonation of `session_id` ends by itself, if it is one.
+pub async fn expiry_of(
+    authn: &Authn,
+    session_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, AdminError> {
+    let context = authn.get_impersonation_context(session_id).await?;
+    Ok(context.expires_at.filter(|_| context.is_impersonating))
+}
+
+pub async fn active(authn: &Authn) -> Result<Vec<ActiveImpersonation>, AdminError> {
+    Ok(authn.list_active_impersonations().await?)
+}
+
+/// Filters of the history; the admin and target are matched by address.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    pub admin_email: Option<String>,
+    pub target_email: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The latest 500 impersonations matching `filter`, newest first. An address without an
+/// account matches nothing.
+pub async fn history(
+    authn: &Authn,
+    filter: &HistoryFilter,
+) -> Result<Vec<ImpersonationRecord>, AdminError> {
+    let mut tx = authn.begin().await?;
+    let mut ids = [None, None];
+    for (slot, email) in ids
+        .iter_mut()
+        .zip([&filter.admin_email, &filter.target_email])
+    {
+        if let Some(email) = email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            let email = crate::email::EmailAddress::parse(email)?;
+            match tx.get_user_by_email(email.as_str()).await? {
+                Some(user) => *slot = Some(user.user_id),
+                None => return Ok(Vec::new()),
+            }
+        }
+    }
+    let rows = tx
+        .list_impersonation_history(Some(500), ids[0], ids[1])
+        .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| filter.since.is_none_or(|t| r.started_at >= t))
+        .filter(|r| filter.until.is_none_or(|t| r.started_at < t))
+        .collect())
+}
+
+/// Whether targets are mailed when an impersonation starts (on unless turned off).
+pub async fn notify_target(conn: &mut PgConnection, namespace: &str) -> Result<bool, sqlx::Error> {
+    let setting: Option<bool> = sqlx::query_scalar(
+        "SELECT notify_impersonation FROM gatehouse.namespace_settings WHERE namespace = $1",
+    )
+    .bind(namespace)
+    .fetch_optional(conn)
+    .await?;
+    Ok(setting.unwrap_or(true))
+}
+
+pub async fn set_notify_target(
+    conn: &mut PgConnection,
+    namespace: &str,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO gatehouse.namespace_settings (namespace, notify_impersonation) VALUES ($1, $2) \
+         ON CONFLICT (namespace) DO UPDATE SET notify_impersonation = EXCLUDED.notify_impersonation, \
+         updated_at = now()",
+    )
+    .bind(namespace)
+    .bind(on)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_whole_minutes_up_to_the_maximum() {
+        let limits = ImpersonationLimits::default();
+        assert_eq!(limits.duration("").unwrap(), TimeDelta::minutes(15));
+        assert_eq!(limits.duration(" 60 ").unwrap(), TimeDelta::hours(1));
+        for bad in ["0", "61", "-5", "1.5", "ten"] {
+            assert!(limits.duration(bad).is_err(), "{bad}");
+        }
+        assert!(ImpersonationLimits::with_max_minutes(61).is_none());
+        assert!(ImpersonationLimits::with_max_minutes(0).is_none());
+        let short = ImpersonationLimits::with_max_minutes(5).unwrap();
+        assert_eq!(short.default_minutes(), 5);
+        assert!(short.duration("6").is_err());
+    }
+}

@@ -1,0 +1,65 @@
+//! What a namespace admin does to other people's accounts: find them, look at them, change
+//! them, unlock them, and act as them for a while. The caller has already checked that the
+//! admin administers the namespace; everything here acts through the `Authn` it is given,
+//! inside that namespace (row-level security) and under that client's actor, so every event
+//! the core writes names the admin, the request and the reason.
+
+pub mod accounts;
+pub mod audit;
+pub mod impersonation;
+pub mod lockouts;
+pub mod reason;
+pub mod users;
+
+use authn::AuthnError;
+
+use crate::email::InvalidEmail;
+use crate::policy::PolicyViolation;
+
+pub use reason::Reason;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("no such user in this namespace")]
+    UnknownUser,
+    #[error("no such session of this user")]
+    UnknownSession,
+    #[error("no such sign-in method of this user")]
+    UnknownMethod,
+    #[error("no such API key of this user")]
+    UnknownKey,
+    #[error("the typed address is not the account's")]
+    ConfirmationMismatch,
+    #[error("an admin cannot do this to their own account")]
+    OwnAccount,
+    #[error("admins and operators cannot be impersonated")]
+    ProtectedAccount,
+    #[error("not from an impersonation session")]
+    FromImpersonation,
+    #[error("the account is disabled")]
+    Disabled,
+    #[error("the reason must have {min} to {max} characters")]
+    InvalidReason { min: usize, max: usize },
+    #[error("the duration must be 1 to {max_minutes} minutes")]
+    InvalidDuration { max_minutes: i64 },
+    #[error("invalid filter: {0}")]
+    InvalidFilter(&'static str),
+    #[error("invalid page cursor")]
+    InvalidCursor,
+    #[error("that address is not locked out")]
+    NotLockedOut,
+    #[error("no such impersonation in this namespace")]
+    UnknownImpersonation,
+    #[error("that address already has an account")]
+    EmailTaken,
+    #[error(transparent)]
+    InvalidEmail(#[from] InvalidEmail),
+    #[error(transparent)]
+    WeakPassword(#[from] PolicyViolation),
+    #[error("internal error")]
+    Core(#[from] AuthnError),
+    #[error("internal error")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error")]
+    Password(#[from] crate::password::PasswordError),
+}

@@ -1,0 +1,273 @@
+//! Finding users: search by any part of the address, filters, two sort orders, and keyset
+//! pages. The core's `list_users` pages by id only, so this is the console's own query over
+//! `authn.users`, run in the admin's transaction (row-level security keeps it in the
+//! namespace) and served by the indexes of migration 14.
+
+use authn::AuthnTx;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::AdminError;
+
+pub const MAX_SEARCH_CHARS: usize = 254;
+pub const PAGE_SIZE: u16 = 50;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UserSort {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    EmailAsc,
+    EmailDesc,
+}
+
+impl UserSort {
+    pub fn parse(value: &str) -> Result<UserSort, AdminError> {
+        Ok(match value {
+            "" | "newest" => UserSort::NewestFirst,
+            "oldest" => UserSort::OldestFirst,
+            "email" => UserSort::EmailAsc,
+            "email_desc" => UserSort::EmailDesc,
+            _ => return Err(AdminError::InvalidFilter("sort")),
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSort::NewestFirst => "newest",
+            UserSort::OldestFirst => "oldest",
+            UserSort::EmailAsc => "email",
+            UserSort::EmailDesc => "email_desc",
+        }
+    }
+
+    fn by_email(self) -> bool {
+        matches!(self, UserSort::EmailAsc | UserSort::EmailDesc)
+    }
+
+    fn descending(self) -> bool {
+        matches!(self, UserSort::NewestFirst | UserSort::EmailDesc)
+    }
+}
+
+/// A yes/no filter from a form: empty means "either".
+pub fn parse_flag(value: &str, name: &'static str) -> Result<Option<bool>, AdminError> {
+    match value {
+        "" | "any" => Ok(None),
+        "yes" | "true" => Ok(Some(true)),
+        "no" | "false" => Ok(Some(false)),
+        _ => Err(AdminError::InvalidFilter(name)),
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct UserQuery {
+    /// Any part of the address, case-insensitive.
+    pub email: Option<String>,
+    pub disabled: Option<bool>,
+    pub verified: Option<bool>,
+    pub has_mfa: Option<bool>,
+    pub sort: UserSort,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    pub limit: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRow {
+    pub user_id: Uuid,
+    pub email: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub has_mfa: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserPage {
+    pub users: Vec<UserRow>,
+    /// Where the next page starts, if there is one (opaque, URL-safe).
+    pub next: Option<String>,
+}
+
+/// Where a page ends, in the sort's own key.
+#[derive(Debug, PartialEq)]
+enum Cursor {
+    Email(String, Uuid),
+    Created(DateTime<Utc>, Uuid),
+}
+
+impl Cursor {
+    fn of(row: &UserRow, sort: UserSort) -> Cursor {
+        if sort.by_email() {
+            Cursor::Email(row.email.clone(), row.user_id)
+        } else {
+            Cursor::Created(row.created_at, row.user_id)
+        }
+    }
+
+    fn encode(&self) -> String {
+        let raw = match self {
+            Cursor::Email(email, id) => format!("e\n{id}\n{email}"),
+            Cursor::Created(at, id) => format!("c\n{id}\n{}", at.timestamp_micros()),
+        };
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// A cursor made for `sort`; anything else (edited, or from another sort) is refused.
+    fn decode(value: &str, sort: UserSort) -> Result<Cursor, AdminError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(value.trim())
+            .map_err(|_| AdminError::InvalidCursor)?;
+        let raw = String::from_utf8(bytes).map_err(|_| AdminError::InvalidCursor)?;
+        let mut parts = raw.splitn(3, '\n');
+        let (Some(kind), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(AdminError::InvalidCursor);
+        };
+        let id = Uuid::parse_str(id).map_err(|_| AdminError::InvalidCursor)?;
+        match (kind, sort.by_email()) {
+            ("e", true) => Ok(Cursor::Email(key.to_owned(), id)),
+            ("c", false) => key
+                .parse::<i64>()
+                .ok()
+                .and_then(DateTime::from_timestamp_micros)
+                .map(|at| Cursor::Created(at, id))
+                .ok_or(AdminError::InvalidCursor),
+            _ => Err(AdminError::InvalidCursor),
+        }
+    }
+}
+
+/// `%`, `_` and `\` match themselves in a search.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// One page of the namespace's users matching `query`.
+pub async fn search(tx: &mut AuthnTx<'_>, query: &UserQuery) -> Result<UserPage, AdminError> {
+    let search = query
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase);
+    if search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS || s.chars().any(char::is_control))
+    {
+        return Err(AdminError::InvalidFilter("email"));
+    }
+    let cursor = query
+        .after
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|c| Cursor::decode(c, query.sort))
+        .transpose()?;
+    let limit = query.limit.clamp(1, 200);
+    let namespace = tx.namespace().to_owned();
+
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT u.id AS user_id, u.email, u.email_verified_at, u.disabled_at, u.created_at, \
+         EXISTS (SELECT 1 FROM authn.mfa_secrets m WHERE m.user_id = u.id) AS has_mfa \
+         FROM authn.users u WHERE u.namespace = ",
+    );
+    q.push_bind(namespace);
+    if let Some(s) = search {
+        q.push(" AND u.email LIKE ").push_bind(like_pattern(&s));
+    }
+    if let Some(v) = query.disabled {
+        q.push(" AND (u.disabled_at IS NOT NULL) = ").push_bind(v);
+    }
+    if let Some(v) = query.verified {
+        q.push(" AND (u.email_verified_at IS NOT NULL) = ")
+            .push_bind(v);
+    }
+    if let Some(v) = query.has_mfa {
+        q.push(if v { " AND " } else { " AND NOT " }).push(
+            "EXISTS (SELECT 1 FROM authn.mfa_secrets m WHERE m.user_id = u.id AND m.namespace = u.namespace)",
+        );
+    }
+    let (key, cmp, dir) = match (query.sort.by_email(), query.sort.descending()) {
+        (true, false) => ("u.email", ">", "ASC"),
+        (true, true) => ("u.email", "<", "DESC"),
+        (false, false) => ("u.created_at", ">", "ASC"),
+        (false, true) => ("u.created_at", "<", "DESC"),
+    };
+    match cursor {
+        Some(Cursor::Email(email, id)) => {
+            q.push(format_args!(" AND ({key}, u.id) {cmp} ("))
+                .push_bind(email)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        Some(Cursor::Created(at, id)) => {
+            q.push(format_args!(" AND ({key}, u.id) {cmp} ("))
+                .push_bind(at)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        None => {}
+    }
+    q.push(format_args!(" ORDER BY {key} {dir}, u.id {dir} LIMIT "))
+        .push_bind(i64::from(limit) + 1);
+    let mut users: Vec<UserRow> = q.build_query_as().fetch_all(tx.conn()).await?;
+    let next = if users.len() > usize::from(limit) {
+        users.truncate(usize::from(limit));
+        users
+            .last()
+            .map(|last| Cursor::of(last, query.sort).encode())
+    } else {
+        None
+    };
+    Ok(UserPage { users, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_sort() {
+        let id = Uuid::new_v4();
+        let c = Cursor::Email("a@b.example".into(), id);
+        assert_eq!(Cursor::decode(&c.encode(), UserSort::EmailDesc).unwrap(), c);
+        assert!(Cursor::decode(&c.encode(), UserSort::NewestFirst).is_err());
+        let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
+        let c = Cursor::Created(at, id);
+        assert_eq!(
+            Cursor::decode(&c.encode(), UserSort::OldestFirst).unwrap(),
+            c
+        );
+        assert!(Cursor::decode("not a cursor!", UserSort::OldestFirst).is_err());
+        assert!(
+            Cursor::decode(&URL_SAFE_NO_PAD.encode("c\nnope\n1"), UserSort::OldestFirst).is_err()
+        );
+    }
+
+    #[test]
+    fn search_text_is_matched_literally() {
+        assert_eq!(like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
+
+    #[test]
+    fn flags_and_sorts_refuse_unknown_values() {
+        assert_eq!(parse_flag("", "x").unwrap(), None);
+        assert_eq!(parse_flag("yes", "x").unwrap(), Some(true));
+        assert!(parse_flag("maybe", "x").is_err());
+        assert!(UserSort::parse("random").is_err());
+        assert_eq!(UserSort::parse("email").unwrap(), UserSort::EmailAsc);
+    }
+}
