@@ -1,0 +1,489 @@
+//! The admin console's services against the real core: user search and paging, the lockout
+//! queue and unlocking, account actions and their refusals, impersonation rules, and the audit
+//! reads. One namespace (or two) per test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use authn::{Actor, Authn, NewSession};
+use chrono::TimeDelta;
+use identity::admin::audit::{self, AuditFilterInput};
+use identity::admin::impersonation::{self, HistoryFilter, Impersonator};
+use identity::admin::users::{search, UserQuery, UserSort};
+use identity::admin::{accounts, lockouts, AdminError, Reason};
+use identity::mail::Links;
+use identity::LockoutPolicy;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+async fn setup(prefix: &'static str) -> (PgPool, PgPool, Authn) {
+    let db = tokio::task::spawn_blocking(move || test_support::create_migrated_database(prefix))
+        .await
+        .unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
+        .await
+        .unwrap();
+    let superuser = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&test_support::url_for(&db, None))
+        .await
+        .unwrap();
+    let authn = Authn::new(pool.clone(), format!("t-{}", Uuid::new_v4().simple()))
+        .await
+        .unwrap();
+    (pool, superuser, authn)
+}
+
+/// `q` with room for every match on one page.
+fn all(q: UserQuery) -> UserQuery {
+    UserQuery { limit: 100, ..q }
+}
+
+#[tokio::test]
+async fn search_pages_through_every_match_once_in_each_order_and_refuses_bad_cursors() {
+    let (pool, _, authn) = setup("identity_admin_search").await;
+    let elsewhere = Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
+        .await
+        .unwrap();
+    for i in 0..25 {
+        let id = authn
+            .create_user(&format!("user{i:02}@search.example"), None)
+            .await
+            .unwrap();
+        if i % 5 == 0 {
+            authn.disable_user(id).await.unwrap();
+        }
+        if i % 2 == 0 {
+            authn
+                .add_mfa(id, authn::MfaType::RecoveryCodes, &"a".repeat(64), None)
+                .await
+                .unwrap();
+        }
+    }
+    authn.create_user("other@else.example", None).await.unwrap();
+    elsewhere
+        .create_user("user99@search.example", None)
+        .await
+        .unwrap();
+
+    for sort in [
+        UserSort::EmailAsc,
+        UserSort::EmailDesc,
+        UserSort::NewestFirst,
+        UserSort::OldestFirst,
+    ] {
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let mut tx = authn.begin().await.unwrap();
+            let page = search(
+                &mut tx,
+                &UserQuery {
+                    email: Some("SEARCH.example".into()),
+                    sort,
+                    after: after.clone(),
+                    limit: 10,
+                    ..UserQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            seen.extend(page.users.into_iter().map(|u| u.email));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 25, "{sort:?}");
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 25, "{sort:?}: no row twice");
+        if sort == UserSort::EmailAsc {
+            assert_eq!(seen, unique);
+        }
+    }
+
+    let mut tx = authn.begin().await.unwrap();
+    let disabled = search(
+        &mut tx,
+        &all(UserQuery {
+            disabled: Some(true),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(disabled.users.len(), 5);
+    assert!(disabled.users.iter().all(|u| u.disabled_at.is_some()));
+    let with_mfa = search(
+        &mut tx,
+        &all(UserQuery {
+            has_mfa: Some(true),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(with_mfa.users.len(), 13);
+    let without = search(
+        &mut tx,
+        &all(UserQuery {
+            has_mfa: Some(false),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(without.users.len(), 13, "12 without MFA + other@else");
+    // `_` and `%` are literal characters in a search.
+    let literal = search(
+        &mut tx,
+        &all(UserQuery {
+            email: Some("user_0".into()),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
+    assert!(literal.users.is_empty());
+    let foreign_cursor = search(
+        &mut tx,
+        &UserQuery {
+            after: Some("bm90IGEgY3Vyc29y".into()),
+            limit: 10,
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert!(matches!(foreign_cursor, Err(AdminError::InvalidCursor)));
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_lockout_queue_lists_locked_addresses_and_an_unlock_is_audited_with_its_reason() {
+    let (_, _, authn) = setup("identity_admin_lockouts").await;
+    let policy = LockoutPolicy::default();
+    let user = authn.create_user("locked@example.com", None).await.unwrap();
+    for _ in 0..6 {
+        authn
+            .record_login_attempt(
+                "locked@example.com",
+                false,
+                Some("10.0.0.7".parse().unwrap()),
+            )
+            .await
+            .unwrap();
+    }
+    for _ in 0..5 {
+        authn
+            .record_login_attempt("ghost@example.com", false, None)
+            .await
+            .unwrap();
+    }
+    for _ in 0..4 {
+        authn
+            .record_login_attempt("careless@example.com", false, None)
+            .await
+            .unwrap();
+    }
+    let mut tx = authn.begin().await.unwrap();
+    let queue = lockouts::queue(&mut tx, policy).await.unwrap();
+    let recent = lockouts::recent_failures(&mut tx, 100).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut emails: Vec<&str> = queue.iter().map(|l| l.email.as_str()).collect();
+    emails.sort();
+    assert_eq!(emails, ["ghost@example.com", "locked@example.com"]);
+    let locked = queue
+        .iter()
+        .find(|l| l.email == "locked@example.com")
+        .unwrap();
+    assert_eq!(locked.failures, 6);
+    assert_eq!(locked.user_id, Some(user));
+    assert_eq!(locked.last_ip, Some("10.0.0.7".parse().unwrap()));
+    assert!(locked.unlocks_at > chrono::Utc::now() + TimeDelta::minutes(14));
+    assert_eq!(recent.len(), 15);
+
+    let admin = authn.with_actor(Actor {
+        actor_id: Some("user:admin".into()),
+        request_id: Some("req-unlock".into()),
+        ..Actor::default()
+    });
+    let reason = Reason::parse("Caller verified by phone").unwrap();
+    assert!(matches!(
+        lockouts::unlock(&admin, policy, "careless@example.com", &reason).await,
+        Err(AdminError::NotLockedOut)
+    ));
+    assert_eq!(
+        lockouts::unlock(&admin, policy, "locked@example.com", &reason)
+            .await
+            .unwrap(),
+        6
+    );
+    let mut tx = authn.begin().await.unwrap();
+    assert!(!policy
+        .is_locked(&mut tx, "locked@example.com")
+        .await
+        .unwrap());
+    let events = tx
+        .get_audit_events(&authn::AuditQuery {
+            event_type: Some("lockout_cleared".into()),
+            ..authn::AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].resource_id, user.to_string());
+    assert_eq!(events[0].actor_id.as_deref(), Some("user:admin"));
+    assert_eq!(events[0].request_id.as_deref(), Some("req-unlock"));
+    assert_eq!(
+        events[0].reason.as_deref(),
+        Some("Caller verified by phone")
+    );
+}
+
+#[tokio::test]
+async fn account_actions_stay_inside_the_namespace_and_refuse_what_they_must() {
+    let (pool, _, authn) = setup("identity_admin_accounts").await;
+    let elsewhere = Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
+        .await
+        .unwrap();
+    let admin = authn.create_user("admin@example.com", None).await.unwrap();
+    let member = authn.create_user("member@example.com", None).await.unwrap();
+    let stranger = elsewhere
+        .create_user("stranger@example.com", None)
+        .await
+        .unwrap();
+    let session = authn
+        .create_session(NewSession::new(member, &"s".repeat(64)))
+        .await
+        .unwrap();
+
+    assert!(matches!(
+        accounts::disable(&authn, admin, admin).await,
+        Err(AdminError::OwnAccount)
+    ));
+    assert!(matches!(
+        accounts::disable(&authn, admin, stranger).await,
+        Err(AdminError::UnknownUser)
+    ));
+    assert!(matches!(
+        accounts::revoke_session(&authn, admin, session).await,
+        Err(AdminError::UnknownSession)
+    ));
+    assert!(matches!(
+        accounts::delete(&authn, admin, member, "someone@example.com").await,
+        Err(AdminError::ConfirmationMismatch)
+    ));
+    assert!(authn.get_user(member).await.unwrap().is_some());
+    assert!(elsewhere
+        .get_user(stranger)
+        .await
+        .unwrap()
+        .unwrap()
+        .disabled_at
+        .is_none());
+
+    assert!(accounts::disable(&authn, admin, member).await.unwrap());
+    assert!(authn.list_sessions(member).await.unwrap().is_empty());
+    assert!(accounts::enable(&authn, member).await.unwrap());
+    assert!(accounts::mark_verified(&authn, member).await.unwrap());
+    assert!(!accounts::mark_verified(&authn, member).await.unwrap());
+    assert!(authn
+        .get_user(member)
+        .await
+        .unwrap()
+        .unwrap()
+        .email_verified_at
+        .is_some());
+    assert_eq!(
+        accounts::delete(&authn, admin, member, " MEMBER@example.com ")
+            .await
+            .unwrap(),
+        "member@example.com"
+    );
+    assert!(authn.get_user(member).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed() {
+    let (_, superuser, authn) = setup("identity_admin_impersonation").await;
+    let admin = authn.create_user("admin@example.com", None).await.unwrap();
+    let other_admin = authn.create_user("boss@example.com", None).await.unwrap();
+    let member = authn.create_user("member@example.com", None).await.unwrap();
+    for id in [admin, other_admin] {
+        identity::roles::grant_admin(&mut superuser.acquire().await.unwrap(), id)
+            .await
+            .unwrap();
+    }
+    let session = authn
+        .create_session(NewSession::new(admin, &"a".repeat(64)))
+        .await
+        .unwrap();
+    let links = Links::new("http://localhost:3000");
+    let reason = Reason::parse("Ticket 31: checking their settings").unwrap();
+    let me = Impersonator {
+        user_id: admin,
+        email: "admin@example.com",
+        session_id: session,
+    };
+    let start = |target| {
+        impersonation::start(
+            &authn,
+            &links,
+            "platform",
+            me,
+            target,
+            &reason,
+            TimeDelta::minutes(5),
+        )
+    };
+    assert!(matches!(start(admin).await, Err(AdminError::OwnAccount)));
+    assert!(matches!(
+        start(other_admin).await,
+        Err(AdminError::ProtectedAccount)
+    ));
+    assert!(matches!(
+        start(Uuid::new_v4()).await,
+        Err(AdminError::UnknownUser)
+    ));
+
+    let started = start(member).await.unwrap();
+    assert!(started.expires_at <= chrono::Utc::now() + TimeDelta::minutes(5));
+    let mails: Vec<(String, String)> =
+        sqlx::query_as("SELECT recipient, subject FROM gatehouse.mail_outbox WHERE namespace = $1")
+            .bind(authn.namespace())
+            .fetch_all(&superuser)
+            .await
+            .unwrap();
+    assert_eq!(
+        mails,
+        [(
+            "member@example.com".to_owned(),
+            "An administrator is signed in as you".to_owned()
+        )]
+    );
+    // From the impersonation session, no further impersonation.
+    let mut as_target = authn.clone();
+    let imp = as_target
+        .validate_session(&started.token.hash())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(imp.is_impersonating);
+    let chained = impersonation::start(
+        &authn,
+        &links,
+        "platform",
+        Impersonator {
+            session_id: imp.session_id,
+            ..me
+        },
+        authn.create_user("third@example.com", None).await.unwrap(),
+        &reason,
+        TimeDelta::minutes(5),
+    )
+    .await;
+    assert!(matches!(chained, Err(AdminError::FromImpersonation)));
+
+    assert_eq!(impersonation::active(&authn).await.unwrap().len(), 1);
+    assert!(impersonation::end_by_session(&authn, imp.session_id)
+        .await
+        .unwrap());
+    assert!(impersonation::active(&authn).await.unwrap().is_empty());
+    assert!(matches!(
+        impersonation::end(&authn, started.impersonation_id).await,
+        Err(AdminError::UnknownImpersonation)
+    ));
+    let by_target = impersonation::history(
+        &authn,
+        &HistoryFilter {
+            target_email: Some("member@example.com".into()),
+            ..HistoryFilter::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_target.len(), 1);
+    let nobody = impersonation::history(
+        &authn,
+        &HistoryFilter {
+            admin_email: Some("nobody@example.com".into()),
+            ..HistoryFilter::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(nobody.is_empty());
+}
+
+#[tokio::test]
+async fn audit_pages_and_the_export_stream_cover_exactly_the_filtered_events() {
+    let (_, _, authn) = setup("identity_admin_audit").await;
+    let actor = authn.with_actor(Actor::id("user:someone"));
+    for i in 0..120 {
+        let id = actor
+            .create_user(&format!("u{i}@audit.example"), None)
+            .await
+            .unwrap();
+        if i % 3 == 0 {
+            actor.disable_user(id).await.unwrap();
+        }
+    }
+    let input = AuditFilterInput {
+        event_type: "user_disabled",
+        ..AuditFilterInput::default()
+    };
+    let mut paged = Vec::new();
+    let mut after = String::new();
+    loop {
+        let mut tx = authn.begin().await.unwrap();
+        let (events, next) = audit::page(&mut tx, &input, &after).await.unwrap();
+        tx.commit().await.unwrap();
+        paged.extend(events.into_iter().map(|e| e.id));
+        match next {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    assert_eq!(paged.len(), 40);
+
+    let mut tx = authn.begin().await.unwrap();
+    let query = audit::query_for(&mut tx, &input).await.unwrap().unwrap();
+    let mut streamed = Vec::new();
+    let count = tx
+        .for_each_audit_event(&query, |e| {
+            streamed.push(e.id);
+            async { true }
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 40);
+    assert_eq!(streamed, paged);
+    let bad = audit::query_for(
+        &mut tx,
+        &AuditFilterInput {
+            event_type: "drop_table",
+            ..AuditFilterInput::default()
+        },
+    )
+    .await;
+    assert!(matches!(bad, Err(AdminError::InvalidFilter("event_type"))));
+    let by_actor = audit::query_for(
+        &mut tx,
+        &AuditFilterInput {
+            actor: "user:someone",
+            event_type: "user_created",
+            ..AuditFilterInput::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(tx.get_audit_events(&by_actor).await.unwrap().len(), 50);
+    tx.commit().await.unwrap();
+}
