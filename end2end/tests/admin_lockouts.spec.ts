@@ -10,6 +10,8 @@ test("a locked-out account shows in the queue, is unlocked with a reason, and si
   createUser(ns, member, PASSWORD);
   const memberPage = await (await browser.newContext()).newPage();
   await failSignIn(memberPage, ns, member, 5);
+  await memberPage.goto(`/${ns}/sign-in`);
+  await memberPage.getByLabel("Email").fill(member);
   await memberPage.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await memberPage.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(memberPage.getByRole("alert")).toHaveText("Too many attempts. Try again later.");

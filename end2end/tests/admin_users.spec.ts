@@ -157,6 +157,13 @@ test("sessions, methods and keys are revoked from the user's page; reset mail go
   await signIn(page, ns, admin);
   await page.goto(`/${ns}/admin/users/${memberId}`);
   await expect(page.locator("#api-keys tbody tr")).toHaveCount(1);
+  // The key links to its own history in the audit log.
+  await page.locator("#api-keys").getByRole("link", { name: "ci key" }).click();
+  await expect(page).toHaveURL(/resource_type=api_key&resource_id=/);
+  await expect(page.locator("#audit-events tbody tr")).toHaveCount(1);
+  await expect(page.locator("#audit-events")).toContainText("api_key_created");
+  await page.goBack();
+  await expect(page.locator("#api-keys tbody tr")).toHaveCount(1);
   await page.locator("#api-keys").getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByRole("status")).toHaveText("The API key was revoked.");
   await expect(page.locator("#api-keys tbody tr")).toHaveCount(0);

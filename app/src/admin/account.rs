@@ -345,6 +345,7 @@ pub async fn admin_unlock_user(
     user_id: String,
     reason: String,
 ) -> Result<(), AppError> {
+    target(&namespace, &user_id, None).await?;
     let reason = identity::admin::Reason::parse(&reason)?;
     let (state, _, authn, user_id) = target(&namespace, &user_id, Some(reason.as_str())).await?;
     let email = identity::admin::accounts::user_exists(&authn, user_id).await?;

@@ -27,6 +27,8 @@ pub async fn admin_impersonate(
     if caller.impersonation.is_some() {
         return Err(AppError::NoChainedImpersonation);
     }
+    // Who is asking comes first: a non-admin learns nothing from the validation below.
+    caller.as_admin(None)?;
     let reason = identity::admin::Reason::parse(&reason)?;
     let duration = state.impersonation.duration(&minutes)?;
     let authn = caller.as_admin(Some(reason.as_str()))?;

@@ -74,6 +74,7 @@ pub async fn admin_unlock(
     email: String,
     reason: String,
 ) -> Result<(), AppError> {
+    super::ssr::admin(&namespace, None).await?;
     let reason = identity::admin::Reason::parse(&reason)?;
     let (state, _, authn) = super::ssr::admin(&namespace, Some(reason.as_str())).await?;
     identity::admin::lockouts::unlock(&authn, state.sign_in.lockout(), &email, &reason).await?;

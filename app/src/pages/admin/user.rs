@@ -28,6 +28,20 @@ fn outcome(done: &str) -> Option<&'static str> {
     })
 }
 
+/// The audit log filtered to one resource.
+fn history(namespace: &str, resource_type: &str, resource_id: &str) -> String {
+    page_path(
+        namespace,
+        &format!(
+            "admin/audit{}",
+            super::query_string(&[
+                ("resource_type", resource_type),
+                ("resource_id", resource_id)
+            ])
+        ),
+    )
+}
+
 #[component]
 pub fn UserPage() -> impl IntoView {
     let namespace = use_namespace();
@@ -111,8 +125,7 @@ pub fn UserPage() -> impl IntoView {
                         }.into_any(),
                     };
                     let ns = namespace.get_untracked();
-                    let audit_link = page_path(&ns, &format!("admin/audit{}",
-                        super::query_string(&[("resource_type", "user"), ("resource_id", &a.user_id)])));
+                    let audit_link = history(&ns, "user", &a.user_id);
                     let protected = a.admin || a.operator;
                     let (default_minutes, max_minutes) = a.impersonation_minutes;
                     view! {
@@ -198,7 +211,7 @@ pub fn UserPage() -> impl IntoView {
                         <table id="sessions"><tbody>
                             {a.sessions.into_iter().map(|s| view! {
                                 <tr>
-                                    <td>{s.user_agent.unwrap_or_else(|| "unknown device".into())}</td>
+                                    <td><a href=history(&ns, "session", &s.session_id) title="Audit history of this session">{s.user_agent.unwrap_or_else(|| "unknown device".into())}</a></td>
                                     <td>{s.ip_address.unwrap_or_default()}</td>
                                     <td>{format!("since {}", s.created)}</td>
                                     <td><ActionForm action=revoke_session>{ids()}
@@ -236,7 +249,7 @@ pub fn UserPage() -> impl IntoView {
                         <table id="api-keys"><tbody>
                             {a.api_keys.into_iter().map(|k| view! {
                                 <tr>
-                                    <td>{k.name.unwrap_or_else(|| "unnamed".into())}</td>
+                                    <td><a href=history(&ns, "api_key", &k.key_id) title="Audit history of this key">{k.name.unwrap_or_else(|| "unnamed".into())}</a></td>
                                     <td>{format!("created {}", k.created)}</td>
                                     <td>{k.expires.map(|t| format!("expires {t}")).unwrap_or_else(|| "never expires".into())}</td>
                                     <td><ActionForm action=revoke_key>{ids()}
