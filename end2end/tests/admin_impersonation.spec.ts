@@ -103,3 +103,22 @@ test("impersonation is refused for oneself, other admins, and from an impersonat
   }
   expect(sql(`SELECT count(*) FROM authn.impersonation_sessions WHERE namespace = '${ns}'`)).toBe("0");
 });
+
+test("the mail to impersonated people can be turned off, and the change is audited", async ({ page }) => {
+  const ns = freshNamespace();
+  const admin = uniqueAddress("support");
+  const adminId = createAdmin(ns, admin, PASSWORD);
+  await signIn(page, ns, admin);
+  await page.goto(`/${ns}/admin/impersonations`);
+  const box = page.getByLabel("Mail a person when an admin starts impersonating them");
+  await expect(box).toBeChecked();
+  await box.uncheck();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page).toHaveURL(/saved=1/);
+  await page.reload();
+  await expect(box).not.toBeChecked();
+  expect(
+    sql(`SELECT actor_id || '|' || (new_values->>'notify_impersonation') FROM authn.audit_events
+          WHERE namespace = '${ns}' AND event_type = 'namespace_settings_updated'`),
+  ).toBe(`user:${adminId}|false`);
+});

@@ -419,6 +419,54 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
     .await
     .unwrap();
     assert!(nobody.is_empty());
+
+    // Turning the mail off is audited and takes effect for the next impersonation.
+    let admin_client = authn.with_actor(Actor::id(format!("user:{admin}")));
+    assert!(impersonation::set_notify_target(&admin_client, false)
+        .await
+        .unwrap());
+    assert!(!impersonation::set_notify_target(&admin_client, false)
+        .await
+        .unwrap());
+    let quiet = authn.create_user("quiet@example.com", None).await.unwrap();
+    let fresh = authn
+        .create_session(NewSession::new(admin, &"f".repeat(64)))
+        .await
+        .unwrap();
+    impersonation::start(
+        &authn,
+        &links,
+        "platform",
+        Impersonator {
+            session_id: fresh,
+            ..me
+        },
+        quiet,
+        &reason,
+        TimeDelta::minutes(5),
+    )
+    .await
+    .unwrap();
+    let quiet_mails: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM gatehouse.mail_outbox WHERE recipient = 'quiet@example.com'",
+    )
+    .fetch_one(&superuser)
+    .await
+    .unwrap();
+    assert_eq!(quiet_mails, 0);
+    let changes = authn
+        .get_audit_events(&authn::AuditQuery {
+            event_type: Some("namespace_settings_updated".into()),
+            ..authn::AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].actor_id, Some(format!("user:{admin}")));
+    assert_eq!(
+        changes[0].new_values,
+        Some(serde_json::json!({ "notify_impersonation": false }))
+    );
 }
 
 #[tokio::test]

@@ -216,22 +216,13 @@ pub async fn admin_set_impersonation_notice(
     namespace: String,
     #[server(default)] notify: String,
 ) -> Result<(), AppError> {
-    let (state, _, _) = super::ssr::admin(&namespace, None).await?;
+    let (_, _, authn) = super::ssr::admin(&namespace, None).await?;
     let on = match notify.as_str() {
         "on" => true,
         "" | "off" => false,
         _ => return Err(AppError::FormRejected),
     };
-    let mut conn = state.pool.acquire().await.map_err(|e| {
-        tracing::error!(error = %e, "no database connection");
-        AppError::Internal
-    })?;
-    identity::admin::impersonation::set_notify_target(&mut conn, &namespace, on)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "setting not saved");
-            AppError::Internal
-        })?;
+    identity::admin::impersonation::set_notify_target(&authn, on).await?;
     leptos_axum::redirect(&crate::pages::page_path(
         &namespace,
         "admin/impersonations?saved=1",

@@ -45,6 +45,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "impersonation_started",
     "impersonation_ended",
     "lockout_cleared",
+    "namespace_settings_updated",
 ];
 
 /// The filters as the console's form and URL carry them; empty means "any".

@@ -235,21 +235,34 @@ pub async fn notify_target(conn: &mut PgConnection, namespace: &str) -> Result<b
     Ok(setting.unwrap_or(true))
 }
 
-pub async fn set_notify_target(
-    conn: &mut PgConnection,
-    namespace: &str,
-    on: bool,
-) -> Result<(), sqlx::Error> {
+/// Turns the mail to impersonated people on or off, recorded in the audit trail (old and new
+/// value) under the client's actor. Returns whether anything changed.
+pub async fn set_notify_target(authn: &Authn, on: bool) -> Result<bool, AdminError> {
+    let mut tx = authn.begin().await?;
+    let namespace = tx.namespace().to_owned();
+    let before = notify_target(tx.conn(), &namespace).await?;
+    if before == on {
+        return Ok(false);
+    }
     sqlx::query(
         "INSERT INTO gatehouse.namespace_settings (namespace, notify_impersonation) VALUES ($1, $2) \
          ON CONFLICT (namespace) DO UPDATE SET notify_impersonation = EXCLUDED.notify_impersonation, \
          updated_at = now()",
     )
-    .bind(namespace)
+    .bind(&namespace)
     .bind(on)
-    .execute(conn)
+    .execute(tx.conn())
     .await?;
-    Ok(())
+    sqlx::query(
+        "SELECT authn._log_event('namespace_settings_updated', $1, 'namespace', $1, $2, $3)",
+    )
+    .bind(&namespace)
+    .bind(serde_json::json!({ "notify_impersonation": before }))
+    .bind(serde_json::json!({ "notify_impersonation": on }))
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 #[cfg(test)]

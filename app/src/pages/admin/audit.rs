@@ -159,6 +159,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "impersonation_started",
     "impersonation_ended",
     "lockout_cleared",
+    "namespace_settings_updated",
 ];
 
 #[component]
