@@ -178,3 +178,46 @@ test("sessions, methods and keys are revoked from the user's page; reset mail go
   const mail = await waitForMail(member);
   expect(linkIn(mail, "reset-password")).toContain(`/${ns}/reset-password`);
 });
+
+test("a later success clears an earlier failure on the user's page", async ({ page }) => {
+  const ns = freshNamespace();
+  const admin = uniqueAddress("boss");
+  createAdmin(ns, admin, PASSWORD);
+  const memberId = createUser(ns, uniqueAddress("member"), PASSWORD);
+  await signIn(page, ns, admin);
+  await page.goto(`/${ns}/admin/users/${memberId}`);
+  await page.getByText("Delete user…").click();
+  await page.getByLabel(/to delete this user/).fill("wrong@example.com");
+  await page.getByRole("button", { name: "Delete user" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Type the account's email address exactly to confirm.");
+  await page.getByRole("button", { name: "Send password-reset mail" }).click();
+  await expect(page.getByRole("status")).toHaveText("A password-reset link was mailed.");
+  await expect(page.getByRole("alert")).toHaveCount(0);
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the user's page actions post natively and show their outcome", async ({ page }) => {
+    const ns = freshNamespace();
+    const admin = uniqueAddress("boss");
+    const member = uniqueAddress("member");
+    createAdmin(ns, admin, PASSWORD);
+    const memberId = createUser(ns, member, PASSWORD);
+    await page.goto(`/${ns}/sign-in`);
+    await page.getByLabel("Email").fill(admin);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
+    await page.goto(`/${ns}/admin/users/${memberId}`);
+    await page.getByText("Delete user…").click();
+    await page.getByLabel(/to delete this user/).fill("wrong@example.com");
+    await page.getByRole("button", { name: "Delete user" }).click();
+    await expect(page.getByRole("alert")).toHaveText("Type the account's email address exactly to confirm.");
+    await page.goto(`/${ns}/admin/users/${memberId}`);
+    await page.getByText("Disable account…").click();
+    await page.getByRole("button", { name: "Disable account" }).click();
+    await expect(page.getByRole("status")).toHaveText("The account is disabled and signed out everywhere.");
+    await expect(page.locator("#user-status")).toContainText("Disabled since");
+  });
+});

@@ -83,11 +83,11 @@ pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
             .validate_session(&identity::token::hash_token(&token))
             .await?
             .filter(|s| !s.is_impersonating)
-            .map(|s| (token, s.user_id)),
+            .map(|_| token),
         None => None,
     };
     match restored {
-        Some((token, _)) => {
+        Some(token) => {
             set_session_cookie(&state.cookie, Some(&token));
             leptos_axum::redirect(&crate::pages::page_path(
                 &namespace,

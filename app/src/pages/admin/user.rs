@@ -63,12 +63,24 @@ pub fn UserPage() -> impl IntoView {
     let unlock = form_action::<AdminUnlockUser>();
     let impersonate = form_action::<AdminImpersonate>();
 
-    macro_rules! errors_of {
-        ($($a:ident),*) => {
-            Signal::derive(move || None::<AppError>$(.or_else(|| $a.value().get().and_then(Result::err)))*)
-        };
+    // The outcome of whichever action finished last in this page (an older failure must not
+    // linger next to a later success); before any, the error a form posted without JavaScript
+    // brought back in the URL (effects do not run on the server).
+    let last = RwSignal::new(None::<Option<AppError>>);
+    macro_rules! outcome_of {
+        ($($a:ident),*) => {{
+            $(Effect::new(move |_| {
+                if let Some(result) = $a.value().get() {
+                    last.set(Some(result.err()));
+                }
+            });)*
+            Signal::derive(move || match last.get() {
+                Some(latest) => latest,
+                None => None::<AppError>$(.or_else(|| $a.value().get().and_then(Result::err)))*,
+            })
+        }};
     }
-    let error = errors_of!(
+    let error = outcome_of!(
         disable,
         enable,
         delete,
