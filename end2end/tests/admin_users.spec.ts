@@ -116,9 +116,13 @@ test("disable signs the user out, enable lets them back, delete needs the typed 
   await page.goto(`/${ns}/admin/users/${memberId}`);
   await expect(page.locator("#sessions tbody tr")).toHaveCount(1);
   await page.getByText("Disable account…").click();
+  await page.locator("#disable-note").fill("Left the company, HR ticket 17");
   await page.getByRole("button", { name: "Disable account" }).click();
   await expect(page.locator("#user-status")).toContainText("Disabled since");
   await expect(page.locator("#sessions tbody tr")).toHaveCount(0);
+  expect(
+    sql(`SELECT reason FROM authn.audit_events WHERE namespace = '${ns}' AND event_type = 'user_disabled'`),
+  ).toBe("Left the company, HR ticket 17");
   await memberPage.goto(`/${ns}/account`);
   await expect(memberPage.getByText("You are not signed in.")).toBeVisible();
 

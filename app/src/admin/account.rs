@@ -192,12 +192,13 @@ fn back_to(namespace: &str, user_id: uuid::Uuid, done: &str) {
     ));
 }
 
-/// What an action on a user's page starts with: the admin client and the user's id.
+/// What an action on a user's page starts with: the admin (checked first), the client acting
+/// as them with the admin's optional note as the events' reason, and the user's id.
 #[cfg(feature = "ssr")]
 async fn target(
     namespace: &str,
     user_id: &str,
-    reason: Option<&str>,
+    note: &str,
 ) -> Result<
     (
         crate::state::AppState,
@@ -207,22 +208,32 @@ async fn target(
     ),
     AppError,
 > {
-    let (state, caller, authn) = super::ssr::admin(namespace, reason).await?;
+    let (state, caller, _) = super::ssr::admin(namespace, None).await?;
+    let note = identity::admin::Reason::optional(note)?;
+    let authn = caller.as_admin(note.as_ref().map(identity::admin::Reason::as_str))?;
     let user_id = super::parse_id(user_id, AppError::UnknownUser)?;
     Ok((state, caller, authn, user_id))
 }
 
 #[server(endpoint = "admin_disable_user")]
-pub async fn admin_disable_user(namespace: String, user_id: String) -> Result<(), AppError> {
-    let (_, caller, authn, user_id) = target(&namespace, &user_id, None).await?;
+pub async fn admin_disable_user(
+    namespace: String,
+    user_id: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (_, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::disable(&authn, caller.user_id, user_id).await?;
     back_to(&namespace, user_id, "disabled");
     Ok(())
 }
 
 #[server(endpoint = "admin_enable_user")]
-pub async fn admin_enable_user(namespace: String, user_id: String) -> Result<(), AppError> {
-    let (_, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+pub async fn admin_enable_user(
+    namespace: String,
+    user_id: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::enable(&authn, user_id).await?;
     back_to(&namespace, user_id, "enabled");
     Ok(())
@@ -233,8 +244,9 @@ pub async fn admin_delete_user(
     namespace: String,
     user_id: String,
     confirm_email: String,
+    #[server(default)] reason: String,
 ) -> Result<(), AppError> {
-    let (_, caller, authn, user_id) = target(&namespace, &user_id, None).await?;
+    let (_, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::delete(&authn, caller.user_id, user_id, &confirm_email).await?;
     leptos_axum::redirect(&crate::pages::page_path(
         &namespace,
@@ -248,9 +260,10 @@ pub async fn admin_revoke_session(
     namespace: String,
     user_id: String,
     session_id: String,
+    #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     use crate::error::{FieldProblem, FormField};
-    let (_, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     let session_id = super::parse_id(
         &session_id,
         AppError::field(FormField::SessionId, FieldProblem::UnknownDevice),
@@ -261,8 +274,12 @@ pub async fn admin_revoke_session(
 }
 
 #[server(endpoint = "admin_revoke_sessions")]
-pub async fn admin_revoke_sessions(namespace: String, user_id: String) -> Result<(), AppError> {
-    let (_, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+pub async fn admin_revoke_sessions(
+    namespace: String,
+    user_id: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::revoke_all_sessions(&authn, user_id).await?;
     back_to(&namespace, user_id, "sessions_revoked");
     Ok(())
@@ -273,9 +290,10 @@ pub async fn admin_remove_method(
     namespace: String,
     user_id: String,
     mfa_id: String,
+    #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     use crate::error::{FieldProblem, FormField};
-    let (_, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     let mfa_id = super::parse_id(
         &mfa_id,
         AppError::field(FormField::MfaId, FieldProblem::UnknownMethod),
@@ -286,8 +304,12 @@ pub async fn admin_remove_method(
 }
 
 #[server(endpoint = "admin_reset_methods")]
-pub async fn admin_reset_methods(namespace: String, user_id: String) -> Result<(), AppError> {
-    let (_, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+pub async fn admin_reset_methods(
+    namespace: String,
+    user_id: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::reset_methods(&authn, user_id).await?;
     back_to(&namespace, user_id, "methods_reset");
     Ok(())
@@ -298,9 +320,10 @@ pub async fn admin_revoke_key(
     namespace: String,
     user_id: String,
     key_id: String,
+    #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     use crate::error::{FieldProblem, FormField};
-    let (_, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     let key_id = super::parse_id(
         &key_id,
         AppError::field(FormField::KeyId, FieldProblem::UnknownKey),
@@ -311,8 +334,12 @@ pub async fn admin_revoke_key(
 }
 
 #[server(endpoint = "admin_send_reset")]
-pub async fn admin_send_reset(namespace: String, user_id: String) -> Result<(), AppError> {
-    let (state, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+pub async fn admin_send_reset(
+    namespace: String,
+    user_id: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (state, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::user_exists(&authn, user_id).await?;
     state.flows.send_password_reset(&authn, user_id).await?;
     back_to(&namespace, user_id, "reset_sent");
@@ -320,8 +347,12 @@ pub async fn admin_send_reset(namespace: String, user_id: String) -> Result<(), 
 }
 
 #[server(endpoint = "admin_resend_verification")]
-pub async fn admin_resend_verification(namespace: String, user_id: String) -> Result<(), AppError> {
-    let (state, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+pub async fn admin_resend_verification(
+    namespace: String,
+    user_id: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (state, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::user_exists(&authn, user_id).await?;
     state.flows.resend_verification(&authn, user_id).await?;
     back_to(&namespace, user_id, "verification_sent");
@@ -329,8 +360,12 @@ pub async fn admin_resend_verification(namespace: String, user_id: String) -> Re
 }
 
 #[server(endpoint = "admin_mark_verified")]
-pub async fn admin_mark_verified(namespace: String, user_id: String) -> Result<(), AppError> {
-    let (_, _, authn, user_id) = target(&namespace, &user_id, None).await?;
+pub async fn admin_mark_verified(
+    namespace: String,
+    user_id: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     if !identity::admin::accounts::mark_verified(&authn, user_id).await? {
         return Err(AppError::AlreadyVerified);
     }
@@ -345,9 +380,9 @@ pub async fn admin_unlock_user(
     user_id: String,
     reason: String,
 ) -> Result<(), AppError> {
-    target(&namespace, &user_id, None).await?;
+    target(&namespace, &user_id, "").await?;
     let reason = identity::admin::Reason::parse(&reason)?;
-    let (state, _, authn, user_id) = target(&namespace, &user_id, Some(reason.as_str())).await?;
+    let (state, _, authn, user_id) = target(&namespace, &user_id, reason.as_str()).await?;
     let email = identity::admin::accounts::user_exists(&authn, user_id).await?;
     identity::admin::lockouts::unlock(&authn, state.sign_in.lockout(), &email, &reason).await?;
     back_to(&namespace, user_id, "unlocked");

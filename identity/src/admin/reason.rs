@@ -23,6 +23,22 @@ impl Reason {
         Ok(Reason(text.to_owned()))
     }
 
+    /// A note an admin may add to a routine action: empty means none; otherwise one line of at
+    /// most 500 printable characters.
+    pub fn optional(input: &str) -> Result<Option<Reason>, AdminError> {
+        let text = input.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().count() > MAX_CHARS || text.chars().any(char::is_control) {
+            return Err(AdminError::InvalidReason {
+                min: 1,
+                max: MAX_CHARS,
+            });
+        }
+        Ok(Some(Reason(text.to_owned())))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -45,5 +61,12 @@ mod tests {
         assert!(Reason::parse("line one\nline two").is_err());
         assert!(Reason::parse(&"x".repeat(501)).is_err());
         assert!(Reason::parse(&"é".repeat(10)).is_ok());
+        assert_eq!(Reason::optional("  ").unwrap(), None);
+        assert_eq!(
+            Reason::optional(" left ").unwrap().unwrap().as_str(),
+            "left"
+        );
+        assert!(Reason::optional("a\tb").is_err());
+        assert!(Reason::optional(&"x".repeat(501)).is_err());
     }
 }

@@ -28,6 +28,17 @@ fn outcome(done: &str) -> Option<&'static str> {
     })
 }
 
+/// The optional note an action records as its reason in the audit log.
+#[component]
+fn Note(id: &'static str) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>"Note for the audit log (optional)"</label>
+            <input id=id name="reason" maxlength="500" autocomplete="off"/>
+        </div>
+    }
+}
+
 /// The audit log filtered to one resource.
 fn history(namespace: &str, resource_type: &str, resource_id: &str) -> String {
     page_path(
@@ -166,7 +177,7 @@ pub fn UserPage() -> impl IntoView {
                                     <details class="confirm">
                                         <summary>"Disable account…"</summary>
                                         <p>"They are signed out everywhere and cannot sign in until enabled again."</p>
-                                        <ActionForm action=disable>{ids()}<button type="submit" class="danger">"Disable account"</button></ActionForm>
+                                        <ActionForm action=disable>{ids()}<Note id="disable-note"/><button type="submit" class="danger">"Disable account"</button></ActionForm>
                                     </details>
                                 }.into_any()
                             }}
@@ -189,6 +200,7 @@ pub fn UserPage() -> impl IntoView {
                                     {ids()}
                                     <label for="confirm_email">"Type " <strong>{a.email.clone()}</strong> " to delete this user and everything they hold. This cannot be undone."</label>
                                     <input id="confirm_email" name="confirm_email" autocomplete="off" required/>
+                                    <Note id="delete-note"/>
                                     <button type="submit" class="danger">"Delete user"</button>
                                 </ActionForm>
                             </details>
@@ -253,7 +265,7 @@ pub fn UserPage() -> impl IntoView {
                         <details class="confirm">
                             <summary>"Reset two-step verification…"</summary>
                             <p>"Removes every authenticator app, passkey and recovery code of this user."</p>
-                            <ActionForm action=reset_methods>{ids()}<button type="submit" class="danger">"Remove all methods"</button></ActionForm>
+                            <ActionForm action=reset_methods>{ids()}<Note id="reset-methods-note"/><button type="submit" class="danger">"Remove all methods"</button></ActionForm>
                         </details>
 
                         <h2>"API keys"</h2>
