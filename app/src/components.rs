@@ -62,6 +62,9 @@ pub fn Field(
     /// The input's id when two forms of a page post the same field name.
     #[prop(optional)]
     id: Option<&'static str>,
+    /// Whether the form needs a value (most fields do).
+    #[prop(default = true)]
+    required: bool,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = id.unwrap_or(name);
@@ -87,7 +90,7 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 inputmode=inputmode
-                required
+                required=required
                 aria-invalid=move || if message().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
             />

@@ -46,17 +46,20 @@ pub(crate) fn use_namespace() -> Signal<String> {
 /// `/{namespace}/{page}` with the namespace percent-encoded (namespaces may hold any
 /// printable character, `/` and `?` included).
 pub fn page_path(namespace: &str, page: &str) -> String {
-    let mut out = String::with_capacity(namespace.len() + page.len() + 2);
-    out.push('/');
-    for b in namespace.bytes() {
+    format!("/{}/{page}", percent_encode(namespace))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (a path segment or a query
+/// value).
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
     }
-    out.push('/');
-    out.push_str(page);
     out
 }
 

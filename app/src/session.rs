@@ -43,7 +43,7 @@ pub async fn sign_out(namespace: String) -> Result<(), AppError> {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) mod ssr {
+pub mod ssr {
     use std::net::{IpAddr, SocketAddr};
 
     use axum::extract::ConnectInfo;
@@ -130,6 +130,11 @@ pub(crate) mod ssr {
 
     pub async fn cookie_value(name: &str) -> Option<String> {
         let headers = leptos_axum::extract::<HeaderMap>().await.ok()?;
+        cookie_in(&headers, name)
+    }
+
+    /// The non-empty value of the cookie `name` in request headers.
+    pub fn cookie_in(headers: &HeaderMap, name: &str) -> Option<String> {
         headers
             .get_all(COOKIE)
             .iter()

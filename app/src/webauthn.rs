@@ -8,7 +8,6 @@ pub struct CeremonyFailed;
 /// Creates a credential (adding a passkey).
 #[cfg(feature = "hydrate")]
 pub async fn create(options_json: &str) -> Result<String, CeremonyFailed> {
-    use leptos::wasm_bindgen::JsCast;
     use webauthn_rs_proto::{CreationChallengeResponse, RegisterPublicKeyCredential};
 
     let options: CreationChallengeResponse =
@@ -19,19 +18,27 @@ pub async fn create(options_json: &str) -> Result<String, CeremonyFailed> {
         .credentials()
         .create_with_options(&options)
         .map_err(|_| CeremonyFailed)?;
-    let credential = wasm_bindgen_futures::JsFuture::from(promise)
+    let credential = credential(promise).await?;
+    serde_json::to_string(&RegisterPublicKeyCredential::from(credential))
+        .map_err(|_| CeremonyFailed)
+}
+
+/// The authenticator's answer to a `navigator.credentials` call.
+#[cfg(feature = "hydrate")]
+async fn credential(
+    promise: leptos::web_sys::js_sys::Promise,
+) -> Result<web_sys::PublicKeyCredential, CeremonyFailed> {
+    use leptos::wasm_bindgen::JsCast;
+    wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .map_err(|_| CeremonyFailed)?
         .dyn_into::<web_sys::PublicKeyCredential>()
-        .map_err(|_| CeremonyFailed)?;
-    serde_json::to_string(&RegisterPublicKeyCredential::from(credential))
         .map_err(|_| CeremonyFailed)
 }
 
 /// Asks for an assertion (signing in, or the second step).
 #[cfg(feature = "hydrate")]
 pub async fn get(options_json: &str) -> Result<String, CeremonyFailed> {
-    use leptos::wasm_bindgen::JsCast;
     use webauthn_rs_proto::{PublicKeyCredential, RequestChallengeResponse};
 
     let options: RequestChallengeResponse =
@@ -42,11 +49,7 @@ pub async fn get(options_json: &str) -> Result<String, CeremonyFailed> {
         .credentials()
         .get_with_options(&options)
         .map_err(|_| CeremonyFailed)?;
-    let credential = wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .map_err(|_| CeremonyFailed)?
-        .dyn_into::<web_sys::PublicKeyCredential>()
-        .map_err(|_| CeremonyFailed)?;
+    let credential = credential(promise).await?;
     serde_json::to_string(&PublicKeyCredential::from(credential)).map_err(|_| CeremonyFailed)
 }
 

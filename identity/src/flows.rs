@@ -326,11 +326,7 @@ impl AccountFlows {
     pub async fn invite(&self, authn: &Authn, email: &str) -> Result<Uuid, FlowError> {
         let email = EmailAddress::parse(email)?;
         let mut tx = authn.begin().await?;
-        lock_address(&mut tx, email.as_str()).await?;
-        if tx.get_user_by_email(email.as_str()).await?.is_some() {
-            return Err(FlowError::AddressTaken);
-        }
-        let user_id = tx.create_user(email.as_str(), None).await?;
+        let user_id = new_account(&mut tx, &email, None).await?;
         let token = self
             .issue_token(
                 &mut tx,
@@ -363,11 +359,7 @@ impl AccountFlows {
         self.check_new_password(&email, &new)?;
         let hash = self.hasher.hash(new.password).await?;
         let mut tx = authn.begin().await?;
-        lock_address(&mut tx, email.as_str()).await?;
-        if tx.get_user_by_email(email.as_str()).await?.is_some() {
-            return Err(FlowError::AddressTaken);
-        }
-        let user_id = tx.create_user(email.as_str(), Some(&hash)).await?;
+        let user_id = new_account(&mut tx, &email, Some(&hash)).await?;
         self.mail_verification(&mut tx, user_id, &email).await?;
         tx.commit().await?;
         Ok(user_id)
@@ -629,6 +621,20 @@ impl AccountFlows {
             .await?;
         Ok(token)
     }
+}
+
+/// A new account for an address an admin typed; an address that has one is refused (under
+/// the address's lock, so two admins cannot both create it).
+async fn new_account(
+    tx: &mut AuthnTx<'_>,
+    email: &EmailAddress,
+    password_hash: Option<&str>,
+) -> Result<Uuid, FlowError> {
+    lock_address(tx, email.as_str()).await?;
+    if tx.get_user_by_email(email.as_str()).await?.is_some() {
+        return Err(FlowError::AddressTaken);
+    }
+    Ok(tx.create_user(email.as_str(), password_hash).await?)
 }
 
 /// The account of `email` if it exists and is enabled.

@@ -51,6 +51,18 @@ pub async fn roles_of(
     })
 }
 
+/// Whether the user is an admin or an operator in any way (such accounts are never
+/// impersonated, whatever namespace the operator grant counts in).
+pub async fn holds_any_role(conn: &mut PgConnection, user_id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM gatehouse.namespace_admins WHERE user_id = $1) \
+             OR EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await
+}
+
 /// Makes the user an admin of their namespace (idempotent).
 pub async fn grant_admin(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(

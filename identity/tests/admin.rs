@@ -331,17 +331,8 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
         email: "admin@example.com",
         session_id: session,
     };
-    let start = |target| {
-        impersonation::start(
-            &authn,
-            &links,
-            "platform",
-            me,
-            target,
-            &reason,
-            TimeDelta::minutes(5),
-        )
-    };
+    let start =
+        |target| impersonation::start(&authn, &links, me, target, &reason, TimeDelta::minutes(5));
     assert!(matches!(start(admin).await, Err(AdminError::OwnAccount)));
     assert!(matches!(
         start(other_admin).await,
@@ -378,7 +369,6 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
     let chained = impersonation::start(
         &authn,
         &links,
-        "platform",
         Impersonator {
             session_id: imp.session_id,
             ..me
@@ -436,7 +426,6 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
     impersonation::start(
         &authn,
         &links,
-        "platform",
         Impersonator {
             session_id: fresh,
             ..me

@@ -131,14 +131,7 @@ async fn admin_client(
     namespace: &str,
     headers: &HeaderMap,
 ) -> Result<authn::Authn, Response> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == state.cookie.name && !c.value().is_empty())
-        .map(|c| c.value().to_owned())
+    let token = app::session::ssr::cookie_in(headers, &state.cookie.name)
         .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
     let mut authn = authn::Authn::new(state.pool.clone(), namespace)
         .await

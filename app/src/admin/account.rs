@@ -380,9 +380,9 @@ pub async fn admin_unlock_user(
     user_id: String,
     reason: String,
 ) -> Result<(), AppError> {
-    target(&namespace, &user_id, "").await?;
+    let (state, _, authn, user_id) = target(&namespace, &user_id, "").await?;
+    // `unlock` records the reason on its own events.
     let reason = identity::admin::Reason::parse(&reason)?;
-    let (state, _, authn, user_id) = target(&namespace, &user_id, reason.as_str()).await?;
     let email = identity::admin::accounts::user_exists(&authn, user_id).await?;
     identity::admin::lockouts::unlock(&authn, state.sign_in.lockout(), &email, &reason).await?;
     back_to(&namespace, user_id, "unlocked");

@@ -22,7 +22,6 @@ pub struct AuditLine {
 pub struct AuditPage {
     pub events: Vec<AuditLine>,
     pub next: Option<String>,
-    pub event_types: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +80,7 @@ pub async fn admin_audit(
     filters: AuditFilters,
     after: String,
 ) -> Result<AuditPage, AppError> {
-    use identity::admin::audit::{page, AuditFilterInput, EVENT_TYPES};
+    use identity::admin::audit::{page, AuditFilterInput};
 
     let (_, _, authn) = super::ssr::admin(&namespace, None).await?;
     parse_range(&filters.since, &filters.until)?;
@@ -99,7 +98,6 @@ pub async fn admin_audit(
     Ok(AuditPage {
         events: events.iter().map(line).collect(),
         next,
-        event_types: EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
     })
 }
 

@@ -28,10 +28,13 @@ pub async fn admin_impersonate(
         return Err(AppError::NoChainedImpersonation);
     }
     // Who is asking comes first: a non-admin learns nothing from the validation below.
-    caller.as_admin(None)?;
+    let mut authn = caller.as_admin(None)?;
     let reason = identity::admin::Reason::parse(&reason)?;
     let duration = state.impersonation.duration(&minutes)?;
-    let authn = caller.as_admin(Some(reason.as_str()))?;
+    authn.set_actor(authn::Actor {
+        reason: Some(reason.as_str().to_owned()),
+        ..authn::Actor::default()
+    });
     let target = super::parse_id(&user_id, AppError::UnknownUser)?;
     let own_token = session_token(&state.cookie)
         .await
@@ -39,7 +42,6 @@ pub async fn admin_impersonate(
     let started = start(
         &authn,
         &state.links,
-        &state.operator_namespace,
         Impersonator {
             user_id: caller.user_id,
             email: &caller.email,

@@ -74,9 +74,9 @@ pub async fn admin_unlock(
     email: String,
     reason: String,
 ) -> Result<(), AppError> {
-    super::ssr::admin(&namespace, None).await?;
+    let (state, _, authn) = super::ssr::admin(&namespace, None).await?;
+    // `unlock` records the reason on its own events.
     let reason = identity::admin::Reason::parse(&reason)?;
-    let (state, _, authn) = super::ssr::admin(&namespace, Some(reason.as_str())).await?;
     identity::admin::lockouts::unlock(&authn, state.sign_in.lockout(), &email, &reason).await?;
     leptos_axum::redirect(&crate::pages::page_path(
         &namespace,

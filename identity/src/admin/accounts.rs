@@ -199,18 +199,14 @@ async fn forget_method_state(tx: &mut AuthnTx<'_>, mfa_id: Uuid) -> Result<(), A
 }
 
 pub async fn revoke_api_key(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Result<(), AdminError> {
-    {
-        let mut tx = authn.begin().await?;
-        user_in_namespace(&mut tx, user_id).await?;
-        tx.commit().await?;
-    }
+    user_exists(authn, user_id).await?;
     crate::api_keys::revoke(authn, user_id, key_id)
         .await
         .map_err(|e| match e {
-            crate::api_keys::ApiKeyError::UnknownKey => AdminError::UnknownKey,
             crate::api_keys::ApiKeyError::Core(e) => AdminError::Core(e),
             crate::api_keys::ApiKeyError::Database(e) => AdminError::Database(e),
-            crate::api_keys::ApiKeyError::InvalidName => AdminError::UnknownKey,
+            crate::api_keys::ApiKeyError::UnknownKey
+            | crate::api_keys::ApiKeyError::InvalidName => AdminError::UnknownKey,
         })
 }
 
@@ -234,24 +230,6 @@ pub async fn mark_verified(authn: &Authn, user_id: Uuid) -> Result<bool, AdminEr
     tx.verify_email(&token.hash()).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-/// Whether the user holds a role an impersonation must not borrow.
-pub async fn is_privileged(
-    tx: &mut AuthnTx<'_>,
-    user_id: Uuid,
-    operator_namespace: &str,
-) -> Result<bool, AdminError> {
-    let namespace = tx.namespace().to_owned();
-    let roles = roles::roles_of(tx.conn(), user_id, &namespace, operator_namespace).await?;
-    // An operator row counts here whatever the namespace: they are never impersonated.
-    let operator: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1)",
-    )
-    .bind(user_id)
-    .fetch_one(tx.conn())
-    .await?;
-    Ok(roles.admin || operator)
 }
 
 /// The MFA type names the page shows.

@@ -92,7 +92,6 @@ pub struct Started {
 pub async fn start(
     authn: &Authn,
     links: &Links,
-    operator_namespace: &str,
     admin: Impersonator<'_>,
     target_id: Uuid,
     reason: &Reason,
@@ -106,7 +105,7 @@ pub async fn start(
     if target.disabled_at.is_some() {
         return Err(AdminError::Disabled);
     }
-    if accounts::is_privileged(&mut tx, target_id, operator_namespace).await? {
+    if crate::roles::holds_any_role(tx.conn(), target_id).await? {
         return Err(AdminError::ProtectedAccount);
     }
     let token = OpaqueToken::generate();

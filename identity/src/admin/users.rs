@@ -13,6 +13,9 @@ use uuid::Uuid;
 use super::AdminError;
 
 pub const MAX_SEARCH_CHARS: usize = 254;
+/// Whether the row's user has any second factor (the list's column and its filter).
+const HAS_MFA: &str =
+    "EXISTS (SELECT 1 FROM authn.mfa_secrets m WHERE m.user_id = u.id AND m.namespace = u.namespace)";
 pub const PAGE_SIZE: u16 = 50;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -177,11 +180,10 @@ pub async fn search(tx: &mut AuthnTx<'_>, query: &UserQuery) -> Result<UserPage,
     let limit = query.limit.clamp(1, 200);
     let namespace = tx.namespace().to_owned();
 
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
         "SELECT u.id AS user_id, u.email, u.email_verified_at, u.disabled_at, u.created_at, \
-         EXISTS (SELECT 1 FROM authn.mfa_secrets m WHERE m.user_id = u.id) AS has_mfa \
-         FROM authn.users u WHERE u.namespace = ",
-    );
+         {HAS_MFA} AS has_mfa FROM authn.users u WHERE u.namespace = "
+    ));
     q.push_bind(namespace);
     if let Some(s) = search {
         q.push(" AND u.email LIKE ").push_bind(like_pattern(&s));
@@ -194,9 +196,7 @@ pub async fn search(tx: &mut AuthnTx<'_>, query: &UserQuery) -> Result<UserPage,
             .push_bind(v);
     }
     if let Some(v) = query.has_mfa {
-        q.push(if v { " AND " } else { " AND NOT " }).push(
-            "EXISTS (SELECT 1 FROM authn.mfa_secrets m WHERE m.user_id = u.id AND m.namespace = u.namespace)",
-        );
+        q.push(if v { " AND " } else { " AND NOT " }).push(HAS_MFA);
     }
     let (key, cmp, dir) = match (query.sort.by_email(), query.sort.descending()) {
         (true, false) => ("u.email", ">", "ASC"),

@@ -58,7 +58,7 @@ pub fn AuditPage() -> impl IntoView {
                     <label for="event_type">"Event"</label>
                     <select id="event_type" name="event_type">
                         <option value="">"Any"</option>
-                        {identity_event_types().into_iter().map(|t| view! {
+                        {EVENT_TYPES.iter().copied().map(|t| view! {
                             <option value=t selected=move || event_type.get() == t>{t}</option>
                         }).collect_view()}
                     </select>
@@ -118,11 +118,6 @@ pub fn AuditPage() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-/// The event types offered in the filter (the same list the server accepts).
-fn identity_event_types() -> Vec<&'static str> {
-    EVENT_TYPES.to_vec()
 }
 
 /// Kept in step with `identity::admin::audit::EVENT_TYPES` (the browser bundle has no

@@ -63,27 +63,20 @@ pub fn UsersPage() -> impl IntoView {
                     match users.await {
                         Ok(list) => {
                             let ns = namespace.get_untracked();
-                            let next = list.next.map(|next| {
+                            // This view's filters and sort, from `after` on (or from the start).
+                            let link = |after: &str| {
                                 let q = query_string(&[
                                     ("email", &email.get_untracked()),
                                     ("disabled", &disabled.get_untracked()),
                                     ("verified", &verified.get_untracked()),
                                     ("mfa", &mfa.get_untracked()),
                                     ("sort", &sort.get_untracked()),
-                                    ("after", &next),
+                                    ("after", after),
                                 ]);
                                 page_path(&ns, &format!("admin/users{q}"))
-                            });
-                            let first = (!after.get_untracked().is_empty()).then(|| {
-                                let q = query_string(&[
-                                    ("email", &email.get_untracked()),
-                                    ("disabled", &disabled.get_untracked()),
-                                    ("verified", &verified.get_untracked()),
-                                    ("mfa", &mfa.get_untracked()),
-                                    ("sort", &sort.get_untracked()),
-                                ]);
-                                page_path(&ns, &format!("admin/users{q}"))
-                            });
+                            };
+                            let next = list.next.map(|next| link(&next));
+                            let first = (!after.get_untracked().is_empty()).then(|| link(""));
                             view! {
                                 {list.users.is_empty().then(|| view! { <p class="empty">"No user matches."</p> })}
                                 <table class="users" id="users">
@@ -141,24 +134,10 @@ pub fn NewUserPage() -> impl IntoView {
                     <label><input type="radio" name="mode" value="invite" checked/>" Send an invitation: they choose their password from a link (valid 72 hours)"</label>
                     <label><input type="radio" name="mode" value="password"/>" Set an initial password now (they still confirm their address)"</label>
                 </fieldset>
-                <div class="field">
-                    <label for="password">"Initial password (only for the second choice)"</label>
-                    <input id="password" name="password" type="password" autocomplete="new-password"
-                        aria-invalid=move || if error.get().and_then(|e| e.field_name()) == Some("password") { "true" } else { "false" }
-                        aria-describedby="password-error"/>
-                    <p class="field-error" id="password-error" aria-live="polite">
-                        {move || error.get().filter(|e| e.field_name() == Some("password")).map(|e| e.to_string())}
-                    </p>
-                </div>
-                <div class="field">
-                    <label for="password_confirm">"Repeat the password"</label>
-                    <input id="password_confirm" name="password_confirm" type="password" autocomplete="new-password"
-                        aria-invalid=move || if error.get().and_then(|e| e.field_name()) == Some("password_confirm") { "true" } else { "false" }
-                        aria-describedby="password_confirm-error"/>
-                    <p class="field-error" id="password_confirm-error" aria-live="polite">
-                        {move || error.get().filter(|e| e.field_name() == Some("password_confirm")).map(|e| e.to_string())}
-                    </p>
-                </div>
+                <Field label="Initial password (only for the second choice)" name="password" kind="password"
+                    autocomplete="new-password" required=false error/>
+                <Field label="Repeat the password" name="password_confirm" kind="password"
+                    autocomplete="new-password" required=false error/>
                 <button type="submit" disabled=move || create.pending().get()>"Create user"</button>
             </ActionForm>
         </section>
