@@ -33,11 +33,17 @@ pub async fn dev_mailbox() -> Result<Vec<DevMail>, AppError> {
     Ok(entries
         .into_iter()
         .map(|e| DevMail {
+            text: e
+                .text_body
+                .as_deref()
+                .and_then(|b| {
+                    identity::mail::outbox::open_body(&state.keys, &e.namespace, &e.recipient, b)
+                })
+                .unwrap_or_default(),
             id: e.id,
             namespace: e.namespace,
             recipient: e.recipient,
             subject: e.subject,
-            text: e.text_body.unwrap_or_default(),
             created_at: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             status: match (e.sent_at, e.failed_at) {
                 (Some(_), _) => "sent".into(),

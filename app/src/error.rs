@@ -144,6 +144,8 @@ pub enum FieldProblem {
         "This password is too common: it appears in lists of leaked passwords. Choose another."
     )]
     PasswordCommon,
+    #[error("This password is easy to guess: {0}")]
+    PasswordGuessable(Guessable),
     #[error("The passwords do not match.")]
     PasswordMismatch,
     #[error("The code is incorrect or has expired.")]
@@ -188,6 +190,66 @@ pub enum FieldProblem {
     InvalidDate,
     #[error("The start must be before the end.")]
     InvertedRange,
+}
+
+/// Why a password is easy to guess: the strength meter's advice and the refusal's reason, in
+/// the same words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Guessable {
+    KeyboardPattern,
+    Repeats,
+    Sequence,
+    Dates,
+    CommonPassword,
+    SingleWord,
+    Names,
+    Predictable,
+}
+
+impl Guessable {
+    pub fn advice(self) -> &'static str {
+        match self {
+            Guessable::KeyboardPattern => {
+                "keyboard patterns like qwerty are among the first guesses. Use a few unrelated words."
+            }
+            Guessable::Repeats => {
+                "repeated characters or words add little. Use a few unrelated words."
+            }
+            Guessable::Sequence => {
+                "sequences like abc or 6543 are among the first guesses. Use a few unrelated words."
+            }
+            Guessable::Dates => "dates and years are easy to guess. Leave them out.",
+            Guessable::CommonPassword => {
+                "it is close to a commonly used password. Use a few unrelated words."
+            }
+            Guessable::SingleWord => "a word by itself is easy to guess. Add another word or two.",
+            Guessable::Names => "names are easy to guess. Add a few unrelated words.",
+            Guessable::Predictable => "make it longer, with a few unrelated words.",
+        }
+    }
+}
+
+impl std::fmt::Display for Guessable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.advice())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<identity::policy::Weakness> for Guessable {
+    fn from(w: identity::policy::Weakness) -> Self {
+        use identity::policy::Weakness as W;
+        match w {
+            W::KeyboardPattern => Guessable::KeyboardPattern,
+            W::Repeats => Guessable::Repeats,
+            W::Sequence => Guessable::Sequence,
+            W::Dates => Guessable::Dates,
+            W::CommonPassword => Guessable::CommonPassword,
+            W::SingleWord => Guessable::SingleWord,
+            W::Names => Guessable::Names,
+            W::Predictable => Guessable::Predictable,
+        }
+    }
 }
 
 impl AppError {
@@ -286,6 +348,10 @@ mod from_services {
                 F::WeakPassword(P::Common) => {
                     AppError::field(FormField::Password, FieldProblem::PasswordCommon)
                 }
+                F::WeakPassword(P::Guessable(w)) => AppError::field(
+                    FormField::Password,
+                    FieldProblem::PasswordGuessable(w.into()),
+                ),
                 F::WrongCurrentPassword => {
                     AppError::field(FormField::CurrentPassword, FieldProblem::WrongPassword)
                 }

@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod api_keys;
 pub mod caller;
+#[cfg(feature = "ssr")]
+pub mod client_address;
 pub mod components;
 pub mod console;
 pub mod dev;

@@ -29,8 +29,15 @@ pub async fn password_strength(
     let s = identity::policy::strength(&password, &email);
     Ok(StrengthView {
         score: s.score,
-        warning: s.warning,
-        suggestions: s.suggestions,
+        // The same words a refusal of this password would use.
+        warning: s
+            .weakness
+            .map(|w| format!("Easy to guess: {}", crate::error::Guessable::from(w))),
+        suggestions: if s.weakness.is_some() {
+            vec![]
+        } else {
+            s.suggestions
+        },
     })
 }
 

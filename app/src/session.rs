@@ -28,15 +28,32 @@ pub async fn sign_in(namespace: String, email: String, password: String) -> Resu
     ssr::finish_sign_in(&state, &namespace, signed_in)
 }
 
+/// Signs out this browser. During an impersonation that also ends the impersonation and
+/// revokes the admin's own session kept aside in this browser: whoever uses it next finds
+/// nothing to go back to.
 #[server]
 pub async fn sign_out(namespace: String) -> Result<(), AppError> {
     let state = crate::state::AppState::current()?;
-    if let Some(token) = ssr::session_token(&state.cookie).await {
+    let token = ssr::session_token(&state.cookie).await;
+    let aside = ssr::cookie_value(&state.cookie.aside_name).await;
+    if token.is_some() || aside.is_some() {
         let authn = state.authn(&namespace).await?;
-        authn
-            .revoke_session(&identity::token::hash_token(&token))
-            .await?;
+        if let Some(caller) = crate::caller::ssr::resolve(&state, &namespace).await? {
+            if caller.impersonation.is_some() {
+                identity::admin::impersonation::end_by_session(&caller.authn, caller.session_id)
+                    .await?;
+            }
+        }
+        if let Some(token) = token {
+            authn
+                .revoke_session(&identity::token::hash_token(&token))
+                .await?;
+        }
+        if let Some(aside) = aside {
+            identity::admin::impersonation::revoke_aside_session(&authn, &aside).await?;
+        }
     }
+    ssr::set_cookie(&state.cookie, &state.cookie.aside_name, None);
     ssr::set_session_cookie(&state.cookie, None);
     leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in"));
     Ok(())
@@ -47,12 +64,14 @@ pub mod ssr {
     use std::net::{IpAddr, SocketAddr};
 
     use axum::extract::ConnectInfo;
+    use axum::Extension;
     use cookie::{Cookie, SameSite};
     use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
     use http::{HeaderMap, HeaderValue};
     use leptos::prelude::expect_context;
     use leptos_axum::ResponseOptions;
 
+    use crate::client_address::ClientAddress;
     use crate::error::AppError;
     use crate::state::CookieSettings;
 
@@ -65,10 +84,15 @@ pub mod ssr {
 
     impl RequestInfo {
         pub async fn extract() -> RequestInfo {
-            let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-                .await
-                .ok()
-                .map(|ConnectInfo(addr)| addr.ip());
+            // The server's first layer decided the client (peer or trusted proxy); the peer
+            // itself only where no such layer ran (unit tests of a bare router).
+            let ip = match leptos_axum::extract::<Extension<ClientAddress>>().await {
+                Ok(Extension(ClientAddress(ip))) => Some(ip),
+                Err(_) => leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+                    .await
+                    .ok()
+                    .map(|ConnectInfo(addr)| addr.ip()),
+            };
             let headers = leptos_axum::extract::<HeaderMap>().await.ok();
             let header = |name: &str, max: usize| {
                 headers.as_ref().and_then(|h| {
@@ -153,12 +177,26 @@ pub mod ssr {
 
     /// Sets (or with `None` removes) one of our cookies with the session cookie's protections.
     pub fn set_cookie(settings: &CookieSettings, name: &str, token: Option<&str>) {
+        set_cookie_until(settings, name, token, None);
+    }
+
+    /// The same, for a cookie the browser must drop after `max_age` (rounded up to a second).
+    pub fn set_cookie_until(
+        settings: &CookieSettings,
+        name: &str,
+        token: Option<&str>,
+        max_age: Option<chrono::TimeDelta>,
+    ) {
         let mut cookie = Cookie::build((name.to_owned(), token.unwrap_or_default().to_owned()))
             .path("/")
             .http_only(true)
             .secure(settings.secure)
             .same_site(SameSite::Lax)
             .build();
+        if let Some(age) = max_age {
+            let seconds = (age.num_milliseconds().max(0) + 999) / 1000;
+            cookie.set_max_age(cookie::time::Duration::seconds(seconds));
+        }
         if token.is_none() {
             cookie.make_removal();
         }

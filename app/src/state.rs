@@ -31,6 +31,8 @@ pub struct AppState {
     pub security: SecuritySettings,
     /// Where mail links point.
     pub links: identity::mail::Links,
+    /// The deployment's key: seals MFA secrets and outgoing mail bodies.
+    pub keys: identity::SecretBox,
     /// How long admins may impersonate.
     pub impersonation: identity::admin::impersonation::ImpersonationLimits,
     /// How recent an authentication sensitive changes need (sudo mode).

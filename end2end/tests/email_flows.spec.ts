@@ -40,6 +40,8 @@ test("sign-up sends a confirmation link; the account signs in once confirmed", a
   const mail = await waitForMail(email);
   expect(mail.subject).toBe("Confirm your email address");
   await page.goto(linkIn(mail, "verify-email"));
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat the password").fill(PASSWORD);
   await page.getByRole("button", { name: "Confirm my address" }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in\\?verified=1$`));
   await expect(page.getByRole("status")).toHaveText("Your address is confirmed. Sign in to continue.");
@@ -48,6 +50,36 @@ test("sign-up sends a confirmation link; the account signs in once confirmed", a
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
   await expect(page.locator("#account-email")).toHaveText(email);
   await expect(page.getByText("confirmed", { exact: true })).toBeVisible();
+});
+
+test("sign-up pre-hijacking: the address's owner chooses the password when confirming it", async ({ page, browser }) => {
+  const ns = freshNamespace();
+  openSignUp(ns);
+  const victim = uniqueAddress("victim");
+  // The attacker signs up first, with the victim's address and a password of their own.
+  const attacker = await (await browser.newContext()).newPage();
+  await attacker.goto(`/${ns}/sign-up`);
+  await attacker.getByLabel("Email").fill(victim);
+  await attacker.getByLabel("Password", { exact: true }).fill("an impostor's passphrase");
+  await attacker.getByLabel("Repeat the password").fill("an impostor's passphrase");
+  await attacker.getByRole("button", { name: "Create account" }).click();
+  await expect(attacker.getByRole("status")).toContainText("Check your inbox");
+
+  // The owner gets the mail and confirms the address, choosing their own password.
+  const mail = await waitForMail(victim);
+  await page.goto(linkIn(mail, "verify-email"));
+  await expect(page.getByText("any other password is replaced")).toBeVisible();
+  await page.getByLabel("Password", { exact: true }).fill("lantern orbit velvet canyon");
+  await page.getByLabel("Repeat the password").fill("lantern orbit velvet canyon");
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in\\?verified=1$`));
+
+  // The attacker's password no longer opens anything; the owner's does.
+  await signIn(attacker, ns, victim, "an impostor's passphrase");
+  await expect(attacker.getByRole("alert")).toHaveText("The email or password is incorrect.");
+  await signIn(page, ns, victim, "lantern orbit velvet canyon");
+  await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
+  await attacker.context().close();
 });
 
 test("a namespace without open sign-up says it is by invitation", async ({ page }) => {
@@ -86,7 +118,7 @@ test("forgot password: the same answer for anyone, a reset link that signs every
   await page.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
   await page.getByLabel("Repeat the new password").fill("a brand new passphrase");
   await page.getByRole("button", { name: "Set new password" }).click();
-  await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in\\?reset=done$`));
+  await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in\\?reset=done&devices=1&keys=0$`));
   await expect(page.getByRole("status")).toContainText("Your password was changed");
 
   await signIn(page, ns, email, PASSWORD);

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::activity::{self, Activity};
 use crate::email::{EmailAddress, InvalidEmail};
 use crate::mail::{outbox, templates, Links};
-use crate::token::{hash_token, OpaqueToken};
+use crate::secret_box::SecretBox;
+use crate::token::{link_token_hash, OpaqueToken};
 
 pub const LINK_LIFETIME: TimeDelta = TimeDelta::hours(1);
 
@@ -35,6 +36,7 @@ pub enum EmailChangeError {
 pub async fn request(
     authn: &Authn,
     links: &Links,
+    keys: &SecretBox,
     user_id: Uuid,
     current_email: &str,
     new_email: &str,
@@ -75,8 +77,9 @@ pub async fn request(
             token.expose()
         );
         templates::email_change_confirm(new_email.as_str(), &namespace, link)
+            .valid_for(LINK_LIFETIME)
     };
-    outbox::enqueue(tx.conn(), &namespace, &mail).await?;
+    outbox::enqueue(tx.conn(), &namespace, &mail, keys).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -85,8 +88,10 @@ pub async fn request(
 pub async fn confirm(
     authn: &Authn,
     links: &Links,
+    keys: &SecretBox,
     token: &str,
 ) -> Result<String, EmailChangeError> {
+    let hash = link_token_hash(token).ok_or(EmailChangeError::InvalidLink)?;
     let mut tx = authn.begin().await?;
     let namespace = tx.namespace().to_owned();
     let pending: Option<(Uuid, String)> = sqlx::query_as(
@@ -94,7 +99,7 @@ pub async fn confirm(
           WHERE token_hash = $1 AND namespace = $2 AND expires_at > now() \
       RETURNING user_id, new_email",
     )
-    .bind(hash_token(token.trim()))
+    .bind(hash)
     .bind(&namespace)
     .fetch_optional(tx.conn())
     .await?;
@@ -136,7 +141,7 @@ pub async fn confirm(
         &new_email,
         links.page(&namespace, "forgot-password"),
     );
-    outbox::enqueue(tx.conn(), &namespace, &notice).await?;
+    outbox::enqueue(tx.conn(), &namespace, &notice, keys).await?;
     tx.commit().await?;
     Ok(new_email)
 }

@@ -10,17 +10,21 @@ use chrono::TimeDelta;
 use rand::rngs::OsRng;
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::email::{EmailAddress, InvalidEmail};
+use crate::email_code;
 use crate::lockout::LockoutPolicy;
 use crate::mail::{outbox, templates, Links, Mail};
+use crate::mail_requests::{self, RequestKind};
 use crate::password::{PasswordError, PasswordHasher};
 use crate::pending::FirstFactor;
 use crate::policy::{PasswordPolicy, PolicyViolation};
 use crate::roles::{self, SignUpMode};
+use crate::secret_box::SecretBox;
 use crate::session::{after_first_factor, lock_address, ClientInfo, SignInStep};
-use crate::token::{hash_token, OpaqueToken};
+use crate::token::{link_token_hash, OpaqueToken};
 
 const MAGIC_LINK_LIFETIME: TimeDelta = TimeDelta::minutes(15);
 const EMAIL_CODE_LIFETIME: TimeDelta = TimeDelta::minutes(10);
@@ -74,6 +78,15 @@ impl FlowError {
     }
 }
 
+/// What a password reset revoked, for the page that confirms it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResetOutcome {
+    /// Devices (sessions) signed out.
+    pub sessions: u32,
+    /// API keys revoked.
+    pub api_keys: u32,
+}
+
 /// A signed-in person's password change.
 pub struct PasswordChange<'a> {
     pub user_id: Uuid,
@@ -97,6 +110,8 @@ pub struct AccountFlows {
     lockout: LockoutPolicy,
     links: Links,
     session_lifetime: TimeDelta,
+    /// Keys the hashes of mailed codes (see [`crate::email_code`]).
+    keys: SecretBox,
 }
 
 impl AccountFlows {
@@ -106,6 +121,7 @@ impl AccountFlows {
         lockout: LockoutPolicy,
         links: Links,
         session_lifetime: TimeDelta,
+        keys: SecretBox,
     ) -> AccountFlows {
         AccountFlows {
             hasher,
@@ -113,6 +129,7 @@ impl AccountFlows {
             lockout,
             links,
             session_lifetime,
+            keys,
         }
     }
 
@@ -132,9 +149,10 @@ impl AccountFlows {
 
     // ---- sign-up and verification -------------------------------------------------------
 
-    /// Creates an unverified account and mails a verification link. For an address that
-    /// already has an account nothing is created and its owner is told instead, so the answer
-    /// does not reveal the account.
+    /// Asks for an unverified account and its verification link. The account is created (or,
+    /// for an address that already has one, its owner told instead) by the mail-request worker
+    /// ([`AccountFlows::fulfil_mail_requests`]), so the request does the same work — and takes
+    /// the same time — whether or not the address has an account.
     pub async fn sign_up(
         &self,
         authn: &Authn,
@@ -143,61 +161,106 @@ impl AccountFlows {
     ) -> Result<(), FlowError> {
         let email = EmailAddress::parse(email)?;
         self.check_new_password(&email, &new)?;
+        let hash = self.hasher.hash(new.password).await?;
         let mut tx = authn.begin().await?;
         if roles::sign_up_mode(tx.conn(), authn.namespace()).await? != SignUpMode::Open {
             return Err(FlowError::SignUpClosed);
         }
-        // Hashed whether or not the account exists, so the answer takes the same time.
-        let hash = self.hasher.hash(new.password).await?;
-        lock_address(&mut tx, email.as_str()).await?;
         let namespace = authn.namespace();
-        let mail = match tx.get_user_by_email(email.as_str()).await? {
-            Some(_) => templates::sign_up_existing_account(
-                email.as_str(),
-                namespace,
-                self.links.page(namespace, "sign-in"),
-            ),
-            None => {
-                let user_id = tx.create_user(email.as_str(), Some(&hash)).await?;
-                let token = self
-                    .issue_token(&mut tx, user_id, TokenType::EmailVerify, VERIFY_LIFETIME)
-                    .await?;
-                templates::verify_email(
-                    email.as_str(),
-                    namespace,
-                    self.links.verify_email(namespace, token.expose()),
-                )
-            }
-        };
-        enqueue(&mut tx, &mail).await?;
+        mail_requests::record(
+            tx.conn(),
+            namespace,
+            RequestKind::SignUp,
+            email.as_str(),
+            Some(&hash),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Confirms the address the link was sent to.
-    pub async fn verify_email(&self, authn: &Authn, token: &str) -> Result<String, FlowError> {
-        let owner = authn
-            .verify_email(&hash_token(token.trim()))
+    /// The worker's half of a sign-up: the account and its verification link, or a note to the
+    /// owner of an existing account.
+    async fn fulfil_sign_up(
+        &self,
+        tx: &mut AuthnTx<'_>,
+        email: &EmailAddress,
+        password_hash: &str,
+    ) -> Result<(), FlowError> {
+        lock_address(tx, email.as_str()).await?;
+        let namespace = tx.namespace().to_owned();
+        let mail = match tx.get_user_by_email(email.as_str()).await? {
+            Some(_) => templates::sign_up_existing_account(
+                email.as_str(),
+                &namespace,
+                self.links.page(&namespace, "sign-in"),
+            ),
+            None => {
+                let user_id = tx.create_user(email.as_str(), Some(password_hash)).await?;
+                let token = self
+                    .issue_token(tx, user_id, TokenType::EmailVerify, VERIFY_LIFETIME)
+                    .await?;
+                templates::verify_email(
+                    email.as_str(),
+                    &namespace,
+                    self.links.verify_email(&namespace, token.expose()),
+                )
+                .valid_for(VERIFY_LIFETIME)
+            }
+        };
+        enqueue(tx, &mail, &self.keys).await
+    }
+
+    /// Confirms the address the link was sent to, with the password its owner chooses now.
+    ///
+    /// Anyone can sign up with any address, so whoever chose the account's first password may
+    /// not own the mailbox (pre-hijacking: the attacker signs up with your address, waits for
+    /// you to confirm it, then signs in with their password). Following the link proves the
+    /// mailbox, so only here does the account get a password it can be signed in with: the
+    /// earlier one is replaced and every session, refresh token, API key, pending sign-in and
+    /// mailed code the account had is ended. A refused password changes nothing and leaves the
+    /// link usable. Returns the confirmed address.
+    pub async fn verify_email(
+        &self,
+        authn: &Authn,
+        token: &str,
+        new: NewPassword<'_>,
+    ) -> Result<String, FlowError> {
+        let hash = link_token_hash(token).ok_or(FlowError::InvalidLink)?;
+        let mut tx = authn.begin().await?;
+        let owner = tx
+            .verify_email(&hash)
             .await
             .map_err(link_error)?
             .ok_or(FlowError::InvalidLink)?;
+        let enabled = tx
+            .get_user(owner.user_id)
+            .await?
+            .is_some_and(|u| u.disabled_at.is_none());
+        if !enabled {
+            return Err(FlowError::InvalidLink);
+        }
+        let email = EmailAddress::parse(&owner.email).map_err(|_| FlowError::InvalidLink)?;
+        self.check_new_password(&email, &new)?;
+        let password_hash = self.hasher.hash(new.password).await?;
+        tx.update_password(owner.user_id, &password_hash).await?;
+        tx.revoke_all_sessions(owner.user_id).await?;
+        tx.revoke_all_refresh_tokens(owner.user_id).await?;
+        tx.revoke_all_api_keys(owner.user_id).await?;
+        let namespace = authn.namespace();
+        crate::pending::discard_for_user(tx.conn(), namespace, owner.user_id).await?;
+        email_code::void(tx.conn(), namespace, owner.user_id).await?;
+        tx.commit().await?;
         Ok(owner.email)
     }
 
     // ---- magic link ----------------------------------------------------------------------
 
-    /// Mails a single-use sign-in link valid for 15 minutes to an enabled account.
+    /// Asks for a single-use sign-in link valid for 15 minutes, mailed to the address if it
+    /// has an enabled account (by the worker: the request is the same for every address).
     pub async fn request_magic_link(&self, authn: &Authn, email: &str) -> Result<(), FlowError> {
-        self.mail_link(
-            authn,
-            email,
-            TokenType::MagicLink,
-            MAGIC_LINK_LIFETIME,
-            |to, namespace, token| {
-                templates::magic_link(to, namespace, self.links.magic_link(namespace, token))
-            },
-        )
-        .await
+        self.record_request(authn, email, RequestKind::MagicLink)
+            .await
     }
 
     /// Uses a magic link: a new session for its (enabled) owner. Following the link proves the
@@ -208,9 +271,10 @@ impl AccountFlows {
         token: &str,
         client: ClientInfo<'_>,
     ) -> Result<SignInStep, FlowError> {
+        let hash = link_token_hash(token).ok_or(FlowError::InvalidLink)?;
         let mut tx = authn.begin().await?;
         let owner = tx
-            .consume_token(&hash_token(token.trim()), TokenType::MagicLink)
+            .consume_token(&hash, TokenType::MagicLink)
             .await
             .map_err(link_error)?
             .ok_or(FlowError::InvalidLink)?;
@@ -236,30 +300,35 @@ impl AccountFlows {
 
     // ---- e-mail code ---------------------------------------------------------------------
 
-    /// Mails a 6-digit code valid for 10 minutes. Earlier codes of the account stop working:
-    /// each outstanding code would be one more target for every guess.
+    /// Asks for a 6-digit code valid for 10 minutes, mailed to the address if it has an enabled
+    /// account (by the worker: the request is the same for every address).
     pub async fn request_email_code(&self, authn: &Authn, email: &str) -> Result<(), FlowError> {
-        let email = EmailAddress::parse(email)?;
-        let mut tx = authn.begin().await?;
-        if let Some(user_id) = enabled_user(&mut tx, &email).await? {
-            tx.invalidate_tokens(user_id, TokenType::MagicLink).await?;
-            let code = format!("{:06}", OsRng.gen_range(0..1_000_000u32));
-            tx.create_token(
-                user_id,
-                &email_code_hash(user_id, &code),
-                TokenType::MagicLink,
-                Some(EMAIL_CODE_LIFETIME),
-            )
-            .await?;
-            let mail = templates::email_code(email.as_str(), authn.namespace(), &code);
-            enqueue(&mut tx, &mail).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.record_request(authn, email, RequestKind::EmailCode)
+            .await
+    }
+
+    /// The worker's half: a fresh code for the enabled account of `email`. Earlier codes of the
+    /// account stop working: each outstanding code would be one more target for every guess.
+    async fn fulfil_email_code(
+        &self,
+        tx: &mut AuthnTx<'_>,
+        email: &EmailAddress,
+    ) -> Result<(), FlowError> {
+        let Some(user_id) = enabled_user(tx, email).await? else {
+            return Ok(());
+        };
+        let namespace = tx.namespace().to_owned();
+        let code = format!("{:06}", OsRng.gen_range(0..1_000_000u32));
+        let hash = self.email_code_hash(user_id, &code);
+        email_code::store(tx.conn(), &namespace, user_id, &hash, EMAIL_CODE_LIFETIME).await?;
+        let mail =
+            templates::email_code(email.as_str(), &namespace, &code).valid_for(EMAIL_CODE_LIFETIME);
+        enqueue(tx, &mail, &self.keys).await
     }
 
     /// Signs in with a mailed code. Wrong codes count as failed sign-ins of the address, so the
-    /// lockout limits guesses (5 per 15 minutes by default), and reaching it voids the code.
+    /// lockout limits guesses (5 per 15 minutes by default), and reaching it voids the code;
+    /// each code also dies after [`email_code::MAX_FAILURES`] wrong guesses of its own.
     pub async fn sign_in_with_email_code(
         &self,
         authn: &Authn,
@@ -278,10 +347,13 @@ impl AccountFlows {
         }
         let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
         let user_id = enabled_user(&mut tx, &email).await?;
+        let namespace = tx.namespace().to_owned();
         let owner = match (user_id, well_formed) {
             (Some(user_id), true) => {
-                tx.consume_token(&email_code_hash(user_id, code), TokenType::MagicLink)
+                let hash = self.email_code_hash(user_id, code);
+                email_code::consume(tx.conn(), &namespace, user_id, &hash)
                     .await?
+                    .then_some(user_id)
             }
             _ => None,
         };
@@ -289,7 +361,7 @@ impl AccountFlows {
             tx.record_login_attempt(email.as_str(), false, client.ip_address)
                 .await?;
             if let Some(user_id) = user_id {
-                let namespace = tx.namespace().to_owned();
+                email_code::record_failure(tx.conn(), &namespace, user_id).await?;
                 crate::activity::record(
                     tx.conn(),
                     &namespace,
@@ -299,7 +371,7 @@ impl AccountFlows {
                 )
                 .await?;
                 if tx.is_locked_out(email.as_str(), window, max).await? {
-                    tx.invalidate_tokens(user_id, TokenType::MagicLink).await?;
+                    email_code::void(tx.conn(), &namespace, user_id).await?;
                 }
             }
             tx.commit().await?;
@@ -309,7 +381,7 @@ impl AccountFlows {
             .await?;
         let step = after_first_factor(
             &mut tx,
-            owner.user_id,
+            owner,
             FirstFactor::EmailCode,
             self.session_lifetime,
             client,
@@ -341,8 +413,9 @@ impl AccountFlows {
             namespace,
             self.links.reset_password(namespace, token.expose()),
             INVITATION_LIFETIME.num_hours(),
-        );
-        enqueue(&mut tx, &mail).await?;
+        )
+        .valid_for(INVITATION_LIFETIME);
+        enqueue(&mut tx, &mail, &self.keys).await?;
         tx.commit().await?;
         Ok(user_id)
     }
@@ -409,67 +482,143 @@ impl AccountFlows {
             email.as_str(),
             &namespace,
             self.links.verify_email(&namespace, token.expose()),
-        );
-        enqueue(tx, &mail).await
+        )
+        .valid_for(VERIFY_LIFETIME);
+        enqueue(tx, &mail, &self.keys).await
     }
 
     // ---- forgotten password --------------------------------------------------------------
 
-    /// Mails a single-use reset link valid for 1 hour to an enabled account.
+    /// Asks for a single-use reset link valid for 1 hour, mailed to the address if it has an
+    /// enabled account (by the worker: the request is the same for every address).
     pub async fn request_password_reset(
         &self,
         authn: &Authn,
         email: &str,
     ) -> Result<(), FlowError> {
-        self.mail_link(
-            authn,
-            email,
-            TokenType::PasswordReset,
-            RESET_LIFETIME,
-            |to, namespace, token| {
-                templates::password_reset(
-                    to,
-                    namespace,
-                    self.links.reset_password(namespace, token),
-                )
-            },
-        )
-        .await
+        self.record_request(authn, email, RequestKind::PasswordReset)
+            .await
     }
 
-    /// Mails a fresh single-use link of `kind` to the enabled account of `email`, and nothing to
-    /// an address without one; the caller's answer is the same either way.
-    async fn mail_link(
+    /// Records a request for mail to `email`: parsing, then one insert. Nothing here depends on
+    /// whether the address has an account.
+    async fn record_request(
         &self,
         authn: &Authn,
         email: &str,
-        kind: TokenType,
-        lifetime: TimeDelta,
-        compose: impl FnOnce(&str, &str, &str) -> Mail,
+        kind: RequestKind,
     ) -> Result<(), FlowError> {
         let email = EmailAddress::parse(email)?;
         let mut tx = authn.begin().await?;
-        if let Some(user_id) = enabled_user(&mut tx, &email).await? {
-            let token = self.issue_token(&mut tx, user_id, kind, lifetime).await?;
-            let mail = compose(email.as_str(), authn.namespace(), token.expose());
-            enqueue(&mut tx, &mail).await?;
+        let namespace = authn.namespace();
+        mail_requests::record(tx.conn(), namespace, kind, email.as_str(), None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The worker's half of a link request: a fresh link of `kind` for the enabled account of
+    /// `email`, and nothing for an address without one.
+    async fn fulfil_link(
+        &self,
+        tx: &mut AuthnTx<'_>,
+        email: &EmailAddress,
+        kind: TokenType,
+    ) -> Result<(), FlowError> {
+        let Some(user_id) = enabled_user(tx, email).await? else {
+            return Ok(());
+        };
+        let namespace = tx.namespace().to_owned();
+        let mail = match kind {
+            TokenType::PasswordReset => {
+                let token = self.issue_token(tx, user_id, kind, RESET_LIFETIME).await?;
+                templates::password_reset(
+                    email.as_str(),
+                    &namespace,
+                    self.links.reset_password(&namespace, token.expose()),
+                )
+                .valid_for(RESET_LIFETIME)
+            }
+            _ => {
+                let token = self
+                    .issue_token(tx, user_id, TokenType::MagicLink, MAGIC_LINK_LIFETIME)
+                    .await?;
+                templates::magic_link(
+                    email.as_str(),
+                    &namespace,
+                    self.links.magic_link(&namespace, token.expose()),
+                )
+                .valid_for(MAGIC_LINK_LIFETIME)
+            }
+        };
+        enqueue(tx, &mail, &self.keys).await
+    }
+
+    // ---- the mail-request worker -------------------------------------------------------------
+
+    /// Fulfils every due mail request (see [`crate::mail_requests`]); returns how many. Each
+    /// request is taken and fulfilled in one transaction of its namespace, so a failure leaves
+    /// it to be retried and a success cannot be repeated.
+    pub async fn fulfil_mail_requests(&self, pool: &PgPool) -> Result<usize, FlowError> {
+        let mut done = 0;
+        loop {
+            let batch = mail_requests::claim(pool, 20).await?;
+            if batch.is_empty() {
+                return Ok(done);
+            }
+            for (id, namespace) in batch {
+                match self.fulfil(pool, id, &namespace).await {
+                    Ok(()) => done += 1,
+                    Err(e) => {
+                        tracing::warn!(mail_request = id, error = ?e, "mail request not fulfilled; retried later");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn fulfil(&self, pool: &PgPool, id: i64, namespace: &str) -> Result<(), FlowError> {
+        let authn = Authn::new(pool.clone(), namespace).await?;
+        let mut tx = authn.begin().await?;
+        let Some(request) = mail_requests::take(tx.conn(), id).await? else {
+            return Ok(());
+        };
+        // Recorded only after parsing; a row that does not parse any more is dropped.
+        if let Ok(email) = EmailAddress::parse(&request.email) {
+            match (request.kind, request.password_hash.as_deref()) {
+                (RequestKind::SignUp, Some(hash)) => {
+                    self.fulfil_sign_up(&mut tx, &email, hash).await?
+                }
+                (RequestKind::SignUp, None) => {}
+                (RequestKind::PasswordReset, _) => {
+                    self.fulfil_link(&mut tx, &email, TokenType::PasswordReset)
+                        .await?
+                }
+                (RequestKind::MagicLink, _) => {
+                    self.fulfil_link(&mut tx, &email, TokenType::MagicLink)
+                        .await?
+                }
+                (RequestKind::EmailCode, _) => self.fulfil_email_code(&mut tx, &email).await?,
+            }
         }
         tx.commit().await?;
         Ok(())
     }
 
-    /// Sets a new password with a reset link. Every session and refresh token of the user is
-    /// revoked, the other reset links stop working, and the owner is told by mail. A refused
-    /// password leaves the link usable (the transaction rolls back).
+    /// Sets a new password with a reset link. A reset is how an account is taken back, so
+    /// everything that could still act for it ends: every session, refresh token and API key is
+    /// revoked, pending sign-ins and mailed codes are dropped, the other reset links stop
+    /// working, and the owner is told by mail what was revoked. A refused password leaves the
+    /// link usable (the transaction rolls back).
     pub async fn reset_password(
         &self,
         authn: &Authn,
         token: &str,
         new: NewPassword<'_>,
-    ) -> Result<(), FlowError> {
+    ) -> Result<ResetOutcome, FlowError> {
+        let hash = link_token_hash(token).ok_or(FlowError::InvalidLink)?;
         let mut tx = authn.begin().await?;
         let owner = tx
-            .consume_token(&hash_token(token.trim()), TokenType::PasswordReset)
+            .consume_token(&hash, TokenType::PasswordReset)
             .await
             .map_err(link_error)?
             .ok_or(FlowError::InvalidLink)?;
@@ -494,13 +643,16 @@ impl AccountFlows {
                 .await?;
             tx.verify_email(&proof.hash()).await?;
         }
-        tx.revoke_all_sessions(owner.user_id).await?;
+        let sessions = tx.revoke_all_sessions(owner.user_id).await?;
         tx.revoke_all_refresh_tokens(owner.user_id).await?;
+        let api_keys = tx.revoke_all_api_keys(owner.user_id).await?;
         tx.invalidate_tokens(owner.user_id, TokenType::PasswordReset)
             .await?;
+        let namespace = authn.namespace();
+        crate::pending::discard_for_user(tx.conn(), namespace, owner.user_id).await?;
+        email_code::void(tx.conn(), namespace, owner.user_id).await?;
         // The reset proves the mailbox, as a magic link does, and earlier failures are moot.
         tx.clear_attempts(email.as_str()).await?;
-        let namespace = authn.namespace();
         crate::activity::record(
             tx.conn(),
             namespace,
@@ -509,14 +661,19 @@ impl AccountFlows {
             ClientInfo::default(),
         )
         .await?;
+        let outcome = ResetOutcome {
+            sessions: u32::try_from(sessions).unwrap_or(0),
+            api_keys: u32::try_from(api_keys).unwrap_or(0),
+        };
         let notice = templates::password_changed(
             email.as_str(),
             namespace,
             self.links.page(namespace, "forgot-password"),
+            outcome.api_keys,
         );
-        enqueue(&mut tx, &notice).await?;
+        enqueue(&mut tx, &notice, &self.keys).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(outcome)
     }
 
     /// Changes the password of a signed-in person. The current password proves it is them (a
@@ -584,7 +741,7 @@ impl AccountFlows {
             namespace,
             self.links.page(namespace, "forgot-password"),
         );
-        enqueue(&mut tx, &notice).await?;
+        enqueue(&mut tx, &notice, &self.keys).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -597,7 +754,15 @@ impl AccountFlows {
         current_email: &str,
         new_email: &str,
     ) -> Result<(), crate::email_change::EmailChangeError> {
-        crate::email_change::request(authn, &self.links, user_id, current_email, new_email).await
+        crate::email_change::request(
+            authn,
+            &self.links,
+            &self.keys,
+            user_id,
+            current_email,
+            new_email,
+        )
+        .await
     }
 
     /// Uses an e-mail change link; returns the account's new address.
@@ -606,7 +771,14 @@ impl AccountFlows {
         authn: &Authn,
         token: &str,
     ) -> Result<String, crate::email_change::EmailChangeError> {
-        crate::email_change::confirm(authn, &self.links, token).await
+        crate::email_change::confirm(authn, &self.links, &self.keys, token).await
+    }
+
+    /// Codes are short, so their hash is keyed with the deployment's secret and bound to the
+    /// account: the same six digits of two users are different values, a guess is tried
+    /// against one account only, and a copy of the table does not give the codes away.
+    fn email_code_hash(&self, user_id: Uuid, code: &str) -> String {
+        self.keys.keyed_hash(&format!("email-code:{user_id}"), code)
     }
 
     async fn issue_token(
@@ -649,15 +821,9 @@ async fn enabled_user(
         .map(|u| u.user_id))
 }
 
-/// Codes are short, so their hash is bound to the account: the same six digits of two users
-/// are different tokens, and a guess is tried against one account only.
-fn email_code_hash(user_id: Uuid, code: &str) -> String {
-    hash_token(&format!("email-code:{user_id}:{code}"))
-}
-
-async fn enqueue(tx: &mut AuthnTx<'_>, mail: &Mail) -> Result<(), FlowError> {
+async fn enqueue(tx: &mut AuthnTx<'_>, mail: &Mail, keys: &SecretBox) -> Result<(), FlowError> {
     let namespace = tx.namespace().to_owned();
-    outbox::enqueue(tx.conn(), &namespace, mail).await?;
+    outbox::enqueue(tx.conn(), &namespace, mail, keys).await?;
     Ok(())
 }
 
@@ -667,19 +833,5 @@ fn link_error(err: AuthnError) -> FlowError {
         FlowError::InvalidLink
     } else {
         FlowError::Core(err)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn email_code_hashes_are_bound_to_the_account() {
-        let a = Uuid::new_v4();
-        let b = Uuid::new_v4();
-        assert_ne!(email_code_hash(a, "123456"), email_code_hash(b, "123456"));
-        assert_eq!(email_code_hash(a, "123456"), email_code_hash(a, "123456"));
-        assert_eq!(email_code_hash(a, "123456").len(), 64);
     }
 }

@@ -152,6 +152,23 @@ pub async fn complete(
     .await
 }
 
+/// Drops every pending sign-in of an account (its password was reset: a first factor proven
+/// before that must not lead anywhere).
+pub async fn discard_for_user(
+    conn: &mut PgConnection,
+    namespace: &str,
+    user_id: Uuid,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM gatehouse.pending_sign_ins WHERE namespace = $1 AND user_id = $2")
+            .bind(namespace)
+            .bind(user_id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Removes expired pending sign-ins (the cleanup job).
 pub async fn purge_expired(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
     Ok(

@@ -30,12 +30,65 @@ pub enum PolicyViolation {
         "This password is too common: it appears in lists of leaked passwords. Choose another."
     )]
     Common,
+    /// The strength meter rates it below the policy's score; the weakness is what the meter
+    /// tells the person, so the refusal and the meter agree.
+    #[error("the password is easy to guess ({0:?})")]
+    Guessable(Weakness),
 }
+
+/// Why zxcvbn finds a password easy to guess, in the few kinds its feedback distinguishes
+/// (the app words them, for the meter and for the refusal alike).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weakness {
+    KeyboardPattern,
+    Repeats,
+    Sequence,
+    Dates,
+    CommonPassword,
+    SingleWord,
+    Names,
+    /// Low score without a specific pattern: simply too little to guess.
+    Predictable,
+}
+
+impl Weakness {
+    fn of(warning: Option<zxcvbn::feedback::Warning>) -> Weakness {
+        use zxcvbn::feedback::Warning as W;
+        match warning {
+            Some(W::StraightRowsOfKeysAreEasyToGuess | W::ShortKeyboardPatternsAreEasyToGuess) => {
+                Weakness::KeyboardPattern
+            }
+            Some(
+                W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+            ) => Weakness::Repeats,
+            Some(W::SequencesLikeAbcAreEasyToGuess) => Weakness::Sequence,
+            Some(W::RecentYearsAreEasyToGuess | W::DatesAreOftenEasyToGuess) => Weakness::Dates,
+            Some(
+                W::ThisIsATop10Password
+                | W::ThisIsATop100Password
+                | W::ThisIsACommonPassword
+                | W::ThisIsSimilarToACommonlyUsedPassword,
+            ) => Weakness::CommonPassword,
+            Some(W::AWordByItselfIsEasyToGuess) => Weakness::SingleWord,
+            Some(
+                W::NamesAndSurnamesByThemselvesAreEasyToGuess
+                | W::CommonNamesAndSurnamesAreEasyToGuess,
+            ) => Weakness::Names,
+            None => Weakness::Predictable,
+        }
+    }
+}
+
+/// The lowest zxcvbn score accepted by default: 3 is "safely unguessable" (about 10^8
+/// guesses and more), what the meter calls "good".
+pub const DEFAULT_MIN_SCORE: u8 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PasswordPolicy {
     pub min_chars: usize,
     pub max_chars: usize,
+    /// The lowest strength-meter score (0–4) accepted.
+    pub min_score: u8,
 }
 
 impl Default for PasswordPolicy {
@@ -43,6 +96,7 @@ impl Default for PasswordPolicy {
         PasswordPolicy {
             min_chars: 12,
             max_chars: 128,
+            min_score: DEFAULT_MIN_SCORE,
         }
     }
 }
@@ -70,6 +124,12 @@ impl PasswordPolicy {
         if is_common(password) {
             return Err(PolicyViolation::Common);
         }
+        let strength = strength(password, email);
+        if strength.score < self.min_score {
+            return Err(PolicyViolation::Guessable(
+                strength.weakness.unwrap_or(Weakness::Predictable),
+            ));
+        }
         Ok(())
     }
 }
@@ -81,6 +141,8 @@ pub struct Strength {
     pub score: u8,
     pub warning: Option<String>,
     pub suggestions: Vec<String>,
+    /// What makes it guessable, when the score is below the default minimum.
+    pub weakness: Option<Weakness>,
 }
 
 /// Estimates `password`'s strength, counting the e-mail address as something an attacker knows.
@@ -90,6 +152,7 @@ pub fn strength(password: &str, email: &str) -> Strength {
             score: 0,
             warning: None,
             suggestions: vec![],
+            weakness: Some(Weakness::Predictable),
         };
     }
     let local = email.split('@').next().unwrap_or_default();
@@ -101,9 +164,17 @@ pub fn strength(password: &str, email: &str) -> Strength {
         score = 0;
     }
     let feedback = estimate.feedback();
+    let warning = feedback.and_then(|f| f.warning());
     Strength {
         score,
-        warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+        weakness: (score < DEFAULT_MIN_SCORE).then(|| {
+            if is_common(password) {
+                Weakness::CommonPassword
+            } else {
+                Weakness::of(warning)
+            }
+        }),
+        warning: warning.map(|w| w.to_string()),
         suggestions: feedback
             .map(|f| f.suggestions().iter().map(ToString::to_string).collect())
             .unwrap_or_default(),
@@ -116,7 +187,11 @@ mod tests {
 
     #[test]
     fn length_rules_count_characters() {
-        let p = PasswordPolicy::default();
+        // Length alone: the strength score has its own test.
+        let p = PasswordPolicy {
+            min_score: 0,
+            ..PasswordPolicy::default()
+        };
         assert_eq!(
             p.check("short", "a@b.c"),
             Err(PolicyViolation::TooShort(12))
@@ -132,6 +207,47 @@ mod tests {
             Err(PolicyViolation::TooLong(128))
         );
         assert!(p.check("no digits or symbols needed", "a@b.c").is_ok());
+    }
+
+    /// Issue 10.10: these passed the length and list checks while the meter called them weak.
+    #[test]
+    fn refuses_what_the_meter_calls_weak() {
+        let p = PasswordPolicy::default();
+        for weak in [
+            "password123456",
+            "Password1234!",
+            "aaaaaaaaaaaaaaaa",
+            "abcdefghijklmnop",
+        ] {
+            let score = strength(weak, "a@b.c").score;
+            assert!(score < 3, "{weak}: {score}");
+            assert!(
+                matches!(
+                    p.check(weak, "a@b.c"),
+                    Err(PolicyViolation::Guessable(_) | PolicyViolation::Common)
+                ),
+                "{weak}"
+            );
+        }
+        assert!(matches!(
+            p.check("Password1234!", "a@b.c"),
+            Err(PolicyViolation::Guessable(_))
+        ));
+        // The passwords the tests and the demo use are strong enough.
+        for fine in [
+            "correct horse battery staple",
+            "lantern orbit velvet canyon",
+            "a brand new passphrase",
+            "an impostor's passphrase",
+            "yet another passphrase",
+            "a sturdy initial passphrase",
+            "a long new passphrase",
+            "demo-password-123",
+        ] {
+            assert_eq!(p.check(fine, "someone@example.com"), Ok(()), "{fine}");
+        }
+        let lenient = PasswordPolicy { min_score: 0, ..p };
+        assert!(lenient.check("abcdefghijklmnop", "a@b.c").is_ok());
     }
 
     #[test]

@@ -4,13 +4,20 @@
 //! XChaCha20-Poly1305 with a random 192-bit nonce per seal (no nonce bookkeeping needed).
 //! Every seal names its purpose and owner as associated data, so a sealed value copied to
 //! another user or another use does not open.
+//!
+//! The same key also makes keyed hashes (HMAC-SHA256) for short secrets that must be looked up
+//! but never read back, such as mailed sign-in codes: a million values are no work to hash
+//! through unkeyed, so a leaked table must not be enough to recover them.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::digest::generic_array::GenericArray;
+use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
 use rand::RngCore;
+use sha2::{Digest, Sha256, Sha512};
 
 /// Sealed values start with this, so a future key or algorithm can be told apart.
 const VERSION: &str = "v1.";
@@ -29,6 +36,9 @@ pub enum SecretBoxError {
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: XChaCha20Poly1305,
+    /// Derived from the key with its own label, so the cipher key is never used as a MAC key.
+    /// 64 bytes: HMAC-SHA256's block size, so the key is used as is.
+    mac_key: [u8; 64],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -42,9 +52,27 @@ impl SecretBox {
     pub fn from_hex(key: &str) -> Result<SecretBox, SecretBoxError> {
         let bytes = hex::decode(key.trim()).map_err(|_| SecretBoxError::BadKey)?;
         let key: [u8; 32] = bytes.try_into().map_err(|_| SecretBoxError::BadKey)?;
+        let mac_key = Sha512::new()
+            .chain_update(b"gatehouse keyed hash v1\0")
+            .chain_update(key)
+            .finalize()
+            .into();
         Ok(SecretBox {
             cipher: XChaCha20Poly1305::new(&key.into()),
+            mac_key,
         })
+    }
+
+    /// HMAC-SHA256 of `value` for `context` (e.g. "email-code:<user id>"), as lower-case hex:
+    /// the same inputs always give the same 64 characters, and nobody without the key can
+    /// compute or invert it.
+    pub fn keyed_hash(&self, context: &str, value: &str) -> String {
+        let mut mac =
+            <Hmac<Sha256> as hmac::digest::KeyInit>::new(GenericArray::from_slice(&self.mac_key));
+        mac.update(context.as_bytes());
+        mac.update(b"\0");
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// Encrypts `plaintext` bound to `context` (e.g. "totp:<namespace>:<user id>").
@@ -128,5 +156,22 @@ mod tests {
         assert!(SecretBox::from_hex("abcd").is_err());
         assert!(SecretBox::from_hex(&"zz".repeat(32)).is_err());
         assert!(!format!("{:?}", SecretBox::from_hex(KEY).unwrap()).contains("0001"));
+    }
+
+    #[test]
+    fn keyed_hashes_depend_on_key_context_and_value() {
+        let sb = SecretBox::from_hex(KEY).unwrap();
+        let other = SecretBox::from_hex(&KEY.replace("00", "ff")).unwrap();
+        let h = sb.keyed_hash("email-code:a", "123456");
+        assert_eq!(h.len(), 64);
+        assert!(h
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(h, sb.keyed_hash("email-code:a", "123456"));
+        assert_ne!(h, sb.keyed_hash("email-code:b", "123456"));
+        assert_ne!(h, sb.keyed_hash("email-code:a", "123457"));
+        assert_ne!(h, other.keyed_hash("email-code:a", "123456"));
+        // Not the unkeyed SHA-256 the codes used to be stored as.
+        assert_ne!(h, crate::token::hash_token("email-code:a:123456"));
     }
 }

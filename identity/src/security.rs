@@ -313,7 +313,7 @@ impl SecuritySettings {
             detail,
             self.links.page(&namespace, "devices"),
         );
-        outbox::enqueue(tx.conn(), &namespace, &mail).await?;
+        outbox::enqueue(tx.conn(), &namespace, &mail, self.totp.secrets()).await?;
         let activity = match change {
             SecurityChange::AuthenticatorAdded => Activity::MfaAdded,
             SecurityChange::AuthenticatorRemoved | SecurityChange::PasskeyRemoved => {

@@ -88,6 +88,16 @@ impl SignInService {
     ) -> Result<SignInStep, SignInError> {
         let window = Some(self.lockout.window);
         let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
+        // What was typed is recorded (attempts, audit trail) only if it is an e-mail address:
+        // people type passwords into the address field, and the core would take `P@ssw0rd`.
+        let Ok(email) = crate::EmailAddress::parse(req.email) else {
+            self.hasher.verify(req.password, None).await?;
+            return Err(SignInError::InvalidCredentials);
+        };
+        let req = SignInRequest {
+            email: email.as_str(),
+            ..req
+        };
         let mut tx = authn.begin().await?;
         lock_address(&mut tx, req.email).await?;
         let locked = match tx.is_locked_out(req.email, window, max).await {

@@ -52,6 +52,26 @@ pub fn hash_token(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// Length of a generated token's text without a prefix: 32 bytes in base64url, unpadded.
+const TOKEN_CHARS: usize = 43;
+
+/// The hash to look up for a token presented in a link (magic link, reset, verification,
+/// e-mail change), or `None` when the text is not exactly what [`OpaqueToken::generate`] makes.
+/// Anything else is refused without a lookup: the hash of an arbitrary string must never be
+/// able to match a stored hash made some other way (e-mail codes once were, see
+/// `crate::email_code`).
+pub fn link_token_hash(text: &str) -> Option<String> {
+    let text = text.trim();
+    let well_formed = text.len() == TOKEN_CHARS
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && URL_SAFE_NO_PAD
+            .decode(text)
+            .is_ok_and(|bytes| bytes.len() == 32);
+    well_formed.then(|| hash_token(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +93,27 @@ mod tests {
         assert!(OpaqueToken::generate_with_prefix("gh_")
             .expose()
             .starts_with("gh_"));
+    }
+
+    #[test]
+    fn only_generated_tokens_are_looked_up_from_links() {
+        let token = OpaqueToken::generate();
+        assert_eq!(link_token_hash(token.expose()), Some(token.hash()));
+        assert_eq!(
+            link_token_hash(&format!(" {}\n", token.expose())),
+            Some(token.hash())
+        );
+        let id = "4b3b0c2e-1111-4222-8333-444455556666";
+        for bad in [
+            String::new(),
+            format!("email-code:{id}:123456"),
+            token.expose()[..42].to_owned(),
+            format!("{}A", token.expose()),
+            token
+                .expose()
+                .replacen(|c: char| c.is_alphanumeric(), "+", 1),
+        ] {
+            assert_eq!(link_token_hash(&bad), None, "{bad}");
+        }
     }
 }

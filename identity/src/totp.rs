@@ -85,6 +85,11 @@ impl TotpService {
         TotpService { secrets, clock }
     }
 
+    /// The deployment's key (the security notices it sends are sealed with it too).
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
+    }
+
     /// A fresh secret for `email` of `namespace`, not stored anywhere yet.
     pub fn begin_enrollment(
         &self,

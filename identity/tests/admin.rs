@@ -325,14 +325,24 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
         .await
         .unwrap();
     let links = Links::new("http://localhost:3000");
+    let keys = identity::SecretBox::from_hex(&"00".repeat(32)).unwrap();
     let reason = Reason::parse("Ticket 31: checking their settings").unwrap();
     let me = Impersonator {
         user_id: admin,
         email: "admin@example.com",
         session_id: session,
     };
-    let start =
-        |target| impersonation::start(&authn, &links, me, target, &reason, TimeDelta::minutes(5));
+    let start = |target| {
+        impersonation::start(
+            &authn,
+            &links,
+            &keys,
+            me,
+            target,
+            &reason,
+            TimeDelta::minutes(5),
+        )
+    };
     assert!(matches!(start(admin).await, Err(AdminError::OwnAccount)));
     assert!(matches!(
         start(other_admin).await,
@@ -369,6 +379,7 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
     let chained = impersonation::start(
         &authn,
         &links,
+        &keys,
         Impersonator {
             session_id: imp.session_id,
             ..me
@@ -426,6 +437,7 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
     impersonation::start(
         &authn,
         &links,
+        &keys,
         Impersonator {
             session_id: fresh,
             ..me

@@ -11,7 +11,7 @@ use identity::mail::{outbox, Links, MailDelivery};
 use identity::roles::{self, SignUpMode};
 use identity::{
     AccountFlows, ClientInfo, FlowError, LockoutPolicy, NewPassword, PasswordHasher,
-    PasswordPolicy, SignInError, SignInRequest, SignInService,
+    PasswordPolicy, SecretBox, SignInError, SignInRequest, SignInService,
 };
 use secrecy::SecretString;
 use sqlx::postgres::PgPoolOptions;
@@ -31,6 +31,11 @@ struct Env {
 }
 
 const PASSWORD: &str = "correct horse battery staple";
+
+/// The deployment key of these tests: flows seal mail with it, delivery opens it.
+fn keys() -> SecretBox {
+    SecretBox::from_hex(&"5a".repeat(32)).unwrap()
+}
 
 async fn setup() -> Env {
     // A database per test: the outbox is shared by everything in a database, and each test
@@ -55,11 +60,12 @@ async fn setup() -> Env {
         LockoutPolicy::default(),
         links,
         TimeDelta::hours(8),
+        keys(),
     );
     let sign_in = SignInService::new(hasher, LockoutPolicy::default(), TimeDelta::hours(8));
     let smtp = SmtpSink::start().await;
     let delivery =
-        MailDelivery::from_url(&smtp.url(), "Gatehouse <no-reply@console.test>").unwrap();
+        MailDelivery::from_url(&smtp.url(), "Gatehouse <no-reply@console.test>", keys()).unwrap();
     Env {
         db,
         authn,
@@ -82,7 +88,10 @@ impl Env {
     }
 
     /// Runs the delivery worker's pass, as the background task would.
+    /// Does what the server's two workers do: fulfils the recorded mail requests, then sends
+    /// the outbox.
     async fn deliver(&self) {
+        self.flows.fulfil_mail_requests(&self.pool).await.unwrap();
         deliver_due(&self.pool, &self.delivery, WorkerSettings::default())
             .await
             .unwrap();
@@ -149,6 +158,16 @@ impl Env {
         id
     }
 
+    /// The id of the account of `email`, whatever its state.
+    async fn account_id(&self, email: &str) -> Uuid {
+        self.authn
+            .get_user_by_email(email)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id
+    }
+
     async fn mails_to(&self, to: &str) -> usize {
         self.smtp.all().iter().filter(|m| m.to == to).count()
     }
@@ -185,21 +204,29 @@ async fn sign_up_mails_a_link_that_verifies_the_address_once() {
     let env = setup().await;
     env.open_sign_up().await;
     env.sign_up("New@Example.com", PASSWORD).await.unwrap();
+    env.deliver().await;
     // Not verified yet: the right password is told to confirm first.
     assert!(matches!(
         env.password_sign_in("new@example.com", PASSWORD).await,
         Err(SignInError::EmailNotVerified)
     ));
-    env.deliver().await;
     let mail = env.smtp.wait_for("new@example.com", 1).await;
     assert_eq!(mail.subject, "Confirm your email address");
     let token = token_in(&mail.text, "verify-email");
+    let chosen = SecretString::from(PASSWORD);
+    let confirm = || NewPassword {
+        password: &chosen,
+        confirm: &chosen,
+    };
     assert_eq!(
-        env.flows.verify_email(&env.authn, &token).await.unwrap(),
+        env.flows
+            .verify_email(&env.authn, &token, confirm())
+            .await
+            .unwrap(),
         "new@example.com"
     );
     assert!(matches!(
-        env.flows.verify_email(&env.authn, &token).await,
+        env.flows.verify_email(&env.authn, &token, confirm()).await,
         Err(FlowError::InvalidLink)
     ));
     env.password_sign_in("new@example.com", PASSWORD)
@@ -212,6 +239,80 @@ async fn sign_up_mails_a_link_that_verifies_the_address_once() {
         .find(|e| e.namespace == env.authn.namespace())
         .unwrap();
     assert!(entry.sent_at.is_some() && entry.text_body.is_none());
+}
+
+/// Issue 10.8: an attacker signs up with someone else's address and a password of their own,
+/// and has a session somehow (here: made through the core). When the owner confirms the
+/// address, they choose the password: the attacker's no longer signs in and their session ends.
+#[tokio::test]
+async fn confirming_an_address_sets_its_owners_password_and_ends_everything_before() {
+    let env = setup().await;
+    env.open_sign_up().await;
+    env.sign_up("victim@example.com", "an impostor's passphrase")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let id = env.account_id("victim@example.com").await;
+    let planted = identity::OpaqueToken::generate();
+    env.authn
+        .create_session(authn::NewSession::new(id, &planted.hash()))
+        .await
+        .unwrap();
+    let token = token_in(
+        &env.smtp.wait_for("victim@example.com", 1).await.text,
+        "verify-email",
+    );
+    // A refused password changes nothing and keeps the link.
+    let weak = SecretString::from("short");
+    assert!(matches!(
+        env.flows
+            .verify_email(
+                &env.authn,
+                &token,
+                NewPassword {
+                    password: &weak,
+                    confirm: &weak
+                }
+            )
+            .await,
+        Err(FlowError::WeakPassword(_))
+    ));
+    assert!(env
+        .authn
+        .get_user(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .email_verified_at
+        .is_none());
+    let mine = SecretString::from("lantern orbit velvet canyon");
+    env.flows
+        .verify_email(
+            &env.authn,
+            &token,
+            NewPassword {
+                password: &mine,
+                confirm: &mine,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        env.password_sign_in("victim@example.com", "an impostor's passphrase")
+            .await,
+        Err(SignInError::InvalidCredentials)
+    ));
+    let mut client = env.authn.clone();
+    assert!(client
+        .validate_session(&planted.hash())
+        .await
+        .unwrap()
+        .is_none());
+    let signed_in = env
+        .password_sign_in("victim@example.com", "lantern orbit velvet canyon")
+        .await
+        .unwrap();
+    assert_eq!(signed_in.user_id, id);
 }
 
 #[tokio::test]
@@ -417,6 +518,178 @@ async fn an_email_code_signs_in_and_guesses_run_into_the_lockout() {
         .is_err());
 }
 
+/// Issue 10.1: codes used to be magic-link tokens whose hash was SHA-256 of
+/// `email-code:<user id>:<code>`, so the magic-link form could try all million codes with no
+/// failure recorded. Now a code is only taken by the code form, its stored hash is keyed, and
+/// it dies after five wrong guesses even where the lockout would allow more.
+#[tokio::test]
+async fn an_email_code_is_taken_only_by_the_code_form_and_dies_after_five_wrong_guesses() {
+    let env = setup().await;
+    let id = env.account("guess@example.com").await;
+    env.flows
+        .request_email_code(&env.authn, "guess@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let code = code_in(&env.smtp.wait_for("guess@example.com", 1).await.text);
+    for text in [format!("email-code:{id}:{code}"), code.clone()] {
+        assert!(matches!(
+            env.flows
+                .sign_in_with_magic_link(&env.authn, &text, ClientInfo::default())
+                .await,
+            Err(FlowError::InvalidLink)
+        ));
+    }
+    let stored: String =
+        sqlx::query_scalar("SELECT code_hash FROM gatehouse.email_codes WHERE user_id = $1")
+            .bind(id)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert_ne!(
+        stored,
+        identity::token::hash_token(&format!("email-code:{id}:{code}"))
+    );
+    assert_ne!(stored, identity::token::hash_token(&code));
+
+    let lenient = AccountFlows::new(
+        PasswordHasher::new(1024, 1, 1).unwrap(),
+        PasswordPolicy::default(),
+        LockoutPolicy {
+            max_attempts: 100,
+            ..LockoutPolicy::default()
+        },
+        Links::new("http://console.test"),
+        TimeDelta::hours(8),
+        keys(),
+    );
+    let wrong: Vec<String> = (0..1_000_000u32)
+        .map(|n| format!("{n:06}"))
+        .filter(|c| *c != code)
+        .take(5)
+        .collect();
+    for guess in &wrong {
+        assert!(matches!(
+            lenient
+                .sign_in_with_email_code(
+                    &env.authn,
+                    "guess@example.com",
+                    guess,
+                    ClientInfo::default()
+                )
+                .await,
+            Err(FlowError::InvalidCode)
+        ));
+    }
+    // Every wrong guess is a failed sign-in of the address...
+    let attempts = env
+        .authn
+        .get_recent_attempts("guess@example.com", None)
+        .await
+        .unwrap();
+    assert_eq!(attempts.iter().filter(|a| !a.success).count(), 5);
+    // ...and the code itself is gone, though the lockout would allow more guesses.
+    assert!(matches!(
+        lenient
+            .sign_in_with_email_code(
+                &env.authn,
+                "guess@example.com",
+                &code,
+                ClientInfo::default()
+            )
+            .await,
+        Err(FlowError::InvalidCode)
+    ));
+}
+
+/// Issue 10.5: a request that names an address runs the same statements whether or not the
+/// address has an account (the account is looked up later, by the worker), so its timing tells
+/// nothing. The statements are read from sqlx's own query log.
+#[tokio::test]
+async fn mail_requests_run_the_same_statements_for_known_and_unknown_addresses() {
+    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// sqlx's statements, as logged on the thread that is recording (the tests of this binary
+    /// run on threads of their own; a scoped subscriber was seen to miss callsites that other
+    /// threads registered first, so this one is global and filters by thread).
+    #[derive(Clone, Default)]
+    struct Statements {
+        seen: Arc<Mutex<Vec<String>>>,
+        thread: Arc<Mutex<Option<std::thread::ThreadId>>>,
+    }
+    struct Field<'a>(&'a mut String);
+    impl tracing::field::Visit for Field<'_> {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if matches!(field.name(), "summary" | "db.statement") {
+                self.0.push_str(&format!("{value:?} "));
+            }
+        }
+        fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+            if matches!(field.name(), "summary" | "db.statement") {
+                self.0.push_str(value);
+                self.0.push(' ');
+            }
+        }
+    }
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Statements {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            let mine = *self.thread.lock().unwrap() == Some(std::thread::current().id());
+            if mine && event.metadata().target() == "sqlx::query" {
+                let mut text = String::new();
+                event.record(&mut Field(&mut text));
+                self.seen.lock().unwrap().push(text);
+            }
+        }
+    }
+
+    let env = setup().await;
+    env.open_sign_up().await;
+    env.account("known@example.com").await;
+    let statements = Statements::default();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::registry()
+            .with(statements.clone())
+            .with(tracing_subscriber::filter::LevelFilter::TRACE),
+    )
+    .expect("the only test here that sets a subscriber");
+    *statements.thread.lock().unwrap() = Some(std::thread::current().id());
+    let mut runs = Vec::new();
+    for email in ["known@example.com", "unknown@example.com"] {
+        statements.seen.lock().unwrap().clear();
+        env.flows
+            .request_password_reset(&env.authn, email)
+            .await
+            .unwrap();
+        env.flows
+            .request_magic_link(&env.authn, email)
+            .await
+            .unwrap();
+        env.flows
+            .request_email_code(&env.authn, email)
+            .await
+            .unwrap();
+        env.sign_up(email, PASSWORD).await.unwrap();
+        runs.push(statements.seen.lock().unwrap().clone());
+    }
+    *statements.thread.lock().unwrap() = None;
+    assert!(runs[0].len() >= 4, "{:?}", runs[0]);
+    assert_eq!(runs[0], runs[1]);
+    // Only the worker tells them apart: the known address gets its mails, the unknown one
+    // only the sign-up's verification link.
+    env.deliver().await;
+    assert_eq!(
+        env.smtp.wait_for("known@example.com", 4).await.to,
+        "known@example.com"
+    );
+    env.smtp.wait_for("unknown@example.com", 1).await;
+    assert_eq!(env.mails_to("unknown@example.com").await, 1);
+}
+
 #[tokio::test]
 async fn a_password_reset_revokes_everything_and_tells_the_owner() {
     let env = setup().await;
@@ -461,9 +734,35 @@ async fn a_password_reset_revokes_everything_and_tells_the_owner() {
         .unwrap_err();
     assert_eq!(err.field(), Some("password"));
 
+    // Issue 10.6: what else could act for the account before the reset.
+    for name in ["ci", "backup"] {
+        env.authn
+            .create_api_key(
+                id,
+                &identity::OpaqueToken::generate().hash(),
+                Some(name),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let pending = {
+        let mut conn = env.pool.acquire().await.unwrap();
+        identity::pending::begin(
+            &mut conn,
+            env.authn.namespace(),
+            id,
+            identity::pending::FirstFactor::Password,
+            ClientInfo::default(),
+        )
+        .await
+        .unwrap()
+    };
+
     // The refused attempt left the link usable.
     let new = SecretString::from("a brand new passphrase");
-    env.flows
+    let outcome = env
+        .flows
         .reset_password(
             &env.authn,
             &first,
@@ -474,6 +773,23 @@ async fn a_password_reset_revokes_everything_and_tells_the_owner() {
         )
         .await
         .unwrap();
+    assert_eq!(
+        outcome,
+        identity::flows::ResetOutcome {
+            sessions: 1,
+            api_keys: 2
+        }
+    );
+    assert!(env.authn.list_api_keys(id).await.unwrap().is_empty());
+    {
+        let mut conn = env.pool.acquire().await.unwrap();
+        assert!(
+            identity::pending::find(&mut conn, env.authn.namespace(), pending.expose())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
     let mut client = env.authn.clone();
     assert!(client
         .validate_session(&before.token.hash())
@@ -504,6 +820,11 @@ async fn a_password_reset_revokes_everything_and_tells_the_owner() {
     env.deliver().await;
     let notice = env.smtp.wait_for("reset@example.com", 3).await;
     assert_eq!(notice.subject, "Your password was changed");
+    assert!(
+        notice.text.contains("Its 2 API keys were revoked."),
+        "{}",
+        notice.text
+    );
 }
 
 #[tokio::test]
@@ -514,13 +835,17 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         .request_magic_link(&env.authn, "retry@example.com")
         .await
         .unwrap();
+    env.flows.fulfil_mail_requests(&env.pool).await.unwrap();
     // Nothing listens on this port.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let broken =
-        MailDelivery::from_url(&format!("smtp://127.0.0.1:{port}"), "no-reply@console.test")
-            .unwrap();
+    let broken = MailDelivery::from_url(
+        &format!("smtp://127.0.0.1:{port}"),
+        "no-reply@console.test",
+        keys(),
+    )
+    .unwrap();
     deliver_due(&env.pool, &broken, WorkerSettings::default())
         .await
         .unwrap();
@@ -538,6 +863,68 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         (attempts, sent, failed, has_body, due_later),
         (1, false, false, true, true)
     );
+}
+
+/// Issue 10.7: the outbox holds bodies sealed with the deployment's key, and a mail whose link
+/// has expired is never sent and loses its body.
+#[tokio::test]
+async fn outbox_bodies_are_sealed_and_purged_when_their_link_expires() {
+    let env = setup().await;
+    env.account("sealed@example.com").await;
+    env.flows
+        .request_magic_link(&env.authn, "sealed@example.com")
+        .await
+        .unwrap();
+    env.flows.fulfil_mail_requests(&env.pool).await.unwrap();
+    let (text, html, purge_in): (String, String, f64) = sqlx::query_as(
+        "SELECT text_body, html_body, extract(epoch FROM purge_at - now())::float8 \
+           FROM gatehouse.mail_outbox WHERE recipient = 'sealed@example.com' AND namespace = $1",
+    )
+    .bind(env.authn.namespace())
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    for body in [&text, &html] {
+        assert!(body.starts_with("v1."), "sealed: {body}");
+        assert!(
+            !body.contains("magic-link") && !body.contains("sealed@"),
+            "{body}"
+        );
+    }
+    assert!(
+        (800.0..=900.0).contains(&purge_in),
+        "15 minutes: {purge_in}"
+    );
+    // Opened only with the right key, for the right row.
+    assert!(
+        outbox::open_body(&keys(), env.authn.namespace(), "sealed@example.com", &text)
+            .is_some_and(|t| t.contains("magic-link/confirm?token="))
+    );
+    assert!(
+        outbox::open_body(&keys(), env.authn.namespace(), "other@example.com", &text).is_none()
+    );
+
+    // Its link expires before anyone could deliver it.
+    sqlx::query("UPDATE gatehouse.mail_outbox SET purge_at = now() - interval '1 second' WHERE namespace = $1")
+        .bind(env.authn.namespace())
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    env.deliver().await;
+    let (sent, failed, text, html, error): (bool, bool, Option<String>, Option<String>, Option<String>) =
+        sqlx::query_as(
+            "SELECT sent_at IS NOT NULL, failed_at IS NOT NULL, text_body, html_body, last_error \
+               FROM gatehouse.mail_outbox WHERE recipient = 'sealed@example.com' AND namespace = $1",
+        )
+        .bind(env.authn.namespace())
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (sent, failed, text, html, error.as_deref()),
+        (false, true, None, None, Some("expired before delivery"))
+    );
+    assert_eq!(env.mails_to("sealed@example.com").await, 0);
 }
 
 #[tokio::test]

@@ -240,3 +240,40 @@ async fn an_unconfirmed_address_is_told_only_after_the_right_password() {
     assert!(matches!(right, Err(SignInError::EmailNotVerified)));
     assert!(authn.list_sessions(id).await.unwrap().is_empty());
 }
+
+/// Issue 10.9: a password typed into the address field is not kept anywhere. The core takes
+/// `P@ssw0rd!` as an address (it only asks for an `@`); the service refuses it first.
+#[tokio::test]
+async fn text_that_is_not_an_address_is_never_recorded() {
+    let (authn, service) = setup().await;
+    for typed in ["P@ssw0rd!", "hunter2", "my secret@home"] {
+        assert!(matches!(
+            attempt(&authn, &service, typed, "whatever it is").await,
+            Err(SignInError::InvalidCredentials)
+        ));
+    }
+    let db = DATABASE.get().unwrap();
+    let admin = sqlx::PgPool::connect(&test_support::url_for(db, None))
+        .await
+        .unwrap();
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM authn.login_attempts WHERE namespace = $1) \
+              + (SELECT count(*) FROM authn.audit_events WHERE namespace = $1)",
+    )
+    .bind(authn.namespace())
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert_eq!(recorded, 0);
+    // A well-formed address is recorded, in its normalised form.
+    assert!(
+        attempt(&authn, &service, " Nobody@Example.com ", "whatever it is")
+            .await
+            .is_err()
+    );
+    let attempts = authn
+        .get_recent_attempts("nobody@example.com", None)
+        .await
+        .unwrap();
+    assert_eq!(attempts.len(), 1);
+}

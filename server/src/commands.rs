@@ -196,6 +196,9 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
         keys += counts.api_keys_deleted;
         attempts += counts.attempts_deleted;
     }
+    outbox::purge_expired_bodies(pool)
+        .await
+        .map_err(|e| format!("database error: {e}"))?;
     let mail = outbox::purge_older_than(pool, 30)
         .await
         .map_err(|e| format!("database error: {e}"))?;
@@ -215,6 +218,9 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
     let ceremonies = identity::passkeys::purge_expired(&mut conn)
         .await
         .map_err(|e| format!("database error: {e}"))?;
+    let codes = identity::email_code::purge_expired(&mut conn)
+        .await
+        .map_err(|e| format!("database error: {e}"))?;
     let partitions = core(pool, default_namespace)
         .await?
         .ensure_audit_partitions(3)
@@ -222,7 +228,7 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
         .map_err(|e| format!("audit partitions: {}", e.message()))?;
     Ok(format!(
         "{} namespaces: {sessions} sessions, {tokens} one-time tokens, {refresh} refresh tokens, \
-         {keys} API keys, {attempts} sign-in attempts, {pending} pending sign-ins, {sudo} stale re-authentications, {activity} old activity entries, {email_changes} expired e-mail changes, {ceremonies} passkey ceremonies, {mail} old mails removed; {} audit partitions created",
+         {keys} API keys, {attempts} sign-in attempts, {pending} pending sign-ins, {sudo} stale re-authentications, {activity} old activity entries, {email_changes} expired e-mail changes, {ceremonies} passkey ceremonies, {codes} expired e-mail codes, {mail} old mails removed; {} audit partitions created",
         namespaces.len(),
         partitions.len()
     ))

@@ -94,7 +94,7 @@ pub struct Config {
     #[arg(long, env = "GATEHOUSE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub session_hours: u32,
     /// Minutes without activity after which a session ends (within the lifetime above).
-    #[arg(long, env = "GATEHOUSE_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=43200))]
+    #[arg(long, env = "GATEHOUSE_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(5..=43200))]
     pub session_idle_minutes: u32,
     /// Failed sign-ins that lock an e-mail address...
     #[arg(long, env = "GATEHOUSE_LOCKOUT_THRESHOLD", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -117,6 +117,11 @@ pub struct Config {
     /// duration offered is 15 minutes, or this if shorter).
     #[arg(long, env = "GATEHOUSE_IMPERSONATION_MAX_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=60))]
     pub impersonation_max_minutes: u16,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Request-Id` are believed: addresses or
+    /// networks, comma-separated (e.g. `10.0.0.0/8,::1`). Empty: the TCP peer is the client
+    /// and every request id is made here.
+    #[arg(long, env = "GATEHOUSE_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
 }
 
 impl Config {
@@ -161,6 +166,12 @@ impl Config {
         }
     }
 
+    /// The reverse proxies to believe; the error names the entry that is wrong.
+    pub fn trusted_proxies(&self) -> Result<crate::client_address::TrustedProxies, String> {
+        crate::client_address::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| format!("GATEHOUSE_TRUSTED_PROXIES: {e}"))
+    }
+
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
     }
@@ -175,6 +186,7 @@ impl Config {
     /// Checks what `serve` needs, with messages that say how to fix it.
     pub fn check_for_serving(&self) -> Result<(), String> {
         self.origin()?;
+        self.trusted_proxies()?;
         if let Some(url) = self.smtp_url() {
             identity::MailDelivery::check_url(url, &self.mail_from)
                 .map_err(|e| format!("GATEHOUSE_SMTP_URL / GATEHOUSE_MAIL_FROM: {e}"))?;
@@ -200,8 +212,17 @@ impl Config {
             }
         }
         if self.dev_mode && self.is_https() {
-            tracing::warn!(
-                "dev mode is on for an https deployment: the developer mailbox shows every mail"
+            return Err(
+                "GATEHOUSE_DEV_MODE is for local development only: it shows every mail at \
+                 /dev/mailbox, so it refuses an https GATEHOUSE_BASE_URL. Turn dev mode off."
+                    .into(),
+            );
+        }
+        if !self.dev_mode && self.smtp_url().is_none() {
+            return Err(
+                "GATEHOUSE_SMTP_URL is required outside dev mode: sign-up, reset and sign-in \
+                 links would never reach anyone (e.g. smtp://user:pass@mail.example.com:587?tls=required)"
+                    .into(),
             );
         }
         Ok(())
@@ -224,13 +245,14 @@ mod tests {
             dev_mode: false,
             secret_key: None,
             session_hours: 12,
-            session_idle_minutes: 60,
+            session_idle_minutes: 30,
             lockout_threshold: 5,
             rate_limit_scale: 1,
             lockout_window_minutes: 15,
             sudo_minutes: 10,
             password_min_chars: 12,
             impersonation_max_minutes: 60,
+            trusted_proxies: String::new(),
         }
     }
 
@@ -252,6 +274,7 @@ mod tests {
     #[test]
     fn serving_needs_a_well_formed_secret_key_outside_dev_mode() {
         let mut c = config("http://127.0.0.1:3000");
+        c.smtp_url = Some("smtp://127.0.0.1:2525".into());
         assert!(c.check_for_serving().is_err());
         c.dev_mode = true;
         assert!(c.check_for_serving().is_ok());
@@ -262,9 +285,44 @@ mod tests {
         assert!(c.check_for_serving().is_ok());
         c.smtp_url = Some("nonsense".into());
         assert!(c.check_for_serving().is_err());
+    }
+
+    /// Issue 10.7: outside dev mode mail must have somewhere to go, and dev mode (which shows
+    /// every mail at /dev/mailbox) never runs behind https.
+    #[test]
+    fn serving_needs_smtp_outside_dev_mode_and_refuses_dev_mode_over_https() {
+        let mut c = config("http://127.0.0.1:3000");
+        c.secret_key = Some("ab".repeat(32));
+        let err = c.check_for_serving().unwrap_err();
+        assert!(err.contains("GATEHOUSE_SMTP_URL"), "{err}");
         c.smtp_url = Some(String::new());
-        assert!(c.check_for_serving().is_ok(), "empty means unset");
+        assert!(c.check_for_serving().is_err(), "empty means unset");
+        c.dev_mode = true;
+        assert!(
+            c.check_for_serving().is_ok(),
+            "dev mode keeps mail in the outbox"
+        );
+        let mut https = config("https://id.example.com");
+        https.secret_key = Some("ab".repeat(32));
+        https.smtp_url = Some("smtp://127.0.0.1:2525".into());
+        assert!(https.check_for_serving().is_ok());
+        https.dev_mode = true;
+        let err = https.check_for_serving().unwrap_err();
+        assert!(err.contains("GATEHOUSE_DEV_MODE"), "{err}");
+    }
+
+    #[test]
+    fn serving_refuses_a_trusted_proxy_entry_it_cannot_read_and_names_it() {
+        let mut c = config("http://127.0.0.1:3000");
+        c.secret_key = Some("ab".repeat(32));
         c.smtp_url = Some("smtp://127.0.0.1:2525".into());
+        c.trusted_proxies = "10.0.0.0/8, ::1".into();
         assert!(c.check_for_serving().is_ok());
+        c.trusted_proxies = "10.0.0.0/8, 10.0.0.256".into();
+        let err = c.check_for_serving().unwrap_err();
+        assert!(
+            err.contains("GATEHOUSE_TRUSTED_PROXIES") && err.contains("`10.0.0.256`"),
+            "{err}"
+        );
     }
 }

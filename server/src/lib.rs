@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod audit_export;
+pub mod client_address;
 pub mod commands;
 pub mod config;
 pub mod error_status;

@@ -41,6 +41,28 @@ fn is_same_origin(request: &Request<Body>, origin: &str) -> bool {
     )
 }
 
+/// Nothing here needs the camera, microphone, location, sensors, payment or USB; passkeys
+/// (WebAuthn) are for this origin only.
+const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), \
+     magnetometer=(), microphone=(), payment=(), usb=(), \
+     publickey-credentials-create=(self), publickey-credentials-get=(self)";
+
+/// Whether a response is one of the site's static files, by its content type.
+fn is_static_asset(headers: &http::HeaderMap) -> bool {
+    const STATIC: [&str; 6] = [
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/wasm",
+        "image/",
+        "font/",
+    ];
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| STATIC.iter().any(|t| v.starts_with(t)))
+}
+
 /// For responses without inline scripts (server functions, files, redirects).
 const STRICT_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -100,6 +122,22 @@ pub async fn headers(
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // No other window may keep a handle on ours (tab-nabbing, cross-window leaks).
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static(PERMISSIONS_POLICY),
+    );
+    // Pages, server-function answers, the API and redirects can all carry personal data or
+    // one-time secrets (recovery codes, API keys): no browser or proxy cache may keep them.
+    // Only the static files of the site (styles, scripts, the wasm bundle, images, fonts) may
+    // be cached, and only if their handler says how.
+    if !is_static_asset(h) && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if https {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,

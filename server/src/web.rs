@@ -1,5 +1,6 @@
 //! The web server: Leptos pages and server functions, static files, and the layers every
-//! request goes through (request id, trace span, same-origin check, security headers).
+//! request goes through (client address, request id, trace span, same-origin check, security
+//! headers).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,7 +44,10 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
     };
     let session_lifetime = sessions.initial();
     let links = Links::new(&config.base_url);
-    let totp = identity::TotpService::new(config.secret_box()?, Arc::new(identity::SystemClock));
+    // One key for everything it seals: without a configured key (dev mode) a random one is made,
+    // and two of them would not open each other's values.
+    let keys = config.secret_box()?;
+    let totp = identity::TotpService::new(keys.clone(), Arc::new(identity::SystemClock));
     Ok(AppState {
         pool,
         sign_in: SignInService::new(hasher.clone(), lockout, session_lifetime),
@@ -53,6 +57,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
             lockout,
             links.clone(),
             session_lifetime,
+            keys.clone(),
         ),
         security: identity::SecuritySettings::new(
             totp,
@@ -66,6 +71,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
             links.clone(),
         ),
         links,
+        keys,
         impersonation: identity::admin::impersonation::ImpersonationLimits::with_max_minutes(
             config.impersonation_max_minutes,
         )
@@ -99,6 +105,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
 /// The whole HTTP application.
 pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Result<Router, String> {
     let origin = config.origin()?;
+    let trusted_proxies = Arc::new(config.trusted_proxies()?);
     let routes = generate_route_list(App);
     let default_home = format!("/{}/sign-in", config.default_namespace);
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -159,7 +166,13 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         ))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid)))
+        // A fresh request id wherever `client_address::decide` (the next layer out) kept none.
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost: everything inside sees the client and request id decided here.
+        .layer(axum::middleware::from_fn_with_state(
+            trusted_proxies,
+            crate::client_address::decide,
+        )))
 }
 
 pub async fn connect_pool(config: &Config) -> Result<PgPool, String> {
@@ -181,15 +194,14 @@ pub async fn serve(config: &Config) -> Result<(), String> {
     let pool = connect_pool(config).await?;
     let stop = CancellationToken::new();
     let state = app_state(config, pool.clone())?;
-    let mut background = vec![jobs::spawn_upkeep(
-        pool.clone(),
-        config.default_namespace.clone(),
-        stop.clone(),
-    )];
+    let mut background = vec![
+        jobs::spawn_upkeep(pool.clone(), config.default_namespace.clone(), stop.clone()),
+        jobs::spawn_mail_request_worker(pool.clone(), state.flows.clone(), stop.clone()),
+    ];
     match config.smtp_url() {
         Some(url) => {
-            let delivery =
-                MailDelivery::from_url(url, &config.mail_from).map_err(|e| e.to_string())?;
+            let delivery = MailDelivery::from_url(url, &config.mail_from, state.keys.clone())
+                .map_err(|e| e.to_string())?;
             background.push(jobs::spawn_mail_worker(
                 pool.clone(),
                 delivery,

@@ -20,7 +20,7 @@ pub async fn admin_impersonate(
 ) -> Result<(), AppError> {
     use identity::admin::impersonation::{start, Impersonator};
 
-    use crate::session::ssr::{session_token, set_cookie, set_session_cookie};
+    use crate::session::ssr::{session_token, set_cookie_until, set_session_cookie};
 
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
@@ -42,6 +42,7 @@ pub async fn admin_impersonate(
     let started = start(
         &authn,
         &state.links,
+        &state.keys,
         Impersonator {
             user_id: caller.user_id,
             email: &caller.email,
@@ -52,45 +53,60 @@ pub async fn admin_impersonate(
         duration,
     )
     .await?;
-    set_cookie(&state.cookie, &state.cookie.aside_name, Some(&own_token));
+    // The kept-aside session goes when the impersonation does, even if nobody ends it.
+    set_cookie_until(
+        &state.cookie,
+        &state.cookie.aside_name,
+        Some(&own_token),
+        Some(
+            started.expires_at - chrono::Utc::now()
+                + identity::admin::impersonation::RESTORE_WINDOW,
+        ),
+    );
     set_session_cookie(&state.cookie, Some(started.token.expose()));
     leptos_axum::redirect(&crate::pages::page_path(&namespace, "security"));
     Ok(())
 }
 
-/// Ends the caller's impersonation, if the session is one (and still runs), and restores the
-/// admin's own session kept aside. Also what the banner does when the time is up.
+/// Ends the caller's impersonation, if the session is one (and still runs), and gives the
+/// admin back their own session kept aside, as a new session (see
+/// `identity::admin::impersonation::restore_admin_session` for when that is allowed). Also
+/// what the banner does when the time is up.
 #[server(endpoint = "end_impersonation")]
 pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
-    use crate::session::ssr::{cookie_value, set_cookie, set_session_cookie};
+    use identity::admin::impersonation::{end_by_session, restore_admin_session};
+
+    use crate::session::ssr::{cookie_value, session_token, set_cookie, set_session_cookie};
 
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::resolve(&state, &namespace).await?;
-    let was_impersonating = caller.as_ref().is_some_and(|c| c.impersonation.is_some());
-    if let Some(caller) = caller.as_ref().filter(|c| c.impersonation.is_some()) {
-        identity::admin::impersonation::end_by_session(&caller.authn, caller.session_id).await?;
+    match caller.as_ref() {
+        Some(caller) if caller.impersonation.is_some() => {
+            end_by_session(&caller.authn, caller.session_id).await?;
+        }
+        Some(_) => {
+            // An ordinary session: nothing to end, and nothing to swap in.
+            set_cookie(&state.cookie, &state.cookie.aside_name, None);
+            leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
+            return Ok(());
+        }
+        None => {}
     }
     let aside = cookie_value(&state.cookie.aside_name).await;
-    if !was_impersonating && caller.is_some() {
-        // An ordinary session: nothing to end, and nothing to swap in.
-        set_cookie(&state.cookie, &state.cookie.aside_name, None);
-        leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
-        return Ok(());
-    }
+    let current = session_token(&state.cookie).await;
     set_cookie(&state.cookie, &state.cookie.aside_name, None);
-    // The admin's session comes back only if it is still a live session of this namespace.
-    let mut authn = state.authn(&namespace).await?;
-    let restored = match aside {
-        Some(token) => authn
-            .validate_session(&identity::token::hash_token(&token))
-            .await?
-            .filter(|s| !s.is_impersonating)
-            .map(|_| token),
-        None => None,
+    let authn = state.authn(&namespace).await?;
+    let restored = match (current, aside) {
+        (Some(current), Some(aside)) => restore_admin_session(&authn, &current, &aside).await?,
+        (None, Some(aside)) => {
+            identity::admin::impersonation::revoke_aside_session(&authn, &aside).await?;
+            None
+        }
+        _ => None,
     };
     match restored {
         Some(token) => {
-            set_session_cookie(&state.cookie, Some(&token));
+            set_session_cookie(&state.cookie, Some(token.expose()));
             leptos_axum::redirect(&crate::pages::page_path(
                 &namespace,
                 "admin/impersonations?ended=1",

@@ -111,9 +111,17 @@ pub fn VerifyEmailPage() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>"Confirm your email address"</h1>
+            <p class="muted">
+                "To finish, choose the password for this account; it may be the one you signed up with. "
+                "Only the owner of this mailbox gets here, so any other password is replaced and anyone signed in is signed out."
+            </p>
             <ActionForm action=action attr:class="form">
                 <NamespaceInput/>
                 <TokenInput/>
+                <Field label="Password" name="password" kind="password" autocomplete="new-password"
+                    hint="At least 12 characters." error/>
+                <Field label="Repeat the password" name="password_confirm" kind="password"
+                    autocomplete="new-password" error/>
                 <FormAlert error id="form-error"/>
                 <button type="submit" disabled=move || action.pending().get()>"Confirm my address"</button>
             </ActionForm>

@@ -25,7 +25,9 @@ pub fn SignInPage() -> impl IntoView {
             <h1>"Sign in"</h1>
             <Show when=after_reset>
                 <p class="notice" role="status">
-                    "Your password was changed and every device was signed out. Sign in with the new password."
+                    "Your password was changed. "
+                    {move || revoked_after_reset(&query.read())}
+                    " Sign in with the new password."
                 </p>
             </Show>
             <Show when=verified>
@@ -60,4 +62,25 @@ pub fn SignInPage() -> impl IntoView {
             </Suspense>
         </section>
     }
+}
+
+/// What a password reset revoked, in words, from the counts the reset put in the URL (numbers
+/// only: anything else reads as nothing revoked).
+fn revoked_after_reset(query: &leptos_router::params::ParamsMap) -> String {
+    let count = |key: &str| {
+        query
+            .get(key)
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let devices = match count("devices") {
+        0 | 1 => "Every device was signed out".to_owned(),
+        n => format!("All {n} devices were signed out"),
+    };
+    let keys = match count("keys") {
+        0 => String::new(),
+        1 => " and your API key was revoked".to_owned(),
+        n => format!(" and your {n} API keys were revoked"),
+    };
+    format!("{devices}{keys}.")
 }

@@ -92,6 +92,7 @@ pub struct Started {
 pub async fn start(
     authn: &Authn,
     links: &Links,
+    keys: &crate::SecretBox,
     admin: Impersonator<'_>,
     target_id: Uuid,
     reason: &Reason,
@@ -136,7 +137,7 @@ pub async fn start(
             duration.num_minutes(),
             links.page(&namespace, "security"),
         );
-        outbox::enqueue(tx.conn(), &namespace, &mail).await?;
+        outbox::enqueue(tx.conn(), &namespace, &mail, keys).await?;
     }
     tx.commit().await?;
     Ok(Started {
@@ -168,6 +169,72 @@ pub async fn end_by_session(authn: &Authn, session_id: Uuid) -> Result<bool, Adm
     };
     tx.commit().await?;
     Ok(ended)
+}
+
+/// How long after an impersonation ends its admin may still go back to their own session.
+/// Long enough for the banner's "End" or its countdown to reach the server, short enough that
+/// a browser walked away from does not keep an admin session waiting for the next person.
+pub const RESTORE_WINDOW: TimeDelta = TimeDelta::minutes(5);
+
+/// Gives the admin their own session back after an impersonation, as a *new* session: allowed
+/// only when `impersonation_token` is the session of an impersonation of this namespace that
+/// has ended (or run out) within [`RESTORE_WINDOW`], and `aside_token` is exactly the session
+/// that impersonation was started from, still valid. The kept-aside session is revoked either
+/// way (it was in a browser cookie the whole time), so it can be restored once at most.
+pub async fn restore_admin_session(
+    authn: &Authn,
+    impersonation_token: &str,
+    aside_token: &str,
+) -> Result<Option<OpaqueToken>, AdminError> {
+    let aside_hash = crate::token::hash_token(aside_token);
+    let mut tx = authn.begin().await?;
+    let namespace = tx.namespace().to_owned();
+    let original: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT o.user_id, o.expires_at \
+           FROM authn.impersonation_sessions i \
+           JOIN authn.sessions s ON s.id = i.impersonation_session_id \
+           JOIN authn.sessions o ON o.id = i.original_session_id \
+          WHERE i.namespace = $1 AND s.namespace = $1 AND o.namespace = $1 \
+            AND s.token_hash = $2 AND o.token_hash = $3 \
+            AND o.revoked_at IS NULL AND o.expires_at > now() \
+            AND LEAST(COALESCE(i.ended_at, i.expires_at), i.expires_at) <= now() \
+            AND LEAST(COALESCE(i.ended_at, i.expires_at), i.expires_at) > now() - $4 \
+            FOR UPDATE OF o",
+    )
+    .bind(&namespace)
+    .bind(crate::token::hash_token(impersonation_token))
+    .bind(&aside_hash)
+    .bind(RESTORE_WINDOW)
+    .fetch_optional(tx.conn())
+    .await?;
+    tx.revoke_session(&aside_hash).await?;
+    let restored = match original {
+        Some((user_id, expires_at)) => {
+            let token = OpaqueToken::generate();
+            tx.create_session(authn::NewSession {
+                // The new session ends when the old one would have: restoring extends nothing.
+                // Whole seconds: PostgreSQL intervals hold microseconds at most.
+                expires_in: Some(TimeDelta::seconds(
+                    (expires_at - Utc::now()).num_seconds().max(1),
+                )),
+                ..authn::NewSession::new(user_id, &token.hash())
+            })
+            .await?;
+            Some(token)
+        }
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(restored)
+}
+
+/// Revokes the admin session kept aside during an impersonation (signing out, or a way back
+/// that is no longer allowed): nothing of it may outlive the browser's cookie.
+pub async fn revoke_aside_session(authn: &Authn, aside_token: &str) -> Result<(), AdminError> {
+    authn
+        .revoke_session(&crate::token::hash_token(aside_token))
+        .await?;
+    Ok(())
 }
 
 /// When the impersonation of `session_id` ends by itself, if it is one.

@@ -10,6 +10,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use super::outbox::{self, QueuedMail};
+use crate::secret_box::SecretBox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -23,6 +24,9 @@ pub enum DeliveryError {
     Build(String),
     #[error("SMTP: {message}")]
     Smtp { message: String, permanent: bool },
+    /// The stored body does not open with this deployment's key.
+    #[error("the mail body does not open with this key")]
+    Unreadable,
 }
 
 impl DeliveryError {
@@ -31,7 +35,7 @@ impl DeliveryError {
         match self {
             DeliveryError::Smtp { permanent, .. } => *permanent,
             DeliveryError::Url(_) | DeliveryError::Sender(_) => false,
-            DeliveryError::Recipient | DeliveryError::Build(_) => true,
+            DeliveryError::Recipient | DeliveryError::Build(_) | DeliveryError::Unreadable => true,
         }
     }
 }
@@ -41,12 +45,18 @@ impl DeliveryError {
 pub struct MailDelivery {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// Opens the sealed bodies of the outbox.
+    keys: SecretBox,
 }
 
 impl MailDelivery {
     /// `url` as lettre reads it: `smtp://host:25` (plain, local relays and tests),
     /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465`.
-    pub fn from_url(url: &str, sender: &str) -> Result<MailDelivery, DeliveryError> {
+    pub fn from_url(
+        url: &str,
+        sender: &str,
+        keys: SecretBox,
+    ) -> Result<MailDelivery, DeliveryError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| DeliveryError::Url(e.to_string()))?
             .timeout(Some(Duration::from_secs(20)))
@@ -54,7 +64,11 @@ impl MailDelivery {
         let from = sender
             .parse::<Mailbox>()
             .map_err(|e| DeliveryError::Sender(e.to_string()))?;
-        Ok(MailDelivery { transport, from })
+        Ok(MailDelivery {
+            transport,
+            from,
+            keys,
+        })
     }
 
     /// Checks an SMTP URL and sender without building a transport (no runtime needed).
@@ -68,6 +82,7 @@ impl MailDelivery {
     }
 
     pub async fn send(&self, mail: &QueuedMail) -> Result<(), DeliveryError> {
+        let (text, html) = mail.open(&self.keys).ok_or(DeliveryError::Unreadable)?;
         let to = mail
             .recipient
             .parse::<Mailbox>()
@@ -76,10 +91,7 @@ impl MailDelivery {
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(
-                mail.text_body.clone().unwrap_or_default(),
-                mail.html_body.clone().unwrap_or_default(),
-            ))
+            .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| DeliveryError::Build(e.to_string()))?;
         self.transport
             .send(message)
@@ -185,6 +197,7 @@ pub async fn deliver_due(
 ) -> Result<usize, sqlx::Error> {
     let mut sent = 0;
     loop {
+        outbox::purge_expired_bodies(pool).await?;
         let batch = outbox::claim_due(pool, 20, 300).await?;
         if batch.is_empty() {
             return Ok(sent);
@@ -228,17 +241,19 @@ mod tests {
     // The connection pool lives on the Tokio runtime.
     #[tokio::test]
     async fn smtp_urls_and_senders_are_checked() {
+        let keys = || SecretBox::from_hex(&"00".repeat(32)).unwrap();
         assert!(MailDelivery::from_url(
             "smtp://127.0.0.1:2525",
-            "Gatehouse <no-reply@example.com>"
+            "Gatehouse <no-reply@example.com>",
+            keys()
         )
         .is_ok());
         assert!(matches!(
-            MailDelivery::from_url("ftp://x", "no-reply@example.com"),
+            MailDelivery::from_url("ftp://x", "no-reply@example.com", keys()),
             Err(DeliveryError::Url(_))
         ));
         assert!(matches!(
-            MailDelivery::from_url("smtp://127.0.0.1:2525", "not an address"),
+            MailDelivery::from_url("smtp://127.0.0.1:2525", "not an address", keys()),
             Err(DeliveryError::Sender(_))
         ));
     }

@@ -46,6 +46,19 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// How long the link or code it carries works: an undelivered mail is dropped, and any
+    /// body kept is purged, once it no longer would.
+    pub valid_for: Option<chrono::TimeDelta>,
+}
+
+impl Mail {
+    /// The same mail, carrying a link or code that works for `lifetime`.
+    pub fn valid_for(self, lifetime: chrono::TimeDelta) -> Mail {
+        Mail {
+            valid_for: Some(lifetime),
+            ..self
+        }
+    }
 }
 
 impl std::fmt::Debug for Mail {

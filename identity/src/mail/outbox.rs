@@ -1,19 +1,25 @@
 //! The mail outbox table (`gatehouse.mail_outbox`): enqueued inside the caller's transaction,
 //! claimed by delivery workers with `SKIP LOCKED`, so several app instances can share it.
+//!
+//! Bodies are stored sealed with the deployment's key (they hold live links and codes; a copy
+//! of the database must not hand them out) and bound to their namespace and recipient; a mail
+//! whose link has expired is never delivered and loses its body (`purge_at`).
 
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, PgPool};
 
 use super::Mail;
+use crate::secret_box::SecretBox;
 
 /// Channel the outbox notifies on commit, so the worker delivers at once instead of waiting
 /// for its next poll.
 pub const CHANNEL: &str = "gatehouse_mail";
 
-/// A claimed message, to deliver.
+/// A claimed message, to deliver. Its bodies are still sealed: see [`QueuedMail::open`].
 #[derive(Clone, FromRow)]
 pub struct QueuedMail {
     pub id: i64,
+    pub namespace: String,
     pub recipient: String,
     pub subject: String,
     pub text_body: Option<String>,
@@ -36,22 +42,56 @@ pub struct OutboxEntry {
     pub attempts: i32,
 }
 
+/// What a body is sealed for: a body moved to another row (another namespace or recipient)
+/// does not open.
+fn seal_context(namespace: &str, recipient: &str) -> String {
+    format!("mail:{namespace}:{recipient}")
+}
+
+/// Opens a stored body sealed by [`enqueue`]; `None` for a body that does not open (damaged,
+/// another key, or stored before bodies were sealed).
+pub fn open_body(
+    keys: &SecretBox,
+    namespace: &str,
+    recipient: &str,
+    sealed: &str,
+) -> Option<String> {
+    keys.open(sealed, &seal_context(namespace, recipient))
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+}
+
+impl QueuedMail {
+    /// The text and HTML bodies, opened; `None` if either does not open.
+    pub fn open(&self, keys: &SecretBox) -> Option<(String, String)> {
+        let open = |body: &Option<String>| {
+            body.as_deref()
+                .and_then(|b| open_body(keys, &self.namespace, &self.recipient, b))
+        };
+        Some((open(&self.text_body)?, open(&self.html_body)?))
+    }
+}
+
 /// Adds a message in the caller's transaction; it is delivered only if that commits.
 pub async fn enqueue(
     conn: &mut PgConnection,
     namespace: &str,
     mail: &Mail,
+    keys: &SecretBox,
 ) -> Result<i64, sqlx::Error> {
+    let context = seal_context(namespace, &mail.to);
     let id = sqlx::query_scalar(
-        "INSERT INTO gatehouse.mail_outbox (namespace, kind, recipient, subject, text_body, html_body) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO gatehouse.mail_outbox \
+             (namespace, kind, recipient, subject, text_body, html_body, purge_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, now() + $7) RETURNING id",
     )
     .bind(namespace)
     .bind(mail.kind.as_str())
     .bind(&mail.to)
     .bind(&mail.subject)
-    .bind(&mail.text)
-    .bind(&mail.html)
+    .bind(keys.seal(mail.text.as_bytes(), &context))
+    .bind(keys.seal(mail.html.as_bytes(), &context))
+    .bind(mail.valid_for)
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query("SELECT pg_notify($1, '')")
@@ -74,8 +114,9 @@ pub async fn claim_due(
                 next_attempt_at = now() + make_interval(secs => $2) \
           WHERE m.id IN (SELECT id FROM gatehouse.mail_outbox \
                           WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() \
+                            AND (purge_at IS NULL OR purge_at > now()) \
                           ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
-      RETURNING m.id, m.recipient, m.subject, m.text_body, m.html_body, m.attempts",
+      RETURNING m.id, m.namespace, m.recipient, m.subject, m.text_body, m.html_body, m.attempts",
     )
     .bind(limit)
     .bind(lease_seconds as f64)
@@ -132,6 +173,23 @@ pub async fn recent(pool: &PgPool, limit: i64) -> Result<Vec<OutboxEntry>, sqlx:
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// Drops the bodies of mails whose link or code has expired; one not delivered by then is
+/// recorded as failed (a dead link helps nobody). Run by the delivery worker and the cleanup job.
+pub async fn purge_expired_bodies(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE gatehouse.mail_outbox \
+            SET text_body = NULL, html_body = NULL, \
+                failed_at = CASE WHEN sent_at IS NULL THEN coalesce(failed_at, now()) END, \
+                last_error = CASE WHEN sent_at IS NULL AND failed_at IS NULL \
+                                  THEN 'expired before delivery' ELSE last_error END \
+          WHERE purge_at IS NOT NULL AND purge_at <= now() \
+            AND (text_body IS NOT NULL OR html_body IS NOT NULL)",
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Removes delivered or abandoned messages older than `days` (run by the cleanup job).

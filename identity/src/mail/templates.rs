@@ -131,6 +131,7 @@ impl Message<'_> {
             subject: self.subject,
             text,
             html,
+            valid_for: None,
         }
     }
 }
@@ -224,13 +225,18 @@ pub fn password_reset(to: &str, namespace: &str, link: String) -> Mail {
     .render()
 }
 
-pub fn password_changed(to: &str, namespace: &str, reset: String) -> Mail {
+pub fn password_changed(to: &str, namespace: &str, reset: String, api_keys_revoked: u32) -> Mail {
+    let keys = match api_keys_revoked {
+        0 => String::new(),
+        1 => " Its API key was revoked.".into(),
+        n => format!(" Its {n} API keys were revoked."),
+    };
     Message {
         kind: MailKind::PasswordChanged,
         to,
         subject: "Your password was changed".into(),
         intro: vec![
-            format!("The password of {to} in {namespace} was just changed, and every device was signed out."),
+            format!("The password of {to} in {namespace} was just reset, and every device was signed out.{keys}"),
             "If this was not you, reset your password now and tell your administrator.".into(),
         ],
         action: Some(Action::Link {

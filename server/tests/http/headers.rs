@@ -12,6 +12,14 @@ async fn pages_carry_security_headers_a_nonce_csp_and_a_request_id() {
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "same-origin");
+    assert_eq!(h["cross-origin-opener-policy"], "same-origin");
+    let permissions = h["permissions-policy"].to_str().unwrap();
+    assert!(permissions.contains("camera=()"), "{permissions}");
+    assert!(
+        permissions.contains("publickey-credentials-get=(self)"),
+        "{permissions}"
+    );
+    assert_eq!(h["cache-control"], "no-store");
     assert!(
         h.get("strict-transport-security").is_none(),
         "no HSTS over http"
@@ -93,4 +101,47 @@ async fn every_page_response_has_its_own_nonce_policy() {
         );
         assert!(seen.insert(csp), "{path} reused a nonce");
     }
+}
+
+/// Issue 10.7: pages of a signed-in person, server-function answers (recovery codes and API
+/// keys are shown once in them), redirects and the JSON API are never cached.
+#[tokio::test]
+async fn authenticated_pages_server_functions_and_the_api_are_not_cached() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app(&[]).await;
+    app.create_user("cached@example.com", "correct horse battery staple")
+        .await;
+    let res = app
+        .call(
+            app::session::SignIn::PATH,
+            &[
+                ("namespace", app.namespace.as_str()),
+                ("email", "cached@example.com"),
+                ("password", "correct horse battery staple"),
+            ],
+        )
+        .await;
+    assert_eq!(res.headers()["cache-control"], "no-store", "sign-in answer");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gatehouse_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("signed in");
+    for page in ["account", "security", "api-keys", "devices"] {
+        let res = app
+            .http
+            .get(format!("{}/{}/{page}", app.base, app.namespace))
+            .header("Cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{page}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{page}");
+    }
+    let res = app.page("/api/v1/me").await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["cache-control"], "no-store", "API");
 }

@@ -166,3 +166,180 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
     }
     assert!(core.list_api_keys(target.user_id).await.unwrap().is_empty());
 }
+
+/// An admin's session and an impersonation of `target@example.com` started from it, both
+/// through the core; returns (core, admin token, impersonation token).
+async fn impersonating(app: &crate::support::TestApp) -> (authn::Authn, OpaqueToken, OpaqueToken) {
+    app.create_user("admin@example.com", PASSWORD).await;
+    app.create_user("target@example.com", PASSWORD).await;
+    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
+        .await
+        .unwrap();
+    let admin = core
+        .get_user_by_email("admin@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let target = core
+        .get_user_by_email("target@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin_token = OpaqueToken::generate();
+    let admin_session = core
+        .create_session(NewSession::new(admin.user_id, &admin_token.hash()))
+        .await
+        .unwrap();
+    let token = OpaqueToken::generate();
+    core.start_impersonation(StartImpersonation {
+        actor_session_id: admin_session,
+        target_user_id: target.user_id,
+        reason: "ticket 42: cannot see invoices",
+        token_hash: &token.hash(),
+        duration: None,
+    })
+    .await
+    .unwrap();
+    (core, admin_token, token)
+}
+
+async fn post_with_cookies(
+    app: &crate::support::TestApp,
+    path: &str,
+    cookie: &str,
+) -> reqwest::Response {
+    app.http
+        .post(format!("{}{path}", app.base))
+        .header("Origin", &app.base)
+        .header("Cookie", cookie)
+        .form(&[("namespace", app.namespace.as_str())])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The session token a response sets, if it sets a non-empty one.
+fn session_set_by(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.strip_prefix("gatehouse_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .find(|v| !v.is_empty())
+}
+
+/// Issue 10.2: signing out during an impersonation used to clear only the session cookie, and
+/// "Back to your own session" then restored the admin for whoever came next.
+#[tokio::test]
+async fn signing_out_during_an_impersonation_ends_it_and_revokes_the_admin_session() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app(&[]).await;
+    let (mut core, admin_token, token) = impersonating(&app).await;
+    let cookies = format!(
+        "gatehouse_session={}; gatehouse_admin={}",
+        token.expose(),
+        admin_token.expose()
+    );
+    let res = post_with_cookies(&app, app::session::SignOut::PATH, &cookies).await;
+    assert!(
+        res.status().is_redirection() || res.status().is_success(),
+        "{}",
+        res.status()
+    );
+    assert!(core.list_active_impersonations().await.unwrap().is_empty());
+    assert!(core
+        .validate_session(&admin_token.hash())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(core
+        .validate_session(&token.hash())
+        .await
+        .unwrap()
+        .is_none());
+    // The way back gives nothing, even with the old cookies replayed.
+    let res = post_with_cookies(
+        &app,
+        app::admin::impersonation::EndImpersonation::PATH,
+        &cookies,
+    )
+    .await;
+    assert!(!res.status().is_server_error(), "{}", res.status());
+    assert_eq!(session_set_by(&res), None);
+}
+
+/// Issue 10.2: the way back is for the exact session the impersonation started from, once, and
+/// it comes back under a new token.
+#[tokio::test]
+async fn ending_an_impersonation_restores_the_admin_once_under_a_new_token() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app(&[]).await;
+    let (mut core, admin_token, token) = impersonating(&app).await;
+    let admin = core
+        .get_user_by_email("admin@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Another live session of the same admin is not the one the impersonation started from.
+    let other = OpaqueToken::generate();
+    core.create_session(NewSession::new(admin.user_id, &other.hash()))
+        .await
+        .unwrap();
+    let wrong = format!(
+        "gatehouse_session={}; gatehouse_admin={}",
+        token.expose(),
+        other.expose()
+    );
+    let res = post_with_cookies(
+        &app,
+        app::admin::impersonation::EndImpersonation::PATH,
+        &wrong,
+    )
+    .await;
+    assert!(!res.status().is_server_error(), "{}", res.status());
+    assert_eq!(session_set_by(&res), None);
+    assert!(core
+        .validate_session(&other.hash())
+        .await
+        .unwrap()
+        .is_none());
+
+    // The original session comes back once, as a new session; the old token is dead.
+    let right = format!(
+        "gatehouse_session={}; gatehouse_admin={}",
+        token.expose(),
+        admin_token.expose()
+    );
+    let res = post_with_cookies(
+        &app,
+        app::admin::impersonation::EndImpersonation::PATH,
+        &right,
+    )
+    .await;
+    let status = res.status();
+    let headers = format!("{:?}", res.headers());
+    let restored = session_set_by(&res)
+        .unwrap_or_else(|| panic!("the admin's session is restored: {status} {headers}"));
+    assert_ne!(restored, admin_token.expose());
+    assert!(core
+        .validate_session(&admin_token.hash())
+        .await
+        .unwrap()
+        .is_none());
+    let session = core
+        .validate_session(&identity::token::hash_token(&restored))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.user_id, admin.user_id);
+    let again = post_with_cookies(
+        &app,
+        app::admin::impersonation::EndImpersonation::PATH,
+        &right,
+    )
+    .await;
+    assert!(!again.status().is_server_error(), "{}", again.status());
+    assert_eq!(session_set_by(&again), None);
+}

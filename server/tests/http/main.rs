@@ -8,3 +8,4 @@ mod support;
 mod headers;
 mod impersonation;
 mod server_functions;
+mod trusted_proxies;

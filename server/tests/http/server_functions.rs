@@ -107,6 +107,7 @@ async fn reset_requests_answer_alike_and_mail_only_real_accounts() {
     }
     assert_eq!(answers[0], answers[1]);
     assert!(answers[0].0.is_success());
+    app.settle_mail_requests().await;
     assert_eq!(app.outbox_count("real@example.com").await, 1);
     assert_eq!(app.outbox_count("ghost@example.com").await, 0);
 

@@ -22,6 +22,10 @@ pub struct TestApp {
 /// flags (e.g. `--dev-mode`).
 pub async fn spawn_app(flags: &[&str]) -> TestApp {
     let turn = ONE_SERVER_AT_A_TIME.lock().await;
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn")
+        .try_init();
     let db = tokio::task::spawn_blocking(|| test_support::create_migrated_database("server_http"))
         .await
         .unwrap();
@@ -46,6 +50,12 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
         .output_name("gatehouse")
         .site_addr(addr)
         .build();
+    // As `serve` does: mail requests are fulfilled in the background.
+    gatehouse_server::jobs::spawn_mail_request_worker(
+        pool.clone(),
+        state.flows.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    );
     let router = web::router(&cli.config, state, options).unwrap();
     tokio::spawn(async move {
         axum::serve(
@@ -118,6 +128,25 @@ impl TestApp {
         .await
         .unwrap();
         tx.commit().await.unwrap();
+    }
+
+    /// Waits (at most ten seconds) until the background worker has fulfilled every mail
+    /// request of this test's namespace.
+    pub async fn settle_mail_requests(&self) {
+        for _ in 0..200 {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM gatehouse.mail_requests WHERE namespace = $1",
+            )
+            .bind(&self.namespace)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+            if waiting == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("mail requests were not fulfilled within ten seconds");
     }
 
     pub async fn outbox_count(&self, recipient: &str) -> i64 {

@@ -1,0 +1,129 @@
+//! The table of recorded mail requests (`gatehouse.mail_requests`): what a sign-up, reset,
+//! magic-link or e-mail-code request leaves behind, whatever the address. The worker in
+//! `crate::flows` fulfils them; see migration 17 for why they are not fulfilled at once.
+
+use chrono::TimeDelta;
+use sqlx::{FromRow, PgConnection, PgPool};
+
+/// Channel a recorded request notifies on commit, so the worker picks it up at once.
+pub const CHANNEL: &str = "gatehouse_mail_requests";
+
+/// Attempts after which a request that keeps failing is dropped (and logged).
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// How long a claimed request is left to its worker before another may try it.
+const LEASE: TimeDelta = TimeDelta::minutes(2);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    SignUp,
+    PasswordReset,
+    MagicLink,
+    EmailCode,
+}
+
+impl RequestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::SignUp => "sign_up",
+            RequestKind::PasswordReset => "password_reset",
+            RequestKind::MagicLink => "magic_link",
+            RequestKind::EmailCode => "email_code",
+        }
+    }
+
+    fn parse(stored: &str) -> Option<RequestKind> {
+        [
+            RequestKind::SignUp,
+            RequestKind::PasswordReset,
+            RequestKind::MagicLink,
+            RequestKind::EmailCode,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == stored)
+    }
+}
+
+/// A request taken for fulfilment.
+#[derive(Clone, Debug)]
+pub struct MailRequest {
+    pub kind: RequestKind,
+    pub email: String,
+    pub password_hash: Option<String>,
+}
+
+#[derive(FromRow)]
+struct Row {
+    kind: String,
+    email: String,
+    password_hash: Option<String>,
+}
+
+/// Records a request in the caller's transaction: one insert and one notification, the same
+/// statements for every address.
+pub async fn record(
+    conn: &mut PgConnection,
+    namespace: &str,
+    kind: RequestKind,
+    email: &str,
+    password_hash: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH recorded AS ( \
+             INSERT INTO gatehouse.mail_requests (namespace, kind, email, password_hash) \
+             VALUES ($1, $2, $3, $4) RETURNING id) \
+         SELECT pg_notify($5, '') FROM recorded",
+    )
+    .bind(namespace)
+    .bind(kind.as_str())
+    .bind(email)
+    .bind(password_hash)
+    .bind(CHANNEL)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Leases up to `limit` due requests; returns their ids and namespaces. Requests that failed
+/// [`MAX_ATTEMPTS`] times are dropped first.
+pub async fn claim(pool: &PgPool, limit: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let dropped = sqlx::query(
+        "DELETE FROM gatehouse.mail_requests WHERE attempts >= $1 AND not_before <= now()",
+    )
+    .bind(MAX_ATTEMPTS)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if dropped > 0 {
+        tracing::error!(dropped, "mail requests dropped after repeated failures");
+    }
+    sqlx::query_as(
+        "UPDATE gatehouse.mail_requests r SET not_before = now() + $2, attempts = r.attempts + 1 \
+          WHERE r.id IN (SELECT id FROM gatehouse.mail_requests WHERE not_before <= now() \
+                          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) \
+      RETURNING r.id, r.namespace",
+    )
+    .bind(limit)
+    .bind(LEASE)
+    .fetch_all(pool)
+    .await
+}
+
+/// Takes a claimed request in the fulfilling transaction: it is gone if that commits, back
+/// (after its lease) if it does not.
+pub async fn take(conn: &mut PgConnection, id: i64) -> Result<Option<MailRequest>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(
+        "DELETE FROM gatehouse.mail_requests WHERE id = $1 \
+      RETURNING kind, email, password_hash",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|r| {
+        Some(MailRequest {
+            kind: RequestKind::parse(&r.kind)?,
+            email: r.email,
+            password_hash: r.password_hash,
+        })
+    }))
+}
