@@ -17,6 +17,9 @@ pub struct Viewer {
     pub operator: bool,
     pub email_verified: bool,
     pub impersonation: Option<Impersonation>,
+    /// An admin or operator whose namespace asks for two-step verification they have not set
+    /// up: the console sends them to set it up first.
+    pub console_needs_mfa: bool,
 }
 
 /// Shown in the banner while a session is an impersonation.
@@ -53,6 +56,7 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
         operator: caller.roles.operator,
         email_verified: verified,
         impersonation,
+        console_needs_mfa: caller.console_needs_mfa,
     }))
 }
 
@@ -76,14 +80,25 @@ pub mod ssr {
         pub session_id: Uuid,
         pub roles: Roles,
         pub impersonation: Option<Impersonation>,
+        /// See [`identity::roles::console_needs_mfa`].
+        pub console_needs_mfa: bool,
     }
 
     impl Caller {
         pub fn require_admin(&self) -> Result<(), AppError> {
-            if self.roles.admin {
-                Ok(())
+            if !self.roles.admin {
+                return Err(AppError::Forbidden);
+            }
+            self.require_console_mfa()
+        }
+
+        /// Admins and operators use the console only with two-step verification, where their
+        /// namespace asks for it (the default).
+        fn require_console_mfa(&self) -> Result<(), AppError> {
+            if self.console_needs_mfa {
+                Err(AppError::TwoStepRequiredForConsole)
             } else {
-                Err(AppError::Forbidden)
+                Ok(())
             }
         }
 
@@ -152,11 +167,10 @@ pub mod ssr {
         }
 
         pub fn require_operator(&self) -> Result<(), AppError> {
-            if self.roles.operator {
-                Ok(())
-            } else {
-                Err(AppError::Forbidden)
+            if !self.roles.operator {
+                return Err(AppError::Forbidden);
             }
+            self.require_console_mfa()
         }
     }
 
@@ -249,12 +263,19 @@ pub mod ssr {
                 AppError::Internal
             })?
         };
+        let console_needs_mfa = identity::roles::console_needs_mfa(&authn, session.user_id, &roles)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e.message(), "two-step check failed");
+                AppError::Internal
+            })?;
         Ok(Some(Caller {
             authn,
             user_id: session.user_id,
             email: session.email,
             session_id: session.session_id,
             roles,
+            console_needs_mfa,
             impersonation: session.is_impersonating.then_some(Impersonation {
                 impersonator_email: session.impersonator_email,
                 reason: session.impersonation_reason,

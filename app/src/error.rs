@@ -58,6 +58,10 @@ pub enum AppError {
     OwnAccount,
     #[error("Admins and operators cannot be impersonated.")]
     ProtectedAccount,
+    #[error("This account is an administrator or operator: only the gatehouse command line can disable, delete, unlock it or remove its sign-in methods.")]
+    PrivilegedAccount,
+    #[error("Administrators here must use two-step verification. Set it up under Two-step verification, then come back.")]
+    TwoStepRequiredForConsole,
     #[error("End the impersonation first: an impersonation cannot start another.")]
     NoChainedImpersonation,
     #[error("The account is disabled. Enable it first.")]
@@ -290,6 +294,8 @@ impl AppError {
             AppError::UnknownUser | AppError::UnknownImpersonation | AppError::UnknownEvent => 404,
             AppError::OwnAccount
             | AppError::ProtectedAccount
+            | AppError::PrivilegedAccount
+            | AppError::TwoStepRequiredForConsole
             | AppError::NoChainedImpersonation => 403,
             AppError::AccountDisabled | AppError::NotLockedOut | AppError::AlreadyVerified => 409,
             AppError::Internal => 500,
@@ -465,6 +471,7 @@ mod from_services {
                 }
                 E::OwnAccount => AppError::OwnAccount,
                 E::ProtectedAccount => AppError::ProtectedAccount,
+                E::PrivilegedAccount => AppError::PrivilegedAccount,
                 E::FromImpersonation => AppError::NoChainedImpersonation,
                 E::Disabled => AppError::AccountDisabled,
                 E::InvalidReason { min, max } => AppError::field(

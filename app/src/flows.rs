@@ -114,6 +114,45 @@ pub async fn confirm_magic_link(namespace: String, token: String) -> Result<(), 
     finish_sign_in(&state, &namespace, signed_in)
 }
 
+/// The sign-in step of an account whose password an admin set: its owner chooses their own,
+/// then the sign-in goes on (a session, or the second step).
+#[server]
+pub async fn set_new_password(
+    namespace: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let state = AppState::current()?;
+    let request = RequestInfo::extract().await;
+    state.limit(RateRule::USE_TOKEN, request.ip)?;
+    let pending = crate::session::ssr::pending_token(&state.cookie)
+        .await
+        .ok_or(AppError::SignInExpired)?;
+    let authn = state.authn(&namespace).await?;
+    let password = SecretString::from(password);
+    let confirm = SecretString::from(password_confirm);
+    let step = state
+        .flows
+        .set_required_password(
+            &authn,
+            &pending,
+            NewPassword {
+                password: &password,
+                confirm: &confirm,
+            },
+            request.client(),
+        )
+        .await
+        .map_err(|e| match e {
+            // The pending step is gone or expired: sign in again.
+            identity::FlowError::InvalidLink => AppError::SignInExpired,
+            other => AppError::from(other),
+        })?;
+    crate::session::ssr::set_cookie(&state.cookie, &state.cookie.pending_name, None);
+    finish_sign_in(&state, &namespace, step)
+}
+
 #[server]
 pub async fn request_email_code(namespace: String, email: String) -> Result<(), AppError> {
     use ssr::*;

@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("sign-in")) view=SignInPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("sign-in"), StaticSegment("second-factor")) view=SecondFactorPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment("sign-in"), StaticSegment("new-password")) view=NewPasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("sign-up")) view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("verify-email")) view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment("magic-link")) view=MagicLinkPage ssr=SsrMode::Async/>

@@ -26,7 +26,7 @@ pub use devices::DevicesPage;
 pub use email_change::{EmailChangeConfirmPage, EmailChangePage};
 pub use email_flows::{
     EmailCodePage, EmailCodeVerifyPage, ForgotPasswordPage, MagicLinkConfirmPage, MagicLinkPage,
-    ResetPasswordPage, SignUpPage, VerifyEmailPage,
+    NewPasswordPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
 };
 pub use mfa::MfaPage;
 pub use overview::SecurityPage;

@@ -130,6 +130,16 @@ pub mod ssr {
                 Ok(())
             }
             // No session yet: the browser holds the pending step until a second factor.
+            // No session yet: the owner first replaces the password an admin set.
+            identity::SignInStep::NewPasswordRequired { pending, .. } => {
+                set_cookie(
+                    &state.cookie,
+                    &state.cookie.pending_name,
+                    Some(pending.expose()),
+                );
+                leptos_axum::redirect(&crate::pages::page_path(namespace, "sign-in/new-password"));
+                Ok(())
+            }
             identity::SignInStep::SecondFactorRequired { pending, .. } => {
                 set_cookie(
                     &state.cookie,

@@ -38,6 +38,16 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether `path` is a page of the admin or operator console of `namespace`.
+fn is_console_path(path: &str, namespace: &str) -> bool {
+    namespace_of(path).as_deref() == Some(namespace)
+        && path
+            .trim_start_matches('/')
+            .split('/')
+            .nth(1)
+            .is_some_and(|section| section == "admin" || section == "operator")
+}
+
 #[component]
 pub fn TopBar() -> impl IntoView {
     let location = use_location();
@@ -88,7 +98,15 @@ pub fn TopBar() -> impl IntoView {
                 {move || Suspend::new(async move {
                     viewer.await.map(|v| {
                         let ns = v.namespace.clone();
+                        // The console is for admins and operators with two-step verification
+                        // where their namespace asks for it: walk them to setting it up.
+                        let enrol_first = v.console_needs_mfa
+                            && is_console_path(&location.pathname.get_untracked(), &ns);
                         view! {
+                            {enrol_first.then(|| view! {
+                                <leptos_router::components::Redirect
+                                    path=page_path(&ns, "security/mfa?for=console")/>
+                            })}
                             <nav aria-label="Main">
                                 <a href=page_path(&ns, "account")>"Account"</a>
                                 <a href=page_path(&ns, "security")>"Security"</a>

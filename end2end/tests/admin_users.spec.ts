@@ -99,8 +99,30 @@ test("create with a password: the policy applies, then mark confirmed and sign i
   await page.getByRole("button", { name: "Mark email as confirmed" }).click();
   await expect(page.getByRole("status")).toHaveText("The address is marked as confirmed.");
   await expect(page.locator("#user-verified")).not.toHaveText("Not yet");
+  // The admin knows that password: the first sign-in asks its owner for one of their own.
   const other = await (await browser.newContext()).newPage();
-  await signIn(other, ns, created, "a sturdy initial passphrase");
+  await other.goto(`/${ns}/sign-in`);
+  await other.getByLabel("Email").fill(created);
+  await other.getByLabel("Password", { exact: true }).fill("a sturdy initial passphrase");
+  await other.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(other).toHaveURL(new RegExp(`/${ns}/sign-in/new-password$`));
+  // Nothing else opens meanwhile.
+  await other.goto(`/${ns}/account`);
+  await expect(other.getByText("You are not signed in.")).toBeVisible();
+  await other.goto(`/${ns}/sign-in/new-password`);
+  await other.getByLabel("New password", { exact: true }).fill("lantern orbit velvet canyon");
+  await other.getByLabel("Repeat the new password").fill("lantern orbit velvet canyon");
+  await other.getByRole("button", { name: "Set password and continue" }).click();
+  await expect(other).toHaveURL(new RegExp(`/${ns}/account$`));
+  await other.context().close();
+  // The admin's password no longer works; the owner's does, with no detour.
+  const again = await (await browser.newContext()).newPage();
+  await again.goto(`/${ns}/sign-in`);
+  await again.getByLabel("Email").fill(created);
+  await again.getByLabel("Password", { exact: true }).fill("a sturdy initial passphrase");
+  await again.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(again.getByRole("alert")).toHaveText("The email or password is incorrect.");
+  await signIn(again, ns, created, "lantern orbit velvet canyon");
 });
 
 test("disable signs the user out, enable lets them back, delete needs the typed address", async ({ page, browser }) => {

@@ -248,6 +248,7 @@ impl AccountFlows {
         tx.revoke_all_refresh_tokens(owner.user_id).await?;
         tx.revoke_all_api_keys(owner.user_id).await?;
         let namespace = authn.namespace();
+        crate::required_password_change::clear(tx.conn(), namespace, owner.user_id).await?;
         crate::pending::discard_for_user(tx.conn(), namespace, owner.user_id).await?;
         email_code::void(tx.conn(), namespace, owner.user_id).await?;
         tx.commit().await?;
@@ -433,6 +434,8 @@ impl AccountFlows {
         let hash = self.hasher.hash(new.password).await?;
         let mut tx = authn.begin().await?;
         let user_id = new_account(&mut tx, &email, Some(&hash)).await?;
+        // The admin knows this password: its owner replaces it at the first sign-in.
+        crate::required_password_change::require(tx.conn(), authn.namespace(), user_id).await?;
         self.mail_verification(&mut tx, user_id, &email).await?;
         tx.commit().await?;
         Ok(user_id)
@@ -651,6 +654,7 @@ impl AccountFlows {
         let namespace = authn.namespace();
         crate::pending::discard_for_user(tx.conn(), namespace, owner.user_id).await?;
         email_code::void(tx.conn(), namespace, owner.user_id).await?;
+        crate::required_password_change::clear(tx.conn(), namespace, owner.user_id).await?;
         // The reset proves the mailbox, as a magic link does, and earlier failures are moot.
         tx.clear_attempts(email.as_str()).await?;
         crate::activity::record(
@@ -719,6 +723,8 @@ impl AccountFlows {
         self.check_new_password(&email, &change.new)?;
         let hash = self.hasher.hash(change.new.password).await?;
         tx.update_password(change.user_id, &hash).await?;
+        crate::required_password_change::clear(tx.conn(), authn.namespace(), change.user_id)
+            .await?;
         tx.revoke_all_refresh_tokens(change.user_id).await?;
         tx.revoke_other_sessions(change.user_id, change.current_session)
             .await?;
@@ -744,6 +750,53 @@ impl AccountFlows {
         enqueue(&mut tx, &notice, &self.keys).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The step a sign-in owes when an admin set the account's password: its owner chooses
+    /// their own (the same policy as everywhere), and the sign-in goes on from the first factor
+    /// it proved — a session, or the second step for an account with MFA. A refused password
+    /// leaves the pending step usable (the transaction rolls back).
+    pub async fn set_required_password(
+        &self,
+        authn: &Authn,
+        pending: &str,
+        new: NewPassword<'_>,
+        client: ClientInfo<'_>,
+    ) -> Result<SignInStep, FlowError> {
+        let mut tx = authn.begin().await?;
+        let namespace = authn.namespace();
+        let step = crate::pending::complete_new_password(tx.conn(), namespace, pending)
+            .await?
+            .ok_or(FlowError::InvalidLink)?;
+        let first = FirstFactor::parse(&step.first_factor).ok_or(FlowError::InvalidLink)?;
+        let user = tx
+            .get_user(step.user_id)
+            .await?
+            .filter(|u| u.disabled_at.is_none())
+            .ok_or(FlowError::InvalidLink)?;
+        let email = EmailAddress::parse(&user.email).map_err(|_| FlowError::InvalidLink)?;
+        self.check_new_password(&email, &new)?;
+        let hash = self.hasher.hash(new.password).await?;
+        tx.update_password(step.user_id, &hash).await?;
+        crate::required_password_change::clear(tx.conn(), namespace, step.user_id).await?;
+        crate::activity::record(
+            tx.conn(),
+            namespace,
+            step.user_id,
+            crate::activity::Activity::PasswordChanged,
+            client,
+        )
+        .await?;
+        let next = crate::session::continue_sign_in(
+            &mut tx,
+            step.user_id,
+            first,
+            self.session_lifetime,
+            client,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
     }
 
     /// Mails a link to `new_email` that moves the account there (see [`crate::email_change`]).

@@ -23,6 +23,7 @@ pub mod provisioning;
 pub mod rate_limit;
 pub mod reauth;
 pub mod recovery;
+pub mod required_password_change;
 pub mod roles;
 pub mod second_factor;
 pub mod secret_box;

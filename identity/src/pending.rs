@@ -72,11 +72,35 @@ pub async fn begin(
     first: FirstFactor,
     client: ClientInfo<'_>,
 ) -> Result<OpaqueToken, sqlx::Error> {
+    insert(conn, namespace, user_id, first, client, false).await
+}
+
+/// Starts the step that sets a new password (see `crate::required_password_change`); only
+/// [`complete_new_password`] ends it.
+pub async fn begin_new_password(
+    conn: &mut PgConnection,
+    namespace: &str,
+    user_id: Uuid,
+    first: FirstFactor,
+    client: ClientInfo<'_>,
+) -> Result<OpaqueToken, sqlx::Error> {
+    insert(conn, namespace, user_id, first, client, true).await
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    namespace: &str,
+    user_id: Uuid,
+    first: FirstFactor,
+    client: ClientInfo<'_>,
+    needs_new_password: bool,
+) -> Result<OpaqueToken, sqlx::Error> {
     let token = OpaqueToken::generate();
     sqlx::query(
         "INSERT INTO gatehouse.pending_sign_ins \
-             (token_hash, namespace, user_id, first_factor, ip_address, user_agent, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, now() + $7)",
+             (token_hash, namespace, user_id, first_factor, ip_address, user_agent, expires_at, \
+              needs_new_password) \
+         VALUES ($1, $2, $3, $4, $5, $6, now() + $7, $8)",
     )
     .bind(token.hash())
     .bind(namespace)
@@ -85,6 +109,7 @@ pub async fn begin(
     .bind(client.ip_address)
     .bind(client.user_agent)
     .bind(PENDING_LIFETIME)
+    .bind(needs_new_password)
     .execute(conn)
     .await?;
     Ok(token)
@@ -99,7 +124,8 @@ pub async fn find(
     sqlx::query_as(
         "SELECT user_id, first_factor, ip_address, user_agent, failures \
            FROM gatehouse.pending_sign_ins \
-          WHERE token_hash = $1 AND namespace = $2 AND expires_at > now()",
+          WHERE token_hash = $1 AND namespace = $2 AND expires_at > now() \
+            AND NOT needs_new_password",
     )
     .bind(crate::token::hash_token(token))
     .bind(namespace)
@@ -144,6 +170,26 @@ pub async fn complete(
     sqlx::query_as(
         "DELETE FROM gatehouse.pending_sign_ins \
           WHERE token_hash = $1 AND namespace = $2 AND expires_at > now() \
+            AND NOT needs_new_password \
+      RETURNING user_id, first_factor, ip_address, user_agent, failures",
+    )
+    .bind(crate::token::hash_token(token))
+    .bind(namespace)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Ends a pending sign-in that owes a new password, once (the caller sets the password and
+/// goes on with the sign-in in the same transaction).
+pub async fn complete_new_password(
+    conn: &mut PgConnection,
+    namespace: &str,
+    token: &str,
+) -> Result<Option<PendingSignIn>, sqlx::Error> {
+    sqlx::query_as(
+        "DELETE FROM gatehouse.pending_sign_ins \
+          WHERE token_hash = $1 AND namespace = $2 AND expires_at > now() \
+            AND needs_new_password \
       RETURNING user_id, first_factor, ip_address, user_agent, failures",
     )
     .bind(crate::token::hash_token(token))

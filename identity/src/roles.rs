@@ -12,6 +12,16 @@ pub struct Roles {
     pub admin: bool,
     /// A platform operator: a user of the operator namespace with the operator grant.
     pub operator: bool,
+    /// Whether the user's namespace asks admins and operators for two-step verification
+    /// before they use the console (on unless the namespace turned it off).
+    pub console_requires_mfa: bool,
+}
+
+impl Roles {
+    /// Admin or operator: someone the console is for.
+    pub fn privileged(&self) -> bool {
+        self.admin || self.operator
+    }
 }
 
 /// How a namespace admits new users.
@@ -38,16 +48,20 @@ pub async fn roles_of(
     namespace: &str,
     operator_namespace: &str,
 ) -> Result<Roles, sqlx::Error> {
-    let (admin, operator): (bool, bool) = sqlx::query_as(
+    let (admin, operator, console_requires_mfa): (bool, bool, bool) = sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM gatehouse.namespace_admins WHERE user_id = $1), \
-                EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1)",
+                EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1), \
+                coalesce((SELECT console_requires_mfa FROM gatehouse.namespace_settings \
+                           WHERE namespace = $2), true)",
     )
     .bind(user_id)
+    .bind(namespace)
     .fetch_one(conn)
     .await?;
     Ok(Roles {
         admin,
         operator: operator && namespace == operator_namespace,
+        console_requires_mfa,
     })
 }
 
@@ -100,6 +114,45 @@ pub async fn sign_up_mode(
         Some("open") => SignUpMode::Open,
         _ => SignUpMode::InviteOnly,
     })
+}
+
+/// Turns the console's two-step requirement of a namespace on or off (the CLI does this).
+pub async fn set_console_requires_mfa(
+    conn: &mut PgConnection,
+    namespace: &str,
+    required: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO gatehouse.namespace_settings (namespace, console_requires_mfa) VALUES ($1, $2) \
+         ON CONFLICT (namespace) DO UPDATE \
+            SET console_requires_mfa = EXCLUDED.console_requires_mfa, updated_at = now()",
+    )
+    .bind(namespace)
+    .bind(required)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether an admin or operator with `roles` is kept out of the console until they enrol a
+/// second factor (an authenticator app or a passkey; recovery codes alone do not count). Asks
+/// the core only for people the requirement applies to.
+pub async fn console_needs_mfa(
+    authn: &authn::Authn,
+    user_id: Uuid,
+    roles: &Roles,
+) -> Result<bool, authn::AuthnError> {
+    if !roles.privileged() || !roles.console_requires_mfa {
+        return Ok(false);
+    }
+    let methods = authn.list_mfa(user_id).await?;
+    let second_factors = [
+        authn::MfaType::Totp.as_str(),
+        authn::MfaType::Webauthn.as_str(),
+    ];
+    Ok(!methods
+        .iter()
+        .any(|m| second_factors.contains(&m.mfa_type.as_str())))
 }
 
 pub async fn set_sign_up_mode(

@@ -30,7 +30,16 @@ pub struct SignedIn {
 #[derive(Debug)]
 pub enum SignInStep {
     SignedIn(SignedIn),
-    SecondFactorRequired { pending: OpaqueToken, user_id: Uuid },
+    SecondFactorRequired {
+        pending: OpaqueToken,
+        user_id: Uuid,
+    },
+    /// The account's password was set by an admin: its owner chooses their own before the
+    /// sign-in goes on (`crate::AccountFlows::set_required_password`).
+    NewPasswordRequired {
+        pending: OpaqueToken,
+        user_id: Uuid,
+    },
 }
 
 impl SignInStep {
@@ -38,13 +47,33 @@ impl SignInStep {
     pub fn signed_in(self) -> Option<SignedIn> {
         match self {
             SignInStep::SignedIn(s) => Some(s),
-            SignInStep::SecondFactorRequired { .. } => None,
+            SignInStep::SecondFactorRequired { .. } | SignInStep::NewPasswordRequired { .. } => {
+                None
+            }
         }
     }
 }
 
-/// After a first factor: a session, or the pending second step if the account has MFA.
+/// After a first factor: a new password first if an admin set the current one, then a
+/// session, or the pending second step if the account has MFA.
 pub(crate) async fn after_first_factor(
+    tx: &mut AuthnTx<'_>,
+    user_id: Uuid,
+    first: FirstFactor,
+    lifetime: TimeDelta,
+    client: ClientInfo<'_>,
+) -> Result<SignInStep, AuthnError> {
+    let namespace = tx.namespace().to_owned();
+    if crate::required_password_change::is_required(tx.conn(), &namespace, user_id).await? {
+        let pending =
+            pending::begin_new_password(tx.conn(), &namespace, user_id, first, client).await?;
+        return Ok(SignInStep::NewPasswordRequired { pending, user_id });
+    }
+    continue_sign_in(tx, user_id, first, lifetime, client).await
+}
+
+/// [`after_first_factor`] once nothing is owed but the second factor.
+pub(crate) async fn continue_sign_in(
     tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     first: FirstFactor,

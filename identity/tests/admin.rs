@@ -309,6 +309,87 @@ async fn account_actions_stay_inside_the_namespace_and_refuse_what_they_must() {
     assert!(authn.get_user(member).await.unwrap().is_none());
 }
 
+/// Issue 10.3: the console cannot disable, delete, strip or unlock another admin or an
+/// operator (that could lock every other admin out); the command line's variants can.
+#[tokio::test]
+async fn privileged_accounts_are_changed_only_through_the_command_line_variants() {
+    let (pool, _, authn) = setup("identity_admin_privileged").await;
+    let admin = authn.create_user("admin@example.com", None).await.unwrap();
+    let colleague = authn
+        .create_user("colleague@example.com", None)
+        .await
+        .unwrap();
+    {
+        let mut conn = pool.acquire().await.unwrap();
+        identity::roles::grant_admin(&mut conn, colleague)
+            .await
+            .unwrap();
+    }
+    authn
+        .add_mfa(colleague, authn::MfaType::Totp, &"t".repeat(64), None)
+        .await
+        .unwrap();
+    for _ in 0..6 {
+        authn
+            .record_login_attempt("colleague@example.com", false, None)
+            .await
+            .unwrap();
+    }
+    let reason = Reason::parse("Ticket 77: locked out on a trip").unwrap();
+    assert!(matches!(
+        accounts::disable(&authn, admin, colleague).await,
+        Err(AdminError::PrivilegedAccount)
+    ));
+    assert!(matches!(
+        accounts::delete(&authn, admin, colleague, "colleague@example.com").await,
+        Err(AdminError::PrivilegedAccount)
+    ));
+    assert!(matches!(
+        accounts::reset_methods(&authn, colleague).await,
+        Err(AdminError::PrivilegedAccount)
+    ));
+    let method = authn.list_mfa(colleague).await.unwrap()[0].mfa_id;
+    assert!(matches!(
+        accounts::remove_method(&authn, colleague, method).await,
+        Err(AdminError::PrivilegedAccount)
+    ));
+    assert!(matches!(
+        lockouts::unlock(
+            &authn,
+            LockoutPolicy::default(),
+            "colleague@example.com",
+            &reason
+        )
+        .await,
+        Err(AdminError::PrivilegedAccount)
+    ));
+    // Nothing changed.
+    let user = authn.get_user(colleague).await.unwrap().unwrap();
+    assert!(user.disabled_at.is_none());
+    assert_eq!(authn.list_mfa(colleague).await.unwrap().len(), 1);
+    assert!(LockoutPolicy::default()
+        .is_locked(&mut authn.begin().await.unwrap(), "colleague@example.com")
+        .await
+        .unwrap());
+
+    // The command line's variants reach them.
+    assert_eq!(
+        lockouts::unlock_any(&authn, "colleague@example.com", &reason)
+            .await
+            .unwrap(),
+        6
+    );
+    assert_eq!(
+        accounts::reset_methods_any(&authn, colleague)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(accounts::disable_any(&authn, colleague).await.unwrap());
+    accounts::delete_any(&authn, colleague).await.unwrap();
+    assert!(authn.get_user(colleague).await.unwrap().is_none());
+}
+
 #[tokio::test]
 async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed() {
     let (_, superuser, authn) = setup("identity_admin_impersonation").await;

@@ -827,6 +827,112 @@ async fn a_password_reset_revokes_everything_and_tells_the_owner() {
     );
 }
 
+/// Issue 10.9: an admin knows the initial password they typed, so the first sign-in (by any
+/// first factor) asks the owner for their own before anything else; a second factor cannot
+/// skip that step.
+#[tokio::test]
+async fn an_initial_password_set_by_an_admin_is_replaced_at_the_first_sign_in() {
+    let env = setup().await;
+    let initial = SecretString::from("a sturdy initial passphrase");
+    let id = env
+        .flows
+        .create_with_password(
+            &env.authn,
+            "created@example.com",
+            NewPassword {
+                password: &initial,
+                confirm: &initial,
+            },
+        )
+        .await
+        .unwrap();
+    identity::admin::accounts::mark_verified(&env.authn, id)
+        .await
+        .unwrap();
+    let step = env
+        .sign_in
+        .sign_in(
+            &env.authn,
+            SignInRequest {
+                email: "created@example.com",
+                password: &initial,
+                ip_address: None,
+                user_agent: None,
+            },
+        )
+        .await
+        .unwrap();
+    let identity::SignInStep::NewPasswordRequired { pending, user_id } = step else {
+        panic!("expected the new-password step, got {step:?}");
+    };
+    assert_eq!(user_id, id);
+    assert!(env.authn.list_sessions(id).await.unwrap().is_empty());
+    {
+        let mut conn = env.pool.acquire().await.unwrap();
+        assert!(
+            identity::pending::find(&mut conn, env.authn.namespace(), pending.expose())
+                .await
+                .unwrap()
+                .is_none(),
+            "not a second-factor step"
+        );
+    }
+    let weak = SecretString::from("short");
+    assert!(matches!(
+        env.flows
+            .set_required_password(
+                &env.authn,
+                pending.expose(),
+                NewPassword {
+                    password: &weak,
+                    confirm: &weak
+                },
+                ClientInfo::default()
+            )
+            .await,
+        Err(FlowError::WeakPassword(_))
+    ));
+    let mine = SecretString::from("lantern orbit velvet canyon");
+    let signed_in = env
+        .flows
+        .set_required_password(
+            &env.authn,
+            pending.expose(),
+            NewPassword {
+                password: &mine,
+                confirm: &mine,
+            },
+            ClientInfo::default(),
+        )
+        .await
+        .unwrap()
+        .signed_in()
+        .unwrap();
+    assert_eq!(signed_in.user_id, id);
+    // Once only, and the admin's password is gone.
+    assert!(env
+        .flows
+        .set_required_password(
+            &env.authn,
+            pending.expose(),
+            NewPassword {
+                password: &mine,
+                confirm: &mine,
+            },
+            ClientInfo::default(),
+        )
+        .await
+        .is_err());
+    assert!(matches!(
+        env.password_sign_in("created@example.com", "a sturdy initial passphrase")
+            .await,
+        Err(SignInError::InvalidCredentials)
+    ));
+    env.password_sign_in("created@example.com", "lantern orbit velvet canyon")
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn undeliverable_mail_is_kept_and_retried_later() {
     let env = setup().await;

@@ -161,6 +161,26 @@ async fn admin_client(
     if !roles.admin {
         return Err(forbidden());
     }
+    if identity::roles::console_needs_mfa(&authn, session.user_id, &roles)
+        .await
+        .map_err(|e| internal(&e.message()))?
+    {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "Administrators here must use two-step verification. Set it up first.",
+        ));
+    }
+    // The whole trail leaves the building: it takes a recent sign-in or password confirmation.
+    let recent =
+        identity::reauth::is_recent(&mut conn, namespace, session.session_id, state.sudo_window)
+            .await
+            .map_err(|e| internal(&e.to_string()))?;
+    if !recent {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "Confirm it is you first: sign in again or confirm your password, then export.",
+        ));
+    }
     Ok(authn.with_actor(authn::Actor::id(format!("user:{}", session.user_id))))
 }
 

@@ -1,4 +1,5 @@
-//! The one-shot commands: `migrate`, `seed-demo`, `create-user`, `create-admin`, `cleanup`.
+//! The one-shot commands: `migrate`, `seed-demo`, `create-user`, `create-admin`,
+//! `set-sign-up`, `set-console-mfa`, `account`, `cleanup`.
 
 use authn::Authn;
 use identity::mail::outbox;
@@ -174,6 +175,61 @@ pub async fn set_sign_up(config: &Config, namespace: &str, mode: &str) -> Result
         .await
         .map_err(|e| format!("database error: {e}"))?;
     println!("sign-up in {namespace}: {mode:?}");
+    Ok(())
+}
+
+pub async fn set_console_mfa(config: &Config, namespace: &str, mode: &str) -> Result<(), String> {
+    let required = match mode {
+        "required" => true,
+        "optional" => false,
+        other => return Err(format!("unknown mode {other}")),
+    };
+    let pool = connect(config).await?;
+    let core = core(&pool, namespace).await?;
+    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+    roles::set_console_requires_mfa(&mut conn, core.namespace(), required)
+        .await
+        .map_err(|e| format!("database error: {e}"))?;
+    println!("two-step verification for the console of {namespace}: {mode}");
+    Ok(())
+}
+
+/// An action on an account that the console keeps from admins when the account is an admin's
+/// or an operator's. Runs as the actor `cli` with the reason on every audit event.
+pub async fn account(
+    config: &Config,
+    namespace: &str,
+    email: &str,
+    action: &str,
+    reason: &str,
+) -> Result<(), String> {
+    use identity::admin::{accounts, lockouts, Reason};
+    let reason = Reason::parse(reason).map_err(|e| e.to_string())?;
+    let email = EmailAddress::parse(email).map_err(|e| e.to_string())?;
+    let pool = connect(config).await?;
+    let core = core(&pool, namespace).await?.with_actor(authn::Actor {
+        reason: Some(reason.as_str().to_owned()),
+        ..authn::Actor::id("cli".to_owned())
+    });
+    let user = core
+        .get_user_by_email(email.as_str())
+        .await
+        .map_err(|e| format!("database error: {}", e.message()))?
+        .ok_or_else(|| format!("no account {email} in {namespace}"))?;
+    let done = match action {
+        "disable" => accounts::disable_any(&core, user.user_id).await.map(|_| ()),
+        "enable" => accounts::enable(&core, user.user_id).await.map(|_| ()),
+        "unlock" => lockouts::unlock_any(&core, email.as_str(), &reason)
+            .await
+            .map(|_| ()),
+        "reset-methods" => accounts::reset_methods_any(&core, user.user_id)
+            .await
+            .map(|_| ()),
+        "delete" => accounts::delete_any(&core, user.user_id).await,
+        other => return Err(format!("unknown action {other}")),
+    };
+    done.map_err(|e| e.to_string())?;
+    println!("{action}: {email} in {namespace}");
     Ok(())
 }
 

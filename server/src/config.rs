@@ -44,6 +44,28 @@ pub enum Command {
         #[arg(long)]
         operator: bool,
     },
+    /// Set whether a namespace's admins (and, in the operator namespace, its operators) must
+    /// have two-step verification to use the console (required unless turned off).
+    SetConsoleMfa {
+        #[arg(long)]
+        namespace: String,
+        #[arg(long, value_parser = ["required", "optional"])]
+        mode: String,
+    },
+    /// What the console refuses to do to admins and operators: disable, enable, unlock,
+    /// remove every two-step method of, or delete an account. Audited with the reason, as
+    /// the command line.
+    Account {
+        #[arg(long)]
+        namespace: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["disable", "enable", "unlock", "reset-methods", "delete"])]
+        action: String,
+        /// Why (10–500 characters), recorded in the audit log.
+        #[arg(long)]
+        reason: String,
+    },
     /// Remove expired sessions, tokens and keys of every namespace, delivered mail older than
     /// 30 days, and create the coming audit partitions (the server also does this hourly).
     Cleanup,
@@ -113,6 +135,10 @@ pub struct Config {
     /// The shortest password accepted (NIST 800-63B: 8 at the very least; 12 recommended).
     #[arg(long, env = "GATEHOUSE_PASSWORD_MIN_CHARS", default_value_t = 12, value_parser = clap::value_parser!(u16).range(8..=64))]
     pub password_min_chars: u16,
+    /// The lowest strength-meter score (zxcvbn, 0–4) a new password needs; 3 is "safely
+    /// unguessable". What the meter calls weak is refused with the meter's own advice.
+    #[arg(long, env = "GATEHOUSE_PASSWORD_MIN_SCORE", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=4))]
+    pub password_min_score: u8,
     /// The longest impersonation an admin may start, in minutes (at most 60; the default
     /// duration offered is 15 minutes, or this if shorter).
     #[arg(long, env = "GATEHOUSE_IMPERSONATION_MAX_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=60))]
@@ -162,6 +188,7 @@ impl Config {
     pub fn password_policy(&self) -> identity::PasswordPolicy {
         identity::PasswordPolicy {
             min_chars: self.password_min_chars.into(),
+            min_score: self.password_min_score,
             ..identity::PasswordPolicy::default()
         }
     }
@@ -251,6 +278,7 @@ mod tests {
             lockout_window_minutes: 15,
             sudo_minutes: 10,
             password_min_chars: 12,
+            password_min_score: 3,
             impersonation_max_minutes: 60,
             trusted_proxies: String::new(),
         }

@@ -42,6 +42,15 @@ async fn main() -> std::process::ExitCode {
         Command::SetSignUp { namespace, mode } => {
             commands::set_sign_up(&cli.config, &namespace, &mode).await
         }
+        Command::SetConsoleMfa { namespace, mode } => {
+            commands::set_console_mfa(&cli.config, &namespace, &mode).await
+        }
+        Command::Account {
+            namespace,
+            email,
+            action,
+            reason,
+        } => commands::account(&cli.config, &namespace, &email, &action, &reason).await,
         Command::Cleanup => commands::cleanup(&cli.config).await,
     };
     match result {

@@ -246,7 +246,9 @@ pub async fn admin_delete_user(
     confirm_email: String,
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
-    let (_, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
+    let (state, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
+    // Deleting cannot be undone: it takes a recent sign-in or password confirmation.
+    caller.require_recent_authentication(&state).await?;
     identity::admin::accounts::delete(&authn, caller.user_id, user_id, &confirm_email).await?;
     leptos_axum::redirect(&crate::pages::page_path(
         &namespace,
@@ -309,7 +311,9 @@ pub async fn admin_reset_methods(
     user_id: String,
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
-    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
+    let (state, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
+    // Stripping every second factor opens the account to a password alone: sudo mode first.
+    caller.require_recent_authentication(&state).await?;
     identity::admin::accounts::reset_methods(&authn, user_id).await?;
     back_to(&namespace, user_id, "methods_reset");
     Ok(())

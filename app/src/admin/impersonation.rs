@@ -29,6 +29,8 @@ pub async fn admin_impersonate(
     }
     // Who is asking comes first: a non-admin learns nothing from the validation below.
     let mut authn = caller.as_admin(None)?;
+    // Acting as someone else takes a recent sign-in or password confirmation.
+    caller.require_recent_authentication(&state).await?;
     let reason = identity::admin::Reason::parse(&reason)?;
     let duration = state.impersonation.duration(&minutes)?;
     authn.set_actor(authn::Actor {

@@ -9,7 +9,7 @@ use crate::components::{
 };
 use crate::flows::{
     sign_up_open, ConfirmMagicLink, RequestEmailCode, RequestMagicLink, RequestPasswordReset,
-    ResetPassword, SignInWithCode, SignUp, VerifyEmail,
+    ResetPassword, SetNewPassword, SignInWithCode, SignUp, VerifyEmail,
 };
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
@@ -256,6 +256,34 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <FormAlert error id="form-error"/>
                 <button type="submit" disabled=move || action.pending().get()>"Set new password"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// Where a sign-in lands when an admin set the account's password: the owner chooses their
+/// own before going on.
+#[component]
+pub fn NewPasswordPage() -> impl IntoView {
+    let action = form_action::<SetNewPassword>();
+    let error = action_error(action);
+    focus_first_error(error);
+    let sign_in = page_link("sign-in");
+    view! {
+        <section class="card narrow">
+            <h1>"Choose your password"</h1>
+            <p class="muted">
+                "Your administrator set the password you signed in with. Choose one only you know to continue."
+            </p>
+            <ActionForm action=action attr:class="form">
+                <NamespaceInput/>
+                <Field label="New password" name="password" kind="password" autocomplete="new-password"
+                    hint="At least 12 characters." error/>
+                <Field label="Repeat the new password" name="password_confirm" kind="password"
+                    autocomplete="new-password" error/>
+                <FormAlert error id="form-error"/>
+                <button type="submit" disabled=move || action.pending().get()>"Set password and continue"</button>
+            </ActionForm>
+            <p class="muted"><a href=sign_in>"Back to sign-in"</a></p>
         </section>
     }
 }

@@ -78,6 +78,10 @@ pub fn MfaPage() -> impl IntoView {
     focus_first_error(any_error);
     let sudo = Signal::derive(move || needs_sudo(any_error));
     let removed = use_query_flag("removed");
+    let for_console = Signal::derive({
+        let query = leptos_router::hooks::use_query_map();
+        move || query.read().get("for").as_deref() == Some("console")
+    });
     // Codes are shown once: straight from the action that made them, never fetched again.
     let new_codes = move || {
         if let Some(Ok(codes)) = regenerate.value().get() {
@@ -107,6 +111,12 @@ pub fn MfaPage() -> impl IntoView {
             <p class="muted">"A second step after your password: a code from an authenticator app, or a recovery code if you lose it."</p>
             <Show when=move || removed.get()>
                 <p class="notice" role="status">"The authenticator app was removed."</p>
+            </Show>
+            <Show when=move || for_console.get()>
+                <p class="notice" role="status" id="console-needs-mfa">
+                    "Administrators here must use two-step verification. Set up an authenticator app or a passkey below; "
+                    "the console opens as soon as one is on."
+                </p>
             </Show>
             <FormAlert error=any_error id="mfa-error"/>
             <SudoPrompt needed=sudo/>

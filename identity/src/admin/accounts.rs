@@ -87,14 +87,42 @@ pub async fn user_exists(authn: &Authn, user_id: Uuid) -> Result<String, AdminEr
         .email)
 }
 
+/// Whose access an action may take away. The console acts on unprivileged users only: an
+/// admin who could disable, delete, strip or unlock another admin could lock every other
+/// admin out, or undo their protections. That takes the command line (`gatehouse account`),
+/// run by whoever runs the deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    Unprivileged,
+    Anyone,
+}
+
+async fn target(tx: &mut AuthnTx<'_>, user_id: Uuid, reach: Reach) -> Result<User, AdminError> {
+    let user = user_in_namespace(tx, user_id).await?;
+    if reach == Reach::Unprivileged && crate::roles::holds_any_role(tx.conn(), user_id).await? {
+        return Err(AdminError::PrivilegedAccount);
+    }
+    Ok(user)
+}
+
 /// Disables the account, which signs it out everywhere (the core revokes its sessions) and
-/// ends its API keys' and refresh tokens' use. An admin cannot disable themselves.
+/// ends its API keys' and refresh tokens' use. An admin cannot disable themselves, another
+/// admin or an operator.
 pub async fn disable(authn: &Authn, admin_id: Uuid, user_id: Uuid) -> Result<bool, AdminError> {
     if admin_id == user_id {
         return Err(AdminError::OwnAccount);
     }
+    disable_within(authn, user_id, Reach::Unprivileged).await
+}
+
+/// [`disable`] for the command line: any account, admins and operators included.
+pub async fn disable_any(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
+    disable_within(authn, user_id, Reach::Anyone).await
+}
+
+async fn disable_within(authn: &Authn, user_id: Uuid, reach: Reach) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
-    user_in_namespace(&mut tx, user_id).await?;
+    target(&mut tx, user_id, reach).await?;
     let changed = tx.disable_user(user_id).await?;
     tx.revoke_all_refresh_tokens(user_id).await?;
     tx.commit().await?;
@@ -120,7 +148,7 @@ pub async fn delete(
         return Err(AdminError::OwnAccount);
     }
     let mut tx = authn.begin().await?;
-    let user = user_in_namespace(&mut tx, user_id).await?;
+    let user = target(&mut tx, user_id, Reach::Unprivileged).await?;
     if !typed_email.trim().eq_ignore_ascii_case(&user.email) {
         return Err(AdminError::ConfirmationMismatch);
     }
@@ -129,6 +157,17 @@ pub async fn delete(
     }
     tx.commit().await?;
     Ok(user.email)
+}
+
+/// Deletes any account, admins and operators included (the command line).
+pub async fn delete_any(authn: &Authn, user_id: Uuid) -> Result<(), AdminError> {
+    let mut tx = authn.begin().await?;
+    target(&mut tx, user_id, Reach::Anyone).await?;
+    if !tx.delete_user(user_id).await? {
+        return Err(AdminError::UnknownUser);
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn revoke_session(
@@ -158,7 +197,7 @@ pub async fn revoke_all_sessions(authn: &Authn, user_id: Uuid) -> Result<i32, Ad
 /// Removes one second factor of the user (with the app's state beside the core's record).
 pub async fn remove_method(authn: &Authn, user_id: Uuid, mfa_id: Uuid) -> Result<(), AdminError> {
     let mut tx = authn.begin().await?;
-    user_in_namespace(&mut tx, user_id).await?;
+    target(&mut tx, user_id, Reach::Unprivileged).await?;
     if !tx
         .list_mfa(user_id)
         .await?
@@ -177,8 +216,21 @@ pub async fn remove_method(authn: &Authn, user_id: Uuid, mfa_id: Uuid) -> Result
 
 /// Removes every second factor of the user (a lost phone); returns how many.
 pub async fn reset_methods(authn: &Authn, user_id: Uuid) -> Result<usize, AdminError> {
+    reset_methods_within(authn, user_id, Reach::Unprivileged).await
+}
+
+/// [`reset_methods`] for the command line: any account, admins and operators included.
+pub async fn reset_methods_any(authn: &Authn, user_id: Uuid) -> Result<usize, AdminError> {
+    reset_methods_within(authn, user_id, Reach::Anyone).await
+}
+
+async fn reset_methods_within(
+    authn: &Authn,
+    user_id: Uuid,
+    reach: Reach,
+) -> Result<usize, AdminError> {
     let mut tx = authn.begin().await?;
-    user_in_namespace(&mut tx, user_id).await?;
+    target(&mut tx, user_id, reach).await?;
     let methods = tx.list_mfa(user_id).await?;
     for m in &methods {
         forget_method_state(&mut tx, m.mfa_id).await?;

@@ -91,6 +91,22 @@ pub async fn unlock(
     email: &str,
     reason: &Reason,
 ) -> Result<i64, AdminError> {
+    unlock_within(authn, Some(policy), email, reason, false).await
+}
+
+/// [`unlock`] for the command line: any address, admins' and operators' included, and whether
+/// or not it is locked out now (the command line does not know the server's lockout policy).
+pub async fn unlock_any(authn: &Authn, email: &str, reason: &Reason) -> Result<i64, AdminError> {
+    unlock_within(authn, None, email, reason, true).await
+}
+
+async fn unlock_within(
+    authn: &Authn,
+    policy: Option<LockoutPolicy>,
+    email: &str,
+    reason: &Reason,
+    privileged_too: bool,
+) -> Result<i64, AdminError> {
     let email = EmailAddress::parse(email)?;
     let mut reasoned = authn.clone();
     reasoned.set_actor(authn::Actor {
@@ -98,11 +114,20 @@ pub async fn unlock(
         ..authn::Actor::default()
     });
     let mut tx = reasoned.begin().await?;
-    if !policy.is_locked(&mut tx, email.as_str()).await? {
-        return Err(AdminError::NotLockedOut);
+    if let Some(policy) = policy {
+        if !policy.is_locked(&mut tx, email.as_str()).await? {
+            return Err(AdminError::NotLockedOut);
+        }
+    }
+    let user = tx.get_user_by_email(email.as_str()).await?;
+    // Another admin's or an operator's lockout is lifted with the command line only: the
+    // lockout may be all that stands between a guesser and a privileged account.
+    if let Some(u) = user.as_ref().filter(|_| !privileged_too) {
+        if crate::roles::holds_any_role(tx.conn(), u.user_id).await? {
+            return Err(AdminError::PrivilegedAccount);
+        }
     }
     let cleared = tx.clear_attempts(email.as_str()).await?;
-    let user = tx.get_user_by_email(email.as_str()).await?;
     let (resource_type, resource_id) = match &user {
         Some(u) => ("user", u.user_id.to_string()),
         None => ("login_attempts", email.as_str().to_owned()),

@@ -34,6 +34,9 @@ pub enum AdminError {
     OwnAccount,
     #[error("admins and operators cannot be impersonated")]
     ProtectedAccount,
+    /// Disabling, deleting, stripping methods from or unlocking an admin or operator.
+    #[error("admins and operators are changed with the command line only")]
+    PrivilegedAccount,
     #[error("not from an impersonation session")]
     FromImpersonation,
     #[error("the account is disabled")]

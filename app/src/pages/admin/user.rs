@@ -137,6 +137,7 @@ pub fn UserPage() -> impl IntoView {
         <section class="card wide">
             <AdminNav namespace current="admin/users"/>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1" id="action-error">{e.to_string()}</p> })}
+            <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
             {move || outcome(&done.get()).map(|text| view! { <p class="notice" role="status">{text}</p> })}
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
