@@ -20,6 +20,9 @@ pub struct Viewer {
     /// An admin or operator whose namespace asks for two-step verification they have not set
     /// up: the console sends them to set it up first.
     pub console_needs_mfa: bool,
+    /// Someone whose namespace requires two-step verification of every account and who has
+    /// not set it up: every page but that one sends them there.
+    pub account_needs_mfa: bool,
 }
 
 /// Shown in the banner while a session is an impersonation.
@@ -56,7 +59,8 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
         operator: caller.roles.operator,
         email_verified: verified,
         impersonation,
-        console_needs_mfa: caller.console_needs_mfa,
+        console_needs_mfa: caller.mfa_due == Some(identity::roles::MfaDue::Console),
+        account_needs_mfa: caller.mfa_due == Some(identity::roles::MfaDue::Account),
     }))
 }
 
@@ -80,8 +84,8 @@ pub mod ssr {
         pub session_id: Uuid,
         pub roles: Roles,
         pub impersonation: Option<Impersonation>,
-        /// See [`identity::roles::console_needs_mfa`].
-        pub console_needs_mfa: bool,
+        /// See [`identity::roles::mfa_due`].
+        pub mfa_due: Option<identity::roles::MfaDue>,
     }
 
     impl Caller {
@@ -95,7 +99,7 @@ pub mod ssr {
         /// Admins and operators use the console only with two-step verification, where their
         /// namespace asks for it (the default).
         fn require_console_mfa(&self) -> Result<(), AppError> {
-            if self.console_needs_mfa {
+            if self.mfa_due.is_some() {
                 Err(AppError::TwoStepRequiredForConsole)
             } else {
                 Ok(())
@@ -263,7 +267,7 @@ pub mod ssr {
                 AppError::Internal
             })?
         };
-        let console_needs_mfa = identity::roles::console_needs_mfa(&authn, session.user_id, &roles)
+        let mfa_due = identity::roles::mfa_due(&authn, session.user_id, &roles)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e.message(), "two-step check failed");
@@ -275,7 +279,7 @@ pub mod ssr {
             email: session.email,
             session_id: session.session_id,
             roles,
-            console_needs_mfa,
+            mfa_due,
             impersonation: session.is_impersonating.then_some(Impersonation {
                 impersonator_email: session.impersonator_email,
                 reason: session.impersonation_reason,
@@ -284,8 +288,19 @@ pub mod ssr {
         }))
     }
 
-    /// The caller, or `NotSignedIn`.
+    /// The caller, or `NotSignedIn`; refused (`TwoStepRequired`) while their namespace
+    /// requires two-step verification they have not set up.
     pub async fn signed_in(state: &AppState, namespace: &str) -> Result<Caller, AppError> {
+        let caller = signed_in_to_enrol(state, namespace).await?;
+        if caller.mfa_due == Some(identity::roles::MfaDue::Account) {
+            return Err(AppError::TwoStepRequired);
+        }
+        Ok(caller)
+    }
+
+    /// The caller, or `NotSignedIn`, whatever they owe: for setting up a second factor (and
+    /// the sudo confirmation that asks for) only.
+    pub async fn signed_in_to_enrol(state: &AppState, namespace: &str) -> Result<Caller, AppError> {
         resolve(state, namespace)
             .await?
             .ok_or(AppError::NotSignedIn)

@@ -62,6 +62,8 @@ pub enum AppError {
     PrivilegedAccount,
     #[error("Administrators here must use two-step verification. Set it up under Two-step verification, then come back.")]
     TwoStepRequiredForConsole,
+    #[error("This organisation requires two-step verification. Set it up under Two-step verification first.")]
+    TwoStepRequired,
     #[error("End the impersonation first: an impersonation cannot start another.")]
     NoChainedImpersonation,
     #[error("The account is disabled. Enable it first.")]
@@ -296,6 +298,7 @@ impl AppError {
             | AppError::ProtectedAccount
             | AppError::PrivilegedAccount
             | AppError::TwoStepRequiredForConsole
+            | AppError::TwoStepRequired
             | AppError::NoChainedImpersonation => 403,
             AppError::AccountDisabled | AppError::NotLockedOut | AppError::AlreadyVerified => 409,
             AppError::Internal => 500,

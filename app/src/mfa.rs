@@ -102,7 +102,7 @@ pub async fn confirm_password(namespace: String, password: String) -> Result<(),
     let state = crate::state::AppState::current()?;
     let request = crate::session::ssr::RequestInfo::extract().await;
     state.limit(identity::RateRule::SIGN_IN, request.ip)?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     caller.refuse_while_impersonating()?;
     let password = secrecy::SecretString::from(password);
     let result = state
@@ -139,7 +139,7 @@ pub struct MfaStatusView {
 #[server]
 pub async fn mfa_overview(namespace: String) -> Result<MfaStatusView, AppError> {
     let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     let status = state
         .security
         .mfa_status(&caller.authn, caller.user_id)
@@ -166,7 +166,7 @@ pub struct TotpSetupView {
 #[server]
 pub async fn begin_totp(namespace: String) -> Result<TotpSetupView, AppError> {
     let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     caller.require_recent_authentication(&state).await?;
     let setup = state.security.begin_totp(&caller.authn, caller.owner())?;
     Ok(TotpSetupView {
@@ -185,7 +185,7 @@ pub async fn enable_totp(
     code: String,
 ) -> Result<Option<Vec<String>>, AppError> {
     let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     caller.require_recent_authentication(&state).await?;
     let codes = state
         .security

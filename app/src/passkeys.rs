@@ -47,7 +47,7 @@ pub async fn passkeys_available() -> Result<bool, AppError> {
 #[server]
 pub async fn my_passkeys(namespace: String) -> Result<Vec<PasskeyView>, AppError> {
     let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
     Ok(state
         .security
@@ -66,7 +66,7 @@ pub async fn my_passkeys(namespace: String) -> Result<Vec<PasskeyView>, AppError
 #[server]
 pub async fn begin_add_passkey(namespace: String) -> Result<PasskeyChallenge, AppError> {
     let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     caller.require_recent_authentication(&state).await?;
     Ok(challenge(
         state
@@ -85,7 +85,7 @@ pub async fn add_passkey(
     name: String,
 ) -> Result<Option<Vec<String>>, AppError> {
     let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     caller.require_recent_authentication(&state).await?;
     let codes = state
         .security
@@ -220,7 +220,7 @@ pub async fn begin_passkey_confirmation(
     namespace: String,
 ) -> Result<Option<PasskeyChallenge>, AppError> {
     let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     caller.refuse_while_impersonating()?;
     Ok(state
         .security
@@ -240,7 +240,7 @@ pub async fn confirm_with_passkey(
         identity::RateRule::SIGN_IN,
         crate::session::ssr::RequestInfo::extract().await.ip,
     )?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     caller.refuse_while_impersonating()?;
     let verified = state
         .security

@@ -48,6 +48,18 @@ fn is_console_path(path: &str, namespace: &str) -> bool {
             .is_some_and(|section| section == "admin" || section == "operator")
 }
 
+/// Whether `path` is the two-step verification page of `namespace` (where someone who owes a
+/// second factor sets it up).
+fn is_mfa_path(path: &str, namespace: &str) -> bool {
+    namespace_of(path).as_deref() == Some(namespace)
+        && path
+            .trim_start_matches('/')
+            .split('/')
+            .skip(1)
+            .collect::<Vec<_>>()
+            == ["security", "mfa"]
+}
+
 #[component]
 pub fn TopBar() -> impl IntoView {
     let location = use_location();
@@ -100,12 +112,16 @@ pub fn TopBar() -> impl IntoView {
                         let ns = v.namespace.clone();
                         // The console is for admins and operators with two-step verification
                         // where their namespace asks for it: walk them to setting it up.
-                        let enrol_first = v.console_needs_mfa
-                            && is_console_path(&location.pathname.get_untracked(), &ns);
+                        let path = location.pathname.get_untracked();
+                        let enrol_first = if v.account_needs_mfa {
+                            (!is_mfa_path(&path, &ns)).then_some("security/mfa?for=account")
+                        } else {
+                            (v.console_needs_mfa && is_console_path(&path, &ns))
+                                .then_some("security/mfa?for=console")
+                        };
                         view! {
-                            {enrol_first.then(|| view! {
-                                <leptos_router::components::Redirect
-                                    path=page_path(&ns, "security/mfa?for=console")/>
+                            {enrol_first.map(|to| view! {
+                                <leptos_router::components::Redirect path=page_path(&ns, to)/>
                             })}
                             <nav aria-label="Main">
                                 <a href=page_path(&ns, "account")>"Account"</a>

@@ -1,6 +1,6 @@
 import { type Browser, type Page } from "@playwright/test";
 import { linkIn, uniqueAddress, waitForMail } from "./mail";
-import { createUser, expect, freshNamespace, hydrated, sql, test } from "./support";
+import { createUser, expect, freshNamespace, gatehouse, hydrated, sql, test } from "./support";
 import { totp } from "./totp";
 
 const PASSWORD = "correct horse battery staple";
@@ -174,4 +174,25 @@ test("a magic link leads to the second step too on an account with two-step veri
   await expect(other).toHaveURL(new RegExp(`/${ns}/account$`));
   await other.goto(`/${ns}/security`);
   await expect(other.locator("#activity tbody tr").first()).toContainText("Signed in (email link + authenticator app)");
+});
+
+test("a namespace that requires two-step verification sends its people to set it up first", async ({ page }) => {
+  const ns = freshNamespace();
+  const email = uniqueAddress("required");
+  createUser(ns, email, PASSWORD);
+  gatehouse(["set-account-mfa", "--namespace", ns, "--mode", "required"]);
+  await signIn(page, ns, email);
+  await expect(page).toHaveURL(new RegExp(`/${ns}/security/mfa\\?for=account$`));
+  await expect(page.locator("#account-needs-mfa")).toContainText("This organisation requires two-step verification");
+  for (const section of ["account", "devices", "api-keys", "security"]) {
+    await page.goto(`/${ns}/${section}`);
+    await expect(page).toHaveURL(new RegExp(`/${ns}/security/mfa\\?for=account$`));
+  }
+  await page.getByRole("button", { name: "Set up authenticator app" }).click();
+  const secret = (await page.locator("#totp-secret").textContent())!.trim();
+  await page.getByLabel("Code from the app").fill(totp(secret));
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await expect(page.locator("#totp-status")).toContainText("On");
+  await page.goto(`/${ns}/devices`);
+  await expect(page).toHaveURL(new RegExp(`/${ns}/devices$`));
 });

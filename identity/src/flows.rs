@@ -133,13 +133,18 @@ impl AccountFlows {
         }
     }
 
-    /// Checks a new password for `email` against the policy and its confirmation.
-    fn check_new_password(
+    /// Checks a new password for `email` against the namespace's policy (shorter minimums only
+    /// where every account has two-step verification) and its confirmation.
+    async fn check_new_password(
         &self,
+        tx: &mut AuthnTx<'_>,
         email: &EmailAddress,
         new: &NewPassword<'_>,
     ) -> Result<(), FlowError> {
+        let namespace = tx.namespace().to_owned();
+        let with_mfa = roles::accounts_require_mfa(tx.conn(), &namespace).await?;
         self.policy
+            .for_namespace(with_mfa)
             .check(new.password.expose_secret(), email.as_str())?;
         if new.password.expose_secret() != new.confirm.expose_secret() {
             return Err(FlowError::PasswordMismatch);
@@ -160,12 +165,12 @@ impl AccountFlows {
         new: NewPassword<'_>,
     ) -> Result<(), FlowError> {
         let email = EmailAddress::parse(email)?;
-        self.check_new_password(&email, &new)?;
-        let hash = self.hasher.hash(new.password).await?;
         let mut tx = authn.begin().await?;
         if roles::sign_up_mode(tx.conn(), authn.namespace()).await? != SignUpMode::Open {
             return Err(FlowError::SignUpClosed);
         }
+        self.check_new_password(&mut tx, &email, &new).await?;
+        let hash = self.hasher.hash(new.password).await?;
         let namespace = authn.namespace();
         mail_requests::record(
             tx.conn(),
@@ -241,7 +246,7 @@ impl AccountFlows {
             return Err(FlowError::InvalidLink);
         }
         let email = EmailAddress::parse(&owner.email).map_err(|_| FlowError::InvalidLink)?;
-        self.check_new_password(&email, &new)?;
+        self.check_new_password(&mut tx, &email, &new).await?;
         let password_hash = self.hasher.hash(new.password).await?;
         tx.update_password(owner.user_id, &password_hash).await?;
         tx.revoke_all_sessions(owner.user_id).await?;
@@ -430,9 +435,9 @@ impl AccountFlows {
         new: NewPassword<'_>,
     ) -> Result<Uuid, FlowError> {
         let email = EmailAddress::parse(email)?;
-        self.check_new_password(&email, &new)?;
-        let hash = self.hasher.hash(new.password).await?;
         let mut tx = authn.begin().await?;
+        self.check_new_password(&mut tx, &email, &new).await?;
+        let hash = self.hasher.hash(new.password).await?;
         let user_id = new_account(&mut tx, &email, Some(&hash)).await?;
         // The admin knows this password: its owner replaces it at the first sign-in.
         crate::required_password_change::require(tx.conn(), authn.namespace(), user_id).await?;
@@ -630,7 +635,7 @@ impl AccountFlows {
             return Err(FlowError::InvalidLink);
         }
         let email = EmailAddress::parse(&owner.email).map_err(|_| FlowError::InvalidLink)?;
-        self.check_new_password(&email, &new)?;
+        self.check_new_password(&mut tx, &email, &new).await?;
         let hash = self.hasher.hash(new.password).await?;
         tx.update_password(owner.user_id, &hash).await?;
         // The link reached the mailbox, which confirms the address (an invitation's first
@@ -720,7 +725,8 @@ impl AccountFlows {
             tx.commit().await?;
             return Err(FlowError::WrongCurrentPassword);
         }
-        self.check_new_password(&email, &change.new)?;
+        self.check_new_password(&mut tx, &email, &change.new)
+            .await?;
         let hash = self.hasher.hash(change.new.password).await?;
         tx.update_password(change.user_id, &hash).await?;
         crate::required_password_change::clear(tx.conn(), authn.namespace(), change.user_id)
@@ -775,7 +781,7 @@ impl AccountFlows {
             .filter(|u| u.disabled_at.is_none())
             .ok_or(FlowError::InvalidLink)?;
         let email = EmailAddress::parse(&user.email).map_err(|_| FlowError::InvalidLink)?;
-        self.check_new_password(&email, &new)?;
+        self.check_new_password(&mut tx, &email, &new).await?;
         let hash = self.hasher.hash(new.password).await?;
         tx.update_password(step.user_id, &hash).await?;
         crate::required_password_change::clear(tx.conn(), namespace, step.user_id).await?;

@@ -101,7 +101,24 @@ impl Default for PasswordPolicy {
     }
 }
 
+/// The shortest password a namespace without two-step verification for every account takes,
+/// whatever is configured (ASVS 2.1.1; 8 is enough only with a second factor).
+pub const MIN_CHARS_WITHOUT_MFA: usize = 12;
+
 impl PasswordPolicy {
+    /// The policy of a namespace: the configured minimum length holds only where every
+    /// account has two-step verification; elsewhere it is at least [`MIN_CHARS_WITHOUT_MFA`].
+    pub fn for_namespace(&self, accounts_require_mfa: bool) -> PasswordPolicy {
+        PasswordPolicy {
+            min_chars: if accounts_require_mfa {
+                self.min_chars
+            } else {
+                self.min_chars.max(MIN_CHARS_WITHOUT_MFA)
+            },
+            ..*self
+        }
+    }
+
     /// Checks a new password for the account `email`. Characters, not bytes, are counted, so
     /// every script is treated alike.
     pub fn check(&self, password: &str, email: &str) -> Result<(), PolicyViolation> {
@@ -248,6 +265,34 @@ mod tests {
         }
         let lenient = PasswordPolicy { min_score: 0, ..p };
         assert!(lenient.check("abcdefghijklmnop", "a@b.c").is_ok());
+    }
+
+    /// Issue 10.9: 8 characters only where every account has a second factor.
+    #[test]
+    fn short_minimums_hold_only_where_every_account_has_two_step_verification() {
+        let configured = PasswordPolicy {
+            min_chars: 8,
+            ..PasswordPolicy::default()
+        };
+        assert_eq!(configured.for_namespace(false).min_chars, 12);
+        assert_eq!(configured.for_namespace(true).min_chars, 8);
+        assert_eq!(
+            configured
+                .for_namespace(false)
+                .check("violin cargo", "a@b.c"),
+            Ok(()),
+            "twelve characters"
+        );
+        assert_eq!(
+            configured.for_namespace(false).check("quokkazebu", "a@b.c"),
+            Err(PolicyViolation::TooShort(12))
+        );
+        let fifteen = PasswordPolicy {
+            min_chars: 15,
+            ..PasswordPolicy::default()
+        };
+        assert_eq!(fifteen.for_namespace(false).min_chars, 15);
+        assert_eq!(fifteen.for_namespace(true).min_chars, 15);
     }
 
     #[test]

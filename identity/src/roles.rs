@@ -15,6 +15,18 @@ pub struct Roles {
     /// Whether the user's namespace asks admins and operators for two-step verification
     /// before they use the console (on unless the namespace turned it off).
     pub console_requires_mfa: bool,
+    /// Whether the user's namespace asks every account for two-step verification (off unless
+    /// the namespace turned it on).
+    pub accounts_require_mfa: bool,
+}
+
+/// Why someone must set up a second factor before going on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MfaDue {
+    /// An admin or operator, before the console.
+    Console,
+    /// Anyone of a namespace that requires it, before anything but setting it up.
+    Account,
 }
 
 impl Roles {
@@ -48,20 +60,23 @@ pub async fn roles_of(
     namespace: &str,
     operator_namespace: &str,
 ) -> Result<Roles, sqlx::Error> {
-    let (admin, operator, console_requires_mfa): (bool, bool, bool) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM gatehouse.namespace_admins WHERE user_id = $1), \
-                EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1), \
-                coalesce((SELECT console_requires_mfa FROM gatehouse.namespace_settings \
-                           WHERE namespace = $2), true)",
-    )
-    .bind(user_id)
-    .bind(namespace)
-    .fetch_one(conn)
-    .await?;
+    let (admin, operator, console_requires_mfa, accounts_require_mfa): (bool, bool, bool, bool) =
+        sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM gatehouse.namespace_admins WHERE user_id = $1), \
+                    EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1), \
+                    coalesce(s.console_requires_mfa, true), coalesce(s.accounts_require_mfa, false) \
+               FROM (SELECT 1) AS one \
+               LEFT JOIN gatehouse.namespace_settings s ON s.namespace = $2",
+        )
+        .bind(user_id)
+        .bind(namespace)
+        .fetch_one(conn)
+        .await?;
     Ok(Roles {
         admin,
         operator: operator && namespace == operator_namespace,
         console_requires_mfa,
+        accounts_require_mfa,
     })
 }
 
@@ -134,25 +149,62 @@ pub async fn set_console_requires_mfa(
     Ok(())
 }
 
-/// Whether an admin or operator with `roles` is kept out of the console until they enrol a
-/// second factor (an authenticator app or a passkey; recovery codes alone do not count). Asks
-/// the core only for people the requirement applies to.
-pub async fn console_needs_mfa(
+/// Whether the user must set up a second factor (an authenticator app or a passkey; recovery
+/// codes alone do not count) before going on, and why. Asks the core only for people a
+/// requirement applies to.
+pub async fn mfa_due(
     authn: &authn::Authn,
     user_id: Uuid,
     roles: &Roles,
-) -> Result<bool, authn::AuthnError> {
-    if !roles.privileged() || !roles.console_requires_mfa {
-        return Ok(false);
-    }
+) -> Result<Option<MfaDue>, authn::AuthnError> {
+    let due = if roles.accounts_require_mfa {
+        MfaDue::Account
+    } else if roles.privileged() && roles.console_requires_mfa {
+        MfaDue::Console
+    } else {
+        return Ok(None);
+    };
     let methods = authn.list_mfa(user_id).await?;
     let second_factors = [
         authn::MfaType::Totp.as_str(),
         authn::MfaType::Webauthn.as_str(),
     ];
-    Ok(!methods
+    let enrolled = methods
         .iter()
-        .any(|m| second_factors.contains(&m.mfa_type.as_str())))
+        .any(|m| second_factors.contains(&m.mfa_type.as_str()));
+    Ok((!enrolled).then_some(due))
+}
+
+/// Whether the namespace requires two-step verification of every account.
+pub async fn accounts_require_mfa(
+    conn: &mut PgConnection,
+    namespace: &str,
+) -> Result<bool, sqlx::Error> {
+    let required: Option<bool> = sqlx::query_scalar(
+        "SELECT accounts_require_mfa FROM gatehouse.namespace_settings WHERE namespace = $1",
+    )
+    .bind(namespace)
+    .fetch_optional(conn)
+    .await?;
+    Ok(required.unwrap_or(false))
+}
+
+/// Turns the namespace-wide two-step requirement on or off (the CLI does this).
+pub async fn set_accounts_require_mfa(
+    conn: &mut PgConnection,
+    namespace: &str,
+    required: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO gatehouse.namespace_settings (namespace, accounts_require_mfa) VALUES ($1, $2) \
+         ON CONFLICT (namespace) DO UPDATE \
+            SET accounts_require_mfa = EXCLUDED.accounts_require_mfa, updated_at = now()",
+    )
+    .bind(namespace)
+    .bind(required)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_sign_up_mode(

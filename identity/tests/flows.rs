@@ -363,6 +363,49 @@ async fn bad_sign_up_input_is_refused_with_a_field_and_nothing_is_created() {
     assert!(env.smtp.all().is_empty());
 }
 
+/// Issue 10.9: a configured minimum below 12 holds only in a namespace that requires two-step
+/// verification of every account.
+#[tokio::test]
+async fn short_passwords_are_taken_only_where_every_account_has_two_step_verification() {
+    let env = setup().await;
+    env.open_sign_up().await;
+    let short_policy = AccountFlows::new(
+        PasswordHasher::new(1024, 1, 1).unwrap(),
+        PasswordPolicy {
+            min_chars: 8,
+            ..PasswordPolicy::default()
+        },
+        LockoutPolicy::default(),
+        Links::new("http://console.test"),
+        TimeDelta::hours(8),
+        keys(),
+    );
+    let short = SecretString::from("Kq8#vT2!mZ");
+    let sign_up = || {
+        short_policy.sign_up(
+            &env.authn,
+            "brief@example.com",
+            NewPassword {
+                password: &short,
+                confirm: &short,
+            },
+        )
+    };
+    assert!(matches!(
+        sign_up().await,
+        Err(FlowError::WeakPassword(
+            identity::PolicyViolation::TooShort(12)
+        ))
+    ));
+    {
+        let mut conn = env.pool.acquire().await.unwrap();
+        roles::set_accounts_require_mfa(&mut conn, env.authn.namespace(), true)
+            .await
+            .unwrap();
+    }
+    sign_up().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_magic_link_signs_in_once_and_only_for_an_enabled_account() {
     let env = setup().await;

@@ -141,7 +141,7 @@ async fn pending_token(f: &Fixture) -> String {
         .unwrap();
     match step {
         SignInStep::SecondFactorRequired { pending, .. } => pending.expose().to_owned(),
-        SignInStep::SignedIn(_) => panic!("expected the second step"),
+        other => panic!("expected the second step, got {other:?}"),
     }
 }
 

@@ -161,9 +161,10 @@ async fn admin_client(
     if !roles.admin {
         return Err(forbidden());
     }
-    if identity::roles::console_needs_mfa(&authn, session.user_id, &roles)
+    if identity::roles::mfa_due(&authn, session.user_id, &roles)
         .await
         .map_err(|e| internal(&e.message()))?
+        .is_some()
     {
         return Err(refuse(
             StatusCode::FORBIDDEN,

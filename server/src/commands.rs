@@ -178,7 +178,19 @@ pub async fn set_sign_up(config: &Config, namespace: &str, mode: &str) -> Result
     Ok(())
 }
 
-pub async fn set_console_mfa(config: &Config, namespace: &str, mode: &str) -> Result<(), String> {
+/// Who a namespace's two-step requirement is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MfaScope {
+    Console,
+    Accounts,
+}
+
+pub async fn set_mfa_requirement(
+    config: &Config,
+    namespace: &str,
+    scope: MfaScope,
+    mode: &str,
+) -> Result<(), String> {
     let required = match mode {
         "required" => true,
         "optional" => false,
@@ -187,10 +199,16 @@ pub async fn set_console_mfa(config: &Config, namespace: &str, mode: &str) -> Re
     let pool = connect(config).await?;
     let core = core(&pool, namespace).await?;
     let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
-    roles::set_console_requires_mfa(&mut conn, core.namespace(), required)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
-    println!("two-step verification for the console of {namespace}: {mode}");
+    let done = match scope {
+        MfaScope::Console => {
+            roles::set_console_requires_mfa(&mut conn, core.namespace(), required).await
+        }
+        MfaScope::Accounts => {
+            roles::set_accounts_require_mfa(&mut conn, core.namespace(), required).await
+        }
+    };
+    done.map_err(|e| format!("database error: {e}"))?;
+    println!("two-step verification for {scope:?} of {namespace}: {mode}");
     Ok(())
 }
 

@@ -52,6 +52,15 @@ pub enum Command {
         #[arg(long, value_parser = ["required", "optional"])]
         mode: String,
     },
+    /// Set whether every account of a namespace must have two-step verification (optional
+    /// unless turned on). Only such a namespace takes passwords shorter than 12 characters,
+    /// when GATEHOUSE_PASSWORD_MIN_CHARS allows them.
+    SetAccountMfa {
+        #[arg(long)]
+        namespace: String,
+        #[arg(long, value_parser = ["required", "optional"])]
+        mode: String,
+    },
     /// What the console refuses to do to admins and operators: disable, enable, unlock,
     /// remove every two-step method of, or delete an account. Audited with the reason, as
     /// the command line.

@@ -43,7 +43,22 @@ async fn main() -> std::process::ExitCode {
             commands::set_sign_up(&cli.config, &namespace, &mode).await
         }
         Command::SetConsoleMfa { namespace, mode } => {
-            commands::set_console_mfa(&cli.config, &namespace, &mode).await
+            commands::set_mfa_requirement(
+                &cli.config,
+                &namespace,
+                commands::MfaScope::Console,
+                &mode,
+            )
+            .await
+        }
+        Command::SetAccountMfa { namespace, mode } => {
+            commands::set_mfa_requirement(
+                &cli.config,
+                &namespace,
+                commands::MfaScope::Accounts,
+                &mode,
+            )
+            .await
         }
         Command::Account {
             namespace,

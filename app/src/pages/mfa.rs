@@ -78,10 +78,9 @@ pub fn MfaPage() -> impl IntoView {
     focus_first_error(any_error);
     let sudo = Signal::derive(move || needs_sudo(any_error));
     let removed = use_query_flag("removed");
-    let for_console = Signal::derive({
-        let query = leptos_router::hooks::use_query_map();
-        move || query.read().get("for").as_deref() == Some("console")
-    });
+    let query = leptos_router::hooks::use_query_map();
+    let for_console = Signal::derive(move || query.read().get("for").as_deref() == Some("console"));
+    let for_account = Signal::derive(move || query.read().get("for").as_deref() == Some("account"));
     // Codes are shown once: straight from the action that made them, never fetched again.
     let new_codes = move || {
         if let Some(Ok(codes)) = regenerate.value().get() {
@@ -116,6 +115,12 @@ pub fn MfaPage() -> impl IntoView {
                 <p class="notice" role="status" id="console-needs-mfa">
                     "Administrators here must use two-step verification. Set up an authenticator app or a passkey below; "
                     "the console opens as soon as one is on."
+                </p>
+            </Show>
+            <Show when=move || for_account.get()>
+                <p class="notice" role="status" id="account-needs-mfa">
+                    "This organisation requires two-step verification. Set up an authenticator app or a passkey below; "
+                    "everything else opens as soon as one is on."
                 </p>
             </Show>
             <FormAlert error=any_error id="mfa-error"/>

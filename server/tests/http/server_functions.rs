@@ -223,3 +223,51 @@ async fn an_account_with_mfa_gets_the_second_step_not_a_session() {
     );
     assert!(core.list_sessions(user.user_id).await.unwrap().is_empty());
 }
+
+/// Issue 10.9: in a namespace that requires two-step verification of every account, a person
+/// without it can do nothing but set it up; the server functions say so.
+#[tokio::test]
+async fn a_namespace_requiring_two_step_verification_refuses_everything_else_until_it_is_on() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app(&[]).await;
+    app.create_user("member@example.com", PASSWORD).await;
+    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
+        .await
+        .unwrap();
+    let user = core
+        .get_user_by_email("member@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    {
+        let mut conn = app.pool.acquire().await.unwrap();
+        identity::roles::set_accounts_require_mfa(&mut conn, &app.namespace, true)
+            .await
+            .unwrap();
+    }
+    let token = identity::OpaqueToken::generate();
+    core.create_session(authn::NewSession::new(user.user_id, &token.hash()))
+        .await
+        .unwrap();
+    let cookie = format!("gatehouse_session={}", token.expose());
+    let call = |path: &'static str| {
+        app.http
+            .post(format!("{}{path}", app.base))
+            .header("Origin", &app.base)
+            .header("Cookie", &cookie)
+            .form(&[("namespace", app.namespace.as_str())])
+            .send()
+    };
+    let res = call(app::devices::SignOutOtherDevices::PATH).await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("TwoStepRequired"));
+    // Setting it up is what stays open.
+    let res = call(app::mfa::MfaOverview::PATH).await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    core.add_mfa(user.user_id, authn::MfaType::Totp, &"t".repeat(64), None)
+        .await
+        .unwrap();
+    let res = call(app::devices::SignOutOtherDevices::PATH).await.unwrap();
+    assert_eq!(res.status(), 200);
+}
