@@ -324,6 +324,25 @@ mod tests {
         assert!(c.check_for_serving().is_err());
     }
 
+    /// Issue 10.9: the defaults are ASVS Level 2's: sessions end after 30 idle minutes, and
+    /// the password policy asks for 12 characters and a "good" strength score.
+    #[test]
+    fn defaults_are_those_of_asvs_level_2() {
+        let cli = Cli::parse_from(["gatehouse", "--database-url", "postgres://x/y"]);
+        assert_eq!(cli.config.session_idle_minutes, 30);
+        assert_eq!(cli.config.session_hours, 12);
+        let policy = cli.config.password_policy();
+        assert_eq!((policy.min_chars, policy.min_score), (12, 3));
+        assert!(Cli::try_parse_from([
+            "gatehouse",
+            "--database-url",
+            "postgres://x/y",
+            "--password-min-score",
+            "5"
+        ])
+        .is_err());
+    }
+
     /// Issue 10.7: outside dev mode mail must have somewhere to go, and dev mode (which shows
     /// every mail at /dev/mailbox) never runs behind https.
     #[test]
