@@ -271,3 +271,54 @@ async fn a_namespace_requiring_two_step_verification_refuses_everything_else_unt
     let res = call(app::devices::SignOutOtherDevices::PATH).await.unwrap();
     assert_eq!(res.status(), 200);
 }
+
+/// ASVS 3.3.1: after signing out, the old session cookie signs nobody in, replayed as is.
+#[tokio::test]
+async fn a_signed_out_cookie_replayed_signs_nobody_in() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app(&[]).await;
+    app.create_user("leaving@example.com", PASSWORD).await;
+    let res = app
+        .call(
+            app::session::SignIn::PATH,
+            &[
+                ("namespace", app.namespace.as_str()),
+                ("email", "leaving@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let account = || {
+        app.http
+            .get(format!("{}/{}/account", app.base, app.namespace))
+            .header("Cookie", &cookie)
+            .send()
+    };
+    assert!(account()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("leaving@example.com"));
+    let res = app
+        .http
+        .post(format!("{}{}", app.base, app::session::SignOut::PATH))
+        .header("Origin", &app.base)
+        .header("Cookie", &cookie)
+        .form(&[("namespace", app.namespace.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(!res.status().is_server_error());
+    let html = account().await.unwrap().text().await.unwrap();
+    assert!(html.contains("You are not signed in."), "{html}");
+    assert!(!html.contains("leaving@example.com"));
+}
