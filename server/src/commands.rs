@@ -32,7 +32,7 @@ async fn core(pool: &PgPool, namespace: &str) -> Result<Authn, String> {
         })
 }
 
-pub async fn migrate(config: &Config) -> Result<(), String> {
+pub async fn migrate(config: &Config, app_role: Option<&str>) -> Result<(), String> {
     let pool = connect(config).await?;
     authn::MIGRATOR
         .run(&pool)
@@ -44,7 +44,80 @@ pub async fn migrate(config: &Config) -> Result<(), String> {
         .await
         .map_err(|e| e.message().to_owned())?;
     println!("database migrated");
+    if let Some(role) = app_role {
+        let password = match std::env::var("GATEHOUSE_APP_ROLE_PASSWORD") {
+            Ok(p) if !p.is_empty() => SecretString::from(p),
+            _ => read_password()?,
+        };
+        if password.expose_secret().is_empty() {
+            return Err(format!(
+                "--app-role {role}: give its password in GATEHOUSE_APP_ROLE_PASSWORD or on standard input"
+            ));
+        }
+        ensure_login_role(&pool, role, &password).await?;
+        println!("login role {role}: granted authn_app, subject to row-level security");
+    }
     Ok(())
+}
+
+/// Creates the application's login role, or brings an existing one back to what it must be:
+/// able to log in with `password`, not a superuser, not BYPASSRLS, member of `authn_app`.
+async fn ensure_login_role(
+    pool: &PgPool,
+    role: &str,
+    password: &SecretString,
+) -> Result<(), String> {
+    let valid = role.len() <= 63
+        && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && role
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid || role.starts_with("pg_") || role.starts_with("authn_") {
+        return Err(format!(
+            "--app-role {role}: use lower-case letters, digits and _ (not pg_ or authn_ names)"
+        ));
+    }
+    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1)")
+            .bind(role)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| format!("database error: {e}"))?;
+    // Identifiers and the password cannot be bound parameters here; the role name was checked
+    // above and the password is quoted by the server's own format().
+    let statement: String = sqlx::query_scalar(
+        "SELECT format('%s ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD %L', \
+                       $1::text, $2::text, $3::text)",
+    )
+    .bind(if exists { "ALTER" } else { "CREATE" })
+    .bind(role)
+    .bind(password.expose_secret())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| format!("database error: {e}"))?;
+    sqlx::query(&statement)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot create the login role {role}: {}",
+                database_message(&e)
+            )
+        })?;
+    sqlx::query(&format!("GRANT authn_app TO \"{role}\""))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| format!("cannot grant authn_app to {role}: {}", database_message(&e)))?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// A database error's message without the statement (which may hold a password).
+fn database_message(e: &sqlx::Error) -> String {
+    e.as_database_error()
+        .map(|d| d.message().to_owned())
+        .unwrap_or_else(|| "connection failed".into())
 }
 
 /// What kind of account to create.

@@ -15,8 +15,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the web server (the default).
     Serve,
-    /// Apply the database migrations.
-    Migrate,
+    /// Apply the database migrations (as a superuser). With --app-role, also create or update
+    /// the login role the server connects as: no superuser, no BYPASSRLS, granted `authn_app`,
+    /// so row-level security applies to it. Its password comes from
+    /// GATEHOUSE_APP_ROLE_PASSWORD, or else from standard input; never from the command line.
+    Migrate {
+        #[arg(long)]
+        app_role: Option<String>,
+    },
     /// Create the demo namespace and its users (idempotent).
     SeedDemo,
     /// Create a user with a confirmed address; the password is read from standard input,

@@ -22,7 +22,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => web::serve(&cli.config).await,
-        Command::Migrate => commands::migrate(&cli.config).await,
+        Command::Migrate { app_role } => commands::migrate(&cli.config, app_role.as_deref()).await,
         Command::SeedDemo => commands::seed(&cli.config).await,
         Command::CreateUser { namespace, email } => {
             commands::create_user(&cli.config, &namespace, &email, commands::Grant::None).await

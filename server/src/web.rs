@@ -183,6 +183,28 @@ pub async fn connect_pool(config: &Config) -> Result<PgPool, String> {
         .map_err(|e| format!("cannot connect to the database: {e}"))
 }
 
+/// Refuses a database role that row-level security would not apply to: a superuser or a
+/// BYPASSRLS role would see and change every namespace's rows whatever the core's policies say.
+pub async fn check_database_role(pool: &PgPool) -> Result<(), String> {
+    let (role, superuser, bypass): (String, bool, bool) = sqlx::query_as(
+        "SELECT rolname::text, rolsuper, rolbypassrls FROM pg_catalog.pg_roles \
+          WHERE rolname = current_user",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| format!("cannot read the database role: {e}"))?;
+    if superuser || bypass {
+        return Err(format!(
+            "the server connects to the database as {role}, a {} role: row-level security would not \
+             apply to it. Create the application's login role (as a superuser: \
+             GATEHOUSE_APP_ROLE_PASSWORD=... gatehouse migrate --app-role gatehouse_app) and point \
+             DATABASE_URL at it.",
+            if superuser { "superuser" } else { "BYPASSRLS" }
+        ));
+    }
+    Ok(())
+}
+
 pub async fn serve(config: &Config) -> Result<(), String> {
     config.check_for_serving()?;
     let leptos = get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
@@ -192,6 +214,7 @@ pub async fn serve(config: &Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let pool = connect_pool(config).await?;
+    check_database_role(&pool).await?;
     let stop = CancellationToken::new();
     let state = app_state(config, pool.clone())?;
     let mut background = vec![

@@ -285,3 +285,39 @@ async fn pooled_connection_isolation() {
             .unwrap();
     assert!(s.is_none());
 }
+
+/// Migration 22: the application role adds to the audit trail and reads it, and can neither
+/// change nor remove an event, even of its own namespace.
+#[tokio::test]
+async fn the_app_role_cannot_change_or_remove_audit_events() {
+    let t = ctx().await;
+    t.user("audited@example.com").await;
+    assert!(t.audit_count().await > 0);
+    let mut tx = t.app.begin().await.unwrap();
+    sqlx::query("SELECT authn.set_tenant($1)")
+        .bind(&t.ns)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM authn.audit_events")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert!(n > 0, "own events are readable");
+    for statement in [
+        "UPDATE authn.audit_events SET reason = 'rewritten'",
+        "DELETE FROM authn.audit_events",
+        "TRUNCATE authn.audit_events",
+    ] {
+        let mut sp = tx.begin().await.unwrap();
+        let err = sqlx::query(statement).execute(&mut *sp).await.unwrap_err();
+        assert_eq!(
+            err.as_database_error().unwrap().code().unwrap(),
+            "42501",
+            "{statement}"
+        );
+        sp.rollback().await.unwrap();
+    }
+    tx.rollback().await.unwrap();
+    assert_eq!(t.audit_count().await as i64, n);
+}

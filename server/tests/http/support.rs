@@ -13,7 +13,10 @@ static ONE_SERVER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_
 pub struct TestApp {
     _turn: tokio::sync::MutexGuard<'static, ()>,
     pub base: String,
+    /// The server's own pool (the application role, under row-level security).
     pub pool: PgPool,
+    /// A superuser pool, for looking behind the interface (never what the server uses).
+    pub superuser: PgPool,
     pub http: reqwest::Client,
     pub namespace: String,
 }
@@ -29,7 +32,8 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
     let db = tokio::task::spawn_blocking(|| test_support::create_migrated_database("server_http"))
         .await
         .unwrap();
-    let database_url = test_support::url_for(&db, None);
+    // The server connects as a role row-level security applies to, as in production.
+    let database_url = test_support::url_for(&db, Some(test_support::APP_ROLE));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -45,6 +49,10 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
     args.extend_from_slice(flags);
     let cli = Cli::parse_from(args);
     let pool = web::connect_pool(&cli.config).await.unwrap();
+    web::check_database_role(&pool).await.unwrap();
+    let superuser = sqlx::PgPool::connect(&test_support::url_for(&db, None))
+        .await
+        .unwrap();
     let state = web::app_state(&cli.config, pool.clone()).unwrap();
     let options = LeptosOptions::builder()
         .output_name("gatehouse")
@@ -73,6 +81,7 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
         _turn: turn,
         base,
         pool,
+        superuser,
         http,
         namespace: format!("http-{}", uuid::Uuid::new_v4().simple()),
     }

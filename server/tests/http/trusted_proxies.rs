@@ -154,7 +154,7 @@ async fn recorded_ips(app: &TestApp, email: &str) -> Vec<String> {
     )
     .bind(&app.namespace)
     .bind(email)
-    .fetch_all(&app.pool)
+    .fetch_all(&app.superuser)
     .await
     .unwrap()
 }
