@@ -322,3 +322,100 @@ async fn a_signed_out_cookie_replayed_signs_nobody_in() {
     assert!(html.contains("You are not signed in."), "{html}");
     assert!(!html.contains("leaving@example.com"));
 }
+
+/// Issue 10.3 over HTTP: an admin's session that is not a recent sign-in may look at the
+/// console but not impersonate or strip someone's methods (sudo mode), and without two-step
+/// verification may not use the console at all.
+#[tokio::test]
+async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app(&[]).await;
+    app.create_user("admin@example.com", PASSWORD).await;
+    app.create_user("member@example.com", PASSWORD).await;
+    let mut core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
+        .await
+        .unwrap();
+    let admin = core
+        .get_user_by_email("admin@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let member = core
+        .get_user_by_email("member@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    core.add_mfa(member.user_id, authn::MfaType::Totp, &"m".repeat(64), None)
+        .await
+        .unwrap();
+    {
+        let mut conn = app.pool.acquire().await.unwrap();
+        identity::roles::grant_admin(&mut conn, admin.user_id)
+            .await
+            .unwrap();
+    }
+    // A session made through the core: no sign-in, so no sudo mode either.
+    let token = identity::OpaqueToken::generate();
+    core.create_session(authn::NewSession::new(admin.user_id, &token.hash()))
+        .await
+        .unwrap();
+    let cookie = format!("gatehouse_session={}", token.expose());
+    let member_id = member.user_id.to_string();
+    let call = |path: &'static str, extra: &[(&'static str, &str)]| {
+        let mut form = vec![
+            ("namespace", app.namespace.as_str()),
+            ("user_id", member_id.as_str()),
+        ];
+        form.extend_from_slice(extra);
+        app.http
+            .post(format!("{}{path}", app.base))
+            .header("Origin", &app.base)
+            .header("Cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    let impersonate = app::admin::impersonation::AdminImpersonate::PATH;
+    let reset = app::admin::account::AdminResetMethods::PATH;
+    let reason = [("reason", "Ticket 5: cannot sign in any more")];
+
+    // No second factor of their own: the console refuses before anything else.
+    for path in [impersonate, reset] {
+        let res = call(path, &reason).await.unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("TwoStepRequiredForConsole"));
+    }
+    core.add_mfa(admin.user_id, authn::MfaType::Totp, &"a".repeat(64), None)
+        .await
+        .unwrap();
+    // With it, but signed in long ago (here: never): sudo mode first.
+    for path in [impersonate, reset] {
+        let res = call(path, &reason).await.unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("ReauthenticationRequired"));
+    }
+    assert_eq!(core.list_mfa(member.user_id).await.unwrap().len(), 1);
+    assert!(core.list_active_impersonations().await.unwrap().is_empty());
+    // A recent confirmation opens both.
+    {
+        let session = core.validate_session(&token.hash()).await.unwrap().unwrap();
+        let mut conn = app.pool.acquire().await.unwrap();
+        identity::reauth::record(&mut conn, &app.namespace, session.session_id)
+            .await
+            .unwrap();
+    }
+    let res = call(reset, &reason).await.unwrap();
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    assert!(core.list_mfa(member.user_id).await.unwrap().is_empty());
+}
