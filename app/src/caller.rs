@@ -42,7 +42,7 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
         return Ok(None);
     };
     let authn = caller.authn.clone();
-    let mut impersonation = caller.impersonation.clone();
+    let mut impersonation = caller.impersonation_view();
     if let Some(imp) = impersonation.as_mut() {
         imp.expires_at = identity::admin::impersonation::expiry_of(&authn, caller.session_id)
             .await?
@@ -53,7 +53,7 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
         .await?
         .is_some_and(|u| u.email_verified_at.is_some());
     Ok(Some(Viewer {
-        email: caller.email,
+        email: caller.email.clone(),
         namespace,
         admin: caller.roles.admin,
         operator: caller.roles.operator,
@@ -66,115 +66,43 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use authn::Authn;
-    use identity::Roles;
-    use uuid::Uuid;
-
     use super::Impersonation;
     use crate::error::AppError;
     use crate::state::AppState;
 
-    /// A resolved caller. `authn` is bound to their namespace and carries the impersonation
-    /// actor when there is one, so the core audits actions under both names.
+    /// A resolved caller: identity's [`identity::caller::Principal`], whose methods are the
+    /// role gates (their refusals become [`AppError`]s with `?`), plus the one check that needs
+    /// the app's state.
     #[derive(Clone, Debug)]
-    pub struct Caller {
-        pub authn: Authn,
-        pub user_id: Uuid,
-        pub email: String,
-        pub session_id: Uuid,
-        pub roles: Roles,
-        pub impersonation: Option<Impersonation>,
-        /// See [`identity::roles::mfa_due`].
-        pub mfa_due: Option<identity::roles::MfaDue>,
+    pub struct Caller(pub identity::caller::Principal);
+
+    impl std::ops::Deref for Caller {
+        type Target = identity::caller::Principal;
+
+        fn deref(&self) -> &Self::Target {
+            &self.0
+        }
     }
 
     impl Caller {
-        pub fn require_admin(&self) -> Result<(), AppError> {
-            if !self.roles.admin {
-                return Err(AppError::Forbidden);
-            }
-            self.require_console_mfa()
-        }
-
-        /// Admins and operators use the console only with two-step verification, where their
-        /// namespace asks for it (the default).
-        fn require_console_mfa(&self) -> Result<(), AppError> {
-            if self.mfa_due.is_some() {
-                Err(AppError::TwoStepRequiredForConsole)
-            } else {
-                Ok(())
-            }
-        }
-
-        /// An impersonator may look at the account but not change how it signs in.
-        pub fn refuse_while_impersonating(&self) -> Result<(), AppError> {
-            if self.impersonation.is_some() {
-                Err(AppError::ReadOnlyWhileImpersonating)
-            } else {
-                Ok(())
-            }
-        }
-
-        /// Sudo mode for sensitive changes: the caller must have signed in or confirmed their
-        /// password recently. Impersonators never pass (credentials are read-only to them).
+        /// Sudo mode for sensitive changes, with the deployment's window.
         pub async fn require_recent_authentication(
             &self,
             state: &AppState,
         ) -> Result<(), AppError> {
-            self.refuse_while_impersonating()?;
-            let mut conn = state.pool.acquire().await.map_err(|e| {
-                tracing::error!(error = %e, "no database connection");
-                AppError::Internal
-            })?;
-            let recent = identity::reauth::is_recent(
-                &mut conn,
-                self.authn.namespace(),
-                self.session_id,
-                state.sudo_window,
-            )
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "sudo check failed");
-                AppError::Internal
-            })?;
-            if recent {
-                Ok(())
-            } else {
-                Err(AppError::ReauthenticationRequired)
-            }
+            Ok(self
+                .0
+                .require_recent_authentication(&state.pool, state.sudo_window)
+                .await?)
         }
 
-        /// Whose settings a change is about (for the notice mail).
-        pub fn owner(&self) -> identity::Owner<'_> {
-            identity::Owner {
-                user_id: self.user_id,
-                email: &self.email,
-            }
-        }
-
-        /// The caller as an admin of the namespace: refused for anyone else, and for an
-        /// impersonation session (it never carries the admin's rights). The client it returns
-        /// records `reason`, when given, on every audit event of the action.
-        pub fn as_admin(&self, reason: Option<&str>) -> Result<Authn, AppError> {
-            self.require_admin()?;
-            if self.impersonation.is_some() {
-                return Err(AppError::Forbidden);
-            }
-            let mut authn = self.authn.clone();
-            if let Some(reason) = reason {
-                authn.set_actor(authn::Actor {
-                    reason: Some(reason.to_owned()),
-                    ..authn::Actor::default()
-                });
-            }
-            Ok(authn)
-        }
-
-        pub fn require_operator(&self) -> Result<(), AppError> {
-            if !self.roles.operator {
-                return Err(AppError::Forbidden);
-            }
-            self.require_console_mfa()
+        /// The banner's view of the impersonation, if the session is one.
+        pub fn impersonation_view(&self) -> Option<Impersonation> {
+            self.0.impersonation.as_ref().map(|i| Impersonation {
+                impersonator_email: i.email.clone(),
+                reason: i.reason.clone(),
+                expires_at: None,
+            })
         }
     }
 
@@ -223,78 +151,26 @@ pub mod ssr {
         let Some(token) = crate::session::ssr::session_token(&state.cookie).await else {
             return Ok(None);
         };
-        // Everything the core audits during the request names it, its origin and (below) who.
+        // Everything the core audits during the request names it and its origin.
         let request = crate::session::ssr::RequestInfo::extract().await;
-        let mut authn = state.authn(namespace).await?.with_actor(authn::Actor {
+        let authn = state.authn(namespace).await?.with_actor(authn::Actor {
             request_id: request.request_id,
             ip_address: request.ip,
             user_agent: request.user_agent,
             ..authn::Actor::default()
         });
-        let token_hash = identity::token::hash_token(&token);
-        let Some(session) = authn.validate_session(&token_hash).await? else {
-            return Ok(None);
-        };
-        if let Err(e) = state
-            .sessions
-            .touch(&authn, session.user_id, session.session_id, &token_hash)
-            .await
-        {
-            // The request can go on; the session just ends at its previous expiry.
-            tracing::warn!(error = %e.message(), "session activity not recorded");
-        }
-        // An impersonated session acts with the target's own rights, never the admin roles of
-        // the target (an admin impersonating an admin must not gain the console through it), so
-        // its roles are not even looked up.
-        let roles = if session.is_impersonating {
-            Roles::default()
-        } else {
-            // (During an impersonation the core's client made the admin the actor already.)
-            authn.set_actor(authn::Actor::id(format!("user:{}", session.user_id)));
-            let mut conn = state.pool.acquire().await.map_err(|e| {
-                tracing::error!(error = %e, "no database connection");
-                AppError::Internal
-            })?;
-            identity::roles::roles_of(
-                &mut conn,
-                session.user_id,
-                namespace,
-                &state.operator_namespace,
-            )
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "roles lookup failed");
-                AppError::Internal
-            })?
-        };
-        let mfa_due = identity::roles::mfa_due(&authn, session.user_id, &roles)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e.message(), "two-step check failed");
-                AppError::Internal
-            })?;
-        Ok(Some(Caller {
-            authn,
-            user_id: session.user_id,
-            email: session.email,
-            session_id: session.session_id,
-            roles,
-            mfa_due,
-            impersonation: session.is_impersonating.then_some(Impersonation {
-                impersonator_email: session.impersonator_email,
-                reason: session.impersonation_reason,
-                expires_at: None,
-            }),
-        }))
+        Ok(state
+            .callers
+            .resolve(authn, &state.pool, &token)
+            .await?
+            .map(Caller))
     }
 
     /// The caller, or `NotSignedIn`; refused (`TwoStepRequired`) while their namespace
     /// requires two-step verification they have not set up.
     pub async fn signed_in(state: &AppState, namespace: &str) -> Result<Caller, AppError> {
         let caller = signed_in_to_enrol(state, namespace).await?;
-        if caller.mfa_due == Some(identity::roles::MfaDue::Account) {
-            return Err(AppError::TwoStepRequired);
-        }
+        caller.require_account_ready()?;
         Ok(caller)
     }
 

@@ -337,6 +337,23 @@ mod from_services {
         }
     }
 
+    impl From<identity::caller::AccessError> for AppError {
+        fn from(err: identity::caller::AccessError) -> Self {
+            use identity::caller::AccessError as A;
+            match err {
+                A::Forbidden => AppError::Forbidden,
+                A::ReadOnlyWhileImpersonating => AppError::ReadOnlyWhileImpersonating,
+                A::ConsoleNeedsTwoStep => AppError::TwoStepRequiredForConsole,
+                A::AccountNeedsTwoStep => AppError::TwoStepRequired,
+                A::ReauthenticationRequired => AppError::ReauthenticationRequired,
+                other => {
+                    tracing::error!(error = ?other, "resolving the caller failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
     impl From<identity::FlowError> for AppError {
         fn from(err: identity::FlowError) -> Self {
             use identity::FlowError as F;

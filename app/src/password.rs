@@ -24,7 +24,7 @@ pub async fn password_strength(
     let state = crate::state::AppState::current()?;
     let email = crate::caller::ssr::resolve(&state, &namespace)
         .await?
-        .map(|c| c.email)
+        .map(|c| c.0.email)
         .unwrap_or_default();
     let s = identity::policy::strength(&password, &email);
     Ok(StrengthView {

@@ -39,6 +39,8 @@ pub struct AppState {
     pub sudo_window: chrono::TimeDelta,
     /// Slides sessions' idle expiry on activity.
     pub sessions: SessionKeeper,
+    /// Resolves a request's caller (identity's one service for it).
+    pub callers: identity::caller::Callers,
     pub limits: RateLimiter,
     pub cookie: CookieSettings,
     /// Users of this namespace can be platform operators.

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod admin;
 pub mod api_keys;
+pub mod caller;
 pub mod clock;
 pub mod dashboard;
 pub mod devices;

@@ -130,3 +130,110 @@ async fn signing_a_device_out_ends_its_refresh_tokens_too() {
         0
     );
 }
+
+/// Issue 9.1: resolving a caller is one service; its principal's methods are the role gates.
+#[tokio::test]
+async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
+    use identity::caller::{AccessError, Callers};
+    use identity::roles::MfaDue;
+
+    let authn = core().await;
+    let pool = authn.pool().clone();
+    let callers = Callers::new(
+        SessionKeeper::new(SessionPolicy {
+            idle: TimeDelta::minutes(30),
+            absolute: TimeDelta::hours(12),
+        }),
+        "platform",
+    );
+    assert!(callers
+        .resolve(authn.clone(), &pool, "no such token")
+        .await
+        .unwrap()
+        .is_none());
+
+    let admin = authn.create_user("admin@example.com", None).await.unwrap();
+    let member = authn.create_user("member@example.com", None).await.unwrap();
+    {
+        let mut conn = pool.acquire().await.unwrap();
+        identity::roles::grant_admin(&mut conn, admin)
+            .await
+            .unwrap();
+    }
+    let token = OpaqueToken::generate();
+    authn
+        .create_session(NewSession::new(admin, &token.hash()))
+        .await
+        .unwrap();
+    let principal = callers
+        .resolve(authn.clone(), &pool, token.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(principal.user_id, admin);
+    assert!(principal.roles.admin && !principal.roles.operator);
+    // The console asks for the admin's own second factor first.
+    assert_eq!(principal.mfa_due, Some(MfaDue::Console));
+    assert!(matches!(
+        principal.require_admin(),
+        Err(AccessError::ConsoleNeedsTwoStep)
+    ));
+    assert!(principal.require_account_ready().is_ok());
+    assert!(matches!(
+        principal.require_operator(),
+        Err(AccessError::Forbidden)
+    ));
+    authn
+        .add_mfa(admin, authn::MfaType::Totp, &"a".repeat(64), None)
+        .await
+        .unwrap();
+    let principal = callers
+        .resolve(authn.clone(), &pool, token.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(principal.require_admin().is_ok());
+    assert!(principal.as_admin(Some("ticket 9")).is_ok());
+    // No sign-in recorded for this session: sudo mode is not on.
+    assert!(matches!(
+        principal
+            .require_recent_authentication(&pool, TimeDelta::minutes(10))
+            .await,
+        Err(AccessError::ReauthenticationRequired)
+    ));
+
+    // An impersonated session carries no roles, whoever is impersonated, and changes nothing.
+    let admin_session = authn.list_sessions(admin).await.unwrap()[0].session_id;
+    let as_member = OpaqueToken::generate();
+    authn
+        .start_impersonation(authn::StartImpersonation {
+            actor_session_id: admin_session,
+            target_user_id: member,
+            reason: "ticket 9: checking the settings page",
+            token_hash: &as_member.hash(),
+            duration: None,
+        })
+        .await
+        .unwrap();
+    let impersonated = callers
+        .resolve(authn.clone(), &pool, as_member.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(impersonated.user_id, member);
+    assert_eq!(
+        impersonated
+            .impersonation
+            .as_ref()
+            .and_then(|i| i.email.as_deref()),
+        Some("admin@example.com")
+    );
+    assert!(matches!(
+        impersonated.require_admin(),
+        Err(AccessError::Forbidden)
+    ));
+    assert!(matches!(
+        impersonated.refuse_while_impersonating(),
+        Err(AccessError::ReadOnlyWhileImpersonating)
+    ));
+}

@@ -125,64 +125,46 @@ pub async fn export(
         .into_response()
 }
 
-/// A core client for the session's admin, or the refusal.
+/// A core client for the session's admin, or the refusal. The caller is resolved by identity's
+/// one service and gated by its principal, as every server function is; the export also needs
+/// sudo mode (the whole trail leaves the building).
 async fn admin_client(
     state: &AppState,
     namespace: &str,
     headers: &HeaderMap,
 ) -> Result<authn::Authn, Response> {
+    use identity::caller::AccessError;
     let token = app::session::ssr::cookie_in(headers, &state.cookie.name)
         .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
-    let mut authn = authn::Authn::new(state.pool.clone(), namespace)
+    let authn = authn::Authn::new(state.pool.clone(), namespace)
         .await
         .map_err(|_| refuse(StatusCode::NOT_FOUND, "This organisation does not exist."))?;
-    let session = authn
-        .validate_session(&identity::token::hash_token(&token))
-        .await
-        .map_err(|e| internal(&e.message()))?
-        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
-    let forbidden = || refuse(StatusCode::FORBIDDEN, "You are not allowed to do that.");
-    if session.is_impersonating {
-        return Err(forbidden());
-    }
-    let mut conn = state
-        .pool
-        .acquire()
-        .await
-        .map_err(|e| internal(&e.to_string()))?;
-    let roles = identity::roles::roles_of(
-        &mut conn,
-        session.user_id,
-        namespace,
-        &state.operator_namespace,
-    )
-    .await
-    .map_err(|e| internal(&e.to_string()))?;
-    if !roles.admin {
-        return Err(forbidden());
-    }
-    if identity::roles::mfa_due(&authn, session.user_id, &roles)
-        .await
-        .map_err(|e| internal(&e.message()))?
-        .is_some()
-    {
-        return Err(refuse(
+    let refused = |e: AccessError| match e {
+        AccessError::ConsoleNeedsTwoStep | AccessError::AccountNeedsTwoStep => refuse(
             StatusCode::FORBIDDEN,
             "Administrators here must use two-step verification. Set it up first.",
-        ));
-    }
-    // The whole trail leaves the building: it takes a recent sign-in or password confirmation.
-    let recent =
-        identity::reauth::is_recent(&mut conn, namespace, session.session_id, state.sudo_window)
-            .await
-            .map_err(|e| internal(&e.to_string()))?;
-    if !recent {
-        return Err(refuse(
+        ),
+        AccessError::ReauthenticationRequired => refuse(
             StatusCode::FORBIDDEN,
             "Confirm it is you first: sign in again or confirm your password, then export.",
-        ));
-    }
-    Ok(authn.with_actor(authn::Actor::id(format!("user:{}", session.user_id))))
+        ),
+        AccessError::Forbidden | AccessError::ReadOnlyWhileImpersonating => {
+            refuse(StatusCode::FORBIDDEN, "You are not allowed to do that.")
+        }
+        other => internal(&format!("{other:?}")),
+    };
+    let principal = state
+        .callers
+        .resolve(authn, &state.pool, &token)
+        .await
+        .map_err(refused)?
+        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
+    let admin = principal.as_admin(None).map_err(refused)?;
+    principal
+        .require_recent_authentication(&state.pool, state.sudo_window)
+        .await
+        .map_err(refused)?;
+    Ok(admin)
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {

@@ -43,6 +43,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
         absolute: TimeDelta::hours(config.session_hours.into()),
     };
     let session_lifetime = sessions.initial();
+    let keeper = SessionKeeper::new(sessions);
     let links = Links::new(&config.base_url);
     // One key for everything it seals: without a configured key (dev mode) a random one is made,
     // and two of them would not open each other's values.
@@ -77,7 +78,8 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
         )
         .unwrap_or_default(),
         sudo_window: TimeDelta::minutes(config.sudo_minutes.into()),
-        sessions: SessionKeeper::new(sessions),
+        sessions: keeper.clone(),
+        callers: identity::caller::Callers::new(keeper, config.operator_namespace.clone()),
         limits: RateLimiter::default().scaled(config.rate_limit_scale),
         cookie: CookieSettings {
             name: if config.is_https() {

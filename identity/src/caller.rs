@@ -1,0 +1,216 @@
+//! Who a request's caller is, and what they may do: the one place that turns a presented
+//! session token into a [`Principal`]. Pages, server functions, the audit export and every later
+//! surface ask [`Callers::resolve`]; none of them orders these steps itself. The principal's
+//! methods (`require_admin`, `require_operator`, ...) are the only role gates.
+//!
+//! The steps, in order: hash the token, validate the session (absolute and idle lifetime are
+//! the core's expiry), record activity (which slides the idle expiry), read the roles and the
+//! namespace's two-step requirements, and ask the core for the caller's second factors only
+//! when a requirement applies. An impersonated session never carries roles: an admin acting as
+//! another admin must not gain the console through it.
+
+use authn::{Actor, Authn, AuthnError};
+use chrono::TimeDelta;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::roles::{self, MfaDue, Roles};
+use crate::security::Owner;
+use crate::session_policy::SessionKeeper;
+
+/// Why a principal may not do what it asked. Developer text only: the app words refusals.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("the caller lacks the role")]
+    Forbidden,
+    #[error("credentials are read-only during an impersonation")]
+    ReadOnlyWhileImpersonating,
+    #[error("the console needs the caller's two-step verification first")]
+    ConsoleNeedsTwoStep,
+    #[error("the namespace needs the caller's two-step verification first")]
+    AccountNeedsTwoStep,
+    #[error("a recent sign-in or confirmation is needed")]
+    ReauthenticationRequired,
+    #[error("internal error")]
+    Core(#[from] AuthnError),
+    #[error("internal error")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Who an impersonated session is really used by, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Impersonator {
+    pub email: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A resolved caller. `authn` is bound to their namespace and acts as them (or, during an
+/// impersonation, as the admin, as the core arranges), with the request's id, address and
+/// user agent, so every audit event of the request names them.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub authn: Authn,
+    pub user_id: Uuid,
+    pub email: String,
+    pub session_id: Uuid,
+    pub roles: Roles,
+    pub impersonation: Option<Impersonator>,
+    /// A second factor the caller must set up before going on, if any.
+    pub mfa_due: Option<MfaDue>,
+}
+
+impl Principal {
+    /// An admin of the principal's namespace, in their own session, with the console's
+    /// two-step requirement met.
+    pub fn require_admin(&self) -> Result<(), AccessError> {
+        if !self.roles.admin || self.impersonation.is_some() {
+            return Err(AccessError::Forbidden);
+        }
+        self.require_console_mfa()
+    }
+
+    /// A platform operator, likewise.
+    pub fn require_operator(&self) -> Result<(), AccessError> {
+        if !self.roles.operator || self.impersonation.is_some() {
+            return Err(AccessError::Forbidden);
+        }
+        self.require_console_mfa()
+    }
+
+    fn require_console_mfa(&self) -> Result<(), AccessError> {
+        match self.mfa_due {
+            None => Ok(()),
+            Some(_) => Err(AccessError::ConsoleNeedsTwoStep),
+        }
+    }
+
+    /// Anything of one's own account: refused while the namespace's two-step requirement is
+    /// unmet (setting it up is the exception, see [`Callers::resolve`]'s callers).
+    pub fn require_account_ready(&self) -> Result<(), AccessError> {
+        if self.mfa_due == Some(MfaDue::Account) {
+            Err(AccessError::AccountNeedsTwoStep)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// An impersonator may look at the account but not change how it signs in.
+    pub fn refuse_while_impersonating(&self) -> Result<(), AccessError> {
+        if self.impersonation.is_some() {
+            Err(AccessError::ReadOnlyWhileImpersonating)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The principal as an admin (see [`Principal::require_admin`]); the client it returns
+    /// records `reason`, when given, on every audit event of the action.
+    pub fn as_admin(&self, reason: Option<&str>) -> Result<Authn, AccessError> {
+        self.require_admin()?;
+        let mut authn = self.authn.clone();
+        if let Some(reason) = reason {
+            authn.set_actor(Actor {
+                reason: Some(reason.to_owned()),
+                ..Actor::default()
+            });
+        }
+        Ok(authn)
+    }
+
+    /// Sudo mode: a sign-in, password or passkey confirmation within `window`. Impersonators
+    /// never pass (credentials are read-only to them).
+    pub async fn require_recent_authentication(
+        &self,
+        pool: &PgPool,
+        window: TimeDelta,
+    ) -> Result<(), AccessError> {
+        self.refuse_while_impersonating()?;
+        let mut conn = pool.acquire().await?;
+        if crate::reauth::is_recent(&mut conn, self.authn.namespace(), self.session_id, window)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AccessError::ReauthenticationRequired)
+        }
+    }
+
+    /// Whose settings a change is about (for the notice mail).
+    pub fn owner(&self) -> Owner<'_> {
+        Owner {
+            user_id: self.user_id,
+            email: &self.email,
+        }
+    }
+}
+
+/// Resolves callers: the deployment's session keeper (idle expiry) and operator namespace.
+#[derive(Clone, Debug)]
+pub struct Callers {
+    sessions: SessionKeeper,
+    operator_namespace: String,
+}
+
+impl Callers {
+    pub fn new(sessions: SessionKeeper, operator_namespace: impl Into<String>) -> Callers {
+        Callers {
+            sessions,
+            operator_namespace: operator_namespace.into(),
+        }
+    }
+
+    /// The caller presenting session `token` to `authn`'s namespace, or `None` when it is no
+    /// live session there. `authn` carries the request's actor (request id, address, user
+    /// agent); the principal's client adds who is acting.
+    #[tracing::instrument(skip_all)]
+    pub async fn resolve(
+        &self,
+        authn: Authn,
+        pool: &PgPool,
+        token: &str,
+    ) -> Result<Option<Principal>, AccessError> {
+        let mut authn = authn;
+        let token_hash = crate::token::hash_token(token);
+        let Some(session) = authn.validate_session(&token_hash).await? else {
+            return Ok(None);
+        };
+        if let Err(e) = self
+            .sessions
+            .touch(&authn, session.user_id, session.session_id, &token_hash)
+            .await
+        {
+            // The request can go on; the session just ends at its previous expiry.
+            tracing::warn!(error = %e.message(), "session activity not recorded");
+        }
+        let (roles, mfa_due) = if session.is_impersonating {
+            // (The core's client made the admin the actor already.)
+            (Roles::default(), None)
+        } else {
+            authn.set_actor(Actor::id(format!("user:{}", session.user_id)));
+            let mut conn = pool.acquire().await?;
+            let namespace = authn.namespace().to_owned();
+            let roles = roles::roles_of(
+                &mut conn,
+                session.user_id,
+                &namespace,
+                &self.operator_namespace,
+            )
+            .await?;
+            drop(conn);
+            let due = roles::mfa_due(&authn, session.user_id, &roles).await?;
+            (roles, due)
+        };
+        Ok(Some(Principal {
+            authn,
+            user_id: session.user_id,
+            email: session.email,
+            session_id: session.session_id,
+            roles,
+            impersonation: session.is_impersonating.then_some(Impersonator {
+                email: session.impersonator_email,
+                reason: session.impersonation_reason,
+            }),
+            mfa_due,
+        }))
+    }
+}
