@@ -156,6 +156,15 @@ impl AuthnTx<'_> {
 }
 
 impl Authn {
+    /// Applies decision D6 for a session validated elsewhere (a statement that joins the
+    /// core's `validate_session` with other reads): during a tenant-local impersonation this
+    /// client's actor becomes the impersonator, on behalf of the target.
+    pub fn act_for_session(&mut self, session: &ValidatedSession) {
+        if let Some(update) = impersonation_actor(session) {
+            self.set_actor(update);
+        }
+    }
+
     /// The session's user if the token is valid, in one round trip. During a tenant-local
     /// impersonation this client's actor becomes the impersonator, on behalf of the target
     /// (D6), for its later calls; request id, IP and user agent are kept.

@@ -3,10 +3,11 @@
 //! surface ask [`Callers::resolve`]; none of them orders these steps itself. The principal's
 //! methods (`require_admin`, `require_operator`, ...) are the only role gates.
 //!
-//! The steps, in order: hash the token, validate the session (absolute and idle lifetime are
-//! the core's expiry), record activity (which slides the idle expiry), read the roles and the
-//! namespace's two-step requirements, and ask the core for the caller's second factors only
-//! when a requirement applies. An impersonated session never carries roles: an admin acting as
+//! The steps, in order: hash the token; validate the session (absolute and idle lifetime are
+//! the core's expiry) and read the roles and the namespace's two-step requirements, in one
+//! round trip (`gatehouse.resolve_session`, migration 23); record activity (which slides the
+//! idle expiry, at most every few minutes per session); ask the core for the caller's second
+//! factors only when a requirement applies. An impersonated session never carries roles: an admin acting as
 //! another admin must not gain the console through it.
 
 use authn::{Actor, Authn, AuthnError};
@@ -144,6 +145,34 @@ impl Principal {
     }
 }
 
+/// A row of `gatehouse.resolve_session`.
+#[derive(sqlx::FromRow)]
+struct Resolved {
+    #[sqlx(flatten)]
+    session: authn::ValidatedSession,
+    #[sqlx(flatten)]
+    roles: ResolvedRoles,
+}
+
+#[derive(sqlx::FromRow)]
+struct ResolvedRoles {
+    admin: bool,
+    operator: bool,
+    console_requires_mfa: bool,
+    accounts_require_mfa: bool,
+}
+
+impl From<ResolvedRoles> for Roles {
+    fn from(r: ResolvedRoles) -> Roles {
+        Roles {
+            admin: r.admin,
+            operator: r.operator,
+            console_requires_mfa: r.console_requires_mfa,
+            accounts_require_mfa: r.accounts_require_mfa,
+        }
+    }
+}
+
 /// Resolves callers: the deployment's session keeper (idle expiry) and operator namespace.
 #[derive(Clone, Debug)]
 pub struct Callers {
@@ -171,9 +200,18 @@ impl Callers {
     ) -> Result<Option<Principal>, AccessError> {
         let mut authn = authn;
         let token_hash = crate::token::hash_token(token);
-        let Some(session) = authn.validate_session(&token_hash).await? else {
+        // One round trip for the session, the roles and the namespace's requirements.
+        let resolved: Option<Resolved> =
+            sqlx::query_as("SELECT * FROM gatehouse.resolve_session($1, $2, $3)")
+                .bind(&token_hash)
+                .bind(authn.namespace())
+                .bind(&self.operator_namespace)
+                .fetch_optional(pool)
+                .await?;
+        let Some(Resolved { session, roles }) = resolved else {
             return Ok(None);
         };
+        authn.act_for_session(&session);
         if let Err(e) = self
             .sessions
             .touch(&authn, session.user_id, session.session_id, &token_hash)
@@ -183,20 +221,12 @@ impl Callers {
             tracing::warn!(error = %e.message(), "session activity not recorded");
         }
         let (roles, mfa_due) = if session.is_impersonating {
-            // (The core's client made the admin the actor already.)
+            // (`act_for_session` made the admin the actor already.)
             (Roles::default(), None)
         } else {
             authn.set_actor(Actor::id(format!("user:{}", session.user_id)));
-            let mut conn = pool.acquire().await?;
-            let namespace = authn.namespace().to_owned();
-            let roles = roles::roles_of(
-                &mut conn,
-                session.user_id,
-                &namespace,
-                &self.operator_namespace,
-            )
-            .await?;
-            drop(conn);
+            let roles: Roles = roles.into();
+            // A second round trip only for people a two-step requirement applies to.
             let due = roles::mfa_due(&authn, session.user_id, &roles).await?;
             (roles, due)
         };
