@@ -7,6 +7,7 @@ pub mod client_address;
 pub mod commands;
 pub mod config;
 pub mod error_status;
+pub mod input_guard;
 pub mod jobs;
 pub mod security;
 pub mod web;

@@ -156,6 +156,9 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         ))
         .with_state(options)
         .layer(axum::middleware::from_fn(
+            crate::input_guard::refuse_unstorable_input,
+        ))
+        .layer(axum::middleware::from_fn(
             crate::error_status::server_fn_error_status,
         ))
         .layer(axum::middleware::from_fn_with_state(

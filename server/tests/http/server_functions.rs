@@ -419,3 +419,69 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
     );
     assert!(core.list_mfa(member.user_id).await.unwrap().is_empty());
 }
+
+/// PostgreSQL cannot store NUL: such input is refused before any handler runs, with the
+/// generic form error (it used to come back as a 500 from the database).
+#[tokio::test]
+async fn nul_bytes_are_refused_at_the_door_and_change_nothing() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app(&[]).await;
+    app.create_user("real@example.com", PASSWORD).await;
+    let ns = app.namespace.as_str();
+    let forms: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            app::session::SignIn::PATH,
+            vec![
+                ("namespace", ns),
+                ("email", "real\0@example.com"),
+                ("password", PASSWORD),
+            ],
+        ),
+        (
+            app::flows::SignUp::PATH,
+            vec![
+                ("namespace", ns),
+                ("email", "new@example.com"),
+                ("password", "lantern\0orbit velvet canyon"),
+                ("password_confirm", "lantern\0orbit velvet canyon"),
+            ],
+        ),
+        (
+            app::flows::RequestPasswordReset::PATH,
+            vec![("namespace", ns), ("email", "\0")],
+        ),
+    ];
+    for (path, form) in forms {
+        let res = app.call(path, &form).await;
+        assert_eq!(res.status(), 400, "{path}");
+        assert!(res.text().await.unwrap().contains("FormRejected"), "{path}");
+    }
+    let res = app.page(&format!("/{ns}/admin/users?email=%00")).await;
+    assert_eq!(res.status(), 400);
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM authn.login_attempts WHERE namespace = $1")
+            .bind(ns)
+            .fetch_one(&app.superuser)
+            .await
+            .unwrap();
+    assert_eq!(attempts, 0);
+    let requests: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM gatehouse.mail_requests WHERE namespace = $1")
+            .bind(ns)
+            .fetch_one(&app.superuser)
+            .await
+            .unwrap();
+    assert_eq!(requests, 0);
+    // An ordinary form still goes through.
+    let res = app
+        .call(
+            app::session::SignIn::PATH,
+            &[
+                ("namespace", ns),
+                ("email", "real@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+}
