@@ -167,16 +167,7 @@ pub async fn complete(
     namespace: &str,
     token: &str,
 ) -> Result<Option<PendingSignIn>, sqlx::Error> {
-    sqlx::query_as(
-        "DELETE FROM gatehouse.pending_sign_ins \
-          WHERE token_hash = $1 AND namespace = $2 AND expires_at > now() \
-            AND NOT needs_new_password \
-      RETURNING user_id, first_factor, ip_address, user_agent, failures",
-    )
-    .bind(crate::token::hash_token(token))
-    .bind(namespace)
-    .fetch_optional(conn)
-    .await
+    take(conn, namespace, token, false).await
 }
 
 /// Ends a pending sign-in that owes a new password, once (the caller sets the password and
@@ -186,14 +177,25 @@ pub async fn complete_new_password(
     namespace: &str,
     token: &str,
 ) -> Result<Option<PendingSignIn>, sqlx::Error> {
+    take(conn, namespace, token, true).await
+}
+
+/// One atomic delete: a pending step ends once, and only by what it owes.
+async fn take(
+    conn: &mut PgConnection,
+    namespace: &str,
+    token: &str,
+    needs_new_password: bool,
+) -> Result<Option<PendingSignIn>, sqlx::Error> {
     sqlx::query_as(
         "DELETE FROM gatehouse.pending_sign_ins \
           WHERE token_hash = $1 AND namespace = $2 AND expires_at > now() \
-            AND needs_new_password \
+            AND needs_new_password = $3 \
       RETURNING user_id, first_factor, ip_address, user_agent, failures",
     )
     .bind(crate::token::hash_token(token))
     .bind(namespace)
+    .bind(needs_new_password)
     .fetch_optional(conn)
     .await
 }

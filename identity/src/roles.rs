@@ -131,24 +131,6 @@ pub async fn sign_up_mode(
     })
 }
 
-/// Turns the console's two-step requirement of a namespace on or off (the CLI does this).
-pub async fn set_console_requires_mfa(
-    conn: &mut PgConnection,
-    namespace: &str,
-    required: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO gatehouse.namespace_settings (namespace, console_requires_mfa) VALUES ($1, $2) \
-         ON CONFLICT (namespace) DO UPDATE \
-            SET console_requires_mfa = EXCLUDED.console_requires_mfa, updated_at = now()",
-    )
-    .bind(namespace)
-    .bind(required)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Whether the user must set up a second factor (an authenticator app or a passkey; recovery
 /// codes alone do not count) before going on, and why. Asks the core only for people a
 /// requirement applies to.
@@ -189,21 +171,31 @@ pub async fn accounts_require_mfa(
     Ok(required.unwrap_or(false))
 }
 
-/// Turns the namespace-wide two-step requirement on or off (the CLI does this).
-pub async fn set_accounts_require_mfa(
+/// Turns one of a namespace's two-step requirements on or off (the CLI does this).
+pub async fn set_mfa_requirement(
     conn: &mut PgConnection,
     namespace: &str,
+    who: MfaDue,
     required: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO gatehouse.namespace_settings (namespace, accounts_require_mfa) VALUES ($1, $2) \
-         ON CONFLICT (namespace) DO UPDATE \
-            SET accounts_require_mfa = EXCLUDED.accounts_require_mfa, updated_at = now()",
-    )
-    .bind(namespace)
-    .bind(required)
-    .execute(conn)
-    .await?;
+    // The column cannot be a parameter: one fixed statement per requirement.
+    let statement = match who {
+        MfaDue::Console => {
+            "INSERT INTO gatehouse.namespace_settings (namespace, console_requires_mfa) \
+             VALUES ($1, $2) ON CONFLICT (namespace) DO UPDATE \
+                SET console_requires_mfa = EXCLUDED.console_requires_mfa, updated_at = now()"
+        }
+        MfaDue::Account => {
+            "INSERT INTO gatehouse.namespace_settings (namespace, accounts_require_mfa) \
+             VALUES ($1, $2) ON CONFLICT (namespace) DO UPDATE \
+                SET accounts_require_mfa = EXCLUDED.accounts_require_mfa, updated_at = now()"
+        }
+    };
+    sqlx::query(statement)
+        .bind(namespace)
+        .bind(required)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -399,9 +399,14 @@ async fn short_passwords_are_taken_only_where_every_account_has_two_step_verific
     ));
     {
         let mut conn = env.pool.acquire().await.unwrap();
-        roles::set_accounts_require_mfa(&mut conn, env.authn.namespace(), true)
-            .await
-            .unwrap();
+        roles::set_mfa_requirement(
+            &mut conn,
+            env.authn.namespace(),
+            roles::MfaDue::Account,
+            true,
+        )
+        .await
+        .unwrap();
     }
     sign_up().await.unwrap();
 }

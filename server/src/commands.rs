@@ -251,17 +251,10 @@ pub async fn set_sign_up(config: &Config, namespace: &str, mode: &str) -> Result
     Ok(())
 }
 
-/// Who a namespace's two-step requirement is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MfaScope {
-    Console,
-    Accounts,
-}
-
 pub async fn set_mfa_requirement(
     config: &Config,
     namespace: &str,
-    scope: MfaScope,
+    who: roles::MfaDue,
     mode: &str,
 ) -> Result<(), String> {
     let required = match mode {
@@ -272,16 +265,9 @@ pub async fn set_mfa_requirement(
     let pool = connect(config).await?;
     let core = core(&pool, namespace).await?;
     let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
-    let done = match scope {
-        MfaScope::Console => {
-            roles::set_console_requires_mfa(&mut conn, core.namespace(), required).await
-        }
-        MfaScope::Accounts => {
-            roles::set_accounts_require_mfa(&mut conn, core.namespace(), required).await
-        }
-    };
+    let done = roles::set_mfa_requirement(&mut conn, core.namespace(), who, required).await;
     done.map_err(|e| format!("database error: {e}"))?;
-    println!("two-step verification for {scope:?} of {namespace}: {mode}");
+    println!("two-step verification for {who:?} of {namespace}: {mode}");
     Ok(())
 }
 

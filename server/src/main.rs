@@ -46,7 +46,7 @@ async fn main() -> std::process::ExitCode {
             commands::set_mfa_requirement(
                 &cli.config,
                 &namespace,
-                commands::MfaScope::Console,
+                identity::roles::MfaDue::Console,
                 &mode,
             )
             .await
@@ -55,7 +55,7 @@ async fn main() -> std::process::ExitCode {
             commands::set_mfa_requirement(
                 &cli.config,
                 &namespace,
-                commands::MfaScope::Accounts,
+                identity::roles::MfaDue::Account,
                 &mode,
             )
             .await

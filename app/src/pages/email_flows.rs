@@ -22,6 +22,17 @@ fn TokenInput() -> impl IntoView {
     view! { <input type="hidden" name="token" value=token/> }
 }
 
+/// A password chosen now, typed twice (reset, invitation, replacing an admin's password).
+#[component]
+fn NewPasswordFields(#[prop(into)] error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
+    view! {
+        <Field label="New password" name="password" kind="password" autocomplete="new-password"
+            hint="At least 12 characters." error/>
+        <Field label="Repeat the new password" name="password_confirm" kind="password"
+            autocomplete="new-password" error/>
+    }
+}
+
 fn page_link(page: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let namespace = use_namespace();
     move || crate::pages::page_path(&namespace.get(), page)
@@ -249,10 +260,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <ActionForm action=action attr:class="form">
                 <NamespaceInput/>
                 <TokenInput/>
-                <Field label="New password" name="password" kind="password" autocomplete="new-password"
-                    hint="At least 12 characters." error/>
-                <Field label="Repeat the new password" name="password_confirm" kind="password"
-                    autocomplete="new-password" error/>
+                <NewPasswordFields error/>
                 <FormAlert error id="form-error"/>
                 <button type="submit" disabled=move || action.pending().get()>"Set new password"</button>
             </ActionForm>
@@ -276,10 +284,7 @@ pub fn NewPasswordPage() -> impl IntoView {
             </p>
             <ActionForm action=action attr:class="form">
                 <NamespaceInput/>
-                <Field label="New password" name="password" kind="password" autocomplete="new-password"
-                    hint="At least 12 characters." error/>
-                <Field label="Repeat the new password" name="password_confirm" kind="password"
-                    autocomplete="new-password" error/>
+                <NewPasswordFields error/>
                 <FormAlert error id="form-error"/>
                 <button type="submit" disabled=move || action.pending().get()>"Set password and continue"</button>
             </ActionForm>

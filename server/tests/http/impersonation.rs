@@ -10,36 +10,9 @@ const PASSWORD: &str = "correct horse battery staple";
 #[tokio::test]
 async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
     let app = spawn_app(&[]).await;
-    app.create_user("admin@example.com", PASSWORD).await;
-    app.create_user("target@example.com", PASSWORD).await;
-    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
-        .await
-        .unwrap();
-    let admin = core
-        .get_user_by_email("admin@example.com")
-        .await
-        .unwrap()
-        .unwrap();
-    let target = core
-        .get_user_by_email("target@example.com")
-        .await
-        .unwrap()
-        .unwrap();
-    let admin_token = OpaqueToken::generate();
-    let admin_session = core
-        .create_session(NewSession::new(admin.user_id, &admin_token.hash()))
-        .await
-        .unwrap();
-    let token = OpaqueToken::generate();
-    core.start_impersonation(StartImpersonation {
-        actor_session_id: admin_session,
-        target_user_id: target.user_id,
-        reason: "ticket 42: cannot see invoices",
-        token_hash: &token.hash(),
-        duration: None,
-    })
-    .await
-    .unwrap();
+    let (core, _, token) = impersonating(&app).await;
+    let admin = app.user_id("admin@example.com").await;
+    let target = app.user_id("target@example.com").await;
     let cookie = format!("gatehouse_session={}", token.expose());
 
     let html = app
@@ -89,7 +62,7 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
         .unwrap()
         .contains("ReadOnlyWhileImpersonating"));
     // Nothing was signed out: the admin's own session is still there.
-    assert_eq!(core.list_sessions(admin.user_id).await.unwrap().len(), 1);
+    assert_eq!(core.list_sessions(admin).await.unwrap().len(), 1);
 
     // Every other credential change is refused the same way, and changes nothing.
     use leptos::server_fn::ServerFn;
@@ -164,7 +137,7 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
             "{path}"
         );
     }
-    assert!(core.list_api_keys(target.user_id).await.unwrap().is_empty());
+    assert!(core.list_api_keys(target).await.unwrap().is_empty());
 }
 
 /// An admin's session and an impersonation of `target@example.com` started from it, both
@@ -172,28 +145,18 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
 async fn impersonating(app: &crate::support::TestApp) -> (authn::Authn, OpaqueToken, OpaqueToken) {
     app.create_user("admin@example.com", PASSWORD).await;
     app.create_user("target@example.com", PASSWORD).await;
-    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
-        .await
-        .unwrap();
-    let admin = core
-        .get_user_by_email("admin@example.com")
-        .await
-        .unwrap()
-        .unwrap();
-    let target = core
-        .get_user_by_email("target@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let core = app.core().await;
+    let admin = app.user_id("admin@example.com").await;
+    let target = app.user_id("target@example.com").await;
     let admin_token = OpaqueToken::generate();
     let admin_session = core
-        .create_session(NewSession::new(admin.user_id, &admin_token.hash()))
+        .create_session(NewSession::new(admin, &admin_token.hash()))
         .await
         .unwrap();
     let token = OpaqueToken::generate();
     core.start_impersonation(StartImpersonation {
         actor_session_id: admin_session,
-        target_user_id: target.user_id,
+        target_user_id: target,
         reason: "ticket 42: cannot see invoices",
         token_hash: &token.hash(),
         duration: None,
@@ -276,15 +239,11 @@ async fn ending_an_impersonation_restores_the_admin_once_under_a_new_token() {
     use leptos::server_fn::ServerFn;
     let app = spawn_app(&[]).await;
     let (mut core, admin_token, token) = impersonating(&app).await;
-    let admin = core
-        .get_user_by_email("admin@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let admin = app.user_id("admin@example.com").await;
 
     // Another live session of the same admin is not the one the impersonation started from.
     let other = OpaqueToken::generate();
-    core.create_session(NewSession::new(admin.user_id, &other.hash()))
+    core.create_session(NewSession::new(admin, &other.hash()))
         .await
         .unwrap();
     let wrong = format!(
@@ -333,7 +292,7 @@ async fn ending_an_impersonation_restores_the_admin_once_under_a_new_token() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(session.user_id, admin.user_id);
+    assert_eq!(session.user_id, admin);
     let again = post_with_cookies(
         &app,
         app::admin::impersonation::EndImpersonation::PATH,

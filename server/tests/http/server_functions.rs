@@ -231,25 +231,20 @@ async fn a_namespace_requiring_two_step_verification_refuses_everything_else_unt
     use leptos::server_fn::ServerFn;
     let app = spawn_app(&[]).await;
     app.create_user("member@example.com", PASSWORD).await;
-    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
-        .await
-        .unwrap();
-    let user = core
-        .get_user_by_email("member@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let core = app.core().await;
+    let user_id = app.user_id("member@example.com").await;
     {
         let mut conn = app.pool.acquire().await.unwrap();
-        identity::roles::set_accounts_require_mfa(&mut conn, &app.namespace, true)
-            .await
-            .unwrap();
-    }
-    let token = identity::OpaqueToken::generate();
-    core.create_session(authn::NewSession::new(user.user_id, &token.hash()))
+        identity::roles::set_mfa_requirement(
+            &mut conn,
+            &app.namespace,
+            identity::roles::MfaDue::Account,
+            true,
+        )
         .await
         .unwrap();
-    let cookie = format!("gatehouse_session={}", token.expose());
+    }
+    let (_, cookie) = app.session_cookie(user_id).await;
     let call = |path: &'static str| {
         app.http
             .post(format!("{}{path}", app.base))
@@ -265,7 +260,7 @@ async fn a_namespace_requiring_two_step_verification_refuses_everything_else_unt
     let res = call(app::mfa::MfaOverview::PATH).await.unwrap();
     assert_eq!(res.status(), 200);
 
-    core.add_mfa(user.user_id, authn::MfaType::Totp, &"t".repeat(64), None)
+    core.add_mfa(user_id, authn::MfaType::Totp, &"t".repeat(64), None)
         .await
         .unwrap();
     let res = call(app::devices::SignOutOtherDevices::PATH).await.unwrap();
@@ -332,35 +327,21 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
     let app = spawn_app(&[]).await;
     app.create_user("admin@example.com", PASSWORD).await;
     app.create_user("member@example.com", PASSWORD).await;
-    let mut core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
-        .await
-        .unwrap();
-    let admin = core
-        .get_user_by_email("admin@example.com")
-        .await
-        .unwrap()
-        .unwrap();
-    let member = core
-        .get_user_by_email("member@example.com")
-        .await
-        .unwrap()
-        .unwrap();
-    core.add_mfa(member.user_id, authn::MfaType::Totp, &"m".repeat(64), None)
+    let mut core = app.core().await;
+    let admin = app.user_id("admin@example.com").await;
+    let member = app.user_id("member@example.com").await;
+    core.add_mfa(member, authn::MfaType::Totp, &"m".repeat(64), None)
         .await
         .unwrap();
     {
         let mut conn = app.pool.acquire().await.unwrap();
-        identity::roles::grant_admin(&mut conn, admin.user_id)
+        identity::roles::grant_admin(&mut conn, admin)
             .await
             .unwrap();
     }
     // A session made through the core: no sign-in, so no sudo mode either.
-    let token = identity::OpaqueToken::generate();
-    core.create_session(authn::NewSession::new(admin.user_id, &token.hash()))
-        .await
-        .unwrap();
-    let cookie = format!("gatehouse_session={}", token.expose());
-    let member_id = member.user_id.to_string();
+    let (token, cookie) = app.session_cookie(admin).await;
+    let member_id = member.to_string();
     let call = |path: &'static str, extra: &[(&'static str, &str)]| {
         let mut form = vec![
             ("namespace", app.namespace.as_str()),
@@ -388,7 +369,7 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
             .unwrap()
             .contains("TwoStepRequiredForConsole"));
     }
-    core.add_mfa(admin.user_id, authn::MfaType::Totp, &"a".repeat(64), None)
+    core.add_mfa(admin, authn::MfaType::Totp, &"a".repeat(64), None)
         .await
         .unwrap();
     // With it, but signed in long ago (here: never): sudo mode first.
@@ -401,7 +382,7 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
             .unwrap()
             .contains("ReauthenticationRequired"));
     }
-    assert_eq!(core.list_mfa(member.user_id).await.unwrap().len(), 1);
+    assert_eq!(core.list_mfa(member).await.unwrap().len(), 1);
     assert!(core.list_active_impersonations().await.unwrap().is_empty());
     // A recent confirmation opens both.
     {
@@ -417,7 +398,7 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
         "{}",
         res.status()
     );
-    assert!(core.list_mfa(member.user_id).await.unwrap().is_empty());
+    assert!(core.list_mfa(member).await.unwrap().is_empty());
 }
 
 /// PostgreSQL cannot store NUL: such input is refused before any handler runs, with the

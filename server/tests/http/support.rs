@@ -139,6 +139,37 @@ impl TestApp {
         tx.commit().await.unwrap();
     }
 
+    /// A core client of this test's namespace (the application role, as the server).
+    pub async fn core(&self) -> authn::Authn {
+        authn::Authn::new(self.pool.clone(), self.namespace.clone())
+            .await
+            .unwrap()
+    }
+
+    /// The id of the account of `email` in this test's namespace.
+    pub async fn user_id(&self, email: &str) -> uuid::Uuid {
+        self.core()
+            .await
+            .get_user_by_email(email)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id
+    }
+
+    /// A session of `user_id` made through the core (no sign-in, so no sudo mode), and the
+    /// `Cookie` header that presents it.
+    pub async fn session_cookie(&self, user_id: uuid::Uuid) -> (identity::OpaqueToken, String) {
+        let token = identity::OpaqueToken::generate();
+        self.core()
+            .await
+            .create_session(authn::NewSession::new(user_id, &token.hash()))
+            .await
+            .unwrap();
+        let cookie = format!("gatehouse_session={}", token.expose());
+        (token, cookie)
+    }
+
     /// Waits (at most ten seconds) until the background worker has fulfilled every mail
     /// request of this test's namespace.
     pub async fn settle_mail_requests(&self) {
