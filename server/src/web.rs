@@ -180,6 +180,20 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         )))
 }
 
+/// Accepted connections with Nagle's algorithm off. A response written in more than one
+/// segment (headers, then a file's body) otherwise waits for the client's delayed
+/// acknowledgement, about 40 ms per static file on a kept-alive connection.
+pub fn without_nagle(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    fn no_delay(stream: &mut tokio::net::TcpStream) {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
+        }
+    }
+    axum::serve::ListenerExt::tap_io(listener, no_delay as fn(&mut tokio::net::TcpStream))
+}
+
 pub async fn connect_pool(config: &Config) -> Result<PgPool, String> {
     PgPoolOptions::new()
         .max_connections(20)
@@ -249,7 +263,7 @@ pub async fn serve(config: &Config) -> Result<(), String> {
     let app = router(config, state, options)?;
     tracing::info!("listening on http://{addr}");
     let result = axum::serve(
-        listener,
+        without_nagle(listener),
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())

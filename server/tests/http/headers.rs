@@ -162,3 +162,17 @@ async fn the_server_refuses_a_database_role_that_bypasses_row_level_security() {
         "{err}"
     );
 }
+
+/// Connections the server accepts have Nagle's algorithm off (a static file otherwise waits
+/// about 40 ms for the client's delayed acknowledgement on a kept-alive connection).
+#[tokio::test]
+async fn accepted_connections_send_at_once() {
+    use axum::serve::Listener;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut listener = gatehouse_server::web::without_nagle(listener);
+    let client = tokio::spawn(tokio::net::TcpStream::connect(addr));
+    let (stream, _) = listener.accept().await;
+    assert!(stream.nodelay().unwrap());
+    client.await.unwrap().unwrap();
+}

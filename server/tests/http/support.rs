@@ -67,7 +67,7 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
     let router = web::router(&cli.config, state, options).unwrap();
     tokio::spawn(async move {
         axum::serve(
-            listener,
+            web::without_nagle(listener),
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await
