@@ -37,6 +37,18 @@ fn keys() -> SecretBox {
     SecretBox::from_hex(&"5a".repeat(32)).unwrap()
 }
 
+/// The flows of these tests with another password policy or lockout.
+fn flows_with(policy: PasswordPolicy, lockout: LockoutPolicy) -> AccountFlows {
+    AccountFlows::new(
+        PasswordHasher::new(1024, 1, 1).unwrap(),
+        policy,
+        lockout,
+        Links::new("http://console.test"),
+        TimeDelta::hours(8),
+        keys(),
+    )
+}
+
 async fn setup() -> Env {
     // A database per test: the outbox is shared by everything in a database, and each test
     // delivers to an SMTP server of its own.
@@ -53,15 +65,7 @@ async fn setup() -> Env {
         .await
         .unwrap();
     let hasher = PasswordHasher::new(1024, 1, 1).unwrap();
-    let links = Links::new("http://console.test");
-    let flows = AccountFlows::new(
-        hasher.clone(),
-        PasswordPolicy::default(),
-        LockoutPolicy::default(),
-        links,
-        TimeDelta::hours(8),
-        keys(),
-    );
+    let flows = flows_with(PasswordPolicy::default(), LockoutPolicy::default());
     let sign_in = SignInService::new(hasher, LockoutPolicy::default(), TimeDelta::hours(8));
     let smtp = SmtpSink::start().await;
     let delivery =
@@ -369,16 +373,12 @@ async fn bad_sign_up_input_is_refused_with_a_field_and_nothing_is_created() {
 async fn short_passwords_are_taken_only_where_every_account_has_two_step_verification() {
     let env = setup().await;
     env.open_sign_up().await;
-    let short_policy = AccountFlows::new(
-        PasswordHasher::new(1024, 1, 1).unwrap(),
+    let short_policy = flows_with(
         PasswordPolicy {
             min_chars: 8,
             ..PasswordPolicy::default()
         },
         LockoutPolicy::default(),
-        Links::new("http://console.test"),
-        TimeDelta::hours(8),
-        keys(),
     );
     let short = SecretString::from("Kq8#vT2!mZ");
     let sign_up = || {
@@ -600,16 +600,12 @@ async fn an_email_code_is_taken_only_by_the_code_form_and_dies_after_five_wrong_
     );
     assert_ne!(stored, identity::token::hash_token(&code));
 
-    let lenient = AccountFlows::new(
-        PasswordHasher::new(1024, 1, 1).unwrap(),
+    let lenient = flows_with(
         PasswordPolicy::default(),
         LockoutPolicy {
             max_attempts: 100,
             ..LockoutPolicy::default()
         },
-        Links::new("http://console.test"),
-        TimeDelta::hours(8),
-        keys(),
     );
     let wrong: Vec<String> = (0..1_000_000u32)
         .map(|n| format!("{n:06}"))
@@ -655,76 +651,29 @@ async fn an_email_code_is_taken_only_by_the_code_form_and_dies_after_five_wrong_
 /// nothing. The statements are read from sqlx's own query log.
 #[tokio::test]
 async fn mail_requests_run_the_same_statements_for_known_and_unknown_addresses() {
-    use std::sync::{Arc, Mutex};
-    use tracing_subscriber::layer::SubscriberExt;
-
-    /// sqlx's statements, as logged on the thread that is recording (the tests of this binary
-    /// run on threads of their own; a scoped subscriber was seen to miss callsites that other
-    /// threads registered first, so this one is global and filters by thread).
-    #[derive(Clone, Default)]
-    struct Statements {
-        seen: Arc<Mutex<Vec<String>>>,
-        thread: Arc<Mutex<Option<std::thread::ThreadId>>>,
-    }
-    struct Field<'a>(&'a mut String);
-    impl tracing::field::Visit for Field<'_> {
-        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-            if matches!(field.name(), "summary" | "db.statement") {
-                self.0.push_str(&format!("{value:?} "));
-            }
-        }
-        fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-            if matches!(field.name(), "summary" | "db.statement") {
-                self.0.push_str(value);
-                self.0.push(' ');
-            }
-        }
-    }
-    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Statements {
-        fn on_event(
-            &self,
-            event: &tracing::Event<'_>,
-            _: tracing_subscriber::layer::Context<'_, S>,
-        ) {
-            let mine = *self.thread.lock().unwrap() == Some(std::thread::current().id());
-            if mine && event.metadata().target() == "sqlx::query" {
-                let mut text = String::new();
-                event.record(&mut Field(&mut text));
-                self.seen.lock().unwrap().push(text);
-            }
-        }
-    }
-
     let env = setup().await;
     env.open_sign_up().await;
     env.account("known@example.com").await;
-    let statements = Statements::default();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::registry()
-            .with(statements.clone())
-            .with(tracing_subscriber::filter::LevelFilter::TRACE),
-    )
-    .expect("the only test here that sets a subscriber");
-    *statements.thread.lock().unwrap() = Some(std::thread::current().id());
     let mut runs = Vec::new();
     for email in ["known@example.com", "unknown@example.com"] {
-        statements.seen.lock().unwrap().clear();
-        env.flows
-            .request_password_reset(&env.authn, email)
-            .await
-            .unwrap();
-        env.flows
-            .request_magic_link(&env.authn, email)
-            .await
-            .unwrap();
-        env.flows
-            .request_email_code(&env.authn, email)
-            .await
-            .unwrap();
-        env.sign_up(email, PASSWORD).await.unwrap();
-        runs.push(statements.seen.lock().unwrap().clone());
+        let (_, statements) = test_support::statements::recorded(async {
+            env.flows
+                .request_password_reset(&env.authn, email)
+                .await
+                .unwrap();
+            env.flows
+                .request_magic_link(&env.authn, email)
+                .await
+                .unwrap();
+            env.flows
+                .request_email_code(&env.authn, email)
+                .await
+                .unwrap();
+            env.sign_up(email, PASSWORD).await.unwrap();
+        })
+        .await;
+        runs.push(statements);
     }
-    *statements.thread.lock().unwrap() = None;
     assert!(runs[0].len() >= 4, "{:?}", runs[0]);
     assert_eq!(runs[0], runs[1]);
     // Only the worker tells them apart: the known address gets its mails, the unknown one

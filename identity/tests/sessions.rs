@@ -243,27 +243,6 @@ async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
 /// Counted from sqlx's own statement log.
 #[tokio::test]
 async fn an_ordinary_session_resolves_in_one_round_trip() {
-    use std::sync::{Arc, Mutex};
-    use tracing_subscriber::layer::SubscriberExt;
-
-    #[derive(Clone, Default)]
-    struct Count {
-        statements: Arc<Mutex<usize>>,
-        thread: Arc<Mutex<Option<std::thread::ThreadId>>>,
-    }
-    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Count {
-        fn on_event(
-            &self,
-            event: &tracing::Event<'_>,
-            _: tracing_subscriber::layer::Context<'_, S>,
-        ) {
-            let mine = *self.thread.lock().unwrap() == Some(std::thread::current().id());
-            if mine && event.metadata().target() == "sqlx::query" {
-                *self.statements.lock().unwrap() += 1;
-            }
-        }
-    }
-
     let authn = core().await;
     let pool = authn.pool().clone();
     let callers = identity::caller::Callers::new(
@@ -286,20 +265,14 @@ async fn an_ordinary_session_resolves_in_one_round_trip() {
         .unwrap()
         .unwrap();
 
-    let count = Count::default();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::registry()
-            .with(count.clone())
-            .with(tracing_subscriber::filter::LevelFilter::TRACE),
-    )
-    .expect("the only test here that sets a subscriber");
-    *count.thread.lock().unwrap() = Some(std::thread::current().id());
-    let principal = callers
-        .resolve(authn.clone(), &pool, token.expose())
-        .await
-        .unwrap()
-        .unwrap();
-    *count.thread.lock().unwrap() = None;
+    let (principal, statements) = test_support::statements::recorded(async {
+        callers
+            .resolve(authn.clone(), &pool, token.expose())
+            .await
+            .unwrap()
+            .unwrap()
+    })
+    .await;
     assert_eq!(principal.user_id, user);
-    assert_eq!(*count.statements.lock().unwrap(), 1);
+    assert_eq!(statements.len(), 1, "{statements:?}");
 }

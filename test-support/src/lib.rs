@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 pub mod smtp;
+pub mod statements;
 
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
