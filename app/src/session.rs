@@ -36,25 +36,43 @@ pub async fn sign_out(namespace: String) -> Result<(), AppError> {
     let state = crate::state::AppState::current()?;
     let token = ssr::session_token(&state.cookie).await;
     let aside = ssr::cookie_value(&state.cookie.aside_name).await;
-    if token.is_some() || aside.is_some() {
-        let authn = state.authn(&namespace).await?;
-        if let Some(caller) = crate::caller::ssr::resolve(&state, &namespace).await? {
-            if caller.impersonation.is_some() {
-                identity::admin::impersonation::end_by_session(&caller.authn, caller.session_id)
-                    .await?;
-            }
-        }
-        if let Some(token) = token {
-            authn
-                .revoke_session(&identity::token::hash_token(&token))
-                .await?;
-        }
-        if let Some(aside) = aside {
-            identity::admin::impersonation::revoke_aside_session(&authn, &aside).await?;
-        }
-    }
+    // The cookies go whatever happens below: a failing step must not leave this browser
+    // signed in. Each step is tried even if an earlier one failed.
     ssr::set_cookie(&state.cookie, &state.cookie.aside_name, None);
     ssr::set_session_cookie(&state.cookie, None);
+    if token.is_some() || aside.is_some() {
+        let authn = state.authn(&namespace).await?;
+        let warn = |step: &str, e: &dyn std::fmt::Debug| {
+            tracing::warn!(step, error = ?e, "a sign-out step failed");
+        };
+        match crate::caller::ssr::resolve(&state, &namespace).await {
+            Ok(Some(caller)) if caller.impersonation.is_some() => {
+                if let Err(e) =
+                    identity::admin::impersonation::end_by_session(&caller.authn, caller.session_id)
+                        .await
+                {
+                    warn("end impersonation", &e);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => warn("resolve caller", &e),
+        }
+        if let Some(token) = token {
+            if let Err(e) = authn
+                .revoke_session(&identity::token::hash_token(&token))
+                .await
+            {
+                warn("revoke session", &e);
+            }
+        }
+        if let Some(aside) = aside {
+            if let Err(e) =
+                identity::admin::impersonation::revoke_aside_session(&authn, &aside).await
+            {
+                warn("revoke kept-aside session", &e);
+            }
+        }
+    }
     leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in"));
     Ok(())
 }

@@ -115,6 +115,17 @@ pub async fn confirm(
         Err(AuthnError::UniqueViolation { .. }) => return Err(EmailChangeError::AddressTaken),
         Err(e) => return Err(e.into()),
     }
+    // Links mailed to the old address stop working: whoever reads that mailbox now must not
+    // reset the password, sign in, or (with a verification link, which sets the password)
+    // take the account at its new address.
+    for kind in [
+        TokenType::EmailVerify,
+        TokenType::PasswordReset,
+        TokenType::MagicLink,
+    ] {
+        tx.invalidate_tokens(user_id, kind).await?;
+    }
+    crate::email_code::void(tx.conn(), &namespace, user_id).await?;
     // The link proved the new mailbox: verify it through the core's own path.
     let proof = OpaqueToken::generate();
     tx.create_token(

@@ -654,8 +654,14 @@ impl AccountFlows {
         let sessions = tx.revoke_all_sessions(owner.user_id).await?;
         tx.revoke_all_refresh_tokens(owner.user_id).await?;
         let api_keys = tx.revoke_all_api_keys(owner.user_id).await?;
-        tx.invalidate_tokens(owner.user_id, TokenType::PasswordReset)
-            .await?;
+        // Every other link ends too: a verification link sets the password as well.
+        for kind in [
+            TokenType::PasswordReset,
+            TokenType::EmailVerify,
+            TokenType::MagicLink,
+        ] {
+            tx.invalidate_tokens(owner.user_id, kind).await?;
+        }
         let namespace = authn.namespace();
         crate::pending::discard_for_user(tx.conn(), namespace, owner.user_id).await?;
         email_code::void(tx.conn(), namespace, owner.user_id).await?;

@@ -1198,6 +1198,52 @@ async fn an_email_change_happens_only_through_the_link_to_the_new_address() {
         .is_err());
 }
 
+/// Review finding: a verification link sets the password, so links mailed to the old address
+/// must die when the address changes (and with a reset).
+#[tokio::test]
+async fn links_to_the_old_address_die_when_the_address_changes() {
+    let env = setup().await;
+    let id = env.account("before@example.com").await;
+    let stale = identity::OpaqueToken::generate();
+    env.authn
+        .create_token(
+            id,
+            &stale.hash(),
+            authn::TokenType::EmailVerify,
+            Some(TimeDelta::hours(24)),
+        )
+        .await
+        .unwrap();
+    env.flows
+        .request_email_change(&env.authn, id, "before@example.com", "after@example.com")
+        .await
+        .unwrap();
+    env.deliver().await;
+    let link = env.smtp.wait_for("after@example.com", 1).await;
+    let token = token_in(&link.text, "security/email/confirm");
+    env.flows
+        .confirm_email_change(&env.authn, &token)
+        .await
+        .unwrap();
+    let chosen = SecretString::from("an impostor's passphrase");
+    assert!(matches!(
+        env.flows
+            .verify_email(
+                &env.authn,
+                stale.expose(),
+                NewPassword {
+                    password: &chosen,
+                    confirm: &chosen
+                }
+            )
+            .await,
+        Err(FlowError::InvalidLink)
+    ));
+    env.password_sign_in("after@example.com", PASSWORD)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn an_expired_email_change_link_changes_nothing() {
     let env = setup().await;

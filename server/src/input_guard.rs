@@ -22,8 +22,14 @@ pub async fn refuse_unstorable_input(request: Request<Body>, next: Next) -> Resp
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    // Server functions decode their body as a form whatever content type it claims, so every
+    // body posted to them is checked, not only the ones labelled as forms.
+    let is_call = path.starts_with("/api/") && !request.method().is_safe();
+    if !is_form && !is_call {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

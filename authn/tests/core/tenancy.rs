@@ -321,3 +321,26 @@ async fn the_app_role_cannot_change_or_remove_audit_events() {
     tx.rollback().await.unwrap();
     assert_eq!(t.audit_count().await as i64, n);
 }
+
+/// Migration 24: the application role, which may not run DDL itself, still creates the coming
+/// months' audit partitions (else audited writes stop when the last one runs out), through
+/// the core's own function only.
+#[tokio::test]
+async fn the_app_role_creates_audit_partitions_through_the_core_only() {
+    let t = ctx().await;
+    let created: Option<String> =
+        sqlx::query_scalar("SELECT authn.create_audit_partition(2199, 7)")
+            .fetch_one(&t.app)
+            .await
+            .unwrap();
+    assert_eq!(created.as_deref(), Some("audit_events_y2199m07"));
+    let err = sqlx::query(
+        "CREATE TABLE authn.audit_events_y2199m08 PARTITION OF authn.audit_events \
+         FOR VALUES FROM ('2199-08-01') TO ('2199-09-01')",
+    )
+    .execute(&t.app)
+    .await
+    .unwrap_err();
+    assert_eq!(err.as_database_error().unwrap().code().unwrap(), "42501");
+    t.sql("DROP TABLE authn.audit_events_y2199m07").await;
+}

@@ -189,8 +189,8 @@ pub async fn restore_admin_session(
     let aside_hash = crate::token::hash_token(aside_token);
     let mut tx = authn.begin().await?;
     let namespace = tx.namespace().to_owned();
-    let original: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT o.user_id, o.expires_at \
+    let original: Option<(Uuid, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT o.user_id, o.expires_at, o.created_at \
            FROM authn.impersonation_sessions i \
            JOIN authn.sessions s ON s.id = i.impersonation_session_id \
            JOIN authn.sessions o ON o.id = i.original_session_id \
@@ -209,7 +209,7 @@ pub async fn restore_admin_session(
     .await?;
     tx.revoke_session(&aside_hash).await?;
     let restored = match original {
-        Some((user_id, expires_at)) => {
+        Some((user_id, expires_at, created_at)) => {
             let token = OpaqueToken::generate();
             tx.create_session(authn::NewSession {
                 // The new session ends when the old one would have: restoring extends nothing.
@@ -219,6 +219,15 @@ pub async fn restore_admin_session(
                 )),
                 ..authn::NewSession::new(user_id, &token.hash())
             })
+            .await?;
+            // Nor does it restart the absolute lifetime, which counts from `created_at`.
+            sqlx::query(
+                "UPDATE authn.sessions SET created_at = $1 WHERE namespace = $2 AND token_hash = $3",
+            )
+            .bind(created_at)
+            .bind(&namespace)
+            .bind(token.hash())
+            .execute(tx.conn())
             .await?;
             Some(token)
         }

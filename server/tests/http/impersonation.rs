@@ -293,6 +293,18 @@ async fn ending_an_impersonation_restores_the_admin_once_under_a_new_token() {
         .unwrap()
         .unwrap();
     assert_eq!(session.user_id, admin);
+    // Restoring extends nothing: the absolute lifetime still counts from the first sign-in.
+    let (first, again): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as(
+            "SELECT (SELECT created_at FROM authn.sessions WHERE token_hash = $1), \
+                    (SELECT created_at FROM authn.sessions WHERE token_hash = $2)",
+        )
+        .bind(admin_token.hash())
+        .bind(identity::token::hash_token(&restored))
+        .fetch_one(&app.superuser)
+        .await
+        .unwrap();
+    assert_eq!(first, again);
     let again = post_with_cookies(
         &app,
         app::admin::impersonation::EndImpersonation::PATH,

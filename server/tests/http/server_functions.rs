@@ -453,6 +453,19 @@ async fn nul_bytes_are_refused_at_the_door_and_change_nothing() {
             .await
             .unwrap();
     assert_eq!(requests, 0);
+    // Labelled as something else, the body is still read as a form: still refused.
+    let res = app
+        .http
+        .post(format!("{}{}", app.base, app::session::SignIn::PATH))
+        .header("Origin", &app.base)
+        .header("Content-Type", "text/plain")
+        .body(format!(
+            "namespace={ns}&email=real%00@example.com&password=x"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
     // An ordinary form still goes through.
     let res = app
         .call(

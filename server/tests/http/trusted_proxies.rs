@@ -24,7 +24,19 @@ struct Nginx {
 }
 
 impl Nginx {
+    /// A real nginx in front of `upstream` on a free loopback port. The port is found by
+    /// binding and releasing it, so another process may take it meanwhile: then nginx stops
+    /// at once, and another port is tried.
     async fn start(upstream: &str) -> Nginx {
+        for _ in 0..5 {
+            if let Some(nginx) = Nginx::try_start(upstream).await {
+                return nginx;
+            }
+        }
+        panic!("nginx found no free port in five tries");
+    }
+
+    async fn try_start(upstream: &str) -> Option<Nginx> {
         assert!(
             Path::new(NGINX).exists(),
             "{NGINX} is missing: the trusted-proxy tests need a real nginx. Install it with \
@@ -85,13 +97,17 @@ http {{
         };
         for _ in 0..200 {
             if let Some(status) = nginx.child.try_wait().unwrap() {
-                panic!("nginx stopped ({status}):\n{}", nginx.error_log());
+                let log = nginx.error_log();
+                if log.contains("Address already in use") {
+                    return None;
+                }
+                panic!("nginx stopped ({status}):\n{log}");
             }
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return nginx;
+                return Some(nginx);
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
