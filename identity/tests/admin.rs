@@ -422,6 +422,7 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
             target,
             &reason,
             TimeDelta::minutes(5),
+            TimeDelta::hours(12),
         )
     };
     assert!(matches!(start(admin).await, Err(AdminError::OwnAccount)));
@@ -468,6 +469,7 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
         authn.create_user("third@example.com", None).await.unwrap(),
         &reason,
         TimeDelta::minutes(5),
+        TimeDelta::hours(12),
     )
     .await;
     assert!(matches!(chained, Err(AdminError::FromImpersonation)));
@@ -526,6 +528,7 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
         quiet,
         &reason,
         TimeDelta::minutes(5),
+        TimeDelta::hours(12),
     )
     .await
     .unwrap();
@@ -616,4 +619,89 @@ async fn audit_pages_and_the_export_stream_cover_exactly_the_filtered_events() {
     .unwrap();
     assert_eq!(tx.get_audit_events(&by_actor).await.unwrap().len(), 50);
     tx.commit().await.unwrap();
+}
+
+/// The admin's own session waits unused during an impersonation: its idle expiry is moved past
+/// the impersonation's end so "back to your own session" finds it, but never past its absolute
+/// lifetime.
+#[tokio::test]
+async fn the_admins_session_outlives_the_impersonation_within_its_absolute_lifetime() {
+    let (_, superuser, authn) = setup("identity_admin_keep_session").await;
+    let admin = authn.create_user("admin@example.com", None).await.unwrap();
+    let member = authn.create_user("member@example.com", None).await.unwrap();
+    let other = authn.create_user("other@example.com", None).await.unwrap();
+    let links = Links::new("http://localhost:3000");
+    let keys = identity::SecretBox::from_hex(&"00".repeat(32)).unwrap();
+    let reason = Reason::parse("Ticket 8: the invoices page is empty").unwrap();
+    let expiry = |session: Uuid| {
+        let superuser = superuser.clone();
+        async move {
+            sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>(
+                "SELECT expires_at FROM authn.sessions WHERE id = $1",
+            )
+            .bind(session)
+            .fetch_one(&superuser)
+            .await
+            .unwrap()
+        }
+    };
+    let idle_session = |token: &'static str| {
+        authn.create_session(NewSession {
+            expires_in: Some(TimeDelta::minutes(10)),
+            ..NewSession::new(admin, token)
+        })
+    };
+    let session = idle_session("k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1")
+        .await
+        .unwrap();
+    let me = Impersonator {
+        user_id: admin,
+        email: "admin@example.com",
+        session_id: session,
+    };
+    let started = impersonation::start(
+        &authn,
+        &links,
+        &keys,
+        me,
+        member,
+        &reason,
+        TimeDelta::minutes(60),
+        TimeDelta::hours(12),
+    )
+    .await
+    .unwrap();
+    assert!(expiry(session).await >= started.expires_at + impersonation::RESTORE_WINDOW);
+
+    // A session near the end of its absolute lifetime is not carried past it.
+    let late = idle_session("k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE authn.sessions SET created_at = now() - interval '11 hours 50 minutes' WHERE id = $1")
+        .bind(late)
+        .execute(&superuser)
+        .await
+        .unwrap();
+    impersonation::start(
+        &authn,
+        &links,
+        &keys,
+        Impersonator {
+            session_id: late,
+            ..me
+        },
+        other,
+        &reason,
+        TimeDelta::minutes(60),
+        TimeDelta::hours(12),
+    )
+    .await
+    .unwrap();
+    let created: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT created_at FROM authn.sessions WHERE id = $1")
+            .bind(late)
+            .fetch_one(&superuser)
+            .await
+            .unwrap();
+    assert_eq!(expiry(late).await, created + TimeDelta::hours(12));
 }

@@ -53,6 +53,7 @@ pub async fn admin_impersonate(
         target,
         &reason,
         duration,
+        state.sessions.policy().absolute,
     )
     .await?;
     // The kept-aside session goes when the impersonation does, even if nobody ends it.

@@ -89,6 +89,11 @@ pub struct Started {
 /// Starts an impersonation of `target_id`. Refused for oneself, for admins and operators, and
 /// for disabled accounts (the caller refuses it from an impersonation session; the core does
 /// too). The target is mailed when the namespace says so, in the same transaction.
+///
+/// The admin's own session waits, unused, while the impersonation lasts; its idle expiry is
+/// moved past the impersonation's end (plus [`RESTORE_WINDOW`]) so the admin can go back to it,
+/// but never past `session_absolute` from its creation.
+#[allow(clippy::too_many_arguments)]
 pub async fn start(
     authn: &Authn,
     links: &Links,
@@ -97,6 +102,7 @@ pub async fn start(
     target_id: Uuid,
     reason: &Reason,
     duration: TimeDelta,
+    session_absolute: TimeDelta,
 ) -> Result<Started, AdminError> {
     if admin.user_id == target_id {
         return Err(AdminError::OwnAccount);
@@ -128,6 +134,17 @@ pub async fn start(
             }
         })?;
     let namespace = tx.namespace().to_owned();
+    sqlx::query(
+        "UPDATE authn.sessions \
+            SET expires_at = LEAST(GREATEST(expires_at, $3), created_at + $4) \
+          WHERE id = $1 AND namespace = $2 AND revoked_at IS NULL",
+    )
+    .bind(admin.session_id)
+    .bind(&namespace)
+    .bind(started.expires_at + RESTORE_WINDOW)
+    .bind(session_absolute)
+    .execute(tx.conn())
+    .await?;
     if notify_target(tx.conn(), &namespace).await? {
         let mail = templates::impersonation_started(
             &target.email,
