@@ -42,36 +42,19 @@ pub async fn sign_out(namespace: String) -> Result<(), AppError> {
     ssr::set_session_cookie(&state.cookie, None);
     if token.is_some() || aside.is_some() {
         let authn = state.authn(&namespace).await?;
-        let warn = |step: &str, e: &dyn std::fmt::Debug| {
-            tracing::warn!(step, error = ?e, "a sign-out step failed");
-        };
-        match crate::caller::ssr::resolve(&state, &namespace).await {
-            Ok(Some(caller)) if caller.impersonation.is_some() => {
-                if let Err(e) =
-                    identity::admin::impersonation::end_by_session(&caller.authn, caller.session_id)
-                        .await
-                {
-                    warn("end impersonation", &e);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => warn("resolve caller", &e),
-        }
-        if let Some(token) = token {
-            if let Err(e) = authn
-                .revoke_session(&identity::token::hash_token(&token))
-                .await
-            {
-                warn("revoke session", &e);
-            }
-        }
-        if let Some(aside) = aside {
-            if let Err(e) =
-                identity::admin::impersonation::revoke_aside_session(&authn, &aside).await
-            {
-                warn("revoke kept-aside session", &e);
-            }
-        }
+        let caller = crate::caller::ssr::resolve(&state, &namespace)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = ?e, "the signing-out caller was not resolved");
+                None
+            });
+        identity::caller::sign_out(
+            &authn,
+            caller.as_deref(),
+            token.as_deref(),
+            aside.as_deref(),
+        )
+        .await;
     }
     leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in"));
     Ok(())

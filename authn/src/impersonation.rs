@@ -8,6 +8,7 @@ use crate::client::core_operations;
 use crate::error::AuthnError;
 use crate::types::{
     ActiveImpersonation, ImpersonationContext, ImpersonationRecord, NewImpersonation,
+    OriginalSession, Timestamp,
 };
 
 /// Input of `start_impersonation`. Named fields because the SDK's argument order (reason
@@ -92,5 +93,79 @@ core_operations! {
             .bind(target_user_id)
             .fetch_all(conn)
             .await?)
+    }
+}
+
+// The way back from an impersonation. Not spec functions: client reads and writes over the
+// core's tables (like `get_audit_events`, decision D14), so that no other crate queries them.
+core_operations! {
+    /// The live session an ended impersonation was started from, locked for the rest of the
+    /// transaction: `impersonation_token_hash` must be the impersonation's session, the
+    /// impersonation must have ended (or run out) within `ended_within`, and
+    /// `original_token_hash` must be exactly the session it was started from.
+    pub async fn original_session_after_impersonation(
+        &mut self,
+        impersonation_token_hash: &str,
+        original_token_hash: &str,
+        ended_within: TimeDelta,
+    ) -> Option<OriginalSession> {
+        let (conn, ns) = self.parts();
+        Ok(sqlx::query_as(
+            "SELECT o.user_id, o.created_at, o.expires_at \
+               FROM authn.impersonation_sessions i \
+               JOIN authn.sessions s ON s.id = i.impersonation_session_id \
+               JOIN authn.sessions o ON o.id = i.original_session_id \
+              CROSS JOIN LATERAL (SELECT LEAST(COALESCE(i.ended_at, i.expires_at), i.expires_at) AS ended) e \
+              WHERE i.namespace = $1 AND s.namespace = $1 AND o.namespace = $1 \
+                AND s.token_hash = $2 AND o.token_hash = $3 \
+                AND o.revoked_at IS NULL AND o.expires_at > now() \
+                AND e.ended <= now() AND e.ended > now() - $4 \
+                FOR UPDATE OF o",
+        )
+        .bind(ns)
+        .bind(impersonation_token_hash)
+        .bind(original_token_hash)
+        .bind(ended_within)
+        .fetch_optional(conn)
+        .await?)
+    }
+
+    /// Moves a live session's expiry to at least `until`, never past `absolute` after its
+    /// creation (a session kept waiting while its owner impersonates); `false` if there is
+    /// no such live session.
+    pub async fn keep_session_until(
+        &mut self,
+        session_id: Uuid,
+        until: Timestamp,
+        absolute: TimeDelta,
+    ) -> bool {
+        let (conn, ns) = self.parts();
+        let kept = sqlx::query(
+            "UPDATE authn.sessions \
+                SET expires_at = LEAST(GREATEST(expires_at, $3), created_at + $4) \
+              WHERE id = $1 AND namespace = $2 AND revoked_at IS NULL",
+        )
+        .bind(session_id)
+        .bind(ns)
+        .bind(until)
+        .bind(absolute)
+        .execute(conn)
+        .await?;
+        Ok(kept.rows_affected() == 1)
+    }
+
+    /// Dates a session's creation back to `created_at`, which its absolute lifetime counts
+    /// from (a restored session continues the one it replaces); `false` if unknown.
+    pub async fn backdate_session(&mut self, token_hash: &str, created_at: Timestamp) -> bool {
+        let (conn, ns) = self.parts();
+        let done = sqlx::query(
+            "UPDATE authn.sessions SET created_at = $1 WHERE namespace = $2 AND token_hash = $3",
+        )
+        .bind(created_at)
+        .bind(ns)
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -199,6 +199,15 @@ pub struct NewImpersonation {
     pub expires_at: Timestamp,
 }
 
+/// `original_session_after_impersonation` (client read, not a spec function): the session an
+/// impersonation was started from.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow, Serialize)]
+pub struct OriginalSession {
+    pub user_id: Uuid,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 /// `get_impersonation_context`: always one row; the optional fields are set only while
 /// `is_impersonating`.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow, Serialize)]

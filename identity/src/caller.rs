@@ -244,3 +244,26 @@ impl Callers {
         }))
     }
 }
+
+/// Signs a browser out: the impersonation its session is (if any) ends, the session is
+/// revoked, and so is the admin session kept aside during an impersonation. Every step is tried
+/// even if an earlier one fails (each is logged): a failure must not leave anything of the
+/// browser's sign-ins alive that the next steps would have ended.
+#[tracing::instrument(skip_all)]
+pub async fn sign_out(
+    authn: &Authn,
+    principal: Option<&Principal>,
+    session_token: Option<&str>,
+    aside_token: Option<&str>,
+) {
+    if let Some(p) = principal.filter(|p| p.impersonation.is_some()) {
+        if let Err(e) = crate::admin::impersonation::end_by_session(&p.authn, p.session_id).await {
+            tracing::warn!(error = ?e, "ending the impersonation at sign-out failed");
+        }
+    }
+    for token in [session_token, aside_token].into_iter().flatten() {
+        if let Err(e) = authn.revoke_session(&crate::token::hash_token(token)).await {
+            tracing::warn!(error = %e.message(), "revoking a session at sign-out failed");
+        }
+    }
+}

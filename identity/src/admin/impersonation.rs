@@ -134,16 +134,11 @@ pub async fn start(
             }
         })?;
     let namespace = tx.namespace().to_owned();
-    sqlx::query(
-        "UPDATE authn.sessions \
-            SET expires_at = LEAST(GREATEST(expires_at, $3), created_at + $4) \
-          WHERE id = $1 AND namespace = $2 AND revoked_at IS NULL",
+    tx.keep_session_until(
+        admin.session_id,
+        started.expires_at + RESTORE_WINDOW,
+        session_absolute,
     )
-    .bind(admin.session_id)
-    .bind(&namespace)
-    .bind(started.expires_at + RESTORE_WINDOW)
-    .bind(session_absolute)
-    .execute(tx.conn())
     .await?;
     if notify_target(tx.conn(), &namespace).await? {
         let mail = templates::impersonation_started(
@@ -205,47 +200,29 @@ pub async fn restore_admin_session(
 ) -> Result<Option<OpaqueToken>, AdminError> {
     let aside_hash = crate::token::hash_token(aside_token);
     let mut tx = authn.begin().await?;
-    let namespace = tx.namespace().to_owned();
-    let original: Option<(Uuid, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT o.user_id, o.expires_at, o.created_at \
-           FROM authn.impersonation_sessions i \
-           JOIN authn.sessions s ON s.id = i.impersonation_session_id \
-           JOIN authn.sessions o ON o.id = i.original_session_id \
-          WHERE i.namespace = $1 AND s.namespace = $1 AND o.namespace = $1 \
-            AND s.token_hash = $2 AND o.token_hash = $3 \
-            AND o.revoked_at IS NULL AND o.expires_at > now() \
-            AND LEAST(COALESCE(i.ended_at, i.expires_at), i.expires_at) <= now() \
-            AND LEAST(COALESCE(i.ended_at, i.expires_at), i.expires_at) > now() - $4 \
-            FOR UPDATE OF o",
-    )
-    .bind(&namespace)
-    .bind(crate::token::hash_token(impersonation_token))
-    .bind(&aside_hash)
-    .bind(RESTORE_WINDOW)
-    .fetch_optional(tx.conn())
-    .await?;
+    let original = tx
+        .original_session_after_impersonation(
+            &crate::token::hash_token(impersonation_token),
+            &aside_hash,
+            RESTORE_WINDOW,
+        )
+        .await?;
     tx.revoke_session(&aside_hash).await?;
     let restored = match original {
-        Some((user_id, expires_at, created_at)) => {
+        Some(original) => {
             let token = OpaqueToken::generate();
             tx.create_session(authn::NewSession {
                 // The new session ends when the old one would have: restoring extends nothing.
                 // Whole seconds: PostgreSQL intervals hold microseconds at most.
                 expires_in: Some(TimeDelta::seconds(
-                    (expires_at - Utc::now()).num_seconds().max(1),
+                    (original.expires_at - Utc::now()).num_seconds().max(1),
                 )),
-                ..authn::NewSession::new(user_id, &token.hash())
+                ..authn::NewSession::new(original.user_id, &token.hash())
             })
             .await?;
             // Nor does it restart the absolute lifetime, which counts from `created_at`.
-            sqlx::query(
-                "UPDATE authn.sessions SET created_at = $1 WHERE namespace = $2 AND token_hash = $3",
-            )
-            .bind(created_at)
-            .bind(&namespace)
-            .bind(token.hash())
-            .execute(tx.conn())
-            .await?;
+            tx.backdate_session(&token.hash(), original.created_at)
+                .await?;
             Some(token)
         }
         None => None,
