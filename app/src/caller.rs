@@ -17,12 +17,38 @@ pub struct Viewer {
     pub operator: bool,
     pub email_verified: bool,
     pub impersonation: Option<Impersonation>,
-    /// An admin or operator whose namespace asks for two-step verification they have not set
-    /// up: the console sends them to set it up first.
-    pub console_needs_mfa: bool,
-    /// Someone whose namespace requires two-step verification of every account and who has
-    /// not set it up: every page but that one sends them there.
-    pub account_needs_mfa: bool,
+    /// Two-step verification the person owes before going on (see [`MfaDue`]).
+    pub mfa_due: Option<MfaDue>,
+}
+
+/// Why someone is sent to set up two-step verification first; the two-step page says which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaDue {
+    /// An admin or operator, before the console (their namespace asks for it).
+    Console,
+    /// Anyone, before anything else (their namespace requires it of every account).
+    Account,
+}
+
+impl MfaDue {
+    const QUERY: &'static str = "for";
+
+    /// The two-step page, telling it why the person was sent there.
+    pub fn page(self) -> &'static str {
+        match self {
+            MfaDue::Console => "security/mfa?for=console",
+            MfaDue::Account => "security/mfa?for=account",
+        }
+    }
+
+    /// Why the two-step page was opened, from its query.
+    pub fn from_query(query: &leptos_router::params::ParamsMap) -> Option<MfaDue> {
+        match query.get(Self::QUERY).as_deref() {
+            Some("console") => Some(MfaDue::Console),
+            Some("account") => Some(MfaDue::Account),
+            _ => None,
+        }
+    }
 }
 
 /// Shown in the banner while a session is an impersonation.
@@ -59,8 +85,10 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
         operator: caller.roles.operator,
         email_verified: verified,
         impersonation,
-        console_needs_mfa: caller.mfa_due == Some(identity::roles::MfaDue::Console),
-        account_needs_mfa: caller.mfa_due == Some(identity::roles::MfaDue::Account),
+        mfa_due: caller.mfa_due.map(|due| match due {
+            identity::roles::MfaDue::Console => MfaDue::Console,
+            identity::roles::MfaDue::Account => MfaDue::Account,
+        }),
     }))
 }
 

@@ -12,8 +12,7 @@ use crate::error::AppError;
 mod ssr {
     pub use crate::session::ssr::{finish_sign_in, set_session_cookie, RequestInfo};
     pub use crate::state::AppState;
-    pub use identity::{NewPassword, RateRule};
-    pub use secrecy::SecretString;
+    pub use identity::RateRule;
 }
 
 /// Whether the namespace lets people sign up by themselves.
@@ -40,19 +39,8 @@ pub async fn sign_up(
     let state = AppState::current()?;
     state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
     let authn = state.authn(&namespace).await?;
-    let password = SecretString::from(password);
-    let confirm = SecretString::from(password_confirm);
-    state
-        .flows
-        .sign_up(
-            &authn,
-            &email,
-            NewPassword {
-                password: &password,
-                confirm: &confirm,
-            },
-        )
-        .await?;
+    let typed = identity::TypedPassword::new(password, password_confirm);
+    state.flows.sign_up(&authn, &email, typed.as_new()).await?;
     leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-up?sent=1"));
     Ok(())
 }
@@ -70,18 +58,10 @@ pub async fn verify_email(
     let state = AppState::current()?;
     state.limit(RateRule::USE_TOKEN, RequestInfo::extract().await.ip)?;
     let authn = state.authn(&namespace).await?;
-    let password = SecretString::from(password);
-    let confirm = SecretString::from(password_confirm);
+    let typed = identity::TypedPassword::new(password, password_confirm);
     state
         .flows
-        .verify_email(
-            &authn,
-            &token,
-            NewPassword {
-                password: &password,
-                confirm: &confirm,
-            },
-        )
+        .verify_email(&authn, &token, typed.as_new())
         .await?;
     // Every session of the account is gone, this browser's included.
     set_session_cookie(&state.cookie, None);
@@ -130,19 +110,10 @@ pub async fn set_new_password(
         .await
         .ok_or(AppError::SignInExpired)?;
     let authn = state.authn(&namespace).await?;
-    let password = SecretString::from(password);
-    let confirm = SecretString::from(password_confirm);
+    let typed = identity::TypedPassword::new(password, password_confirm);
     let step = state
         .flows
-        .set_required_password(
-            &authn,
-            &pending,
-            NewPassword {
-                password: &password,
-                confirm: &confirm,
-            },
-            request.client(),
-        )
+        .set_required_password(&authn, &pending, typed.as_new(), request.client())
         .await
         .map_err(|e| match e {
             // The pending step is gone or expired: sign in again.
@@ -214,18 +185,10 @@ pub async fn reset_password(
     let state = AppState::current()?;
     state.limit(RateRule::USE_TOKEN, RequestInfo::extract().await.ip)?;
     let authn = state.authn(&namespace).await?;
-    let password = SecretString::from(password);
-    let confirm = SecretString::from(password_confirm);
+    let typed = identity::TypedPassword::new(password, password_confirm);
     let outcome = state
         .flows
-        .reset_password(
-            &authn,
-            &token,
-            NewPassword {
-                password: &password,
-                confirm: &confirm,
-            },
-        )
+        .reset_password(&authn, &token, typed.as_new())
         .await?;
     // Every session of the user is gone, this browser's included.
     set_session_cookie(&state.cookie, None);

@@ -55,8 +55,7 @@ pub async fn change_password(
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
     caller.refuse_while_impersonating()?;
     let current = SecretString::from(current_password);
-    let password = SecretString::from(password);
-    let confirm = SecretString::from(password_confirm);
+    let typed = identity::TypedPassword::new(password, password_confirm);
     state
         .flows
         .change_password(
@@ -65,10 +64,7 @@ pub async fn change_password(
                 user_id: caller.user_id,
                 current_session: caller.session_id,
                 current: &current,
-                new: identity::NewPassword {
-                    password: &password,
-                    confirm: &confirm,
-                },
+                new: typed.as_new(),
                 ip_address: request.ip,
             },
         )

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::admin::impersonation::{impersonation_left_over, EndImpersonation};
-use crate::caller::{current_viewer, Impersonation};
+use crate::caller::{current_viewer, Impersonation, MfaDue};
 use crate::pages::page_path;
 
 /// The namespace of a path (`/{ns}/...`), decoded; `None` for pages outside namespaces.
@@ -113,15 +113,13 @@ pub fn TopBar() -> impl IntoView {
                         // The console is for admins and operators with two-step verification
                         // where their namespace asks for it: walk them to setting it up.
                         let path = location.pathname.get_untracked();
-                        let enrol_first = if v.account_needs_mfa {
-                            (!is_mfa_path(&path, &ns)).then_some("security/mfa?for=account")
-                        } else {
-                            (v.console_needs_mfa && is_console_path(&path, &ns))
-                                .then_some("security/mfa?for=console")
-                        };
+                        let enrol_first = v.mfa_due.filter(|due| match due {
+                            MfaDue::Account => !is_mfa_path(&path, &ns),
+                            MfaDue::Console => is_console_path(&path, &ns),
+                        });
                         view! {
-                            {enrol_first.map(|to| view! {
-                                <leptos_router::components::Redirect path=page_path(&ns, to)/>
+                            {enrol_first.map(|due| view! {
+                                <leptos_router::components::Redirect path=page_path(&ns, due.page())/>
                             })}
                             <nav aria-label="Main">
                                 <a href=page_path(&ns, "account")>"Account"</a>

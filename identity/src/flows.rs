@@ -103,6 +103,29 @@ pub struct NewPassword<'a> {
     pub confirm: &'a SecretString,
 }
 
+/// A new password as a form posts it, owned and kept secret: what a server function holds
+/// before it lends a [`NewPassword`] to a flow.
+pub struct TypedPassword {
+    password: SecretString,
+    confirm: SecretString,
+}
+
+impl TypedPassword {
+    pub fn new(password: String, confirm: String) -> TypedPassword {
+        TypedPassword {
+            password: SecretString::from(password),
+            confirm: SecretString::from(confirm),
+        }
+    }
+
+    pub fn as_new(&self) -> NewPassword<'_> {
+        NewPassword {
+            password: &self.password,
+            confirm: &self.confirm,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct AccountFlows {
     hasher: PasswordHasher,

@@ -37,7 +37,7 @@ pub mod totp;
 
 pub use clock::{Clock, SystemClock};
 pub use email::{EmailAddress, InvalidEmail};
-pub use flows::{AccountFlows, FlowError, NewPassword, PasswordChange};
+pub use flows::{AccountFlows, FlowError, NewPassword, PasswordChange, TypedPassword};
 pub use lockout::{LockoutPolicy, LockoutState};
 pub use mail::MailDelivery;
 pub use password::PasswordHasher;

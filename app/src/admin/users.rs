@@ -76,24 +76,14 @@ pub async fn admin_create_user(
     #[server(default)] password: String,
     #[server(default)] password_confirm: String,
 ) -> Result<(), AppError> {
-    use secrecy::SecretString;
-
     let (state, _, authn) = super::ssr::admin(&namespace, None).await?;
     let user_id = match mode.as_str() {
         "invite" => state.flows.invite(&authn, &email).await?,
         "password" => {
-            let password = SecretString::from(password);
-            let confirm = SecretString::from(password_confirm);
+            let typed = identity::TypedPassword::new(password, password_confirm);
             state
                 .flows
-                .create_with_password(
-                    &authn,
-                    &email,
-                    identity::NewPassword {
-                        password: &password,
-                        confirm: &confirm,
-                    },
-                )
+                .create_with_password(&authn, &email, typed.as_new())
                 .await?
         }
         _ => return Err(AppError::FormRejected),

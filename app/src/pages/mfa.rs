@@ -79,8 +79,9 @@ pub fn MfaPage() -> impl IntoView {
     let sudo = Signal::derive(move || needs_sudo(any_error));
     let removed = use_query_flag("removed");
     let query = leptos_router::hooks::use_query_map();
-    let for_console = Signal::derive(move || query.read().get("for").as_deref() == Some("console"));
-    let for_account = Signal::derive(move || query.read().get("for").as_deref() == Some("account"));
+    let due = move || crate::caller::MfaDue::from_query(&query.read());
+    let for_console = Signal::derive(move || due() == Some(crate::caller::MfaDue::Console));
+    let for_account = Signal::derive(move || due() == Some(crate::caller::MfaDue::Account));
     // Codes are shown once: straight from the action that made them, never fetched again.
     let new_codes = move || {
         if let Some(Ok(codes)) = regenerate.value().get() {
