@@ -56,6 +56,8 @@ impl MfaDue {
 pub struct Impersonation {
     pub impersonator_email: Option<String>,
     pub reason: Option<String>,
+    /// The support ticket, when a platform operator has the access (not an admin).
+    pub ticket: Option<String>,
     /// When it ends by itself (Unix seconds), for the banner's countdown.
     pub expires_at: Option<i64>,
 }
@@ -69,7 +71,10 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
     };
     let authn = caller.authn.clone();
     let mut impersonation = caller.impersonation_view();
-    if let Some(imp) = impersonation.as_mut() {
+    if let Some(imp) = impersonation
+        .as_mut()
+        .filter(|imp| imp.expires_at.is_none())
+    {
         imp.expires_at = identity::admin::impersonation::expiry_of(&authn, caller.session_id)
             .await?
             .map(|t| t.timestamp());
@@ -129,7 +134,9 @@ pub mod ssr {
             self.0.impersonation.as_ref().map(|i| Impersonation {
                 impersonator_email: i.email.clone(),
                 reason: i.reason.clone(),
-                expires_at: None,
+                ticket: i.support.as_ref().and_then(|s| s.ticket.clone()),
+                // A support access's end comes with the caller; an admin's is asked for.
+                expires_at: i.support.as_ref().map(|s| s.ends_at.timestamp()),
             })
         }
     }

@@ -185,6 +185,7 @@ fn ImpersonationBanner(namespace: String, target: String, imp: Impersonation) ->
         <div class="impersonation-banner" role="region" aria-label="Impersonation" id="impersonation-banner">
             <p>
                 <strong>{admin}</strong>" is signed in as "<strong>{target}</strong>". "
+                {imp.ticket.map(|t| view! { "Support ticket " <span class="ticket">{t}</span>". " })}
                 {imp.reason.map(|r| view! { "Reason: " <q class="reason">{r}</q>". " })}
                 <span class="countdown" aria-live="off" id="impersonation-countdown">{countdown}</span>
             </p>

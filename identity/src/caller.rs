@@ -11,7 +11,7 @@
 //! another admin must not gain the console through it.
 
 use authn::{Actor, Authn, AuthnError};
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -43,6 +43,19 @@ pub enum AccessError {
 pub struct Impersonator {
     pub email: Option<String>,
     pub reason: Option<String>,
+    /// Set when the session is a platform operator's support access from another namespace
+    /// (the core's `start_operator_impersonation`), `None` for an admin of this namespace.
+    pub support: Option<SupportAccess>,
+}
+
+/// The parts of an operator's support access that an admin impersonation does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupportAccess {
+    pub operator_id: Uuid,
+    /// The operator's own namespace (the platform's).
+    pub namespace: String,
+    pub ticket: Option<String>,
+    pub ends_at: DateTime<Utc>,
 }
 
 /// A resolved caller. `authn` is bound to their namespace and acts as them (or, during an
@@ -151,7 +164,43 @@ struct Resolved {
     #[sqlx(flatten)]
     session: authn::ValidatedSession,
     #[sqlx(flatten)]
+    support: ResolvedSupport,
+    #[sqlx(flatten)]
     roles: ResolvedRoles,
+}
+
+/// The operator access columns of `gatehouse.resolve_session` (all null for other sessions).
+#[derive(sqlx::FromRow)]
+struct ResolvedSupport {
+    operator_id: Option<Uuid>,
+    operator_email: Option<String>,
+    operator_namespace: Option<String>,
+    operator_reason: Option<String>,
+    ticket_reference: Option<String>,
+    operator_access_expires_at: Option<DateTime<Utc>>,
+}
+
+impl ResolvedSupport {
+    /// The support access the session is, if it is one.
+    fn into_impersonator(self) -> Option<Impersonator> {
+        let (Some(operator_id), Some(namespace), Some(ends_at)) = (
+            self.operator_id,
+            self.operator_namespace,
+            self.operator_access_expires_at,
+        ) else {
+            return None;
+        };
+        Some(Impersonator {
+            email: self.operator_email,
+            reason: self.operator_reason,
+            support: Some(SupportAccess {
+                operator_id,
+                namespace,
+                ticket: self.ticket_reference,
+                ends_at,
+            }),
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -208,7 +257,12 @@ impl Callers {
                 .bind(&self.operator_namespace)
                 .fetch_optional(pool)
                 .await?;
-        let Some(Resolved { session, roles }) = resolved else {
+        let Some(Resolved {
+            session,
+            support,
+            roles,
+        }) = resolved
+        else {
             return Ok(None);
         };
         authn.act_for_session(&session);
@@ -220,8 +274,36 @@ impl Callers {
             // The request can go on; the session just ends at its previous expiry.
             tracing::warn!(error = %e.message(), "session activity not recorded");
         }
-        let (roles, mfa_due) = if session.is_impersonating {
+        let impersonation = if session.is_impersonating {
             // (`act_for_session` made the admin the actor already.)
+            Some(Impersonator {
+                email: session.impersonator_email,
+                reason: session.impersonation_reason,
+                support: None,
+            })
+        } else if let Some(support) = support.into_impersonator() {
+            // The core does not attribute an operator's support access to the operator (its
+            // session is the target's as far as `validate_session` says); every audit event
+            // of the request names them here.
+            if let Some(access) = &support.support {
+                authn.set_actor(Actor {
+                    actor_id: Some(format!("operator:{}", access.operator_id)),
+                    on_behalf_of: Some(format!("user:{}", session.user_id)),
+                    reason: Some(format!(
+                        "Support access {}: {}",
+                        access.ticket.as_deref().unwrap_or_default(),
+                        support.reason.as_deref().unwrap_or_default()
+                    )),
+                    ..Actor::default()
+                });
+            }
+            Some(support)
+        } else {
+            None
+        };
+        // An impersonation of either kind carries no roles (the statement reads them as false
+        // already) and owes no second factor of the impersonator's.
+        let (roles, mfa_due) = if impersonation.is_some() {
             (Roles::default(), None)
         } else {
             authn.set_actor(Actor::id(format!("user:{}", session.user_id)));
@@ -236,10 +318,7 @@ impl Callers {
             email: session.email,
             session_id: session.session_id,
             roles,
-            impersonation: session.is_impersonating.then_some(Impersonator {
-                email: session.impersonator_email,
-                reason: session.impersonation_reason,
-            }),
+            impersonation,
             mfa_due,
         }))
     }

@@ -238,6 +238,122 @@ async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
     ));
 }
 
+/// Issue 9.1: an operator's support access in another namespace is an impersonation to the
+/// principal, though the core's `validate_session` does not say so: no roles (not even the
+/// target's own admin role), credentials read-only, the ticket and end known, and every audit
+/// event of the request attributed to the operator.
+#[tokio::test]
+async fn an_operators_support_access_resolves_as_an_impersonation_without_roles() {
+    use identity::caller::{AccessError, Callers};
+
+    let tenant = core().await;
+    let pool = tenant.pool().clone();
+    let platform = tenant
+        .for_namespace(format!("p-{}", Uuid::new_v4().simple()))
+        .await
+        .unwrap();
+    let callers = Callers::new(
+        SessionKeeper::new(SessionPolicy {
+            idle: TimeDelta::minutes(30),
+            absolute: TimeDelta::hours(12),
+        }),
+        platform.namespace(),
+    );
+    let operator = platform
+        .create_user("support@example.com", None)
+        .await
+        .unwrap();
+    let operator_session = platform
+        .create_session(NewSession::new(operator, &OpaqueToken::generate().hash()))
+        .await
+        .unwrap();
+    // The target is an admin of their namespace: the access must not carry that role.
+    let target = tenant.create_user("owner@example.com", None).await.unwrap();
+    {
+        let mut tx = tenant.begin().await.unwrap();
+        identity::roles::grant_admin(tx.conn(), target)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let access = OpaqueToken::generate();
+    platform
+        .start_operator_impersonation(authn::StartOperatorImpersonation {
+            operator_session_id: operator_session,
+            target_user_id: target,
+            target_namespace: tenant.namespace(),
+            token_hash: &access.hash(),
+            reason: "customer cannot enrol a passkey",
+            duration: Some(TimeDelta::minutes(20)),
+            ticket_reference: Some("SUP-1234"),
+        })
+        .await
+        .unwrap();
+
+    let principal = callers
+        .resolve(tenant.clone(), &pool, access.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(principal.user_id, target);
+    assert!(!principal.roles.admin && !principal.roles.operator);
+    let support = principal
+        .impersonation
+        .as_ref()
+        .and_then(|i| i.support.as_ref())
+        .expect("a support access");
+    assert_eq!(support.operator_id, operator);
+    assert_eq!(support.namespace, platform.namespace());
+    assert_eq!(support.ticket.as_deref(), Some("SUP-1234"));
+    let left = support.ends_at - Utc::now();
+    assert!(
+        left > TimeDelta::minutes(19) && left <= TimeDelta::minutes(20),
+        "{left}"
+    );
+    assert_eq!(
+        principal.impersonation.as_ref().unwrap().email.as_deref(),
+        Some("support@example.com")
+    );
+    assert!(matches!(
+        principal.require_admin(),
+        Err(AccessError::Forbidden)
+    ));
+    assert!(matches!(
+        principal.refuse_while_impersonating(),
+        Err(AccessError::ReadOnlyWhileImpersonating)
+    ));
+    let actor = principal.authn.actor();
+    assert_eq!(actor.actor_id, Some(format!("operator:{operator}")));
+    assert_eq!(actor.on_behalf_of, Some(format!("user:{target}")));
+    assert!(actor.reason.as_deref().unwrap().contains("SUP-1234"));
+
+    // The target's own session in the same namespace is still theirs, with their role.
+    let own = OpaqueToken::generate();
+    tenant
+        .create_session(NewSession::new(target, &own.hash()))
+        .await
+        .unwrap();
+    let principal = callers
+        .resolve(tenant.clone(), &pool, own.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(principal.impersonation.is_none() && principal.roles.admin);
+
+    // Ended, the access is no session at all.
+    let id = platform
+        .list_active_operator_impersonations(None)
+        .await
+        .unwrap()[0]
+        .impersonation_id;
+    assert!(platform.end_operator_impersonation(id).await.unwrap());
+    assert!(callers
+        .resolve(tenant.clone(), &pool, access.expose())
+        .await
+        .unwrap()
+        .is_none());
+}
+
 /// Issue 9.1: an ordinary session (no role, no two-step requirement) resolves in one database
 /// round trip once its activity is recorded (the keeper records it at most every few minutes).
 /// Counted from sqlx's own statement log.
