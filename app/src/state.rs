@@ -24,7 +24,11 @@ pub struct CookieSettings {
 
 #[derive(Clone, Debug)]
 pub struct AppState {
+    /// The tenant pool: the application's login role, under row-level security.
     pub pool: PgPool,
+    /// The operator pool: a login role granted only `authn_operator`, the one connection that
+    /// may run the core's operator functions. `None` when not configured (support access off).
+    pub operator_pool: Option<PgPool>,
     pub sign_in: SignInService,
     pub flows: AccountFlows,
     /// Authenticator app, recovery codes, API keys.

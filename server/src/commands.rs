@@ -32,7 +32,73 @@ async fn core(pool: &PgPool, namespace: &str) -> Result<Authn, String> {
         })
 }
 
-pub async fn migrate(config: &Config, app_role: Option<&str>) -> Result<(), String> {
+/// What a login role made by `migrate` is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleKind {
+    /// The server's tenant pool: member of `authn_app` (row-level security applies).
+    App,
+    /// The server's small operator pool: member of `authn_operator` only, so it can run the
+    /// core's operator functions and read no tenant table itself.
+    Operator,
+}
+
+impl RoleKind {
+    /// The core's role this kind of login role is a member of, and the other one it must not be.
+    fn grants(self) -> (&'static str, &'static str) {
+        match self {
+            RoleKind::App => ("authn_app", "authn_operator"),
+            RoleKind::Operator => ("authn_operator", "authn_app"),
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            RoleKind::App => "--app-role",
+            RoleKind::Operator => "--operator-role",
+        }
+    }
+
+    /// The environment variable its password may come from.
+    pub fn password_variable(self) -> &'static str {
+        match self {
+            RoleKind::App => "GATEHOUSE_APP_ROLE_PASSWORD",
+            RoleKind::Operator => "GATEHOUSE_OPERATOR_ROLE_PASSWORD",
+        }
+    }
+}
+
+/// A login role `migrate` creates or brings up to date.
+#[derive(Debug)]
+pub struct LoginRole {
+    pub kind: RoleKind,
+    pub name: String,
+    pub password: SecretString,
+}
+
+impl LoginRole {
+    /// The role `name` of `kind`, its password from the environment or else one line of
+    /// standard input (never the command line, where other users of the machine see it).
+    pub fn from_environment(kind: RoleKind, name: String) -> Result<LoginRole, String> {
+        let password = match std::env::var(kind.password_variable()) {
+            Ok(p) if !p.is_empty() => SecretString::from(p),
+            _ => read_password()?,
+        };
+        if password.expose_secret().is_empty() {
+            return Err(format!(
+                "{} {name}: give its password in {} or on standard input",
+                kind.flag(),
+                kind.password_variable()
+            ));
+        }
+        Ok(LoginRole {
+            kind,
+            name,
+            password,
+        })
+    }
+}
+
+pub async fn migrate(config: &Config, roles: &[LoginRole]) -> Result<(), String> {
     let pool = connect(config).await?;
     authn::MIGRATOR
         .run(&pool)
@@ -44,72 +110,96 @@ pub async fn migrate(config: &Config, app_role: Option<&str>) -> Result<(), Stri
         .await
         .map_err(|e| e.message().to_owned())?;
     println!("database migrated");
-    if let Some(role) = app_role {
-        let password = match std::env::var("GATEHOUSE_APP_ROLE_PASSWORD") {
-            Ok(p) if !p.is_empty() => SecretString::from(p),
-            _ => read_password()?,
-        };
-        if password.expose_secret().is_empty() {
-            return Err(format!(
-                "--app-role {role}: give its password in GATEHOUSE_APP_ROLE_PASSWORD or on standard input"
-            ));
-        }
-        ensure_login_role(&pool, role, &password).await?;
-        println!("login role {role}: granted authn_app, subject to row-level security");
+    ensure_login_roles(&pool, roles).await?;
+    for role in roles {
+        let (member, _) = role.kind.grants();
+        println!(
+            "login role {}: granted {member}, subject to row-level security",
+            role.name
+        );
     }
     Ok(())
 }
 
-/// Creates the application's login role, or brings an existing one back to what it must be:
-/// able to log in with `password`, not a superuser, not BYPASSRLS, member of `authn_app`.
-async fn ensure_login_role(
-    pool: &PgPool,
-    role: &str,
-    password: &SecretString,
-) -> Result<(), String> {
-    let valid = role.len() <= 63
-        && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && role
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !valid || role.starts_with("pg_") || role.starts_with("authn_") {
-        return Err(format!(
-            "--app-role {role}: use lower-case letters, digits and _ (not pg_ or authn_ names)"
-        ));
+/// Creates the login roles, or brings existing ones back to what they must be: able to log in
+/// with their password, not superusers, not BYPASSRLS, members of their core role and not of
+/// the other one. All or nothing.
+pub async fn ensure_login_roles(pool: &PgPool, roles: &[LoginRole]) -> Result<(), String> {
+    if let [a, b] = roles {
+        if a.name == b.name {
+            return Err(format!(
+                "--app-role and --operator-role must be two roles, not both {}",
+                a.name
+            ));
+        }
+    }
+    for role in roles {
+        let name = &role.name;
+        let valid = name.len() <= 63
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid || name.starts_with("pg_") || name.starts_with("authn_") {
+            return Err(format!(
+                "{} {name}: use lower-case letters, digits and _ (not pg_ or authn_ names)",
+                role.kind.flag()
+            ));
+        }
     }
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    for role in roles {
+        ensure_login_role(&mut tx, role).await?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn ensure_login_role(conn: &mut sqlx::PgConnection, role: &LoginRole) -> Result<(), String> {
+    let name = &role.name;
+    let (member, other) = role.kind.grants();
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1)")
-            .bind(role)
-            .fetch_one(&mut *tx)
+            .bind(name)
+            .fetch_one(&mut *conn)
             .await
             .map_err(|e| format!("database error: {e}"))?;
     // Identifiers and the password cannot be bound parameters here; the role name was checked
-    // above and the password is quoted by the server's own format().
+    // by the caller and the password is quoted by the server's own format().
     let statement: String = sqlx::query_scalar(
         "SELECT format('%s ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD %L', \
                        $1::text, $2::text, $3::text)",
     )
     .bind(if exists { "ALTER" } else { "CREATE" })
-    .bind(role)
-    .bind(password.expose_secret())
-    .fetch_one(&mut *tx)
+    .bind(name)
+    .bind(role.password.expose_secret())
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| format!("database error: {e}"))?;
     sqlx::query(&statement)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
         .map_err(|e| {
             format!(
-                "cannot create the login role {role}: {}",
+                "cannot create the login role {name}: {}",
                 database_message(&e)
             )
         })?;
-    sqlx::query(&format!("GRANT authn_app TO \"{role}\""))
-        .execute(&mut *tx)
+    sqlx::query(&format!("GRANT {member} TO \"{name}\""))
+        .execute(&mut *conn)
         .await
-        .map_err(|e| format!("cannot grant authn_app to {role}: {}", database_message(&e)))?;
-    tx.commit().await.map_err(|e| e.to_string())?;
+        .map_err(|e| format!("cannot grant {member} to {name}: {}", database_message(&e)))?;
+    // A role that was given both (an older set-up, a hand-made role) loses the other one: the
+    // tenant pool must not run operator functions, nor the operator pool read tenant tables.
+    sqlx::query(&format!("REVOKE {other} FROM \"{name}\""))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot revoke {other} from {name}: {}",
+                database_message(&e)
+            )
+        })?;
     Ok(())
 }
 

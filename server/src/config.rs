@@ -17,11 +17,15 @@ pub enum Command {
     Serve,
     /// Apply the database migrations (as a superuser). With --app-role, also create or update
     /// the login role the server connects as: no superuser, no BYPASSRLS, granted `authn_app`,
-    /// so row-level security applies to it. Its password comes from
-    /// GATEHOUSE_APP_ROLE_PASSWORD, or else from standard input; never from the command line.
+    /// so row-level security applies to it. With --operator-role, likewise the login role of
+    /// the server's small operator pool, granted `authn_operator` only. Passwords come from
+    /// GATEHOUSE_APP_ROLE_PASSWORD and GATEHOUSE_OPERATOR_ROLE_PASSWORD, or else from a line
+    /// of standard input each (app role first); never from the command line.
     Migrate {
         #[arg(long)]
         app_role: Option<String>,
+        #[arg(long)]
+        operator_role: Option<String>,
     },
     /// Create the demo namespace and its users (idempotent).
     SeedDemo,
@@ -91,6 +95,11 @@ pub struct Config {
     /// PostgreSQL URL of the application database.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+    /// PostgreSQL URL of the same database as the operator login role (`migrate
+    /// --operator-role`): the only connection that may run the core's operator functions.
+    /// Unset: support access across namespaces is off.
+    #[arg(long, env = "GATEHOUSE_OPERATOR_DATABASE_URL", hide_env_values = true)]
+    pub operator_database_url: Option<String>,
     /// The URL people reach the console at; decides cookie security and the allowed origin.
     #[arg(
         long,
@@ -278,6 +287,7 @@ mod tests {
     fn config(base_url: &str) -> Config {
         Config {
             database_url: String::new(),
+            operator_database_url: None,
             base_url: base_url.into(),
             bind: None,
             default_namespace: "demo".into(),

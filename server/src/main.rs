@@ -22,7 +22,24 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => web::serve(&cli.config).await,
-        Command::Migrate { app_role } => commands::migrate(&cli.config, app_role.as_deref()).await,
+        Command::Migrate {
+            app_role,
+            operator_role,
+        } => {
+            let roles = [
+                (commands::RoleKind::App, app_role),
+                (commands::RoleKind::Operator, operator_role),
+            ]
+            .into_iter()
+            .filter_map(|(kind, name)| {
+                name.map(|name| commands::LoginRole::from_environment(kind, name))
+            })
+            .collect::<Result<Vec<_>, String>>();
+            match roles {
+                Ok(roles) => commands::migrate(&cli.config, &roles).await,
+                Err(e) => Err(e),
+            }
+        }
         Command::SeedDemo => commands::seed(&cli.config).await,
         Command::CreateUser { namespace, email } => {
             commands::create_user(&cli.config, &namespace, &email, commands::Grant::None).await

@@ -51,6 +51,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
     let totp = identity::TotpService::new(keys.clone(), Arc::new(identity::SystemClock));
     Ok(AppState {
         pool,
+        operator_pool: None,
         sign_in: SignInService::new(hasher.clone(), lockout, session_lifetime),
         flows: AccountFlows::new(
             hasher,
@@ -202,23 +203,82 @@ pub async fn connect_pool(config: &Config) -> Result<PgPool, String> {
         .map_err(|e| format!("cannot connect to the database: {e}"))
 }
 
-/// Refuses a database role that row-level security would not apply to: a superuser or a
-/// BYPASSRLS role would see and change every namespace's rows whatever the core's policies say.
-pub async fn check_database_role(pool: &PgPool) -> Result<(), String> {
-    let (role, superuser, bypass): (String, bool, bool) = sqlx::query_as(
-        "SELECT rolname::text, rolsuper, rolbypassrls FROM pg_catalog.pg_roles \
-          WHERE rolname = current_user",
+/// The operator pool is small: support agents are few, and each access is one short call.
+const OPERATOR_POOL_SIZE: u32 = 2;
+
+/// The operator pool, when `GATEHOUSE_OPERATOR_DATABASE_URL` is set, checked like the tenant
+/// pool (see [`check_operator_role`]).
+pub async fn connect_operator_pool(config: &Config) -> Result<Option<PgPool>, String> {
+    let Some(url) = config.operator_database_url.as_deref() else {
+        return Ok(None);
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(OPERATOR_POOL_SIZE)
+        .connect(url)
+        .await
+        .map_err(|e| format!("cannot connect to the database as the operator role: {e}"))?;
+    check_operator_role(&pool).await?;
+    Ok(Some(pool))
+}
+
+/// What a pool's login role is, as far as the checks below care.
+#[derive(sqlx::FromRow)]
+struct LoginRoleFacts {
+    role: String,
+    superuser: bool,
+    bypass: bool,
+    tenant: bool,
+    operator: bool,
+}
+
+async fn login_role_facts(pool: &PgPool) -> Result<LoginRoleFacts, String> {
+    sqlx::query_as(
+        "SELECT rolname::text AS role, rolsuper AS superuser, rolbypassrls AS bypass, \
+                pg_catalog.pg_has_role(current_user, 'authn_app', 'MEMBER') AS tenant, \
+                pg_catalog.pg_has_role(current_user, 'authn_operator', 'MEMBER') AS operator \
+           FROM pg_catalog.pg_roles WHERE rolname = current_user",
     )
     .fetch_one(pool)
     .await
-    .map_err(|e| format!("cannot read the database role: {e}"))?;
-    if superuser || bypass {
+    .map_err(|e| format!("cannot read the database role: {e}"))
+}
+
+/// Refuses a database role that row-level security would not apply to: a superuser or a
+/// BYPASSRLS role would see and change every namespace's rows whatever the core's policies say.
+/// The tenant pool must not hold `authn_operator` either: operator functions reach across
+/// namespaces and run only on the operator pool.
+pub async fn check_database_role(pool: &PgPool) -> Result<(), String> {
+    let facts = login_role_facts(pool).await?;
+    let role = &facts.role;
+    if facts.superuser || facts.bypass {
         return Err(format!(
             "the server connects to the database as {role}, a {} role: row-level security would not \
              apply to it. Create the application's login role (as a superuser: \
              GATEHOUSE_APP_ROLE_PASSWORD=... gatehouse migrate --app-role gatehouse_app) and point \
              DATABASE_URL at it.",
-            if superuser { "superuser" } else { "BYPASSRLS" }
+            if facts.superuser { "superuser" } else { "BYPASSRLS" }
+        ));
+    }
+    if facts.operator {
+        return Err(format!(
+            "DATABASE_URL's role {role} holds authn_operator: the tenant pool must not run operator \
+             functions. Run gatehouse migrate --app-role {role} (it revokes the grant) and give \
+             operators their own role with --operator-role."
+        ));
+    }
+    Ok(())
+}
+
+/// The operator pool's role: no superuser, no BYPASSRLS, a member of `authn_operator` and not
+/// of `authn_app`, so it runs the operator functions and reads no tenant table itself.
+pub async fn check_operator_role(pool: &PgPool) -> Result<(), String> {
+    let facts = login_role_facts(pool).await?;
+    let role = &facts.role;
+    if facts.superuser || facts.bypass || facts.tenant || !facts.operator {
+        return Err(format!(
+            "GATEHOUSE_OPERATOR_DATABASE_URL's role {role} must be the operator login role (as a \
+             superuser: GATEHOUSE_OPERATOR_ROLE_PASSWORD=... gatehouse migrate --operator-role \
+             gatehouse_operator): a member of authn_operator only, neither a superuser nor BYPASSRLS."
         ));
     }
     Ok(())
@@ -235,7 +295,13 @@ pub async fn serve(config: &Config) -> Result<(), String> {
     let pool = connect_pool(config).await?;
     check_database_role(&pool).await?;
     let stop = CancellationToken::new();
-    let state = app_state(config, pool.clone())?;
+    let mut state = app_state(config, pool.clone())?;
+    state.operator_pool = connect_operator_pool(config).await?;
+    if state.operator_pool.is_none() {
+        tracing::warn!(
+            "GATEHOUSE_OPERATOR_DATABASE_URL is not set: support access across namespaces is off"
+        );
+    }
     let mut background = vec![
         jobs::spawn_upkeep(pool.clone(), config.default_namespace.clone(), stop.clone()),
         jobs::spawn_mail_request_worker(pool.clone(), state.flows.clone(), stop.clone()),

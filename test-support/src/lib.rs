@@ -16,9 +16,15 @@ use std::sync::{Mutex, OnceLock};
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
-/// Login role the clients connect as: holds `authn_app` and `authn_operator`, and is subject
-/// to row-level security like the real application's role.
+/// Login role the core's clients connect as in tests: holds `authn_app` and `authn_operator`,
+/// and is subject to row-level security like the real application's role.
 pub const APP_ROLE: &str = "authn_test_app";
+
+/// Login roles shaped like the server's two pools (what `gatehouse migrate --app-role` and
+/// `--operator-role` make): the tenant role holds only `authn_app`, the operator role only
+/// `authn_operator`.
+pub const TENANT_ROLE: &str = "authn_test_tenant";
+pub const OPERATOR_ROLE: &str = "authn_test_operator";
 
 static ADMIN_URL: OnceLock<String> = OnceLock::new();
 
@@ -113,19 +119,25 @@ pub fn create_migrated_database(prefix: &str) -> String {
             .expect("create db");
         let mut conn = PgConnection::connect(&db_url).await.expect("connect db");
         authn::MIGRATOR.run(&mut conn).await.expect("migrate");
-        // Cluster-wide role; another process may create it at the same moment.
-        let _ = conn
-            .execute(
-                format!(
-                    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') \
-                     THEN CREATE ROLE {APP_ROLE} LOGIN; END IF; END $$"
+        // Cluster-wide roles; another process may create them at the same moment.
+        for (role, grants) in [
+            (APP_ROLE, "authn_app, authn_operator"),
+            (TENANT_ROLE, "authn_app"),
+            (OPERATOR_ROLE, "authn_operator"),
+        ] {
+            let _ = conn
+                .execute(
+                    format!(
+                        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') \
+                         THEN CREATE ROLE {role} LOGIN; END IF; END $$"
+                    )
+                    .as_str(),
                 )
-                .as_str(),
-            )
-            .await;
-        conn.execute(format!("GRANT authn_app, authn_operator TO {APP_ROLE}").as_str())
-            .await
-            .expect("grant roles");
+                .await;
+            conn.execute(format!("GRANT {grants} TO {role}").as_str())
+                .await
+                .expect("grant roles");
+        }
     });
     name
 }

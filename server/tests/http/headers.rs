@@ -146,23 +146,6 @@ async fn authenticated_pages_server_functions_and_the_api_are_not_cached() {
     assert_eq!(res.headers()["cache-control"], "no-store", "API");
 }
 
-/// The server runs only as a role row-level security applies to: a superuser (or BYPASSRLS)
-/// connection is refused with how to make the right one.
-#[tokio::test]
-async fn the_server_refuses_a_database_role_that_bypasses_row_level_security() {
-    let app = spawn_app(&[]).await;
-    gatehouse_server::web::check_database_role(&app.pool)
-        .await
-        .unwrap();
-    let err = gatehouse_server::web::check_database_role(&app.superuser)
-        .await
-        .unwrap_err();
-    assert!(
-        err.contains("superuser") && err.contains("--app-role"),
-        "{err}"
-    );
-}
-
 /// Connections the server accepts have Nagle's algorithm off (a static file otherwise waits
 /// about 40 ms for the client's delayed acknowledgement on a kept-alive connection).
 #[tokio::test]

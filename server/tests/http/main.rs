@@ -5,6 +5,7 @@
 
 mod support;
 
+mod database_roles;
 mod headers;
 mod impersonation;
 mod server_functions;

@@ -32,8 +32,10 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
     let db = tokio::task::spawn_blocking(|| test_support::create_migrated_database("server_http"))
         .await
         .unwrap();
-    // The server connects as a role row-level security applies to, as in production.
-    let database_url = test_support::url_for(&db, Some(test_support::APP_ROLE));
+    // The server connects as roles row-level security applies to, as in production: the
+    // tenant pool's holds `authn_app` only, the operator pool's `authn_operator` only.
+    let database_url = test_support::url_for(&db, Some(test_support::TENANT_ROLE));
+    let operator_url = test_support::url_for(&db, Some(test_support::OPERATOR_ROLE));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -41,6 +43,8 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
         "gatehouse",
         "--database-url",
         &database_url,
+        "--operator-database-url",
+        &operator_url,
         "--base-url",
         &base,
         "--secret-key",
@@ -53,7 +57,8 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
     let superuser = sqlx::PgPool::connect(&test_support::url_for(&db, None))
         .await
         .unwrap();
-    let state = web::app_state(&cli.config, pool.clone()).unwrap();
+    let mut state = web::app_state(&cli.config, pool.clone()).unwrap();
+    state.operator_pool = web::connect_operator_pool(&cli.config).await.unwrap();
     let options = LeptosOptions::builder()
         .output_name("gatehouse")
         .site_addr(addr)
