@@ -125,7 +125,7 @@ pub mod ssr {
         ) -> Result<(), AppError> {
             Ok(self
                 .0
-                .require_recent_authentication(&state.pool, state.sudo_window)
+                .require_recent_authentication(state.sudo_window)
                 .await?)
         }
 

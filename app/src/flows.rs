@@ -21,10 +21,7 @@ pub async fn sign_up_open(namespace: String) -> Result<bool, AppError> {
     use ssr::*;
     let state = AppState::current()?;
     let authn = state.authn(&namespace).await?;
-    let mut conn = state.pool.acquire().await.map_err(internal)?;
-    let mode = identity::roles::sign_up_mode(&mut conn, authn.namespace())
-        .await
-        .map_err(internal)?;
+    let mode = identity::roles::sign_up_mode_of(&authn).await?;
     Ok(mode == identity::SignUpMode::Open)
 }
 
@@ -200,10 +197,4 @@ pub async fn reset_password(
         ),
     ));
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn internal(e: sqlx::Error) -> AppError {
-    tracing::error!(error = %e, "database error");
-    AppError::Internal
 }

@@ -46,16 +46,7 @@ pub async fn security_overview(namespace: String) -> Result<OverviewView, AppErr
     let sessions = authn.list_sessions(caller.user_id).await?.len();
     let api_keys = authn.list_api_keys(caller.user_id).await?.len();
 
-    let mut conn = state.pool.acquire().await.map_err(|e| {
-        tracing::error!(error = %e, "no database connection");
-        AppError::Internal
-    })?;
-    let entries = identity::activity::recent(&mut conn, authn.namespace(), caller.user_id, 50)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "activity lookup failed");
-            AppError::Internal
-        })?;
+    let entries = identity::activity::recent(authn, caller.user_id, 50).await?;
     let impersonations = authn
         .list_impersonation_history(Some(20), None, Some(caller.user_id))
         .await?;

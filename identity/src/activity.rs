@@ -1,6 +1,7 @@
 //! Each account's own security activity, written in the transaction of the event, shown to the
 //! account's owner ("Was this you?").
 
+use authn::{Authn, AuthnError};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -84,23 +85,26 @@ pub async fn record(
 
 /// The account's latest activity, newest first.
 pub async fn recent(
-    conn: &mut PgConnection,
-    namespace: &str,
+    authn: &Authn,
     user_id: Uuid,
     limit: i64,
-) -> Result<Vec<ActivityEntry>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<ActivityEntry>, AuthnError> {
+    // A transaction of the namespace: the table is under row-level security (migration 26).
+    let mut tx = authn.begin().await?;
+    let entries = sqlx::query_as(
         "SELECT kind, detail, ip_address, user_agent, occurred_at \
            FROM gatehouse.account_activity \
           WHERE namespace = $1 AND user_id = $2 \
           ORDER BY occurred_at DESC, id DESC \
           LIMIT $3",
     )
-    .bind(namespace)
+    .bind(authn.namespace())
     .bind(user_id)
     .bind(limit.clamp(1, 200))
-    .fetch_all(conn)
-    .await
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(entries)
 }
 
 /// Drops activity older than `days` (the cleanup job).

@@ -196,11 +196,12 @@ pub async fn authenticate(pool: &PgPool, bearer: &str) -> Result<Option<KeyOwner
         return Ok(None);
     }
     let hash = hash_token(bearer);
-    let namespace: Option<String> =
-        sqlx::query_scalar("SELECT namespace FROM gatehouse.api_key_hints WHERE key_hash = $1")
-            .bind(&hash)
-            .fetch_optional(pool)
-            .await?;
+    // The key says nothing of its namespace; the hint table does, through the one function
+    // that may look across namespaces for it (migration 26).
+    let namespace: Option<String> = sqlx::query_scalar("SELECT gatehouse.api_key_namespace($1)")
+        .bind(&hash)
+        .fetch_one(pool)
+        .await?;
     let Some(namespace) = namespace else {
         return Ok(None);
     };

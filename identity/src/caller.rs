@@ -135,14 +135,10 @@ impl Principal {
     /// never pass (credentials are read-only to them).
     pub async fn require_recent_authentication(
         &self,
-        pool: &PgPool,
         window: TimeDelta,
     ) -> Result<(), AccessError> {
         self.refuse_while_impersonating()?;
-        let mut conn = pool.acquire().await?;
-        if crate::reauth::is_recent(&mut conn, self.authn.namespace(), self.session_id, window)
-            .await?
-        {
+        if crate::reauth::is_recent(&self.authn, self.session_id, window).await? {
             Ok(())
         } else {
             Err(AccessError::ReauthenticationRequired)

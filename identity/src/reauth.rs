@@ -27,23 +27,26 @@ pub async fn record(
     Ok(())
 }
 
-/// Whether the session authenticated within `window`.
+/// Whether the session authenticated within `window`, in `authn`'s namespace (a transaction of
+/// its own: the table is under row-level security).
 pub async fn is_recent(
-    conn: &mut PgConnection,
-    namespace: &str,
+    authn: &authn::Authn,
     session_id: Uuid,
     window: TimeDelta,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<bool, authn::AuthnError> {
+    let mut tx = authn.begin().await?;
+    let recent = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM gatehouse.reauthentications \
                          WHERE session_id = $1 AND namespace = $2 \
                            AND authenticated_at > now() - $3)",
     )
     .bind(session_id)
-    .bind(namespace)
+    .bind(authn.namespace())
     .bind(window)
-    .fetch_one(conn)
-    .await
+    .fetch_one(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(recent)
 }
 
 /// Drops records too old to matter (the cleanup job).

@@ -115,6 +115,14 @@ pub async fn grant_operator(conn: &mut PgConnection, user_id: Uuid) -> Result<()
     Ok(())
 }
 
+/// [`sign_up_mode`] of `authn`'s namespace, in a transaction of its own.
+pub async fn sign_up_mode_of(authn: &authn::Authn) -> Result<SignUpMode, authn::AuthnError> {
+    let mut tx = authn.begin().await?;
+    let mode = sign_up_mode(tx.conn(), authn.namespace()).await?;
+    tx.commit().await?;
+    Ok(mode)
+}
+
 /// The namespace's sign-up mode; invite-only unless somebody opened it.
 pub async fn sign_up_mode(
     conn: &mut PgConnection,

@@ -313,17 +313,18 @@ async fn account_actions_stay_inside_the_namespace_and_refuse_what_they_must() {
 /// operator (that could lock every other admin out); the command line's variants can.
 #[tokio::test]
 async fn privileged_accounts_are_changed_only_through_the_command_line_variants() {
-    let (pool, _, authn) = setup("identity_admin_privileged").await;
+    let (_, _, authn) = setup("identity_admin_privileged").await;
     let admin = authn.create_user("admin@example.com", None).await.unwrap();
     let colleague = authn
         .create_user("colleague@example.com", None)
         .await
         .unwrap();
     {
-        let mut conn = pool.acquire().await.unwrap();
-        identity::roles::grant_admin(&mut conn, colleague)
+        let mut tx = authn.begin().await.unwrap();
+        identity::roles::grant_admin(tx.conn(), colleague)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
     }
     authn
         .add_mfa(colleague, authn::MfaType::Totp, &"t".repeat(64), None)

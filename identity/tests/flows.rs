@@ -23,7 +23,10 @@ struct Env {
     /// The test's database, for ageing records as the superuser.
     db: String,
     authn: Authn,
+    /// The application role's pool (row-level security applies).
     pool: PgPool,
+    /// A superuser pool, for looking at the gatehouse tables behind the interface.
+    superuser: PgPool,
     flows: AccountFlows,
     sign_in: SignInService,
     smtp: SmtpSink,
@@ -61,6 +64,11 @@ async fn setup() -> Env {
         .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
         .await
         .unwrap();
+    let superuser = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&test_support::url_for(&db, None))
+        .await
+        .unwrap();
     let authn = Authn::new(pool.clone(), format!("t-{}", Uuid::new_v4().simple()))
         .await
         .unwrap();
@@ -74,6 +82,7 @@ async fn setup() -> Env {
         db,
         authn,
         pool,
+        superuser,
         flows,
         sign_in,
         smtp,
@@ -102,10 +111,11 @@ impl Env {
     }
 
     async fn open_sign_up(&self) {
-        let mut conn = self.pool.acquire().await.unwrap();
-        roles::set_sign_up_mode(&mut conn, self.authn.namespace(), SignUpMode::Open)
+        let mut tx = self.authn.begin().await.unwrap();
+        roles::set_sign_up_mode(tx.conn(), self.authn.namespace(), SignUpMode::Open)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
     }
 
     async fn sign_up(&self, email: &str, password: &str) -> Result<(), FlowError> {
@@ -398,15 +408,16 @@ async fn short_passwords_are_taken_only_where_every_account_has_two_step_verific
         ))
     ));
     {
-        let mut conn = env.pool.acquire().await.unwrap();
+        let mut tx = env.authn.begin().await.unwrap();
         roles::set_mfa_requirement(
-            &mut conn,
+            tx.conn(),
             env.authn.namespace(),
             roles::MfaDue::Account,
             true,
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
     }
     sign_up().await.unwrap();
 }
@@ -591,7 +602,7 @@ async fn an_email_code_is_taken_only_by_the_code_form_and_dies_after_five_wrong_
     let stored: String =
         sqlx::query_scalar("SELECT code_hash FROM gatehouse.email_codes WHERE user_id = $1")
             .bind(id)
-            .fetch_one(&env.pool)
+            .fetch_one(&env.superuser)
             .await
             .unwrap();
     assert_ne!(
@@ -744,16 +755,18 @@ async fn a_password_reset_revokes_everything_and_tells_the_owner() {
             .unwrap();
     }
     let pending = {
-        let mut conn = env.pool.acquire().await.unwrap();
-        identity::pending::begin(
-            &mut conn,
+        let mut tx = env.authn.begin().await.unwrap();
+        let pending = identity::pending::begin(
+            tx.conn(),
             env.authn.namespace(),
             id,
             identity::pending::FirstFactor::Password,
             ClientInfo::default(),
         )
         .await
-        .unwrap()
+        .unwrap();
+        tx.commit().await.unwrap();
+        pending
     };
 
     // The refused attempt left the link usable.
@@ -779,9 +792,9 @@ async fn a_password_reset_revokes_everything_and_tells_the_owner() {
     );
     assert!(env.authn.list_api_keys(id).await.unwrap().is_empty());
     {
-        let mut conn = env.pool.acquire().await.unwrap();
+        let mut tx = env.authn.begin().await.unwrap();
         assert!(
-            identity::pending::find(&mut conn, env.authn.namespace(), pending.expose())
+            identity::pending::find(tx.conn(), env.authn.namespace(), pending.expose())
                 .await
                 .unwrap()
                 .is_none()
@@ -865,9 +878,9 @@ async fn an_initial_password_set_by_an_admin_is_replaced_at_the_first_sign_in() 
     assert_eq!(user_id, id);
     assert!(env.authn.list_sessions(id).await.unwrap().is_empty());
     {
-        let mut conn = env.pool.acquire().await.unwrap();
+        let mut tx = env.authn.begin().await.unwrap();
         assert!(
-            identity::pending::find(&mut conn, env.authn.namespace(), pending.expose())
+            identity::pending::find(tx.conn(), env.authn.namespace(), pending.expose())
                 .await
                 .unwrap()
                 .is_none(),
@@ -959,7 +972,7 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
                FROM gatehouse.mail_outbox WHERE recipient = 'retry@example.com' AND namespace = $1",
         )
         .bind(env.authn.namespace())
-        .fetch_one(&env.pool)
+        .fetch_one(&env.superuser)
         .await
         .unwrap();
     assert_eq!(
@@ -984,7 +997,7 @@ async fn outbox_bodies_are_sealed_and_purged_when_their_link_expires() {
            FROM gatehouse.mail_outbox WHERE recipient = 'sealed@example.com' AND namespace = $1",
     )
     .bind(env.authn.namespace())
-    .fetch_one(&env.pool)
+    .fetch_one(&env.superuser)
     .await
     .unwrap();
     for body in [&text, &html] {
@@ -1010,7 +1023,7 @@ async fn outbox_bodies_are_sealed_and_purged_when_their_link_expires() {
     // Its link expires before anyone could deliver it.
     sqlx::query("UPDATE gatehouse.mail_outbox SET purge_at = now() - interval '1 second' WHERE namespace = $1")
         .bind(env.authn.namespace())
-        .execute(&env.pool)
+        .execute(&env.superuser)
         .await
         .unwrap();
     env.deliver().await;
@@ -1020,7 +1033,7 @@ async fn outbox_bodies_are_sealed_and_purged_when_their_link_expires() {
                FROM gatehouse.mail_outbox WHERE recipient = 'sealed@example.com' AND namespace = $1",
         )
         .bind(env.authn.namespace())
-        .fetch_one(&env.pool)
+        .fetch_one(&env.superuser)
         .await
         .unwrap();
     assert_eq!(
@@ -1265,11 +1278,12 @@ async fn an_expired_email_change_link_changes_nothing() {
     let user = env.authn.get_user(user).await.unwrap().unwrap();
     assert_eq!(user.email, "stays@example.com");
     // The cleanup job drops it.
-    let mut conn = env.pool.acquire().await.unwrap();
+    let mut tx = env.authn.begin().await.unwrap();
     assert_eq!(
-        identity::email_change::purge_expired(&mut conn)
+        identity::email_change::purge_expired(tx.conn())
             .await
             .unwrap(),
         1
     );
+    tx.commit().await.unwrap();
 }

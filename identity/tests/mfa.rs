@@ -15,7 +15,6 @@ use identity::{
 };
 use secrecy::SecretString;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -25,7 +24,6 @@ const KEY: &str = "6b1f0a9c3d2e4f5061728394a5b6c7d8e9f00112233445566778899aabbcc
 struct Fixture {
     db: String,
     authn: Authn,
-    pool: PgPool,
     service: SignInService,
     user: Uuid,
 }
@@ -57,7 +55,6 @@ async fn setup() -> Fixture {
     Fixture {
         db,
         authn,
-        pool,
         service,
         user,
     }
@@ -384,8 +381,7 @@ async fn sign_in_with_totp_completes_the_pending_step_once() {
     let attempts = f.authn.get_recent_attempts(EMAIL, None).await.unwrap();
     assert_eq!(attempts.iter().filter(|a| !a.success).count(), 2);
     // And the account's activity tells its owner what happened, newest first.
-    let mut conn = f.pool.acquire().await.unwrap();
-    let activity = identity::activity::recent(&mut conn, f.authn.namespace(), f.user, 10)
+    let activity = identity::activity::recent(&f.authn, f.user, 10)
         .await
         .unwrap();
     let seen: Vec<(&str, Option<&str>)> = activity
@@ -554,26 +550,27 @@ async fn sudo_mode_starts_at_sign_in_and_is_renewed_by_the_password() {
         .await
         .unwrap();
     let session = step.signed_in().unwrap().session_id;
-    let mut conn = f.pool.acquire().await.unwrap();
-    let ns = f.authn.namespace().to_owned();
     assert!(
-        identity::reauth::is_recent(&mut conn, &ns, session, TimeDelta::minutes(10))
+        identity::reauth::is_recent(&f.authn, session, TimeDelta::minutes(10))
             .await
             .unwrap()
     );
+    let mut tx = f.authn.begin().await.unwrap();
     sqlx::query(
         "UPDATE gatehouse.reauthentications SET authenticated_at = now() - interval '11 minutes'",
     )
-    .execute(&mut *conn)
+    .execute(tx.conn())
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     assert!(
-        !identity::reauth::is_recent(&mut conn, &ns, session, TimeDelta::minutes(10))
+        !identity::reauth::is_recent(&f.authn, session, TimeDelta::minutes(10))
             .await
             .unwrap()
     );
+    let elsewhere = f.authn.for_namespace("elsewhere").await.unwrap();
     assert!(
-        !identity::reauth::is_recent(&mut conn, "elsewhere", session, TimeDelta::hours(1))
+        !identity::reauth::is_recent(&elsewhere, session, TimeDelta::hours(1))
             .await
             .unwrap()
     );
@@ -593,7 +590,7 @@ async fn sudo_mode_starts_at_sign_in_and_is_renewed_by_the_password() {
         Err(identity::SignInError::InvalidCredentials)
     ));
     assert!(
-        !identity::reauth::is_recent(&mut conn, &ns, session, TimeDelta::minutes(10))
+        !identity::reauth::is_recent(&f.authn, session, TimeDelta::minutes(10))
             .await
             .unwrap()
     );
@@ -602,15 +599,18 @@ async fn sudo_mode_starts_at_sign_in_and_is_renewed_by_the_password() {
         .await
         .unwrap();
     assert!(
-        identity::reauth::is_recent(&mut conn, &ns, session, TimeDelta::minutes(10))
+        identity::reauth::is_recent(&f.authn, session, TimeDelta::minutes(10))
             .await
             .unwrap()
     );
 }
 
+/// The fixture namespace's ceremonies (the table is under row-level security: counted in a
+/// transaction of the namespace).
 async fn ceremonies(f: &Fixture) -> i64 {
+    let mut tx = f.authn.begin().await.unwrap();
     sqlx::query_scalar("SELECT count(*) FROM gatehouse.webauthn_ceremonies")
-        .fetch_one(&f.pool)
+        .fetch_one(tx.conn())
         .await
         .unwrap()
 }
@@ -674,11 +674,12 @@ async fn passkey_ceremonies_are_single_use_bound_to_their_user_and_expire() {
         .await;
     assert!(matches!(late, Err(PasskeyError::NotVerified)));
     tx.commit().await.unwrap();
-    let mut conn = f.pool.acquire().await.unwrap();
+    let mut tx = f.authn.begin().await.unwrap();
     assert_eq!(
-        identity::passkeys::purge_expired(&mut conn).await.unwrap(),
+        identity::passkeys::purge_expired(tx.conn()).await.unwrap(),
         1
     );
+    tx.commit().await.unwrap();
     assert!(f.authn.list_mfa(f.user).await.unwrap().is_empty());
     // WebAuthn needs a domain name: an IP address cannot be a relying party.
     assert!(identity::passkeys::relying_party("http://127.0.0.1:3000").is_err());

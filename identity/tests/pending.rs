@@ -59,7 +59,7 @@ async fn sign_in(authn: &Authn, service: &SignInService) -> SignInStep {
 
 #[tokio::test]
 async fn with_mfa_the_password_opens_a_pending_step_not_a_session() {
-    let (authn, pool, service, user) = setup().await;
+    let (authn, _, service, user) = setup().await;
     authn
         .add_mfa(user, MfaType::Totp, "stored-by-the-portal", Some("phone"))
         .await
@@ -71,8 +71,9 @@ async fn with_mfa_the_password_opens_a_pending_step_not_a_session() {
     assert_eq!(user_id, user);
     assert!(authn.list_sessions(user).await.unwrap().is_empty());
 
-    let mut conn = pool.acquire().await.unwrap();
-    let found = pending::find(&mut conn, authn.namespace(), pending.expose())
+    let mut tx = authn.begin().await.unwrap();
+    let conn = tx.conn();
+    let found = pending::find(conn, authn.namespace(), pending.expose())
         .await
         .unwrap()
         .unwrap();
@@ -80,28 +81,24 @@ async fn with_mfa_the_password_opens_a_pending_step_not_a_session() {
     assert_eq!(found.first_factor, "password");
     assert_eq!(found.ip_address.unwrap().to_string(), "198.51.100.4");
     // Bound to its namespace.
-    assert!(pending::find(&mut conn, "elsewhere", pending.expose())
+    assert!(pending::find(conn, "elsewhere", pending.expose())
         .await
         .unwrap()
         .is_none());
     // Single use.
-    assert!(
-        pending::complete(&mut conn, authn.namespace(), pending.expose())
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        pending::complete(&mut conn, authn.namespace(), pending.expose())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(pending::complete(conn, authn.namespace(), pending.expose())
+        .await
+        .unwrap()
+        .is_some());
+    assert!(pending::complete(conn, authn.namespace(), pending.expose())
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
 async fn wrong_second_factors_drop_the_pending_step() {
-    let (authn, pool, service, user) = setup().await;
+    let (authn, _, service, user) = setup().await;
     authn
         .add_mfa(user, MfaType::Totp, "stored-by-the-portal", None)
         .await
@@ -109,26 +106,25 @@ async fn wrong_second_factors_drop_the_pending_step() {
     let SignInStep::SecondFactorRequired { pending, .. } = sign_in(&authn, &service).await else {
         panic!("expected the second step");
     };
-    let mut conn = pool.acquire().await.unwrap();
+    let mut tx = authn.begin().await.unwrap();
+    let conn = tx.conn();
     for i in 1..MAX_SECOND_FACTOR_FAILURES {
         assert!(
-            pending::record_failure(&mut conn, authn.namespace(), pending.expose())
+            pending::record_failure(conn, authn.namespace(), pending.expose())
                 .await
                 .unwrap(),
             "failure {i}"
         );
     }
     assert!(
-        !pending::record_failure(&mut conn, authn.namespace(), pending.expose())
+        !pending::record_failure(conn, authn.namespace(), pending.expose())
             .await
             .unwrap()
     );
-    assert!(
-        pending::find(&mut conn, authn.namespace(), pending.expose())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(pending::find(conn, authn.namespace(), pending.expose())
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]

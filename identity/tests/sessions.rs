@@ -155,10 +155,11 @@ async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
     let admin = authn.create_user("admin@example.com", None).await.unwrap();
     let member = authn.create_user("member@example.com", None).await.unwrap();
     {
-        let mut conn = pool.acquire().await.unwrap();
-        identity::roles::grant_admin(&mut conn, admin)
+        let mut tx = authn.begin().await.unwrap();
+        identity::roles::grant_admin(tx.conn(), admin)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
     }
     let token = OpaqueToken::generate();
     authn
@@ -197,7 +198,7 @@ async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
     // No sign-in recorded for this session: sudo mode is not on.
     assert!(matches!(
         principal
-            .require_recent_authentication(&pool, TimeDelta::minutes(10))
+            .require_recent_authentication(TimeDelta::minutes(10))
             .await,
         Err(AccessError::ReauthenticationRequired)
     ));

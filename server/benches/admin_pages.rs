@@ -89,9 +89,11 @@ async fn main() {
     // An admin with a session the bench's client presents.
     let core = authn::Authn::new(pool.clone(), NS).await.unwrap();
     let admin = core.create_user("admin@bench.example", None).await.unwrap();
-    identity::roles::grant_admin(&mut pool.acquire().await.unwrap(), admin)
+    let mut tx = core.begin().await.unwrap();
+    identity::roles::grant_admin(tx.conn(), admin)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let token = identity::OpaqueToken::generate();
     core.create_session(authn::NewSession::new(admin, &token.hash()))
         .await

@@ -161,7 +161,7 @@ async fn admin_client(
         .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
     let admin = principal.as_admin(None).map_err(refused)?;
     principal
-        .require_recent_authentication(&state.pool, state.sudo_window)
+        .require_recent_authentication(state.sudo_window)
         .await
         .map_err(refused)?;
     Ok(admin)

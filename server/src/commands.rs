@@ -314,10 +314,15 @@ pub async fn seed(config: &Config) -> Result<(), String> {
         op_ns,
     )
     .await?;
-    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
-    roles::set_sign_up_mode(&mut conn, ns, SignUpMode::Open)
+    let mut tx = core(&pool, ns)
+        .await?
+        .begin()
+        .await
+        .map_err(|e| e.message().to_owned())?;
+    roles::set_sign_up_mode(tx.conn(), ns, SignUpMode::Open)
         .await
         .map_err(|e| format!("database error: {e}"))?;
+    tx.commit().await.map_err(|e| e.message().to_owned())?;
     println!("demo namespace '{ns}' (open sign-up), password {DEMO_PASSWORD} for:");
     println!("  user      {DEMO_USER}   /{ns}/sign-in");
     println!("  admin     {DEMO_ADMIN}  /{ns}/sign-in");
@@ -333,10 +338,11 @@ pub async fn set_sign_up(config: &Config, namespace: &str, mode: &str) -> Result
     };
     let pool = connect(config).await?;
     let core = core(&pool, namespace).await?;
-    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
-    roles::set_sign_up_mode(&mut conn, core.namespace(), mode)
+    let mut tx = core.begin().await.map_err(|e| e.message().to_owned())?;
+    roles::set_sign_up_mode(tx.conn(), core.namespace(), mode)
         .await
         .map_err(|e| format!("database error: {e}"))?;
+    tx.commit().await.map_err(|e| e.message().to_owned())?;
     println!("sign-up in {namespace}: {mode:?}");
     Ok(())
 }
@@ -354,9 +360,10 @@ pub async fn set_mfa_requirement(
     };
     let pool = connect(config).await?;
     let core = core(&pool, namespace).await?;
-    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
-    let done = roles::set_mfa_requirement(&mut conn, core.namespace(), who, required).await;
+    let mut tx = core.begin().await.map_err(|e| e.message().to_owned())?;
+    let done = roles::set_mfa_requirement(tx.conn(), core.namespace(), who, required).await;
     done.map_err(|e| format!("database error: {e}"))?;
+    tx.commit().await.map_err(|e| e.message().to_owned())?;
     println!("two-step verification for {who:?} of {namespace}: {mode}");
     Ok(())
 }
@@ -407,9 +414,12 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
         .await
         .map_err(|e| format!("database error: {e}"))?;
     let (mut sessions, mut tokens, mut refresh, mut keys, mut attempts) = (0, 0, 0, 0, 0);
+    let (mut pending, mut sudo, mut activity, mut email_changes, mut ceremonies, mut codes) =
+        (0, 0, 0, 0, 0, 0);
+    let database = |e: sqlx::Error| format!("database error: {e}");
     for ns in &namespaces {
-        let counts = core(pool, ns)
-            .await?
+        let core = core(pool, ns).await?;
+        let counts = core
             .cleanup_expired()
             .await
             .map_err(|e| format!("cleanup of {ns}: {}", e.message()))?;
@@ -418,32 +428,37 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
         refresh += counts.refresh_tokens_deleted;
         keys += counts.api_keys_deleted;
         attempts += counts.attempts_deleted;
+        // The app's own tables are under row-level security like the core's: each namespace's
+        // rows are purged in a transaction of that namespace.
+        let mut tx = core
+            .begin()
+            .await
+            .map_err(|e| format!("cleanup of {ns}: {}", e.message()))?;
+        let conn = tx.conn();
+        pending += identity::pending::purge_expired(conn)
+            .await
+            .map_err(database)?;
+        sudo += identity::reauth::purge_stale(conn)
+            .await
+            .map_err(database)?;
+        activity += identity::activity::purge_older_than(conn, 90)
+            .await
+            .map_err(database)?;
+        email_changes += identity::email_change::purge_expired(conn)
+            .await
+            .map_err(database)?;
+        ceremonies += identity::passkeys::purge_expired(conn)
+            .await
+            .map_err(database)?;
+        codes += identity::email_code::purge_expired(conn)
+            .await
+            .map_err(database)?;
+        tx.commit()
+            .await
+            .map_err(|e| format!("cleanup of {ns}: {}", e.message()))?;
     }
-    outbox::purge_expired_bodies(pool)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
-    let mail = outbox::purge_older_than(pool, 30)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
-    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
-    let pending = identity::pending::purge_expired(&mut conn)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
-    let sudo = identity::reauth::purge_stale(&mut conn)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
-    let activity = identity::activity::purge_older_than(&mut conn, 90)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
-    let email_changes = identity::email_change::purge_expired(&mut conn)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
-    let ceremonies = identity::passkeys::purge_expired(&mut conn)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
-    let codes = identity::email_code::purge_expired(&mut conn)
-        .await
-        .map_err(|e| format!("database error: {e}"))?;
+    outbox::purge_expired_bodies(pool).await.map_err(database)?;
+    let mail = outbox::purge_older_than(pool, 30).await.map_err(database)?;
     let partitions = core(pool, default_namespace)
         .await?
         .ensure_audit_partitions(3)

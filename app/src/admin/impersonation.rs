@@ -183,11 +183,11 @@ pub async fn admin_impersonations(
     since: String,
     until: String,
 ) -> Result<ImpersonationsView, AppError> {
-    use identity::admin::impersonation::{active, history, notify_target, HistoryFilter};
+    use identity::admin::impersonation::{active, history, notify_target_of, HistoryFilter};
 
     use crate::error::FormField;
 
-    let (state, _, authn) = super::ssr::admin(&namespace, None).await?;
+    let (_, _, authn) = super::ssr::admin(&namespace, None).await?;
     let (since, until) = super::audit::parse_range(&since, &until)?;
     let filter = HistoryFilter {
         admin_email: Some(admin),
@@ -202,14 +202,7 @@ pub async fn admin_impersonations(
         other => other.into(),
     })?;
     let active = active(&authn).await?;
-    let mut conn = state.pool.acquire().await.map_err(|e| {
-        tracing::error!(error = %e, "no database connection");
-        AppError::Internal
-    })?;
-    let notify = notify_target(&mut conn, &namespace).await.map_err(|e| {
-        tracing::error!(error = %e, "setting unreadable");
-        AppError::Internal
-    })?;
+    let notify = notify_target_of(&authn).await?;
     Ok(ImpersonationsView {
         active: active
             .into_iter()

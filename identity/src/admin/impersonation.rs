@@ -293,6 +293,14 @@ pub async fn history(
         .collect())
 }
 
+/// [`notify_target`] of `authn`'s namespace, in a transaction of its own.
+pub async fn notify_target_of(authn: &Authn) -> Result<bool, AdminError> {
+    let mut tx = authn.begin().await?;
+    let on = notify_target(tx.conn(), authn.namespace()).await?;
+    tx.commit().await?;
+    Ok(on)
+}
+
 /// Whether targets are mailed when an impersonation starts (on unless turned off).
 pub async fn notify_target(conn: &mut PgConnection, namespace: &str) -> Result<bool, sqlx::Error> {
     let setting: Option<bool> = sqlx::query_scalar(

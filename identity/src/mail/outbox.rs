@@ -101,6 +101,10 @@ pub async fn enqueue(
     Ok(id)
 }
 
+// The worker's steps serve every namespace, so they are the schema's SECURITY DEFINER
+// functions (migration 26, G10): row-level security keeps the application role's own
+// statements to one tenant.
+
 /// Claims up to `limit` due messages for `lease_seconds`: a worker that dies mid-send leaves
 /// them to be retried when the lease runs out (delivery is at least once).
 pub async fn claim_due(
@@ -108,34 +112,20 @@ pub async fn claim_due(
     limit: i64,
     lease_seconds: i64,
 ) -> Result<Vec<QueuedMail>, sqlx::Error> {
-    sqlx::query_as(
-        "UPDATE gatehouse.mail_outbox m \
-            SET attempts = m.attempts + 1, \
-                next_attempt_at = now() + make_interval(secs => $2) \
-          WHERE m.id IN (SELECT id FROM gatehouse.mail_outbox \
-                          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() \
-                            AND (purge_at IS NULL OR purge_at > now()) \
-                          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
-      RETURNING m.id, m.namespace, m.recipient, m.subject, m.text_body, m.html_body, m.attempts",
-    )
-    .bind(limit)
-    .bind(lease_seconds as f64)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as("SELECT * FROM gatehouse.claim_due_mail($1, $2)")
+        .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+        .bind(lease_seconds as f64)
+        .fetch_all(pool)
+        .await
 }
 
 /// Records delivery; the bodies (live links, codes) are dropped unless `keep_bodies`.
 pub async fn mark_sent(pool: &PgPool, id: i64, keep_bodies: bool) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE gatehouse.mail_outbox SET sent_at = now(), last_error = NULL, \
-                text_body = CASE WHEN $2 THEN text_body END, \
-                html_body = CASE WHEN $2 THEN html_body END \
-          WHERE id = $1",
-    )
-    .bind(id)
-    .bind(keep_bodies)
-    .execute(pool)
-    .await?;
+    sqlx::query("SELECT gatehouse.mark_mail_sent($1, $2)")
+        .bind(id)
+        .bind(keep_bodies)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -146,61 +136,37 @@ pub async fn mark_attempt_failed(
     error: &str,
     retry_in_seconds: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE gatehouse.mail_outbox SET last_error = left($2, 500), \
-                next_attempt_at = CASE WHEN $3::float8 IS NULL THEN next_attempt_at \
-                                       ELSE now() + make_interval(secs => $3) END, \
-                failed_at = CASE WHEN $3::float8 IS NULL THEN now() END, \
-                text_body = CASE WHEN $3::float8 IS NULL THEN NULL ELSE text_body END, \
-                html_body = CASE WHEN $3::float8 IS NULL THEN NULL ELSE html_body END \
-          WHERE id = $1",
-    )
-    .bind(id)
-    .bind(error)
-    .bind(retry_in_seconds.map(|s| s as f64))
-    .execute(pool)
-    .await?;
+    sqlx::query("SELECT gatehouse.mark_mail_failed($1, $2, $3)")
+        .bind(id)
+        .bind(error)
+        .bind(retry_in_seconds.map(|s| s as f64))
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
-/// The newest messages, for the developer mailbox.
+/// The newest messages of every namespace, for the developer mailbox.
 pub async fn recent(pool: &PgPool, limit: i64) -> Result<Vec<OutboxEntry>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, namespace, kind, recipient, subject, text_body, created_at, sent_at, \
-                failed_at, attempts \
-           FROM gatehouse.mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as("SELECT * FROM gatehouse.recent_mail($1)")
+        .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+        .fetch_all(pool)
+        .await
 }
 
 /// Drops the bodies of mails whose link or code has expired; one not delivered by then is
 /// recorded as failed (a dead link helps nobody). Run by the delivery worker and the cleanup job.
 pub async fn purge_expired_bodies(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE gatehouse.mail_outbox \
-            SET text_body = NULL, html_body = NULL, \
-                failed_at = CASE WHEN sent_at IS NULL THEN coalesce(failed_at, now()) END, \
-                last_error = CASE WHEN sent_at IS NULL AND failed_at IS NULL \
-                                  THEN 'expired before delivery' ELSE last_error END \
-          WHERE purge_at IS NOT NULL AND purge_at <= now() \
-            AND (text_body IS NOT NULL OR html_body IS NOT NULL)",
-    )
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    let done: i64 = sqlx::query_scalar("SELECT gatehouse.purge_expired_mail_bodies()")
+        .fetch_one(pool)
+        .await?;
+    Ok(done.try_into().unwrap_or_default())
 }
 
 /// Removes delivered or abandoned messages older than `days` (run by the cleanup job).
 pub async fn purge_older_than(pool: &PgPool, days: i32) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "DELETE FROM gatehouse.mail_outbox \
-          WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL) \
-            AND created_at < now() - make_interval(days => $1)",
-    )
-    .bind(days)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    let done: i64 = sqlx::query_scalar("SELECT gatehouse.purge_old_mail($1)")
+        .bind(days)
+        .fetch_one(pool)
+        .await?;
+    Ok(done.try_into().unwrap_or_default())
 }

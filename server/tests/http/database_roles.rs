@@ -188,3 +188,135 @@ async fn migrate_makes_a_tenant_role_and_an_operator_role_that_cannot_stand_in_f
             .unwrap();
     }
 }
+
+/// Issue 9.2: the gatehouse schema's per-namespace tables are under row-level security like the
+/// core's. Every table of the schema has it enabled and forced (a new table without it fails
+/// here), and as the application role a namespace's transaction sees none of another
+/// namespace's rows, cannot write rows for it, and sees nothing at all without a tenant.
+#[tokio::test]
+async fn the_gatehouse_tables_keep_each_namespace_to_itself() {
+    let app = spawn_app(&[]).await;
+    let unprotected: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+          WHERE n.nspname = 'gatehouse' AND c.relkind IN ('r', 'p') \
+            AND NOT (c.relrowsecurity AND c.relforcerowsecurity) ORDER BY 1",
+    )
+    .fetch_all(&app.superuser)
+    .await
+    .unwrap();
+    assert_eq!(unprotected, Vec::<String>::new());
+
+    // Two namespaces with an admin and a setting each.
+    let (ours, theirs) = (
+        Authn::new(app.pool.clone(), "rls-ours").await.unwrap(),
+        Authn::new(app.pool.clone(), "rls-theirs").await.unwrap(),
+    );
+    let mut their_admin = None;
+    for core in [&ours, &theirs] {
+        let admin = core.create_user("admin@example.com", None).await.unwrap();
+        let mut tx = core.begin().await.unwrap();
+        identity::roles::grant_admin(tx.conn(), admin)
+            .await
+            .unwrap();
+        identity::roles::set_sign_up_mode(tx.conn(), core.namespace(), identity::SignUpMode::Open)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        their_admin = Some(admin);
+    }
+    let their_admin = their_admin.unwrap();
+
+    let count = |table: &'static str| {
+        let ours = ours.clone();
+        async move {
+            let mut tx = ours.begin().await.unwrap();
+            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM gatehouse.{table}"))
+                .fetch_one(tx.conn())
+                .await
+                .unwrap();
+            n
+        }
+    };
+    // Each namespace sees its own row of each table, never the other's.
+    for table in ["namespace_admins", "namespace_settings"] {
+        assert_eq!(count(table).await, 1, "{table}");
+    }
+    let mut tx = ours.begin().await.unwrap();
+    let theirs_seen: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM gatehouse.namespace_settings WHERE namespace = 'rls-theirs'",
+    )
+    .fetch_one(tx.conn())
+    .await
+    .unwrap();
+    assert_eq!(theirs_seen, 0);
+    // Writing for the other namespace fails, by namespace or by the other namespace's user.
+    for write in [
+        "INSERT INTO gatehouse.namespace_settings (namespace, sign_up) VALUES ('rls-other', 'open')"
+            .to_owned(),
+        format!("INSERT INTO gatehouse.platform_operators (user_id) VALUES ('{their_admin}')"),
+    ] {
+        let mut tx = ours.begin().await.unwrap();
+        let err = sqlx::query(&write).execute(tx.conn()).await.unwrap_err();
+        assert_eq!(
+            err.as_database_error().and_then(|e| e.code()).as_deref(),
+            Some("42501"),
+            "{write}"
+        );
+    }
+    // An update or delete aimed at the other namespace's rows changes nothing.
+    let mut tx = ours.begin().await.unwrap();
+    let touched = sqlx::query("DELETE FROM gatehouse.namespace_admins WHERE user_id = $1")
+        .bind(their_admin)
+        .execute(tx.conn())
+        .await
+        .unwrap()
+        .rows_affected();
+    tx.commit().await.unwrap();
+    assert_eq!(touched, 0);
+    // Without a tenant the application role sees nothing.
+    let bare: i64 = sqlx::query_scalar("SELECT count(*) FROM gatehouse.namespace_admins")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(bare, 0);
+    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM gatehouse.namespace_admins")
+        .fetch_one(&app.superuser)
+        .await
+        .unwrap();
+    assert_eq!(all, 2);
+}
+
+/// The hourly upkeep runs as the application role: with the gatehouse tables under row-level
+/// security it purges each namespace's expired rows in a transaction of that namespace.
+#[tokio::test]
+async fn upkeep_purges_expired_rows_of_every_namespace_under_row_level_security() {
+    let app = spawn_app(&[]).await;
+    app.create_user("aged@example.com", "correct horse battery staple")
+        .await;
+    let core = app.core().await;
+    let user = app.user_id("aged@example.com").await;
+    let mut tx = core.begin().await.unwrap();
+    identity::pending::begin(
+        tx.conn(),
+        &app.namespace,
+        user,
+        identity::pending::FirstFactor::Password,
+        identity::session::ClientInfo::default(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query("UPDATE gatehouse.pending_sign_ins SET expires_at = now() - interval '1 second'")
+        .execute(&app.superuser)
+        .await
+        .unwrap();
+    let summary = gatehouse_server::commands::cleanup_pass(&app.pool, &app.namespace)
+        .await
+        .unwrap();
+    assert!(summary.contains("1 pending sign-ins"), "{summary}");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM gatehouse.pending_sign_ins")
+        .fetch_one(&app.superuser)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}

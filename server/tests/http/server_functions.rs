@@ -234,15 +234,16 @@ async fn a_namespace_requiring_two_step_verification_refuses_everything_else_unt
     let core = app.core().await;
     let user_id = app.user_id("member@example.com").await;
     {
-        let mut conn = app.pool.acquire().await.unwrap();
+        let mut tx = core.begin().await.unwrap();
         identity::roles::set_mfa_requirement(
-            &mut conn,
+            tx.conn(),
             &app.namespace,
             identity::roles::MfaDue::Account,
             true,
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
     }
     let (_, cookie) = app.session_cookie(user_id).await;
     let call = |path: &'static str| {
@@ -334,10 +335,11 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
         .await
         .unwrap();
     {
-        let mut conn = app.pool.acquire().await.unwrap();
-        identity::roles::grant_admin(&mut conn, admin)
+        let mut tx = core.begin().await.unwrap();
+        identity::roles::grant_admin(tx.conn(), admin)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
     }
     // A session made through the core: no sign-in, so no sudo mode either.
     let (token, cookie) = app.session_cookie(admin).await;
@@ -387,10 +389,11 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
     // A recent confirmation opens both.
     {
         let session = core.validate_session(&token.hash()).await.unwrap().unwrap();
-        let mut conn = app.pool.acquire().await.unwrap();
-        identity::reauth::record(&mut conn, &app.namespace, session.session_id)
+        let mut tx = core.begin().await.unwrap();
+        identity::reauth::record(tx.conn(), &app.namespace, session.session_id)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
     }
     let res = call(reset, &reason).await.unwrap();
     assert!(

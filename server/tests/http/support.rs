@@ -183,7 +183,7 @@ impl TestApp {
                 "SELECT count(*) FROM gatehouse.mail_requests WHERE namespace = $1",
             )
             .bind(&self.namespace)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.superuser)
             .await
             .unwrap();
             if waiting == 0 {
@@ -200,7 +200,7 @@ impl TestApp {
         )
         .bind(&self.namespace)
         .bind(recipient)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.superuser)
         .await
         .unwrap()
     }
