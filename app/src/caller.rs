@@ -79,16 +79,12 @@ pub async fn current_viewer(namespace: String) -> Result<Option<Viewer>, AppErro
             .await?
             .map(|t| t.timestamp());
     }
-    let verified = authn
-        .get_user(caller.user_id)
-        .await?
-        .is_some_and(|u| u.email_verified_at.is_some());
     Ok(Some(Viewer {
         email: caller.email.clone(),
         namespace,
         admin: caller.roles.admin,
         operator: caller.roles.operator,
-        email_verified: verified,
+        email_verified: caller.email_verified,
         impersonation,
         mfa_due: caller.mfa_due.map(|due| match due {
             identity::roles::MfaDue::Console => MfaDue::Console,

@@ -4,11 +4,13 @@
 //! methods (`require_admin`, `require_operator`, ...) are the only role gates.
 //!
 //! The steps, in order: hash the token; validate the session (absolute and idle lifetime are
-//! the core's expiry) and read the roles and the namespace's two-step requirements, in one
-//! round trip (`gatehouse.resolve_session`, migration 23); record activity (which slides the
+//! the core's expiry), learn whether it is an operator's support access, and read the roles,
+//! the namespace's two-step requirements and whether the address is confirmed, in one round
+//! trip (`gatehouse.resolve_session`, migrations 23, 25-27); record activity (which slides the
 //! idle expiry, at most every few minutes per session); ask the core for the caller's second
-//! factors only when a requirement applies. An impersonated session never carries roles: an admin acting as
-//! another admin must not gain the console through it.
+//! factors only when a requirement applies. An impersonation of either kind (an admin of the
+//! namespace, or a platform operator with a ticket) never carries roles: acting as an admin
+//! must not open the console.
 
 use authn::{Actor, Authn, AuthnError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -68,6 +70,8 @@ pub struct Principal {
     pub email: String,
     pub session_id: Uuid,
     pub roles: Roles,
+    /// Whether the account's address is confirmed.
+    pub email_verified: bool,
     pub impersonation: Option<Impersonator>,
     /// A second factor the caller must set up before going on, if any.
     pub mfa_due: Option<MfaDue>,
@@ -163,6 +167,7 @@ struct Resolved {
     support: ResolvedSupport,
     #[sqlx(flatten)]
     roles: ResolvedRoles,
+    email_verified: bool,
 }
 
 /// The operator access columns of `gatehouse.resolve_session` (all null for other sessions).
@@ -245,7 +250,8 @@ impl Callers {
     ) -> Result<Option<Principal>, AccessError> {
         let mut authn = authn;
         let token_hash = crate::token::hash_token(token);
-        // One round trip for the session, the roles and the namespace's requirements.
+        // One round trip for the session, any support access, the roles and the namespace's
+        // requirements.
         let resolved: Option<Resolved> =
             sqlx::query_as("SELECT * FROM gatehouse.resolve_session($1, $2, $3)")
                 .bind(&token_hash)
@@ -257,6 +263,7 @@ impl Callers {
             session,
             support,
             roles,
+            email_verified,
         }) = resolved
         else {
             return Ok(None);
@@ -314,6 +321,7 @@ impl Callers {
             email: session.email,
             session_id: session.session_id,
             roles,
+            email_verified,
             impersonation,
             mfa_due,
         }))

@@ -194,6 +194,17 @@ async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
         .unwrap()
         .unwrap();
     assert!(principal.require_admin().is_ok());
+    // Whether the address is confirmed comes with the caller (no second read of the user).
+    assert!(!principal.email_verified);
+    identity::admin::accounts::mark_verified(&authn, admin)
+        .await
+        .unwrap();
+    let principal = callers
+        .resolve(authn.clone(), &pool, token.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(principal.email_verified);
     assert!(principal.as_admin(Some("ticket 9")).is_ok());
     // No sign-in recorded for this session: sudo mode is not on.
     assert!(matches!(
