@@ -11,6 +11,7 @@ mod actor;
 mod api_keys;
 mod audit;
 mod client;
+pub mod console;
 mod error;
 mod impersonation;
 mod lockout;

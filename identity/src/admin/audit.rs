@@ -197,17 +197,7 @@ pub async fn page(
 
 /// One event of the namespace by its id.
 pub async fn event(tx: &mut AuthnTx<'_>, event_id: Uuid) -> Result<Option<AuditEvent>, AdminError> {
-    let namespace = tx.namespace().to_owned();
-    Ok(sqlx::query_as(
-        "SELECT id, event_id, event_type, event_time, actor_id, request_id, reason, \
-         on_behalf_of, namespace, resource_type, resource_id, ip_address, user_agent, \
-         old_values, new_values FROM authn.audit_events WHERE namespace = $1 AND event_id = $2 \
-         LIMIT 1",
-    )
-    .bind(namespace)
-    .bind(event_id)
-    .fetch_optional(tx.conn())
-    .await?)
+    Ok(tx.get_audit_event(event_id).await?)
 }
 
 /// Old and new values field by field (the keys of either side, sorted), as JSON text.

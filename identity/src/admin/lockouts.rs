@@ -1,66 +1,23 @@
 //! The lockout queue: addresses locked out now under the sign-in policy, when each unlocks by
 //! itself, the namespace's recent failed attempts, and unlocking with a reason. The core has
-//! no function that lists lockouts; these read its `login_attempts` in the admin's
-//! transaction (row-level security) through the index of migration 14.
-
-use std::net::IpAddr;
+//! no function that lists lockouts; its console read models (`authn::console`) read them in
+//! the admin's transaction (row-level security).
 
 use authn::{Authn, AuthnTx};
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
+
+pub use authn::console::{FailedAttempt, LockedAccount};
 
 use super::{AdminError, Reason};
 use crate::email::EmailAddress;
 use crate::lockout::LockoutPolicy;
-
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct LockedAccount {
-    pub email: String,
-    /// The account of the address, if there is one (attempts are kept for any address).
-    pub user_id: Option<Uuid>,
-    /// Failed attempts inside the window.
-    pub failures: i64,
-    pub last_attempt_at: DateTime<Utc>,
-    pub last_ip: Option<IpAddr>,
-    /// When enough failures have left the window to let the address in again.
-    pub unlocks_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct FailedAttempt {
-    pub email: String,
-    pub user_id: Option<Uuid>,
-    pub ip_address: Option<IpAddr>,
-    pub attempted_at: DateTime<Utc>,
-}
 
 /// Every address locked out now, the most recently attempted first.
 pub async fn queue(
     tx: &mut AuthnTx<'_>,
     policy: LockoutPolicy,
 ) -> Result<Vec<LockedAccount>, AdminError> {
-    let namespace = tx.namespace().to_owned();
     let max = i32::try_from(policy.max_attempts.max(1)).unwrap_or(i32::MAX);
-    Ok(sqlx::query_as(
-        "WITH recent AS ( \
-             SELECT a.email, a.attempted_at, a.ip_address \
-               FROM authn.login_attempts a \
-              WHERE a.namespace = $1 AND NOT a.success AND a.attempted_at > now() - $2::interval), \
-         locked AS ( \
-             SELECT email, count(*) AS failures, \
-                    (array_agg(attempted_at ORDER BY attempted_at DESC))[1] AS last_attempt_at, \
-                    (array_agg(ip_address ORDER BY attempted_at DESC))[1] AS last_ip, \
-                    (array_agg(attempted_at ORDER BY attempted_at DESC))[$3] + $2::interval AS unlocks_at \
-               FROM recent GROUP BY email HAVING count(*) >= $3) \
-         SELECT l.email, u.id AS user_id, l.failures, l.last_attempt_at, l.last_ip, l.unlocks_at \
-           FROM locked l LEFT JOIN authn.users u ON u.namespace = $1 AND u.email = l.email \
-          ORDER BY l.last_attempt_at DESC, l.email",
-    )
-    .bind(namespace)
-    .bind(policy.window)
-    .bind(max)
-    .fetch_all(tx.conn())
-    .await?)
+    Ok(tx.locked_accounts(policy.window, max).await?)
 }
 
 /// The namespace's latest failed sign-in attempts, newest first.
@@ -68,18 +25,9 @@ pub async fn recent_failures(
     tx: &mut AuthnTx<'_>,
     limit: u16,
 ) -> Result<Vec<FailedAttempt>, AdminError> {
-    let namespace = tx.namespace().to_owned();
-    Ok(sqlx::query_as(
-        "SELECT a.email, u.id AS user_id, a.ip_address, a.attempted_at \
-           FROM authn.login_attempts a \
-           LEFT JOIN authn.users u ON u.namespace = a.namespace AND u.email = a.email \
-          WHERE a.namespace = $1 AND NOT a.success \
-          ORDER BY a.attempted_at DESC LIMIT $2",
-    )
-    .bind(namespace)
-    .bind(i64::from(limit.clamp(1, 500)))
-    .fetch_all(tx.conn())
-    .await?)
+    Ok(tx
+        .recent_failed_attempts(i64::from(limit.clamp(1, 500)))
+        .await?)
 }
 
 /// Lets a locked-out address sign in again: its attempts are cleared (the core's

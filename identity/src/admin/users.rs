@@ -1,21 +1,20 @@
 //! Finding users: search by any part of the address, filters, two sort orders, and keyset
-//! pages. The core's `list_users` pages by id only, so this is the console's own query over
-//! `authn.users`, run in the admin's transaction (row-level security keeps it in the
-//! namespace) and served by the indexes of migration 14.
+//! pages. The core's `list_users` pages by id only, so this is the console's own read model
+//! (`AuthnTx::search_users`), run in the admin's transaction (row-level security keeps it in
+//! the namespace); this module checks the form's input and keeps the page cursors opaque.
 
+use authn::console::{UserKey, UserOrder, UserSearch};
 use authn::AuthnTx;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
-use sqlx::{Postgres, QueryBuilder};
+use chrono::DateTime;
 use uuid::Uuid;
 
 use super::AdminError;
 
+pub use authn::console::UserRow;
+
 pub const MAX_SEARCH_CHARS: usize = 254;
-/// Whether the row's user has any second factor (the list's column and its filter).
-const HAS_MFA: &str =
-    "EXISTS (SELECT 1 FROM authn.mfa_secrets m WHERE m.user_id = u.id AND m.namespace = u.namespace)";
 pub const PAGE_SIZE: u16 = 50;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,8 +50,13 @@ impl UserSort {
         matches!(self, UserSort::EmailAsc | UserSort::EmailDesc)
     }
 
-    fn descending(self) -> bool {
-        matches!(self, UserSort::NewestFirst | UserSort::EmailDesc)
+    fn order(self) -> UserOrder {
+        let descending = matches!(self, UserSort::NewestFirst | UserSort::EmailDesc);
+        if self.by_email() {
+            UserOrder::Email { descending }
+        } else {
+            UserOrder::Created { descending }
+        }
     }
 }
 
@@ -79,16 +83,6 @@ pub struct UserQuery {
     pub limit: u16,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct UserRow {
-    pub user_id: Uuid,
-    pub email: String,
-    pub email_verified_at: Option<DateTime<Utc>>,
-    pub disabled_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub has_mfa: bool,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserPage {
     pub users: Vec<UserRow>,
@@ -96,26 +90,23 @@ pub struct UserPage {
     pub next: Option<String>,
 }
 
-/// Where a page ends, in the sort's own key.
+/// Where a page ends, in the sort's own key, as the opaque text the page links carry.
 #[derive(Debug, PartialEq)]
-enum Cursor {
-    Email(String, Uuid),
-    Created(DateTime<Utc>, Uuid),
-}
+struct Cursor(UserKey);
 
 impl Cursor {
     fn of(row: &UserRow, sort: UserSort) -> Cursor {
         if sort.by_email() {
-            Cursor::Email(row.email.clone(), row.user_id)
+            Cursor(UserKey::Email(row.email.clone(), row.user_id))
         } else {
-            Cursor::Created(row.created_at, row.user_id)
+            Cursor(UserKey::Created(row.created_at, row.user_id))
         }
     }
 
     fn encode(&self) -> String {
-        let raw = match self {
-            Cursor::Email(email, id) => format!("e\n{id}\n{email}"),
-            Cursor::Created(at, id) => format!("c\n{id}\n{}", at.timestamp_micros()),
+        let raw = match &self.0 {
+            UserKey::Email(email, id) => format!("e\n{id}\n{email}"),
+            UserKey::Created(at, id) => format!("c\n{id}\n{}", at.timestamp_micros()),
         };
         URL_SAFE_NO_PAD.encode(raw)
     }
@@ -132,29 +123,16 @@ impl Cursor {
         };
         let id = Uuid::parse_str(id).map_err(|_| AdminError::InvalidCursor)?;
         match (kind, sort.by_email()) {
-            ("e", true) => Ok(Cursor::Email(key.to_owned(), id)),
+            ("e", true) => Ok(Cursor(UserKey::Email(key.to_owned(), id))),
             ("c", false) => key
                 .parse::<i64>()
                 .ok()
                 .and_then(DateTime::from_timestamp_micros)
-                .map(|at| Cursor::Created(at, id))
+                .map(|at| Cursor(UserKey::Created(at, id)))
                 .ok_or(AdminError::InvalidCursor),
             _ => Err(AdminError::InvalidCursor),
         }
     }
-}
-
-/// `%`, `_` and `\` match themselves in a search.
-fn like_pattern(text: &str) -> String {
-    let mut out = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 /// One page of the namespace's users matching `query`.
@@ -178,52 +156,18 @@ pub async fn search(tx: &mut AuthnTx<'_>, query: &UserQuery) -> Result<UserPage,
         .map(|c| Cursor::decode(c, query.sort))
         .transpose()?;
     let limit = query.limit.clamp(1, 200);
-    let namespace = tx.namespace().to_owned();
-
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "SELECT u.id AS user_id, u.email, u.email_verified_at, u.disabled_at, u.created_at, \
-         {HAS_MFA} AS has_mfa FROM authn.users u WHERE u.namespace = "
-    ));
-    q.push_bind(namespace);
-    if let Some(s) = search {
-        q.push(" AND u.email LIKE ").push_bind(like_pattern(&s));
-    }
-    if let Some(v) = query.disabled {
-        q.push(" AND (u.disabled_at IS NOT NULL) = ").push_bind(v);
-    }
-    if let Some(v) = query.verified {
-        q.push(" AND (u.email_verified_at IS NOT NULL) = ")
-            .push_bind(v);
-    }
-    if let Some(v) = query.has_mfa {
-        q.push(if v { " AND " } else { " AND NOT " }).push(HAS_MFA);
-    }
-    let (key, cmp, dir) = match (query.sort.by_email(), query.sort.descending()) {
-        (true, false) => ("u.email", ">", "ASC"),
-        (true, true) => ("u.email", "<", "DESC"),
-        (false, false) => ("u.created_at", ">", "ASC"),
-        (false, true) => ("u.created_at", "<", "DESC"),
-    };
-    match cursor {
-        Some(Cursor::Email(email, id)) => {
-            q.push(format_args!(" AND ({key}, u.id) {cmp} ("))
-                .push_bind(email)
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        Some(Cursor::Created(at, id)) => {
-            q.push(format_args!(" AND ({key}, u.id) {cmp} ("))
-                .push_bind(at)
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        None => {}
-    }
-    q.push(format_args!(" ORDER BY {key} {dir}, u.id {dir} LIMIT "))
-        .push_bind(i64::from(limit) + 1);
-    let mut users: Vec<UserRow> = q.build_query_as().fetch_all(tx.conn()).await?;
+    let mut users = tx
+        .search_users(&UserSearch {
+            email_contains: search.as_deref(),
+            disabled: query.disabled,
+            verified: query.verified,
+            has_mfa: query.has_mfa,
+            order: query.sort.order(),
+            after: cursor.map(|c| c.0),
+            // One more than asked: whether there is a next page.
+            limit: i64::from(limit) + 1,
+        })
+        .await?;
     let next = if users.len() > usize::from(limit) {
         users.truncate(usize::from(limit));
         users
@@ -242,11 +186,11 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_belong_to_their_sort() {
         let id = Uuid::new_v4();
-        let c = Cursor::Email("a@b.example".into(), id);
+        let c = Cursor(UserKey::Email("a@b.example".into(), id));
         assert_eq!(Cursor::decode(&c.encode(), UserSort::EmailDesc).unwrap(), c);
         assert!(Cursor::decode(&c.encode(), UserSort::NewestFirst).is_err());
         let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
-        let c = Cursor::Created(at, id);
+        let c = Cursor(UserKey::Created(at, id));
         assert_eq!(
             Cursor::decode(&c.encode(), UserSort::OldestFirst).unwrap(),
             c
@@ -255,11 +199,6 @@ mod tests {
         assert!(
             Cursor::decode(&URL_SAFE_NO_PAD.encode("c\nnope\n1"), UserSort::OldestFirst).is_err()
         );
-    }
-
-    #[test]
-    fn search_text_is_matched_literally() {
-        assert_eq!(like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
     }
 
     #[test]
