@@ -33,12 +33,13 @@ pub enum MfaDue {
 impl MfaDue {
     const QUERY: &'static str = "for";
 
-    /// The two-step page, telling it why the person was sent there.
-    pub fn page(self) -> &'static str {
-        match self {
-            MfaDue::Console => "security/mfa?for=console",
-            MfaDue::Account => "security/mfa?for=account",
-        }
+    /// The two-step page of `namespace`, telling it why the person was sent there.
+    pub fn path(self, namespace: &str) -> String {
+        let why = match self {
+            MfaDue::Console => "console",
+            MfaDue::Account => "account",
+        };
+        vocabulary::Page::Mfa.path_with(namespace, &[(Self::QUERY, why)])
     }
 
     /// Why the two-step page was opened, from its query.

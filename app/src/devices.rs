@@ -63,7 +63,7 @@ pub async fn sign_out_device(namespace: String, session_id: String) -> Result<()
             FieldProblem::DeviceAlreadySignedOut,
         ));
     }
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "devices"));
+    leptos_axum::redirect(&vocabulary::Page::Devices.path(&namespace));
     Ok(())
 }
 
@@ -75,9 +75,8 @@ pub async fn sign_out_other_devices(namespace: String) -> Result<i32, AppError> 
     let count =
         identity::devices::sign_out_other_devices(&caller.authn, caller.user_id, caller.session_id)
             .await?;
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        &format!("devices?signed_out={count}"),
-    ));
+    leptos_axum::redirect(
+        &vocabulary::Page::Devices.path_with(&namespace, &[("signed_out", &count.to_string())]),
+    );
     Ok(count)
 }

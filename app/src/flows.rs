@@ -38,7 +38,7 @@ pub async fn sign_up(
     let authn = state.authn(&namespace).await?;
     let typed = identity::TypedPassword::new(password, password_confirm);
     state.flows.sign_up(&authn, &email, typed.as_new()).await?;
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-up?sent=1"));
+    leptos_axum::redirect(&vocabulary::Page::SignUp.path_with(&namespace, &[("sent", "1")]));
     Ok(())
 }
 
@@ -62,7 +62,7 @@ pub async fn verify_email(
         .await?;
     // Every session of the account is gone, this browser's included.
     set_session_cookie(&state.cookie, None);
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in?verified=1"));
+    leptos_axum::redirect(&vocabulary::Page::SignIn.path_with(&namespace, &[("verified", "1")]));
     Ok(())
 }
 
@@ -73,7 +73,7 @@ pub async fn request_magic_link(namespace: String, email: String) -> Result<(), 
     state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
     let authn = state.authn(&namespace).await?;
     state.flows.request_magic_link(&authn, &email).await?;
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "magic-link?sent=1"));
+    leptos_axum::redirect(&vocabulary::Page::MagicLink.path_with(&namespace, &[("sent", "1")]));
     Ok(())
 }
 
@@ -129,13 +129,9 @@ pub async fn request_email_code(namespace: String, email: String) -> Result<(), 
     let authn = state.authn(&namespace).await?;
     state.flows.request_email_code(&authn, &email).await?;
     // Step two has a page of its own, so the flow works without JavaScript too.
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        &format!(
-            "email-code/verify?email={}",
-            identity::mail::templates::encode_segment(email.trim())
-        ),
-    ));
+    leptos_axum::redirect(
+        &vocabulary::Page::EmailCodeVerify.path_with(&namespace, &[("email", email.trim())]),
+    );
     Ok(())
 }
 
@@ -164,10 +160,9 @@ pub async fn request_password_reset(namespace: String, email: String) -> Result<
     state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
     let authn = state.authn(&namespace).await?;
     state.flows.request_password_reset(&authn, &email).await?;
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        "forgot-password?sent=1",
-    ));
+    leptos_axum::redirect(
+        &vocabulary::Page::ForgotPassword.path_with(&namespace, &[("sent", "1")]),
+    );
     Ok(())
 }
 
@@ -189,12 +184,13 @@ pub async fn reset_password(
         .await?;
     // Every session of the user is gone, this browser's included.
     set_session_cookie(&state.cookie, None);
-    leptos_axum::redirect(&crate::pages::page_path(
+    leptos_axum::redirect(&vocabulary::Page::SignIn.path_with(
         &namespace,
-        &format!(
-            "sign-in?reset=done&devices={}&keys={}",
-            outcome.sessions, outcome.api_keys
-        ),
+        &[
+            ("reset", "done"),
+            ("devices", &outcome.sessions.to_string()),
+            ("keys", &outcome.api_keys.to_string()),
+        ],
     ));
     Ok(())
 }

@@ -30,6 +30,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
+use vocabulary::segment;
+
 use crate::pages::*;
 use crate::shell::TopBar;
 
@@ -75,34 +77,34 @@ pub fn App() -> impl IntoView {
             <main class="page" id="main">
                 <Routes fallback=NotFound>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("sign-in")) view=SignInPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("sign-in"), StaticSegment("second-factor")) view=SecondFactorPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("sign-in"), StaticSegment("new-password")) view=NewPasswordPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("sign-up")) view=SignUpPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("verify-email")) view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("magic-link")) view=MagicLinkPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("magic-link"), StaticSegment("confirm")) view=MagicLinkConfirmPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("email-code")) view=EmailCodePage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("email-code"), StaticSegment("verify")) view=EmailCodeVerifyPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("forgot-password")) view=ForgotPasswordPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("reset-password")) view=ResetPasswordPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("account")) view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("devices")) view=DevicesPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("security"), StaticSegment("mfa")) view=MfaPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("security"), StaticSegment("email")) view=EmailChangePage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("security"), StaticSegment("email"), StaticSegment("confirm")) view=EmailChangeConfirmPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("security"), StaticSegment("password")) view=PasswordPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("api-keys")) view=ApiKeysPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("admin")) view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("users")) view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("users"), StaticSegment("new")) view=NewUserPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("users"), ParamSegment("id")) view=UserPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("lockouts")) view=LockoutsPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("impersonations")) view=ImpersonationsPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("audit")) view=AuditPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("admin"), StaticSegment("audit"), ParamSegment("event")) view=AuditEventPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment("operator")) view=OperatorPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SIGN_IN)) view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SIGN_IN), StaticSegment(segment::SECOND_FACTOR)) view=SecondFactorPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SIGN_IN), StaticSegment(segment::NEW_PASSWORD)) view=NewPasswordPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SIGN_UP)) view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::VERIFY_EMAIL)) view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::MAGIC_LINK)) view=MagicLinkPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::MAGIC_LINK), StaticSegment(segment::CONFIRM)) view=MagicLinkConfirmPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::EMAIL_CODE)) view=EmailCodePage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::EMAIL_CODE), StaticSegment(segment::VERIFY)) view=EmailCodeVerifyPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::FORGOT_PASSWORD)) view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::RESET_PASSWORD)) view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ACCOUNT)) view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::DEVICES)) view=DevicesPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SECURITY), StaticSegment(segment::MFA)) view=MfaPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SECURITY)) view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SECURITY), StaticSegment(segment::EMAIL)) view=EmailChangePage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SECURITY), StaticSegment(segment::EMAIL), StaticSegment(segment::CONFIRM)) view=EmailChangeConfirmPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::SECURITY), StaticSegment(segment::PASSWORD)) view=PasswordPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::API_KEYS)) view=ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN)) view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::USERS)) view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::USERS), StaticSegment(segment::NEW)) view=NewUserPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::USERS), ParamSegment("id")) view=UserPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::LOCKOUTS)) view=LockoutsPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::IMPERSONATIONS)) view=ImpersonationsPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::AUDIT)) view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::AUDIT), ParamSegment("event")) view=AuditEventPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::OPERATOR)) view=OperatorPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -203,10 +203,7 @@ pub async fn disable_totp(namespace: String) -> Result<(), AppError> {
         .security
         .disable_totp(&caller.authn, caller.owner())
         .await?;
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        "security/mfa?removed=1",
-    ));
+    leptos_axum::redirect(&vocabulary::Page::Mfa.path_with(&namespace, &[("removed", "1")]));
     Ok(())
 }
 

@@ -43,26 +43,6 @@ pub(crate) fn use_namespace() -> Signal<String> {
     Signal::derive(move || params.read().get("ns").unwrap_or_default())
 }
 
-/// `/{namespace}/{page}` with the namespace percent-encoded (namespaces may hold any
-/// printable character, `/` and `?` included).
-pub fn page_path(namespace: &str, page: &str) -> String {
-    format!("/{}/{page}", percent_encode(namespace))
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters (a path segment or a query
-/// value).
-pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
@@ -70,17 +50,5 @@ pub fn NotFound() -> impl IntoView {
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn page_paths_encode_the_namespace() {
-        assert_eq!(super::page_path("demo", "sign-in"), "/demo/sign-in");
-        assert_eq!(
-            super::page_path("a b/c?", "account"),
-            "/a%20b%2Fc%3F/account"
-        );
     }
 }

@@ -69,9 +69,6 @@ pub async fn change_password(
             },
         )
         .await?;
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        "security/password?changed=1",
-    ));
+    leptos_axum::redirect(&vocabulary::Page::Password.path_with(&namespace, &[("changed", "1")]));
     Ok(())
 }

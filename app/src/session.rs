@@ -56,7 +56,7 @@ pub async fn sign_out(namespace: String) -> Result<(), AppError> {
         )
         .await;
     }
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in"));
+    leptos_axum::redirect(&vocabulary::Page::SignIn.path(&namespace));
     Ok(())
 }
 
@@ -127,7 +127,7 @@ pub mod ssr {
         match step {
             identity::SignInStep::SignedIn(signed_in) => {
                 set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
-                leptos_axum::redirect(&crate::pages::page_path(namespace, "account"));
+                leptos_axum::redirect(&vocabulary::Page::Account.path(namespace));
                 Ok(())
             }
             // No session yet: the browser holds the pending step until a second factor.
@@ -138,7 +138,7 @@ pub mod ssr {
                     &state.cookie.pending_name,
                     Some(pending.expose()),
                 );
-                leptos_axum::redirect(&crate::pages::page_path(namespace, "sign-in/new-password"));
+                leptos_axum::redirect(&vocabulary::Page::NewPassword.path(namespace));
                 Ok(())
             }
             identity::SignInStep::SecondFactorRequired { pending, .. } => {
@@ -147,7 +147,7 @@ pub mod ssr {
                     &state.cookie.pending_name,
                     Some(pending.expose()),
                 );
-                leptos_axum::redirect(&crate::pages::page_path(namespace, "sign-in/second-factor"));
+                leptos_axum::redirect(&vocabulary::Page::SecondFactor.path(namespace));
                 Ok(())
             }
         }

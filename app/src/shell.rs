@@ -6,7 +6,6 @@ use leptos_router::hooks::use_location;
 
 use crate::admin::impersonation::{impersonation_left_over, EndImpersonation};
 use crate::caller::{current_viewer, Impersonation, MfaDue};
-use crate::pages::page_path;
 
 /// The namespace of a path (`/{ns}/...`), decoded; `None` for pages outside namespaces.
 fn namespace_of(path: &str) -> Option<String> {
@@ -119,17 +118,17 @@ pub fn TopBar() -> impl IntoView {
                         });
                         view! {
                             {enrol_first.map(|due| view! {
-                                <leptos_router::components::Redirect path=page_path(&ns, due.page())/>
+                                <leptos_router::components::Redirect path=due.path(&ns)/>
                             })}
                             <nav aria-label="Main">
-                                <a href=page_path(&ns, "account")>"Account"</a>
-                                <a href=page_path(&ns, "security")>"Security"</a>
-                                <a href=page_path(&ns, "devices")>"Devices"</a>
-                                <a href=page_path(&ns, "security/password")>"Password"</a>
-                                <a href=page_path(&ns, "security/mfa")>"Two-step verification"</a>
-                                <a href=page_path(&ns, "api-keys")>"API keys"</a>
-                                {v.admin.then(|| view! { <a href=page_path(&ns, "admin")>"Admin"</a> })}
-                                {v.operator.then(|| view! { <a href=page_path(&ns, "operator")>"Operator"</a> })}
+                                <a href=vocabulary::Page::Account.path(&ns)>"Account"</a>
+                                <a href=vocabulary::Page::Security.path(&ns)>"Security"</a>
+                                <a href=vocabulary::Page::Devices.path(&ns)>"Devices"</a>
+                                <a href=vocabulary::Page::Password.path(&ns)>"Password"</a>
+                                <a href=vocabulary::Page::Mfa.path(&ns)>"Two-step verification"</a>
+                                <a href=vocabulary::Page::ApiKeys.path(&ns)>"API keys"</a>
+                                {v.admin.then(|| view! { <a href=vocabulary::Page::Admin.path(&ns)>"Admin"</a> })}
+                                {v.operator.then(|| view! { <a href=vocabulary::Page::Operator.path(&ns)>"Operator"</a> })}
                             </nav>
                             <span class="who">{v.email.clone()}</span>
                             {v.impersonation.clone().map(|imp| view! {

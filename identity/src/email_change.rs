@@ -71,11 +71,7 @@ pub async fn request(
         .bind(LINK_LIFETIME)
         .execute(tx.conn())
         .await?;
-        let link = format!(
-            "{}?token={}",
-            links.page(&namespace, "security/email/confirm"),
-            token.expose()
-        );
+        let link = links.confirm_email_change(&namespace, token.expose());
         templates::email_change_confirm(new_email.as_str(), &namespace, link)
             .valid_for(LINK_LIFETIME)
     };
@@ -150,7 +146,7 @@ pub async fn confirm(
         &user.email,
         &namespace,
         &new_email,
-        links.page(&namespace, "forgot-password"),
+        links.page(&namespace, vocabulary::Page::ForgotPassword),
     );
     outbox::enqueue(tx.conn(), &namespace, &notice, keys).await?;
     tx.commit().await?;

@@ -221,7 +221,7 @@ impl AccountFlows {
             Some(_) => templates::sign_up_existing_account(
                 email.as_str(),
                 &namespace,
-                self.links.page(&namespace, "sign-in"),
+                self.links.page(&namespace, vocabulary::Page::SignIn),
             ),
             None => {
                 let user_id = tx.create_user(email.as_str(), Some(password_hash)).await?;
@@ -706,7 +706,7 @@ impl AccountFlows {
         let notice = templates::password_changed(
             email.as_str(),
             namespace,
-            self.links.page(namespace, "forgot-password"),
+            self.links.page(namespace, vocabulary::Page::ForgotPassword),
             outcome.api_keys,
         );
         enqueue(&mut tx, &notice, &self.keys).await?;
@@ -780,7 +780,7 @@ impl AccountFlows {
         let notice = templates::password_changed_by_owner(
             email.as_str(),
             namespace,
-            self.links.page(namespace, "forgot-password"),
+            self.links.page(namespace, vocabulary::Page::ForgotPassword),
         );
         enqueue(&mut tx, &notice, &self.keys).await?;
         tx.commit().await?;

@@ -311,7 +311,7 @@ impl SecuritySettings {
             &namespace,
             change,
             detail,
-            self.links.page(&namespace, "devices"),
+            self.links.page(&namespace, vocabulary::Page::Devices),
         );
         outbox::enqueue(tx.conn(), &namespace, &mail, self.totp.secrets()).await?;
         let activity = match change {

@@ -324,9 +324,13 @@ pub async fn seed(config: &Config) -> Result<(), String> {
         .map_err(|e| format!("database error: {e}"))?;
     tx.commit().await.map_err(|e| e.message().to_owned())?;
     println!("demo namespace '{ns}' (open sign-up), password {DEMO_PASSWORD} for:");
-    println!("  user      {DEMO_USER}   /{ns}/sign-in");
-    println!("  admin     {DEMO_ADMIN}  /{ns}/sign-in");
-    println!("  operator  {DEMO_OPERATOR}  /{op_ns}/sign-in");
+    let (sign_in, operator_sign_in) = (
+        vocabulary::Page::SignIn.path(ns),
+        vocabulary::Page::SignIn.path(op_ns),
+    );
+    println!("  user      {DEMO_USER}   {sign_in}");
+    println!("  admin     {DEMO_ADMIN}  {sign_in}");
+    println!("  operator  {DEMO_OPERATOR}  {operator_sign_in}");
     Ok(())
 }
 

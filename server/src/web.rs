@@ -110,7 +110,7 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
     let origin = config.origin()?;
     let trusted_proxies = Arc::new(config.trusted_proxies()?);
     let routes = generate_route_list(App);
-    let default_home = format!("/{}/sign-in", config.default_namespace);
+    let default_home = vocabulary::Page::SignIn.path(&config.default_namespace);
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let request_id = request
             .headers()
@@ -125,7 +125,11 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::api::routes(state.pool.clone()))
         .route(
-            "/{namespace}/admin/audit-export",
+            &format!(
+                "/{{namespace}}/{}/{}",
+                vocabulary::segment::ADMIN,
+                vocabulary::segment::AUDIT_EXPORT
+            ),
             get(crate::audit_export::export).with_state(state.clone()),
         )
         .leptos_routes_with_context(

@@ -185,11 +185,11 @@ pub async fn admin_user(namespace: String, user_id: String) -> Result<AccountVie
 
 /// Back to the user's page with the outcome `done` (a fixed word the page words).
 #[cfg(feature = "ssr")]
-fn back_to(namespace: &str, user_id: uuid::Uuid, done: &str) {
-    leptos_axum::redirect(&crate::pages::page_path(
-        namespace,
-        &format!("admin/users/{user_id}?done={done}"),
-    ));
+fn back_to(namespace: &str, user_id: uuid::Uuid, done: vocabulary::Done) {
+    leptos_axum::redirect(
+        &vocabulary::Page::AdminUser(&user_id.to_string())
+            .path_with(namespace, &[(vocabulary::Done::QUERY, done.as_str())]),
+    );
 }
 
 /// What an action on a user's page starts with: the admin (checked first), the client acting
@@ -223,7 +223,7 @@ pub async fn admin_disable_user(
 ) -> Result<(), AppError> {
     let (_, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::disable(&authn, caller.user_id, user_id).await?;
-    back_to(&namespace, user_id, "disabled");
+    back_to(&namespace, user_id, vocabulary::Done::Disabled);
     Ok(())
 }
 
@@ -235,7 +235,7 @@ pub async fn admin_enable_user(
 ) -> Result<(), AppError> {
     let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::enable(&authn, user_id).await?;
-    back_to(&namespace, user_id, "enabled");
+    back_to(&namespace, user_id, vocabulary::Done::Enabled);
     Ok(())
 }
 
@@ -250,10 +250,7 @@ pub async fn admin_delete_user(
     // Deleting cannot be undone: it takes a recent sign-in or password confirmation.
     caller.require_recent_authentication(&state).await?;
     identity::admin::accounts::delete(&authn, caller.user_id, user_id, &confirm_email).await?;
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        "admin/users?deleted=1",
-    ));
+    leptos_axum::redirect(&vocabulary::Page::AdminUsers.path_with(&namespace, &[("deleted", "1")]));
     Ok(())
 }
 
@@ -271,7 +268,7 @@ pub async fn admin_revoke_session(
         AppError::field(FormField::SessionId, FieldProblem::UnknownDevice),
     )?;
     identity::admin::accounts::revoke_session(&authn, user_id, session_id).await?;
-    back_to(&namespace, user_id, "session_revoked");
+    back_to(&namespace, user_id, vocabulary::Done::SessionRevoked);
     Ok(())
 }
 
@@ -283,7 +280,7 @@ pub async fn admin_revoke_sessions(
 ) -> Result<(), AppError> {
     let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::revoke_all_sessions(&authn, user_id).await?;
-    back_to(&namespace, user_id, "sessions_revoked");
+    back_to(&namespace, user_id, vocabulary::Done::SessionsRevoked);
     Ok(())
 }
 
@@ -301,7 +298,7 @@ pub async fn admin_remove_method(
         AppError::field(FormField::MfaId, FieldProblem::UnknownMethod),
     )?;
     identity::admin::accounts::remove_method(&authn, user_id, mfa_id).await?;
-    back_to(&namespace, user_id, "method_removed");
+    back_to(&namespace, user_id, vocabulary::Done::MethodRemoved);
     Ok(())
 }
 
@@ -315,7 +312,7 @@ pub async fn admin_reset_methods(
     // Stripping every second factor opens the account to a password alone: sudo mode first.
     caller.require_recent_authentication(&state).await?;
     identity::admin::accounts::reset_methods(&authn, user_id).await?;
-    back_to(&namespace, user_id, "methods_reset");
+    back_to(&namespace, user_id, vocabulary::Done::MethodsReset);
     Ok(())
 }
 
@@ -333,7 +330,7 @@ pub async fn admin_revoke_key(
         AppError::field(FormField::KeyId, FieldProblem::UnknownKey),
     )?;
     identity::admin::accounts::revoke_api_key(&authn, user_id, key_id).await?;
-    back_to(&namespace, user_id, "key_revoked");
+    back_to(&namespace, user_id, vocabulary::Done::KeyRevoked);
     Ok(())
 }
 
@@ -346,7 +343,7 @@ pub async fn admin_send_reset(
     let (state, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::user_exists(&authn, user_id).await?;
     state.flows.send_password_reset(&authn, user_id).await?;
-    back_to(&namespace, user_id, "reset_sent");
+    back_to(&namespace, user_id, vocabulary::Done::ResetSent);
     Ok(())
 }
 
@@ -359,7 +356,7 @@ pub async fn admin_resend_verification(
     let (state, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     identity::admin::accounts::user_exists(&authn, user_id).await?;
     state.flows.resend_verification(&authn, user_id).await?;
-    back_to(&namespace, user_id, "verification_sent");
+    back_to(&namespace, user_id, vocabulary::Done::VerificationSent);
     Ok(())
 }
 
@@ -373,7 +370,7 @@ pub async fn admin_mark_verified(
     if !identity::admin::accounts::mark_verified(&authn, user_id).await? {
         return Err(AppError::AlreadyVerified);
     }
-    back_to(&namespace, user_id, "verified");
+    back_to(&namespace, user_id, vocabulary::Done::Verified);
     Ok(())
 }
 
@@ -389,6 +386,6 @@ pub async fn admin_unlock_user(
     let reason = identity::admin::Reason::parse(&reason)?;
     let email = identity::admin::accounts::user_exists(&authn, user_id).await?;
     identity::admin::lockouts::unlock(&authn, state.sign_in.lockout(), &email, &reason).await?;
-    back_to(&namespace, user_id, "unlocked");
+    back_to(&namespace, user_id, vocabulary::Done::Unlocked);
     Ok(())
 }

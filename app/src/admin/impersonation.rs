@@ -67,7 +67,7 @@ pub async fn admin_impersonate(
         ),
     );
     set_session_cookie(&state.cookie, Some(started.token.expose()));
-    leptos_axum::redirect(&crate::pages::page_path(&namespace, "security"));
+    leptos_axum::redirect(&vocabulary::Page::Security.path(&namespace));
     Ok(())
 }
 
@@ -90,7 +90,7 @@ pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
         Some(_) => {
             // An ordinary session: nothing to end, and nothing to swap in.
             set_cookie(&state.cookie, &state.cookie.aside_name, None);
-            leptos_axum::redirect(&crate::pages::page_path(&namespace, "account"));
+            leptos_axum::redirect(&vocabulary::Page::Account.path(&namespace));
             return Ok(());
         }
         None => {}
@@ -110,14 +110,13 @@ pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
     match restored {
         Some(token) => {
             set_session_cookie(&state.cookie, Some(token.expose()));
-            leptos_axum::redirect(&crate::pages::page_path(
-                &namespace,
-                "admin/impersonations?ended=1",
-            ));
+            leptos_axum::redirect(
+                &vocabulary::Page::AdminImpersonations.path_with(&namespace, &[("ended", "1")]),
+            );
         }
         None => {
             set_session_cookie(&state.cookie, None);
-            leptos_axum::redirect(&crate::pages::page_path(&namespace, "sign-in"));
+            leptos_axum::redirect(&vocabulary::Page::SignIn.path(&namespace));
         }
     }
     Ok(())
@@ -148,10 +147,9 @@ pub async fn admin_end_impersonation(
     let (_, _, authn) = super::ssr::admin(&namespace, None).await?;
     let id = super::parse_id(&impersonation_id, AppError::UnknownImpersonation)?;
     identity::admin::impersonation::end(&authn, id).await?;
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        "admin/impersonations?ended=1",
-    ));
+    leptos_axum::redirect(
+        &vocabulary::Page::AdminImpersonations.path_with(&namespace, &[("ended", "1")]),
+    );
     Ok(())
 }
 
@@ -237,9 +235,8 @@ pub async fn admin_set_impersonation_notice(
         _ => return Err(AppError::FormRejected),
     };
     identity::admin::impersonation::set_notify_target(&authn, on).await?;
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        "admin/impersonations?saved=1",
-    ));
+    leptos_axum::redirect(
+        &vocabulary::Page::AdminImpersonations.path_with(&namespace, &[("saved", "1")]),
+    );
     Ok(())
 }

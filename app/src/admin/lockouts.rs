@@ -78,9 +78,8 @@ pub async fn admin_unlock(
     // `unlock` records the reason on its own events.
     let reason = identity::admin::Reason::parse(&reason)?;
     identity::admin::lockouts::unlock(&authn, state.sign_in.lockout(), &email, &reason).await?;
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        "admin/lockouts?unlocked=1",
-    ));
+    leptos_axum::redirect(
+        &vocabulary::Page::AdminLockouts.path_with(&namespace, &[("unlocked", "1")]),
+    );
     Ok(())
 }

@@ -77,20 +77,24 @@ pub async fn admin_create_user(
     #[server(default)] password_confirm: String,
 ) -> Result<(), AppError> {
     let (state, _, authn) = super::ssr::admin(&namespace, None).await?;
-    let user_id = match mode.as_str() {
-        "invite" => state.flows.invite(&authn, &email).await?,
+    let (user_id, done) = match mode.as_str() {
+        "invite" => (
+            state.flows.invite(&authn, &email).await?,
+            vocabulary::Done::CreatedInvite,
+        ),
         "password" => {
             let typed = identity::TypedPassword::new(password, password_confirm);
-            state
+            let id = state
                 .flows
                 .create_with_password(&authn, &email, typed.as_new())
-                .await?
+                .await?;
+            (id, vocabulary::Done::CreatedPassword)
         }
         _ => return Err(AppError::FormRejected),
     };
-    leptos_axum::redirect(&crate::pages::page_path(
-        &namespace,
-        &format!("admin/users/{user_id}?done=created_{mode}"),
-    ));
+    leptos_axum::redirect(
+        &vocabulary::Page::AdminUser(&user_id.to_string())
+            .path_with(&namespace, &[(vocabulary::Done::QUERY, done.as_str())]),
+    );
     Ok(())
 }

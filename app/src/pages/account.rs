@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 
 use crate::caller::current_viewer;
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
 use crate::session::SignOut;
+use vocabulary::Page;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -38,7 +39,7 @@ pub fn AccountPage() -> impl IntoView {
                         }.into_any(),
                         Ok(None) => view! {
                             <p>"You are not signed in. "
-                                <a href=page_path(&namespace.get_untracked(), "sign-in")>"Sign in"</a>
+                                <a href=Page::SignIn.path(&namespace.get_untracked())>"Sign in"</a>
                             </p>
                         }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use crate::console::{namespace_overview, platform_namespaces, DaySignIns};
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
+use vocabulary::Page;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -9,7 +10,7 @@ pub fn AdminPage() -> impl IntoView {
     let overview = Resource::new(move || namespace.get(), namespace_overview);
     view! {
         <section class="card">
-            <crate::pages::admin::AdminNav namespace current="admin"/>
+            <crate::pages::admin::AdminNav namespace current=Page::Admin/>
             <h1>"Administration"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -51,7 +52,7 @@ pub fn OperatorPage() -> impl IntoView {
                         Ok(list) => view! {
                             <ul id="namespaces">
                                 {list.into_iter().map(|ns| view! {
-                                    <li><a href=page_path(&ns, "sign-in")>{ns.clone()}</a></li>
+                                    <li><a href=Page::SignIn.path(&ns)>{ns.clone()}</a></li>
                                 }).collect_view()}
                             </ul>
                         }.into_any(),

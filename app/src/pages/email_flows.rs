@@ -13,6 +13,7 @@ use crate::flows::{
 };
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
+use vocabulary::Page;
 
 /// The `token` of the page's URL, as a hidden field.
 #[component]
@@ -33,9 +34,9 @@ fn NewPasswordFields(#[prop(into)] error: Signal<Option<crate::error::AppError>>
     }
 }
 
-fn page_link(page: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+fn page_link(page: Page<'static>) -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let namespace = use_namespace();
-    move || crate::pages::page_path(&namespace.get(), page)
+    move || page.path(&namespace.get())
 }
 
 /// Wording shared by every request that mails something: it never says whether the address
@@ -71,7 +72,7 @@ pub fn SignUpPage() -> impl IntoView {
     let error = action_error(action);
     let done = use_query_flag("sent");
     focus_first_error(error);
-    let sign_in = page_link("sign-in");
+    let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">
             <h1>"Create an account"</h1>
@@ -145,7 +146,7 @@ pub fn MagicLinkPage() -> impl IntoView {
     let action = form_action::<RequestMagicLink>();
     let error = action_error(action);
     let sent = use_query_flag("sent");
-    let sign_in = page_link("sign-in");
+    let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">
             <h1>"Sign in with a link"</h1>
@@ -166,7 +167,7 @@ pub fn MagicLinkConfirmPage() -> impl IntoView {
     let action = form_action::<ConfirmMagicLink>();
     let error = action_error(action);
     focus_first_error(error);
-    let again = page_link("magic-link");
+    let again = page_link(Page::MagicLink);
     view! {
         <section class="card narrow">
             <h1>"Sign in"</h1>
@@ -187,7 +188,7 @@ pub fn EmailCodePage() -> impl IntoView {
     let error = action_error(action);
     // Success moves on to the code page; nothing to confirm here.
     let sent = Signal::stored(false);
-    let sign_in = page_link("sign-in");
+    let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">
             <h1>"Sign in with a code"</h1>
@@ -209,7 +210,7 @@ pub fn EmailCodeVerifyPage() -> impl IntoView {
     focus_first_error(error);
     let query = use_query_map();
     let email = move || query.read().get("email").unwrap_or_default();
-    let again = page_link("email-code");
+    let again = page_link(Page::EmailCode);
     view! {
         <section class="card narrow">
             <h1>"Enter your code"</h1>
@@ -234,7 +235,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let action = form_action::<RequestPasswordReset>();
     let error = action_error(action);
     let sent = use_query_flag("sent");
-    let sign_in = page_link("sign-in");
+    let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">
             <h1>"Forgot your password?"</h1>
@@ -275,7 +276,7 @@ pub fn NewPasswordPage() -> impl IntoView {
     let action = form_action::<SetNewPassword>();
     let error = action_error(action);
     focus_first_error(error);
-    let sign_in = page_link("sign-in");
+    let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">
             <h1>"Choose your password"</h1>

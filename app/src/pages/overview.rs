@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 
 use crate::overview::security_overview;
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
+use vocabulary::Page;
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
@@ -17,7 +18,7 @@ pub fn SecurityPage() -> impl IntoView {
                     let ns = namespace.get_untracked();
                     match overview.await {
                         Ok(o) => {
-                            let link = |page: &str| page_path(&ns, page);
+                            let link = |page: Page<'static>| page.path(&ns);
                             let mfa_on = o.totp_on || o.passkeys > 0;
                             let few_codes = mfa_on && o.recovery_codes_low;
                             view! {
@@ -25,29 +26,29 @@ pub fn SecurityPage() -> impl IntoView {
                                 <ul class="checklist" id="checklist">
                                     <CheckItem ok=o.email_verified
                                         text=format!("Email address {} {}", o.email, if o.email_verified { "is verified" } else { "is not verified" })
-                                        fix=Some((link("security/email"), "Change address"))/>
+                                        fix=Some((link(Page::EmailChange), "Change address"))/>
                                     <CheckItem ok=mfa_on
                                         text=(if mfa_on { "Two-step verification is on" } else { "Two-step verification is off" }).to_owned()
-                                        fix=(!mfa_on).then(|| (link("security/mfa"), "Turn it on"))/>
+                                        fix=(!mfa_on).then(|| (link(Page::Mfa), "Turn it on"))/>
                                     <CheckItem ok=true
                                         text=format!("{} {}", o.passkeys, if o.passkeys == 1 { "passkey" } else { "passkeys" })
-                                        fix=Some((link("security/mfa"), if o.passkeys == 0 { "Add a passkey" } else { "Manage passkeys" }))/>
+                                        fix=Some((link(Page::Mfa), if o.passkeys == 0 { "Add a passkey" } else { "Manage passkeys" }))/>
                                     {mfa_on.then(|| view! {
                                         <CheckItem ok=!few_codes
                                             text=format!("{} of 10 recovery codes left", o.recovery_codes_left)
-                                            fix=few_codes.then(|| (link("security/mfa"), "Make new ones"))/>
+                                            fix=few_codes.then(|| (link(Page::Mfa), "Make new ones"))/>
                                     })}
                                     <CheckItem ok=true
                                         text=format!("{} active {}", o.sessions, if o.sessions == 1 { "session" } else { "sessions" })
-                                        fix=Some((link("devices"), "Review devices"))/>
+                                        fix=Some((link(Page::Devices), "Review devices"))/>
                                     <CheckItem ok=true
                                         text=format!("{} API {}", o.api_keys, if o.api_keys == 1 { "key" } else { "keys" })
-                                        fix=Some((link("api-keys"), "Manage keys"))/>
+                                        fix=Some((link(Page::ApiKeys), "Manage keys"))/>
                                 </ul>
                                 <h2>"Recent security activity"</h2>
                                 <p class="muted">"Newest first. Was any of this not you? "
-                                    <a href=link("devices")>"Sign out the devices you don't recognise"</a>
-                                    " and "<a href=link("security/password")>"change your password"</a>"."</p>
+                                    <a href=link(Page::Devices)>"Sign out the devices you don't recognise"</a>
+                                    " and "<a href=link(Page::Password)>"change your password"</a>"."</p>
                                 {if o.activity.is_empty() {
                                     view! { <p class="muted">"Nothing yet."</p> }.into_any()
                                 } else {

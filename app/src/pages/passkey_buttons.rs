@@ -15,7 +15,7 @@ use crate::passkeys::{
 fn go_to_account(namespace: &str) {
     let _ = window()
         .location()
-        .set_href(&crate::pages::page_path(namespace, "account"));
+        .set_href(&vocabulary::Page::Account.path(namespace));
 }
 
 /// Passwordless sign-in with a discoverable passkey.

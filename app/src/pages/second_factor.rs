@@ -6,6 +6,7 @@ use crate::components::{action_error, focus_first_error, Field, FormAlert, Names
 use crate::form_errors::form_action;
 use crate::mfa::{second_factor_choices, CompleteSignIn};
 use crate::pages::use_namespace;
+use vocabulary::Page;
 
 #[component]
 pub fn SecondFactorPage() -> impl IntoView {
@@ -18,7 +19,7 @@ pub fn SecondFactorPage() -> impl IntoView {
     focus_first_error(Signal::derive(move || {
         app_error.get().or(recovery_error.get())
     }));
-    let sign_in = move || crate::pages::page_path(&namespace.get(), "sign-in");
+    let sign_in = move || Page::SignIn.path(&namespace.get());
 
     view! {
         <section class="card narrow">

@@ -4,8 +4,9 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{action_error, focus_first_error, Field, FormAlert};
 use crate::flows::sign_up_open;
 use crate::form_errors::form_action;
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
 use crate::session::SignIn;
+use vocabulary::Page;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -18,7 +19,7 @@ pub fn SignInPage() -> impl IntoView {
     let verified = move || query.read().get("verified").is_some();
     let open = Resource::new(move || namespace.get(), sign_up_open);
     let passkeys = Resource::new(|| (), |_| crate::passkeys::passkeys_available());
-    let link = move |page: &'static str| move || page_path(&namespace.get(), page);
+    let link = move |page: Page<'static>| move || page.path(&namespace.get());
 
     view! {
         <section class="card narrow">
@@ -47,16 +48,16 @@ pub fn SignInPage() -> impl IntoView {
                     })
                 })}
             </Suspense>
-            <p><a href=link("forgot-password")>"Forgot your password?"</a></p>
+            <p><a href=link(Page::ForgotPassword)>"Forgot your password?"</a></p>
             <p class="muted">
                 "Or sign in without a password: "
-                <a href=link("magic-link")>"email me a link"</a> " · "
-                <a href=link("email-code")>"email me a code"</a>
+                <a href=link(Page::MagicLink)>"email me a link"</a> " · "
+                <a href=link(Page::EmailCode)>"email me a code"</a>
             </p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     matches!(open.await, Ok(true)).then(|| view! {
-                        <p class="muted">"New here? " <a href=link("sign-up")>"Create an account"</a></p>
+                        <p class="muted">"New here? " <a href=link(Page::SignUp)>"Create an account"</a></p>
                     })
                 })}
             </Suspense>

@@ -147,7 +147,7 @@ pub async fn start(
             admin.email,
             reason.as_str(),
             duration.num_minutes(),
-            links.page(&namespace, "security"),
+            links.page(&namespace, vocabulary::Page::Security),
         );
         outbox::enqueue(tx.conn(), &namespace, &mail, keys).await?;
     }

@@ -3,10 +3,12 @@
 
 use std::fmt::Write as _;
 
+use vocabulary::Page;
+
 use super::{Mail, MailKind};
 
-/// Builds the links mail points to. The namespace is a path segment and is percent-encoded;
-/// tokens are base64url and need no encoding.
+/// Builds the links mail points to, from the same [`Page`] paths the router serves: a renamed
+/// page moves its mail links with it. The namespace is percent-encoded; tokens are base64url.
 #[derive(Clone, Debug)]
 pub struct Links {
     base_url: String,
@@ -19,38 +21,33 @@ impl Links {
         }
     }
 
-    pub fn page(&self, namespace: &str, page: &str) -> String {
-        format!("{}/{}/{page}", self.base_url, encode_segment(namespace))
+    pub fn page(&self, namespace: &str, page: Page<'_>) -> String {
+        format!("{}{}", self.base_url, page.path(namespace))
     }
 
-    fn with_token(&self, namespace: &str, page: &str, token: &str) -> String {
-        format!("{}?token={token}", self.page(namespace, page))
+    fn with_token(&self, namespace: &str, page: Page<'_>, token: &str) -> String {
+        format!(
+            "{}{}",
+            self.base_url,
+            page.path_with(namespace, &[("token", token)])
+        )
     }
 
     pub fn verify_email(&self, namespace: &str, token: &str) -> String {
-        self.with_token(namespace, "verify-email", token)
+        self.with_token(namespace, Page::VerifyEmail, token)
     }
 
     pub fn magic_link(&self, namespace: &str, token: &str) -> String {
-        self.with_token(namespace, "magic-link/confirm", token)
+        self.with_token(namespace, Page::MagicLinkConfirm, token)
     }
 
     pub fn reset_password(&self, namespace: &str, token: &str) -> String {
-        self.with_token(namespace, "reset-password", token)
+        self.with_token(namespace, Page::ResetPassword, token)
     }
-}
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
+    pub fn confirm_email_change(&self, namespace: &str, token: &str) -> String {
+        self.with_token(namespace, Page::EmailChangeConfirm, token)
     }
-    out
 }
 
 fn escape_html(text: &str) -> String {
@@ -443,7 +440,7 @@ mod tests {
             "https://id.example.com/acme%20corp%2F%C3%A9/magic-link/confirm?token=tok"
         );
         assert_eq!(
-            links.page("demo", "sign-in"),
+            links.page("demo", Page::SignIn),
             "https://id.example.com/demo/sign-in"
         );
     }

@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{query_string, query_value, AdminNav};
+use super::{query_value, AdminNav};
 use crate::admin::audit::{admin_audit, admin_audit_event, AuditFilters};
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
+use vocabulary::{EventType, Page};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -40,25 +41,22 @@ pub fn AuditPage() -> impl IntoView {
             admin_audit(ns, filters, after)
         },
     );
-    let link_with = move |extra: &[(&'static str, String)], page: &str| {
+    let link_with = move |extra: &[(&'static str, String)], page: Page<'static>| {
         let mut pairs: Vec<(&str, String)> = filters().to_vec();
         pairs.extend(extra.iter().cloned());
         let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        page_path(
-            &namespace.get_untracked(),
-            &format!("{page}{}", query_string(&borrowed)),
-        )
+        page.path_with(&namespace.get_untracked(), &borrowed)
     };
     view! {
         <section class="card wide">
-            <AdminNav namespace current="admin/audit"/>
+            <AdminNav namespace current=Page::AdminAudit/>
             <h1>"Audit log"</h1>
             <form method="get" class="filters" role="search" aria-label="Filter events">
                 <div class="field">
                     <label for="event_type">"Event"</label>
                     <select id="event_type" name="event_type">
                         <option value="">"Any"</option>
-                        {EVENT_TYPES.iter().copied().map(|t| view! {
+                        {EventType::ALL.iter().map(|t| t.as_str()).map(|t| view! {
                             <option value=t selected=move || event_type.get() == t>{t}</option>
                         }).collect_view()}
                     </select>
@@ -69,13 +67,13 @@ pub fn AuditPage() -> impl IntoView {
                 <div class="field"><label for="since">"From (UTC)"</label><input id="since" name="since" type="datetime-local" value=since/></div>
                 <div class="field"><label for="until">"Before (UTC)"</label><input id="until" name="until" type="datetime-local" value=until/></div>
                 <button type="submit">"Filter"</button>
-                <a href=move || page_path(&namespace.get(), "admin/audit")>"Reset"</a>
+                <a href=move || Page::AdminAudit.path(&namespace.get())>"Reset"</a>
             </form>
             <p class="exports">
                 "Export exactly these events: "
-                <a id="export-csv" href=move || link_with(&[("format", "csv".into())], "admin/audit-export") download>"CSV"</a>
+                <a id="export-csv" href=move || link_with(&[("format", "csv".into())], Page::AuditExport) download>"CSV"</a>
                 " · "
-                <a id="export-json" href=move || link_with(&[("format", "json".into())], "admin/audit-export") download>"JSON"</a>
+                <a id="export-json" href=move || link_with(&[("format", "json".into())], Page::AuditExport) download>"JSON"</a>
             </p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -84,8 +82,8 @@ pub fn AuditPage() -> impl IntoView {
                         Err(e) => return view! { <p class="error" role="alert" id="filter-error">{e.to_string()}</p> }.into_any(),
                     };
                     let ns = namespace.get_untracked();
-                    let next = page.next.map(|n| link_with(&[("after", n)], "admin/audit"));
-                    let first = (!after.get_untracked().is_empty()).then(|| link_with(&[], "admin/audit"));
+                    let next = page.next.map(|n| link_with(&[("after", n)], Page::AdminAudit));
+                    let first = (!after.get_untracked().is_empty()).then(|| link_with(&[], Page::AdminAudit));
                     view! {
                         {page.events.is_empty().then(|| view! { <p class="empty">"No event matches."</p> })}
                         <table id="audit-events">
@@ -95,8 +93,8 @@ pub fn AuditPage() -> impl IntoView {
                             </tr></thead>
                             <tbody>
                                 {page.events.into_iter().map(|e| {
-                                    let detail = e.event_id.as_ref().map(|id| page_path(&ns, &format!("admin/audit/{id}")));
-                                    let resource_filter = page_path(&ns, &format!("admin/audit{}", query_string(&[("resource_type", &e.resource_type), ("resource_id", &e.resource_id)])));
+                                    let detail = e.event_id.as_ref().map(|id| Page::AuditEvent(id).path(&ns));
+                                    let resource_filter = Page::AdminAudit.path_with(&ns, &[("resource_type", &e.resource_type), ("resource_id", &e.resource_id)]);
                                     view! {
                                         <tr data-event-id=e.event_id.clone().unwrap_or_default()>
                                             <td>{match detail { Some(h) => view! { <a href=h>{e.at.clone()}</a> }.into_any(), None => e.at.clone().into_any() }}</td>
@@ -120,43 +118,6 @@ pub fn AuditPage() -> impl IntoView {
     }
 }
 
-/// Kept in step with `identity::admin::audit::EVENT_TYPES` (the browser bundle has no
-/// `identity`); a server-side test compares them.
-pub const EVENT_TYPES: &[&str] = &[
-    "user_created",
-    "user_updated",
-    "user_disabled",
-    "user_enabled",
-    "user_deleted",
-    "password_updated",
-    "email_updated",
-    "email_verified",
-    "session_created",
-    "session_extended",
-    "session_revoked",
-    "sessions_revoked_all",
-    "sessions_revoked_other",
-    "token_created",
-    "token_consumed",
-    "refresh_token_created",
-    "refresh_token_rotated",
-    "refresh_token_reuse_detected",
-    "refresh_token_family_revoked",
-    "refresh_tokens_revoked_all",
-    "api_key_created",
-    "api_key_revoked",
-    "api_keys_revoked_all",
-    "mfa_added",
-    "mfa_removed",
-    "mfa_used",
-    "login_attempt_failed",
-    "lockout_triggered",
-    "impersonation_started",
-    "impersonation_ended",
-    "lockout_cleared",
-    "namespace_settings_updated",
-];
-
 #[component]
 pub fn AuditEventPage() -> impl IntoView {
     let namespace = use_namespace();
@@ -168,7 +129,7 @@ pub fn AuditEventPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <AdminNav namespace current="admin/audit"/>
+            <AdminNav namespace current=Page::AdminAudit/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let d = match event.await {
@@ -177,7 +138,7 @@ pub fn AuditEventPage() -> impl IntoView {
                     };
                     let ns = namespace.get_untracked();
                     let l = d.line;
-                    let resource_link = page_path(&ns, &format!("admin/audit{}", query_string(&[("resource_type", &l.resource_type), ("resource_id", &l.resource_id)])));
+                    let resource_link = Page::AdminAudit.path_with(&ns, &[("resource_type", &l.resource_type), ("resource_id", &l.resource_id)]);
                     view! {
                         <h1>{l.event_type.clone()}</h1>
                         <dl class="facts" id="event-facts">
@@ -209,13 +170,5 @@ pub fn AuditEventPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
-    }
-}
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    #[test]
-    fn the_event_filter_offers_what_the_server_accepts() {
-        assert_eq!(super::EVENT_TYPES, identity::admin::audit::EVENT_TYPES);
     }
 }

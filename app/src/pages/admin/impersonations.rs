@@ -6,7 +6,8 @@ use crate::admin::impersonation::{
 };
 use crate::components::action_error;
 use crate::form_errors::form_action;
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
+use vocabulary::Page;
 
 #[component]
 pub fn ImpersonationsPage() -> impl IntoView {
@@ -39,7 +40,7 @@ pub fn ImpersonationsPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <AdminNav namespace current="admin/impersonations"/>
+            <AdminNav namespace current=Page::AdminImpersonations/>
             <h1>"Impersonations"</h1>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1">{e.to_string()}</p> })}
             <p class="notice" role="status" hidden=move || ended.get().is_empty()>"The impersonation has ended."</p>
@@ -56,7 +57,7 @@ pub fn ImpersonationsPage() -> impl IntoView {
                         <table id="active-impersonations"><tbody>
                             {v.active.into_iter().map(|a| view! {
                                 <tr>
-                                    <td>{a.admin_email}" as "<a href=page_path(&ns, &format!("admin/users/{}", a.target_id))>{a.target_email}</a></td>
+                                    <td>{a.admin_email}" as "<a href=Page::AdminUser(&a.target_id).path(&ns)>{a.target_email}</a></td>
                                     <td>{a.reason}</td>
                                     <td>{format!("until {}", a.expires)}</td>
                                     <td><ActionForm action=end>
@@ -93,7 +94,7 @@ pub fn ImpersonationsPage() -> impl IntoView {
                 <div class="field"><label for="since">"Started from (UTC)"</label><input id="since" name="since" type="datetime-local" value=since/></div>
                 <div class="field"><label for="until">"Started before (UTC)"</label><input id="until" name="until" type="datetime-local" value=until/></div>
                 <button type="submit">"Filter"</button>
-                <a href=move || page_path(&namespace.get(), "admin/impersonations")>"Reset"</a>
+                <a href=move || Page::AdminImpersonations.path(&namespace.get())>"Reset"</a>
             </form>
         </section>
     }

@@ -4,7 +4,8 @@ use super::{query_value, AdminNav};
 use crate::admin::lockouts::{admin_lockouts, AdminUnlock};
 use crate::components::action_error;
 use crate::form_errors::form_action;
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
+use vocabulary::Page;
 
 #[component]
 pub fn LockoutsPage() -> impl IntoView {
@@ -19,7 +20,7 @@ pub fn LockoutsPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <AdminNav namespace current="admin/lockouts"/>
+            <AdminNav namespace current=Page::AdminLockouts/>
             <h1>"Lockouts"</h1>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1">{e.to_string()}</p> })}
             <p class="notice" role="status" hidden=move || unlocked.get().is_empty()>"The address was unlocked."</p>
@@ -31,7 +32,7 @@ pub fn LockoutsPage() -> impl IntoView {
                     };
                     let ns = namespace.get_untracked();
                     let who = move |email: String, user_id: Option<String>| match user_id {
-                        Some(id) => view! { <a href=page_path(&ns, &format!("admin/users/{id}"))>{email}</a> }.into_any(),
+                        Some(id) => view! { <a href=Page::AdminUser(&id).path(&ns)>{email}</a> }.into_any(),
                         None => view! { <span>{email}" (no account)"</span> }.into_any(),
                     };
                     view! {

@@ -17,24 +17,24 @@ pub use users::{NewUserPage, UsersPage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::pages::page_path;
+use vocabulary::Page;
 
 /// The console's own navigation, on each of its pages.
 #[component]
-pub fn AdminNav(namespace: Signal<String>, current: &'static str) -> impl IntoView {
-    let link = move |page: &'static str, label: &'static str| {
+pub fn AdminNav(namespace: Signal<String>, current: Page<'static>) -> impl IntoView {
+    let link = move |page: Page<'static>, label: &'static str| {
         view! {
-            <a href=move || page_path(&namespace.get(), page)
+            <a href=move || page.path(&namespace.get())
                 aria-current=move || (page == current).then_some("page")>{label}</a>
         }
     };
     view! {
         <nav class="subnav" aria-label="Administration">
-            {link("admin", "Dashboard")}
-            {link("admin/users", "Users")}
-            {link("admin/lockouts", "Lockouts")}
-            {link("admin/impersonations", "Impersonations")}
-            {link("admin/audit", "Audit log")}
+            {link(Page::Admin, "Dashboard")}
+            {link(Page::AdminUsers, "Users")}
+            {link(Page::AdminLockouts, "Lockouts")}
+            {link(Page::AdminImpersonations, "Impersonations")}
+            {link(Page::AdminAudit, "Audit log")}
         </nav>
     }
 }
@@ -43,18 +43,6 @@ pub fn AdminNav(namespace: Signal<String>, current: &'static str) -> impl IntoVi
 pub(crate) fn query_value(name: &'static str) -> Signal<String> {
     let query = use_query_map();
     Signal::derive(move || query.read().get(name).unwrap_or_default())
-}
-
-/// `?a=1&b=2` from the non-empty pairs, percent-encoded.
-pub(crate) fn query_string(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-        out.push(if out.is_empty() { '?' } else { '&' });
-        out.push_str(k);
-        out.push('=');
-        out.push_str(&crate::pages::percent_encode(v));
-    }
-    out
 }
 
 /// A select of `options` (value, label) with `selected` chosen.
@@ -74,17 +62,5 @@ pub(crate) fn Choice(
                 }).collect_view()}
             </select>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn query_strings_skip_empty_values_and_encode_the_rest() {
-        assert_eq!(
-            super::query_string(&[("email", "a b&c"), ("sort", ""), ("after", "x_y")]),
-            "?email=a%20b%26c&after=x_y"
-        );
-        assert_eq!(super::query_string(&[("a", "")]), "");
     }
 }

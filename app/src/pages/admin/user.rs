@@ -6,25 +6,25 @@ use crate::admin::account::*;
 use crate::admin::impersonation::AdminImpersonate;
 use crate::error::AppError;
 use crate::form_errors::form_action;
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
+use vocabulary::{Done, Page};
 
 /// What a finished action says (the server redirects with `?done=<word>`; never echoed).
 fn outcome(done: &str) -> Option<&'static str> {
-    Some(match done {
-        "created_invite" => "The user was created and the invitation mailed.",
-        "created_password" => "The user was created. A link to confirm the address was mailed.",
-        "disabled" => "The account is disabled and signed out everywhere.",
-        "enabled" => "The account is enabled.",
-        "session_revoked" => "The session was signed out.",
-        "sessions_revoked" => "Every session was signed out.",
-        "method_removed" => "The sign-in method was removed.",
-        "methods_reset" => "Every two-step method was removed.",
-        "key_revoked" => "The API key was revoked.",
-        "reset_sent" => "A password-reset link was mailed.",
-        "verification_sent" => "A new confirmation link was mailed.",
-        "verified" => "The address is marked as confirmed.",
-        "unlocked" => "The account was unlocked.",
-        _ => return None,
+    Some(match Done::parse(done)? {
+        Done::CreatedInvite => "The user was created and the invitation mailed.",
+        Done::CreatedPassword => "The user was created. A link to confirm the address was mailed.",
+        Done::Disabled => "The account is disabled and signed out everywhere.",
+        Done::Enabled => "The account is enabled.",
+        Done::SessionRevoked => "The session was signed out.",
+        Done::SessionsRevoked => "Every session was signed out.",
+        Done::MethodRemoved => "The sign-in method was removed.",
+        Done::MethodsReset => "Every two-step method was removed.",
+        Done::KeyRevoked => "The API key was revoked.",
+        Done::ResetSent => "A password-reset link was mailed.",
+        Done::VerificationSent => "A new confirmation link was mailed.",
+        Done::Verified => "The address is marked as confirmed.",
+        Done::Unlocked => "The account was unlocked.",
     })
 }
 
@@ -41,15 +41,12 @@ fn Note(id: &'static str) -> impl IntoView {
 
 /// The audit log filtered to one resource.
 fn history(namespace: &str, resource_type: &str, resource_id: &str) -> String {
-    page_path(
+    Page::AdminAudit.path_with(
         namespace,
-        &format!(
-            "admin/audit{}",
-            super::query_string(&[
-                ("resource_type", resource_type),
-                ("resource_id", resource_id)
-            ])
-        ),
+        &[
+            ("resource_type", resource_type),
+            ("resource_id", resource_id),
+        ],
     )
 }
 
@@ -58,7 +55,7 @@ pub fn UserPage() -> impl IntoView {
     let namespace = use_namespace();
     let params = use_params_map();
     let user_id = Signal::derive(move || params.read().get("id").unwrap_or_default());
-    let done = query_value("done");
+    let done = query_value(Done::QUERY);
 
     let disable = form_action::<AdminDisableUser>();
     let enable = form_action::<AdminEnableUser>();
@@ -135,7 +132,7 @@ pub fn UserPage() -> impl IntoView {
 
     view! {
         <section class="card wide">
-            <AdminNav namespace current="admin/users"/>
+            <AdminNav namespace current=Page::AdminUsers/>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1" id="action-error">{e.to_string()}</p> })}
             <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
             {move || outcome(&done.get()).map(|text| view! { <p class="notice" role="status">{text}</p> })}
@@ -296,7 +293,7 @@ pub fn UserPage() -> impl IntoView {
                         <h2>"Audit timeline"</h2>
                         <table id="timeline"><tbody>
                             {a.timeline.into_iter().map(|e| {
-                                let href = e.event_id.as_ref().map(|id| page_path(&ns, &format!("admin/audit/{id}")));
+                                let href = e.event_id.as_ref().map(|id| Page::AuditEvent(id).path(&ns));
                                 view! {
                                     <tr>
                                         <td>{e.at}</td>

@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 
-use super::{query_string, query_value, AdminNav, Choice};
+use super::{query_value, AdminNav, Choice};
 use crate::admin::users::{admin_users, AdminCreateUser};
 use crate::components::{action_error, focus_first_error, Field, FormAlert};
 use crate::form_errors::form_action;
-use crate::pages::{page_path, use_namespace};
+use crate::pages::use_namespace;
+use vocabulary::Page;
 
 const YES_NO: &[(&str, &str)] = &[("", "Any"), ("yes", "Yes"), ("no", "No")];
 const SORTS: &[(&str, &str)] = &[
@@ -42,10 +43,10 @@ pub fn UsersPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <AdminNav namespace current="admin/users"/>
+            <AdminNav namespace current=Page::AdminUsers/>
             <h1>"Users"</h1>
             <p class="notice" role="status" hidden=move || deleted.get().is_empty()>"The user was deleted."</p>
-            <p><a class="button" href=move || page_path(&namespace.get(), "admin/users/new")>"Create user"</a></p>
+            <p><a class="button" href=move || Page::AdminNewUser.path(&namespace.get())>"Create user"</a></p>
             <form method="get" class="filters" role="search" aria-label="Find users">
                 <div class="field">
                     <label for="email">"Email contains"</label>
@@ -56,7 +57,7 @@ pub fn UsersPage() -> impl IntoView {
                 <Choice label="Two-step verification" name="mfa" options=YES_NO selected=mfa.get_untracked()/>
                 <Choice label="Sort" name="sort" options=SORTS selected=sort.get_untracked()/>
                 <button type="submit">"Search"</button>
-                <a href=move || page_path(&namespace.get(), "admin/users")>"Reset"</a>
+                <a href=move || Page::AdminUsers.path(&namespace.get())>"Reset"</a>
             </form>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -65,15 +66,14 @@ pub fn UsersPage() -> impl IntoView {
                             let ns = namespace.get_untracked();
                             // This view's filters and sort, from `after` on (or from the start).
                             let link = |after: &str| {
-                                let q = query_string(&[
+                                Page::AdminUsers.path_with(&ns, &[
                                     ("email", &email.get_untracked()),
                                     ("disabled", &disabled.get_untracked()),
                                     ("verified", &verified.get_untracked()),
                                     ("mfa", &mfa.get_untracked()),
                                     ("sort", &sort.get_untracked()),
                                     ("after", after),
-                                ]);
-                                page_path(&ns, &format!("admin/users{q}"))
+                                ])
                             };
                             let next = list.next.map(|next| link(&next));
                             let first = (!after.get_untracked().is_empty()).then(|| link(""));
@@ -89,7 +89,7 @@ pub fn UsersPage() -> impl IntoView {
                                     <tbody>
                                         {list.users.into_iter().map(|u| view! {
                                             <tr>
-                                                <td><a href=page_path(&ns, &format!("admin/users/{}", u.user_id))>{u.email}</a></td>
+                                                <td><a href=Page::AdminUser(&u.user_id).path(&ns)>{u.email}</a></td>
                                                 <td>
                                                     {if u.disabled { view! { <span class="badge warn">"disabled"</span> }.into_any() }
                                                      else { view! { <span class="badge ok">"active"</span> }.into_any() }}
@@ -123,7 +123,7 @@ pub fn NewUserPage() -> impl IntoView {
     focus_first_error(error);
     view! {
         <section class="card">
-            <AdminNav namespace current="admin/users"/>
+            <AdminNav namespace current=Page::AdminUsers/>
             <h1>"Create user"</h1>
             <FormAlert error id="create-error"/>
             <ActionForm action=create>

@@ -1,0 +1,39 @@
+//! The event types an audit trail can hold: the core's (spec §6.4) and the console's own
+//! (`lockout_cleared`, `namespace_settings_updated`; migrations 14 and 15).
+
+crate::words! {
+    /// One kind of audit event, as stored in `event_type`.
+    pub enum EventType {
+        UserCreated = "user_created",
+        UserUpdated = "user_updated",
+        UserDisabled = "user_disabled",
+        UserEnabled = "user_enabled",
+        UserDeleted = "user_deleted",
+        PasswordUpdated = "password_updated",
+        EmailUpdated = "email_updated",
+        EmailVerified = "email_verified",
+        SessionCreated = "session_created",
+        SessionExtended = "session_extended",
+        SessionRevoked = "session_revoked",
+        SessionsRevokedAll = "sessions_revoked_all",
+        SessionsRevokedOther = "sessions_revoked_other",
+        TokenCreated = "token_created",
+        TokenConsumed = "token_consumed",
+        RefreshTokenCreated = "refresh_token_created",
+        RefreshTokenRotated = "refresh_token_rotated",
+        RefreshTokenReuseDetected = "refresh_token_reuse_detected",
+        RefreshTokenFamilyRevoked = "refresh_token_family_revoked",
+        RefreshTokensRevokedAll = "refresh_tokens_revoked_all",
+        ApiKeyCreated = "api_key_created",
+        ApiKeyRevoked = "api_key_revoked",
+        ApiKeysRevokedAll = "api_keys_revoked_all",
+        MfaAdded = "mfa_added",
+        MfaRemoved = "mfa_removed",
+        MfaUsed = "mfa_used",
+        LoginAttemptFailed = "login_attempt_failed",
+        LockoutTriggered = "lockout_triggered",
+        ImpersonationStarted = "impersonation_started",
+        ImpersonationEnded = "impersonation_ended",
+        LockoutCleared = "lockout_cleared",
+        NamespaceSettingsUpdated = "namespace_settings_updated",    }
+}

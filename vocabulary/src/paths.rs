@@ -1,0 +1,208 @@
+//! Page paths. Every page of a namespace lives at `/{namespace}/{segments...}`; the router's
+//! routes are declared from [`segment`] and every link, redirect and mail link is built by
+//! [`Page::path`], so a renamed segment moves them all.
+
+/// The path segments, one constant each (the router's `StaticSegment`s use them).
+pub mod segment {
+    pub const SIGN_IN: &str = "sign-in";
+    pub const SECOND_FACTOR: &str = "second-factor";
+    pub const NEW_PASSWORD: &str = "new-password";
+    pub const SIGN_UP: &str = "sign-up";
+    pub const VERIFY_EMAIL: &str = "verify-email";
+    pub const MAGIC_LINK: &str = "magic-link";
+    pub const CONFIRM: &str = "confirm";
+    pub const EMAIL_CODE: &str = "email-code";
+    pub const VERIFY: &str = "verify";
+    pub const FORGOT_PASSWORD: &str = "forgot-password";
+    pub const RESET_PASSWORD: &str = "reset-password";
+    pub const ACCOUNT: &str = "account";
+    pub const DEVICES: &str = "devices";
+    pub const SECURITY: &str = "security";
+    pub const MFA: &str = "mfa";
+    pub const EMAIL: &str = "email";
+    pub const PASSWORD: &str = "password";
+    pub const API_KEYS: &str = "api-keys";
+    pub const ADMIN: &str = "admin";
+    pub const USERS: &str = "users";
+    pub const NEW: &str = "new";
+    pub const LOCKOUTS: &str = "lockouts";
+    pub const IMPERSONATIONS: &str = "impersonations";
+    pub const AUDIT: &str = "audit";
+    pub const AUDIT_EXPORT: &str = "audit-export";
+    pub const OPERATOR: &str = "operator";
+}
+
+use segment::*;
+
+/// A page of a namespace (the pages with an id in their path are [`Page::AdminUser`] and
+/// [`Page::AuditEvent`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page<'a> {
+    SignIn,
+    SecondFactor,
+    NewPassword,
+    SignUp,
+    VerifyEmail,
+    MagicLink,
+    MagicLinkConfirm,
+    EmailCode,
+    EmailCodeVerify,
+    ForgotPassword,
+    ResetPassword,
+    Account,
+    Devices,
+    Security,
+    Mfa,
+    EmailChange,
+    EmailChangeConfirm,
+    Password,
+    ApiKeys,
+    Admin,
+    AdminUsers,
+    AdminNewUser,
+    AdminUser(&'a str),
+    AdminLockouts,
+    AdminImpersonations,
+    AdminAudit,
+    AuditEvent(&'a str),
+    /// The audit log as a CSV or JSON download (served by the server, not a page of the app).
+    AuditExport,
+    Operator,
+}
+
+impl<'a> Page<'a> {
+    /// The fixed segments after the namespace, and the id segment if the page has one.
+    fn segments(self) -> (&'static [&'static str], Option<&'a str>) {
+        let fixed: &'static [&'static str] = match self {
+            Page::SignIn => &[SIGN_IN],
+            Page::SecondFactor => &[SIGN_IN, SECOND_FACTOR],
+            Page::NewPassword => &[SIGN_IN, NEW_PASSWORD],
+            Page::SignUp => &[SIGN_UP],
+            Page::VerifyEmail => &[VERIFY_EMAIL],
+            Page::MagicLink => &[MAGIC_LINK],
+            Page::MagicLinkConfirm => &[MAGIC_LINK, CONFIRM],
+            Page::EmailCode => &[EMAIL_CODE],
+            Page::EmailCodeVerify => &[EMAIL_CODE, VERIFY],
+            Page::ForgotPassword => &[FORGOT_PASSWORD],
+            Page::ResetPassword => &[RESET_PASSWORD],
+            Page::Account => &[ACCOUNT],
+            Page::Devices => &[DEVICES],
+            Page::Security => &[SECURITY],
+            Page::Mfa => &[SECURITY, MFA],
+            Page::EmailChange => &[SECURITY, EMAIL],
+            Page::EmailChangeConfirm => &[SECURITY, EMAIL, CONFIRM],
+            Page::Password => &[SECURITY, PASSWORD],
+            Page::ApiKeys => &[API_KEYS],
+            Page::Admin => &[ADMIN],
+            Page::AdminUsers | Page::AdminUser(_) => &[ADMIN, USERS],
+            Page::AdminNewUser => &[ADMIN, USERS, NEW],
+            Page::AdminLockouts => &[ADMIN, LOCKOUTS],
+            Page::AdminImpersonations => &[ADMIN, IMPERSONATIONS],
+            Page::AdminAudit | Page::AuditEvent(_) => &[ADMIN, AUDIT],
+            Page::AuditExport => &[ADMIN, AUDIT_EXPORT],
+            Page::Operator => &[OPERATOR],
+        };
+        let id = match self {
+            Page::AdminUser(id) | Page::AuditEvent(id) => Some(id),
+            _ => None,
+        };
+        (fixed, id)
+    }
+
+    /// `/{namespace}/...`, the namespace and any id percent-encoded.
+    pub fn path(self, namespace: &str) -> String {
+        let (fixed, id) = self.segments();
+        let mut out = String::with_capacity(64);
+        out.push('/');
+        out.push_str(&percent_encode(namespace));
+        for s in fixed {
+            out.push('/');
+            out.push_str(s);
+        }
+        if let Some(id) = id {
+            out.push('/');
+            out.push_str(&percent_encode(id));
+        }
+        out
+    }
+
+    /// [`Page::path`] with a query of the non-empty `pairs` (see [`query_string`]).
+    pub fn path_with(self, namespace: &str, pairs: &[(&str, &str)]) -> String {
+        let mut out = self.path(namespace);
+        out.push_str(&query_string(pairs));
+        out
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (a path segment or a query
+/// value).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// `?a=1&b=2` from the pairs whose value is not empty, values percent-encoded ("" for none).
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        out.push(if out.is_empty() { '?' } else { '&' });
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&percent_encode(v));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_encode_the_namespace_and_ids() {
+        assert_eq!(Page::SignIn.path("demo"), "/demo/sign-in");
+        assert_eq!(Page::Account.path("a b/c?"), "/a%20b%2Fc%3F/account");
+        assert_eq!(Page::Mfa.path("é"), "/%C3%A9/security/mfa");
+        assert_eq!(
+            Page::AdminUser("1/2").path("demo"),
+            "/demo/admin/users/1%2F2"
+        );
+        assert_eq!(
+            Page::MagicLinkConfirm.path_with("demo", &[("token", "t+k"), ("x", "")]),
+            "/demo/magic-link/confirm?token=t%2Bk"
+        );
+    }
+
+    #[test]
+    fn query_strings_skip_empty_values_and_encode_the_rest() {
+        assert_eq!(
+            query_string(&[("email", "a b&c"), ("sort", ""), ("after", "x_y")]),
+            "?email=a%20b%26c&after=x_y"
+        );
+        assert_eq!(query_string(&[("a", "")]), "");
+    }
+
+    #[test]
+    fn words_read_back_and_refuse_strangers() {
+        use crate::{Done, EventType};
+        for w in Done::ALL {
+            assert_eq!(Done::parse(w.as_str()), Some(*w));
+        }
+        assert_eq!(
+            EventType::parse("lockout_cleared"),
+            Some(EventType::LockoutCleared)
+        );
+        assert_eq!(EventType::parse("nope"), None);
+        assert_eq!(EventType::ALL.len(), 32);
+    }
+}
