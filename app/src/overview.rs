@@ -105,17 +105,19 @@ pub async fn security_overview(namespace: String) -> Result<OverviewView, AppErr
 /// How an activity kind reads, and whether it deserves attention.
 #[cfg(feature = "ssr")]
 fn describe(kind: &str) -> (&'static str, bool) {
-    match kind {
-        "sign_in" => ("Signed in", false),
-        "sign_in_failed" => ("Failed sign-in attempt", true),
-        "password_changed" => ("Password changed", false),
-        "password_reset" => ("Password reset by email link", false),
-        "mfa_added" => ("Authenticator app added", false),
-        "mfa_removed" => ("Authenticator app removed", true),
-        "recovery_codes_regenerated" => ("New recovery codes made", false),
-        "api_key_created" => ("API key created", false),
-        "api_key_revoked" => ("API key revoked", false),
-        "email_changed" => ("Email address changed", true),
-        _ => ("Account activity", false),
+    use vocabulary::ActivityKind as K;
+    match K::parse(kind) {
+        Some(K::SignIn) => ("Signed in", false),
+        Some(K::SignInFailed) => ("Failed sign-in attempt", true),
+        Some(K::PasswordChanged) => ("Password changed", false),
+        Some(K::PasswordReset) => ("Password reset by email link", false),
+        Some(K::MfaAdded) => ("Authenticator app added", false),
+        Some(K::MfaRemoved) => ("Authenticator app removed", true),
+        Some(K::RecoveryCodesRegenerated) => ("New recovery codes made", false),
+        Some(K::ApiKeyCreated) => ("API key created", false),
+        Some(K::ApiKeyRevoked) => ("API key revoked", false),
+        Some(K::EmailChanged) => ("Email address changed", true),
+        // Written by a newer version, or older rows: shown, never an error.
+        None => ("Account activity", false),
     }
 }

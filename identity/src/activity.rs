@@ -5,6 +5,7 @@ use authn::{Authn, AuthnError};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
+use vocabulary::ActivityKind;
 
 use crate::session::ClientInfo;
 
@@ -28,17 +29,18 @@ pub enum Activity<'a> {
 impl Activity<'_> {
     fn kind(&self) -> &'static str {
         match self {
-            Activity::SignIn(_) => "sign_in",
-            Activity::SignInFailed(_) => "sign_in_failed",
-            Activity::PasswordChanged => "password_changed",
-            Activity::PasswordReset => "password_reset",
-            Activity::MfaAdded => "mfa_added",
-            Activity::MfaRemoved => "mfa_removed",
-            Activity::RecoveryCodesRegenerated => "recovery_codes_regenerated",
-            Activity::ApiKeyCreated => "api_key_created",
-            Activity::ApiKeyRevoked => "api_key_revoked",
-            Activity::EmailChanged => "email_changed",
+            Activity::SignIn(_) => ActivityKind::SignIn,
+            Activity::SignInFailed(_) => ActivityKind::SignInFailed,
+            Activity::PasswordChanged => ActivityKind::PasswordChanged,
+            Activity::PasswordReset => ActivityKind::PasswordReset,
+            Activity::MfaAdded => ActivityKind::MfaAdded,
+            Activity::MfaRemoved => ActivityKind::MfaRemoved,
+            Activity::RecoveryCodesRegenerated => ActivityKind::RecoveryCodesRegenerated,
+            Activity::ApiKeyCreated => ActivityKind::ApiKeyCreated,
+            Activity::ApiKeyRevoked => ActivityKind::ApiKeyRevoked,
+            Activity::EmailChanged => ActivityKind::EmailChanged,
         }
+        .as_str()
     }
 
     fn detail(&self) -> Option<&str> {
