@@ -77,44 +77,35 @@ pub async fn admin_impersonate(
 /// what the banner does when the time is up.
 #[server(endpoint = "end_impersonation")]
 pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
-    use identity::admin::impersonation::{end_by_session, restore_admin_session};
+    use identity::admin::impersonation::{leave, Left};
 
     use crate::session::ssr::{cookie_value, session_token, set_cookie, set_session_cookie};
 
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::resolve(&state, &namespace).await?;
-    match caller.as_ref() {
-        Some(caller) if caller.impersonation.is_some() => {
-            end_by_session(&caller.authn, caller.session_id).await?;
-        }
-        Some(_) => {
-            // An ordinary session: nothing to end, and nothing to swap in.
-            set_cookie(&state.cookie, &state.cookie.aside_name, None);
-            leptos_axum::redirect(&vocabulary::Page::Account.path(&namespace));
-            return Ok(());
-        }
-        None => {}
-    }
     let aside = cookie_value(&state.cookie.aside_name).await;
     let current = session_token(&state.cookie).await;
-    set_cookie(&state.cookie, &state.cookie.aside_name, None);
     let authn = state.authn(&namespace).await?;
-    let restored = match (current, aside) {
-        (Some(current), Some(aside)) => restore_admin_session(&authn, &current, &aside).await?,
-        (None, Some(aside)) => {
-            identity::admin::impersonation::revoke_aside_session(&authn, &aside).await?;
-            None
+    // Identity orders the steps; this only carries the cookies both ways.
+    let left = leave(
+        &authn,
+        caller.as_ref().map(|c| &c.0),
+        current.as_deref(),
+        aside.as_deref(),
+    )
+    .await?;
+    set_cookie(&state.cookie, &state.cookie.aside_name, None);
+    match left {
+        Left::NotImpersonating => {
+            leptos_axum::redirect(&vocabulary::Page::Account.path(&namespace));
         }
-        _ => None,
-    };
-    match restored {
-        Some(token) => {
+        Left::Restored(token) => {
             set_session_cookie(&state.cookie, Some(token.expose()));
             leptos_axum::redirect(
                 &vocabulary::Page::AdminImpersonations.path_with(&namespace, &[("ended", "1")]),
             );
         }
-        None => {
+        Left::SignedOut => {
             set_session_cookie(&state.cookie, None);
             leptos_axum::redirect(&vocabulary::Page::SignIn.path(&namespace));
         }

@@ -231,6 +231,46 @@ pub async fn restore_admin_session(
     Ok(restored)
 }
 
+/// What leaving an impersonation came to (see [`leave`]).
+#[derive(Debug)]
+pub enum Left {
+    /// The session was no impersonation: nothing ended, nothing to swap in.
+    NotImpersonating,
+    /// The admin's own session is back, under this new token.
+    Restored(OpaqueToken),
+    /// No way back (none kept aside, or no longer allowed): the browser is signed out.
+    SignedOut,
+}
+
+/// Leaves an impersonation from its browser, in the one order that is safe: the impersonation
+/// the caller's session is (if it still runs) ends, then the admin session kept aside comes
+/// back under a new token if [`restore_admin_session`] allows it, and is revoked otherwise.
+/// `principal` is the resolved caller (`None` when the session is already over, e.g. its time
+/// ran out); the tokens are the browser's two cookies.
+pub async fn leave(
+    authn: &Authn,
+    principal: Option<&crate::caller::Principal>,
+    session_token: Option<&str>,
+    aside_token: Option<&str>,
+) -> Result<Left, AdminError> {
+    match principal {
+        Some(p) if p.impersonation.is_some() => {
+            end_by_session(&p.authn, p.session_id).await?;
+        }
+        Some(_) => return Ok(Left::NotImpersonating),
+        None => {}
+    }
+    let restored = match (session_token, aside_token) {
+        (Some(current), Some(aside)) => restore_admin_session(authn, current, aside).await?,
+        (None, Some(aside)) => {
+            revoke_aside_session(authn, aside).await?;
+            None
+        }
+        _ => None,
+    };
+    Ok(restored.map_or(Left::SignedOut, Left::Restored))
+}
+
 /// Revokes the admin session kept aside during an impersonation (signing out, or a way back
 /// that is no longer allowed): nothing of it may outlive the browser's cookie.
 pub async fn revoke_aside_session(authn: &Authn, aside_token: &str) -> Result<(), AdminError> {
