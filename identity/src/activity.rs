@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 use vocabulary::ActivityKind;
 
-use crate::session::ClientInfo;
+use crate::client_info::ClientInfo;
 
 /// What happened to the account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod admin;
 pub mod api_keys;
 pub mod caller;
+mod client_info;
 pub mod clock;
 pub mod dashboard;
 pub mod devices;

@@ -9,7 +9,7 @@ use chrono::TimeDelta;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::session::ClientInfo;
+use crate::client_info::ClientInfo;
 use crate::token::OpaqueToken;
 
 /// How long the second step may take.

@@ -1,21 +1,13 @@
 //! Opening a session once some flow has proven who the person is. Every sign-in, whatever the
 //! method, gets a new token (no session fixation), and only its hash reaches the database.
 
-use std::net::IpAddr;
-
 use authn::{AuthnError, AuthnTx, NewSession};
 use chrono::TimeDelta;
 use uuid::Uuid;
 
+pub use crate::client_info::ClientInfo;
 use crate::pending::{self, FirstFactor};
 use crate::token::OpaqueToken;
-
-/// Where a request comes from, recorded with attempts and sessions.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ClientInfo<'a> {
-    pub ip_address: Option<IpAddr>,
-    pub user_agent: Option<&'a str>,
-}
 
 /// A new session. `token` goes into the cookie and nowhere else.
 #[derive(Debug)]
