@@ -1,31 +1,18 @@
 //! The admin dashboard's figures against the real core, one namespace per test.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use authn::Authn;
 use chrono::{TimeDelta, Utc};
 use identity::dashboard::{locked_out_count, sign_ins_per_day};
 use identity::LockoutPolicy;
-use sqlx::postgres::PgPoolOptions;
-use uuid::Uuid;
 
 #[tokio::test]
 async fn sign_ins_are_counted_per_day_and_lockouts_by_the_policy() {
-    let db =
-        tokio::task::spawn_blocking(|| test_support::create_migrated_database("identity_dash"))
-            .await
-            .unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
+    let db = crate::harness::database("identity_dash").await;
+    let pool = crate::harness::app_pool(&db, 2).await;
+    let authn = Authn::new(pool.clone(), crate::harness::namespace())
         .await
         .unwrap();
-    let authn = Authn::new(pool.clone(), format!("t-{}", Uuid::new_v4().simple()))
-        .await
-        .unwrap();
-    let elsewhere = Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
-        .await
-        .unwrap();
+    let elsewhere = Authn::new(pool, crate::harness::namespace()).await.unwrap();
     for _ in 0..5 {
         authn
             .record_login_attempt("locked@example.com", false, None)

@@ -1,24 +1,13 @@
 //! API keys against the real core: bearer authentication, expiry, revocation, ownership.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use authn::Authn;
 use identity::api_keys::{self, ApiKeyError, Expiry};
-use sqlx::postgres::PgPoolOptions;
-use uuid::Uuid;
 
 #[tokio::test]
 async fn keys_authenticate_until_they_expire_or_are_revoked_and_only_their_owner_revokes_them() {
-    let db =
-        tokio::task::spawn_blocking(|| test_support::create_migrated_database("identity_keys"))
-            .await
-            .unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
-        .await
-        .unwrap();
-    let ns = format!("t-{}", Uuid::new_v4().simple());
+    let db = crate::harness::database("identity_keys").await;
+    let pool = crate::harness::app_pool(&db, 2).await;
+    let ns = crate::harness::namespace();
     let authn = Authn::new(pool.clone(), ns.clone()).await.unwrap();
     let owner = authn.create_user("owner@example.com", None).await.unwrap();
     let other = authn.create_user("other@example.com", None).await.unwrap();

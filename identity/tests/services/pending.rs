@@ -1,29 +1,19 @@
 //! The second step of sign-in: an account with MFA gets a pending sign-in, not a session.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use authn::{Authn, MfaType};
 use chrono::TimeDelta;
 use identity::pending::{self, MAX_SECOND_FACTOR_FAILURES};
 use identity::{LockoutPolicy, PasswordHasher, SignInRequest, SignInService, SignInStep};
 use secrecy::SecretString;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 const PASSWORD: &str = "correct horse battery staple";
 
 async fn setup() -> (Authn, PgPool, SignInService, Uuid) {
-    let db =
-        tokio::task::spawn_blocking(|| test_support::create_migrated_database("identity_pending"))
-            .await
-            .unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
-        .await
-        .unwrap();
-    let authn = Authn::new(pool.clone(), format!("t-{}", Uuid::new_v4().simple()))
+    let db = crate::harness::database("identity_pending").await;
+    let pool = crate::harness::app_pool(&db, 2).await;
+    let authn = Authn::new(pool.clone(), crate::harness::namespace())
         .await
         .unwrap();
     let hasher = PasswordHasher::new(1024, 1, 1).unwrap();

@@ -1,8 +1,6 @@
 //! Sign-in against the real core: generic failures, lockout for any e-mail, a new session on
 //! success, and the attempts recorded.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::sync::OnceLock;
 
 use authn::Authn;
@@ -21,9 +19,7 @@ async fn setup() -> (Authn, SignInService) {
         .connect(&test_support::url_for(db, Some(test_support::APP_ROLE)))
         .await
         .unwrap();
-    let authn = Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
-        .await
-        .unwrap();
+    let authn = Authn::new(pool, crate::harness::namespace()).await.unwrap();
     // Cheap parameters keep the test fast; the recommended ones are unit-tested in `password`.
     let hasher = PasswordHasher::new(1024, 1, 1).unwrap();
     let service = SignInService::new(hasher, LockoutPolicy::default(), TimeDelta::hours(8));

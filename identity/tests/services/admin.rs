@@ -2,8 +2,6 @@
 //! queue and unlocking, account actions and their refusals, impersonation rules, and the audit
 //! reads. One namespace (or two) per test.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use authn::{Actor, Authn, NewSession};
 use chrono::TimeDelta;
 use identity::admin::audit::{self, AuditFilterInput};
@@ -12,25 +10,14 @@ use identity::admin::users::{search, UserQuery, UserSort};
 use identity::admin::{accounts, lockouts, AdminError, Reason};
 use identity::mail::Links;
 use identity::LockoutPolicy;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 async fn setup(prefix: &'static str) -> (PgPool, PgPool, Authn) {
-    let db = tokio::task::spawn_blocking(move || test_support::create_migrated_database(prefix))
-        .await
-        .unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
-        .await
-        .unwrap();
-    let superuser = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&test_support::url_for(&db, None))
-        .await
-        .unwrap();
-    let authn = Authn::new(pool.clone(), format!("t-{}", Uuid::new_v4().simple()))
+    let db = crate::harness::database(prefix).await;
+    let pool = crate::harness::app_pool(&db, 4).await;
+    let superuser = crate::harness::superuser_pool(&db).await;
+    let authn = Authn::new(pool.clone(), crate::harness::namespace())
         .await
         .unwrap();
     (pool, superuser, authn)
@@ -44,9 +31,7 @@ fn all(q: UserQuery) -> UserQuery {
 #[tokio::test]
 async fn search_pages_through_every_match_once_in_each_order_and_refuses_bad_cursors() {
     let (pool, _, authn) = setup("identity_admin_search").await;
-    let elsewhere = Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
-        .await
-        .unwrap();
+    let elsewhere = Authn::new(pool, crate::harness::namespace()).await.unwrap();
     for i in 0..25 {
         let id = authn
             .create_user(&format!("user{i:02}@search.example"), None)
@@ -249,9 +234,7 @@ async fn the_lockout_queue_lists_locked_addresses_and_an_unlock_is_audited_with_
 #[tokio::test]
 async fn account_actions_stay_inside_the_namespace_and_refuse_what_they_must() {
     let (pool, _, authn) = setup("identity_admin_accounts").await;
-    let elsewhere = Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
-        .await
-        .unwrap();
+    let elsewhere = Authn::new(pool, crate::harness::namespace()).await.unwrap();
     let admin = authn.create_user("admin@example.com", None).await.unwrap();
     let member = authn.create_user("member@example.com", None).await.unwrap();
     let stranger = elsewhere

@@ -2,8 +2,6 @@
 //! and the delivery worker's code path, and the tests read the links and codes out of what the
 //! SMTP server received.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use authn::Authn;
 use chrono::TimeDelta;
 use identity::mail::delivery::{deliver_due, WorkerSettings};
@@ -14,7 +12,6 @@ use identity::{
     PasswordPolicy, SecretBox, SignInError, SignInRequest, SignInService,
 };
 use secrecy::SecretString;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use test_support::smtp::SmtpSink;
 use uuid::Uuid;
@@ -55,21 +52,10 @@ fn flows_with(policy: PasswordPolicy, lockout: LockoutPolicy) -> AccountFlows {
 async fn setup() -> Env {
     // A database per test: the outbox is shared by everything in a database, and each test
     // delivers to an SMTP server of its own.
-    let db =
-        tokio::task::spawn_blocking(|| test_support::create_migrated_database("identity_flows"))
-            .await
-            .unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
-        .await
-        .unwrap();
-    let superuser = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&test_support::url_for(&db, None))
-        .await
-        .unwrap();
-    let authn = Authn::new(pool.clone(), format!("t-{}", Uuid::new_v4().simple()))
+    let db = crate::harness::database("identity_flows").await;
+    let pool = crate::harness::app_pool(&db, 4).await;
+    let superuser = crate::harness::superuser_pool(&db).await;
+    let authn = Authn::new(pool.clone(), crate::harness::namespace())
         .await
         .unwrap();
     let hasher = PasswordHasher::new(1024, 1, 1).unwrap();

@@ -1,8 +1,6 @@
 //! TOTP, recovery codes, the second step of sign-in and sudo mode against the real core.
 //! Codes are computed here by a small RFC 6238 implementation of the test's own.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::sync::Arc;
 
 use authn::{Authn, MfaType};
@@ -14,7 +12,6 @@ use identity::{
     SignInService, SignInStep, TotpService,
 };
 use secrecy::SecretString;
-use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -29,15 +26,9 @@ struct Fixture {
 }
 
 async fn setup() -> Fixture {
-    let db = tokio::task::spawn_blocking(|| test_support::create_migrated_database("identity_mfa"))
-        .await
-        .unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
-        .await
-        .unwrap();
-    let authn = Authn::new(pool.clone(), format!("t-{}", Uuid::new_v4().simple()))
+    let db = crate::harness::database("identity_mfa").await;
+    let pool = crate::harness::app_pool(&db, 4).await;
+    let authn = Authn::new(pool.clone(), crate::harness::namespace())
         .await
         .unwrap();
     let hasher = PasswordHasher::new(1024, 1, 1).unwrap();

@@ -1,26 +1,14 @@
 //! Idle timeout and absolute lifetime against the real core.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use authn::{Authn, NewSession};
 use chrono::{TimeDelta, Utc};
 use identity::{OpaqueToken, SessionKeeper, SessionPolicy};
-use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
 async fn core() -> Authn {
-    let db =
-        tokio::task::spawn_blocking(|| test_support::create_migrated_database("identity_sessions"))
-            .await
-            .unwrap();
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&test_support::url_for(&db, Some(test_support::APP_ROLE)))
-        .await
-        .unwrap();
-    Authn::new(pool, format!("t-{}", Uuid::new_v4().simple()))
-        .await
-        .unwrap()
+    let db = crate::harness::database("identity_sessions").await;
+    let pool = crate::harness::app_pool(&db, 2).await;
+    Authn::new(pool, crate::harness::namespace()).await.unwrap()
 }
 
 async fn session(authn: &Authn, lifetime: TimeDelta) -> (Uuid, Uuid, String) {
