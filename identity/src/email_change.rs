@@ -72,8 +72,7 @@ pub async fn request(
         .execute(tx.conn())
         .await?;
         let link = links.confirm_email_change(&namespace, token.expose());
-        templates::email_change_confirm(new_email.as_str(), &namespace, link)
-            .valid_for(LINK_LIFETIME)
+        templates::email_change_confirm(new_email.as_str(), &namespace, link, LINK_LIFETIME)
     };
     outbox::enqueue(tx.conn(), &namespace, &mail, keys).await?;
     tx.commit().await?;

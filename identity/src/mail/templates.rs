@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use chrono::TimeDelta;
 use vocabulary::Page;
 
 use super::{Mail, MailKind};
@@ -133,7 +134,18 @@ impl Message<'_> {
     }
 }
 
-pub fn verify_email(to: &str, namespace: &str, link: String) -> Mail {
+/// How long something mailed stays usable, in words ("15 minutes", "1 hour", "24 hours").
+pub fn expires_in(lifetime: TimeDelta) -> String {
+    let minutes = lifetime.num_minutes().max(1);
+    match (minutes % 60, minutes / 60) {
+        (0, 1) => "1 hour".into(),
+        (0, hours) => format!("{hours} hours"),
+        (_, _) if minutes == 1 => "1 minute".into(),
+        _ => format!("{minutes} minutes"),
+    }
+}
+
+pub fn verify_email(to: &str, namespace: &str, link: String, lifetime: TimeDelta) -> Mail {
     Message {
         kind: MailKind::VerifyEmail,
         to,
@@ -146,11 +158,15 @@ pub fn verify_email(to: &str, namespace: &str, link: String) -> Mail {
             url: link,
         }),
         outro: vec![
-            "The link works once and expires in 24 hours.".into(),
+            format!(
+                "The link works once and expires in {}.",
+                expires_in(lifetime)
+            ),
             FOOTER.into(),
         ],
     }
     .render()
+    .valid_for(lifetime)
 }
 
 pub fn sign_up_existing_account(to: &str, namespace: &str, sign_in: String) -> Mail {
@@ -171,7 +187,7 @@ pub fn sign_up_existing_account(to: &str, namespace: &str, sign_in: String) -> M
     .render()
 }
 
-pub fn magic_link(to: &str, namespace: &str, link: String) -> Mail {
+pub fn magic_link(to: &str, namespace: &str, link: String, lifetime: TimeDelta) -> Mail {
     Message {
         kind: MailKind::MagicLink,
         to,
@@ -182,14 +198,18 @@ pub fn magic_link(to: &str, namespace: &str, link: String) -> Mail {
             url: link,
         }),
         outro: vec![
-            "The link works once and expires in 15 minutes.".into(),
+            format!(
+                "The link works once and expires in {}.",
+                expires_in(lifetime)
+            ),
             FOOTER.into(),
         ],
     }
     .render()
+    .valid_for(lifetime)
 }
 
-pub fn email_code(to: &str, namespace: &str, code: &str) -> Mail {
+pub fn email_code(to: &str, namespace: &str, code: &str, lifetime: TimeDelta) -> Mail {
     Message {
         kind: MailKind::EmailCode,
         to,
@@ -197,12 +217,16 @@ pub fn email_code(to: &str, namespace: &str, code: &str) -> Mail {
         subject: "Your sign-in code".into(),
         intro: vec![format!("Enter this code to sign in to {namespace}:")],
         action: Some(Action::Code(code.to_owned())),
-        outro: vec!["The code expires in 10 minutes.".into(), FOOTER.into()],
+        outro: vec![
+            format!("The code expires in {}.", expires_in(lifetime)),
+            FOOTER.into(),
+        ],
     }
     .render()
+    .valid_for(lifetime)
 }
 
-pub fn password_reset(to: &str, namespace: &str, link: String) -> Mail {
+pub fn password_reset(to: &str, namespace: &str, link: String, lifetime: TimeDelta) -> Mail {
     Message {
         kind: MailKind::PasswordReset,
         to,
@@ -215,11 +239,15 @@ pub fn password_reset(to: &str, namespace: &str, link: String) -> Mail {
             url: link,
         }),
         outro: vec![
-            "The link works once and expires in 1 hour.".into(),
+            format!(
+                "The link works once and expires in {}.",
+                expires_in(lifetime)
+            ),
             FOOTER.into(),
         ],
     }
     .render()
+    .valid_for(lifetime)
 }
 
 pub fn password_changed(to: &str, namespace: &str, reset: String, api_keys_revoked: u32) -> Mail {
@@ -246,7 +274,7 @@ pub fn password_changed(to: &str, namespace: &str, reset: String, api_keys_revok
 }
 
 /// The link that moves an account to a new address, sent to that address.
-pub fn email_change_confirm(to: &str, namespace: &str, link: String) -> Mail {
+pub fn email_change_confirm(to: &str, namespace: &str, link: String, lifetime: TimeDelta) -> Mail {
     Message {
         kind: MailKind::VerifyEmail,
         to,
@@ -259,11 +287,15 @@ pub fn email_change_confirm(to: &str, namespace: &str, link: String) -> Mail {
             url: link,
         }),
         outro: vec![
-            "The link works once and expires in 1 hour. Until it is used, nothing changes.".into(),
+            format!(
+                "The link works once and expires in {}. Until it is used, nothing changes.",
+                expires_in(lifetime)
+            ),
             FOOTER.into(),
         ],
     }
     .render()
+    .valid_for(lifetime)
 }
 
 /// Sent instead when the requested address already has an account (the requester is not told).
@@ -362,7 +394,7 @@ pub fn security_notice(
 }
 
 /// An account an admin created: the link sets its first password (and confirms the address).
-pub fn invitation(to: &str, namespace: &str, link: String, valid_hours: i64) -> Mail {
+pub fn invitation(to: &str, namespace: &str, link: String, lifetime: TimeDelta) -> Mail {
     Message {
         kind: MailKind::Invitation,
         to,
@@ -375,11 +407,12 @@ pub fn invitation(to: &str, namespace: &str, link: String, valid_hours: i64) -> 
             url: link,
         }),
         outro: vec![
-            format!("The link works once and expires in {valid_hours} hours."),
+            format!("The link works once and expires in {}.", expires_in(lifetime)),
             "If you did not expect this, you can ignore this message.".into(),
         ],
     }
     .render()
+    .valid_for(lifetime)
 }
 
 /// Told to a person when an admin starts acting as them.
@@ -446,17 +479,34 @@ mod tests {
     }
 
     #[test]
+    fn lifetimes_are_worded_from_the_flows_own_values() {
+        assert_eq!(expires_in(TimeDelta::minutes(10)), "10 minutes");
+        assert_eq!(expires_in(TimeDelta::hours(1)), "1 hour");
+        assert_eq!(expires_in(TimeDelta::hours(72)), "72 hours");
+        assert_eq!(expires_in(TimeDelta::seconds(30)), "1 minute");
+        let mail = magic_link(
+            "a@b.example",
+            "demo",
+            "https://x".into(),
+            TimeDelta::minutes(15),
+        );
+        assert!(mail.text.contains("expires in 15 minutes"));
+        assert_eq!(mail.valid_for, Some(TimeDelta::minutes(15)));
+    }
+
+    #[test]
     fn html_is_escaped_and_both_bodies_carry_the_action() {
         let mail = verify_email(
             "a@example.com",
             "<b>ns</b>",
             "https://x/?token=t&u=1".into(),
+            TimeDelta::hours(24),
         );
         assert!(mail.html.contains("&lt;b&gt;ns&lt;/b&gt;"));
         assert!(!mail.html.contains("<b>ns"));
         assert!(mail.html.contains("href=\"https://x/?token=t&amp;u=1\""));
         assert!(mail.text.contains("https://x/?token=t&u=1"));
-        let code = email_code("a@example.com", "demo", "123456");
+        let code = email_code("a@example.com", "demo", "123456", TimeDelta::minutes(10));
         assert!(code.text.contains("123456") && code.html.contains("123456"));
         assert!(!format!("{code:?}").contains("123456"));
     }
