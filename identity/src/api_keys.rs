@@ -3,7 +3,7 @@
 //! to (a bearer request names none) and its last four characters, so a person can tell their
 //! keys apart in the list.
 
-use authn::{Authn, AuthnError, AuthnTx, User};
+use authn::{Authn, AuthnTx, User};
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -19,11 +19,11 @@ pub enum ApiKeyError {
     InvalidName,
     #[error("no such key")]
     UnknownKey,
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(ApiKeyError);
 
 /// How long a new key lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@
 //! namespace, or a platform operator with a ticket) never carries roles: acting as an admin
 //! must not open the console.
 
-use authn::{Actor, Authn, AuthnError};
+use authn::{Actor, Authn};
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -34,11 +34,11 @@ pub enum AccessError {
     AccountNeedsTwoStep,
     #[error("a recent sign-in or confirmation is needed")]
     ReauthenticationRequired,
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(AccessError);
 
 /// Who an impersonated session is really used by, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]

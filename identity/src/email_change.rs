@@ -25,11 +25,11 @@ pub enum EmailChangeError {
     /// Another account took the address between the request and the confirmation.
     #[error("the address belongs to another account")]
     AddressTaken,
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(EmailChangeError);
 
 /// Mails a confirmation link to `new_email` (the caller checked sudo mode). An address that
 /// already belongs to an account gets a note instead, so the requester learns nothing about it.

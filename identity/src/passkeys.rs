@@ -7,7 +7,7 @@
 //! and the name the owner gave it. Ceremony state (the challenge) stays on the server, in
 //! `gatehouse.webauthn_ceremonies`, for five minutes and one use.
 
-use authn::{AuthnError, AuthnTx, MfaType};
+use authn::{AuthnTx, MfaType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -38,13 +38,11 @@ pub enum PasskeyError {
     /// The deployment has no relying party (its base URL is an IP address).
     #[error("passkeys are not available on this server")]
     Unavailable,
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
-    #[error("internal error")]
-    State(#[from] serde_json::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(PasskeyError);
 
 /// A passkey as its owner's list shows it.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -167,7 +165,7 @@ impl PasskeyService {
         .map_err(|e| match e.as_database_error().and_then(|d| d.code()) {
             // The same authenticator registered twice (the exclude list should prevent it).
             Some(code) if code == "23505" => PasskeyError::NotVerified,
-            _ => PasskeyError::Database(e),
+            _ => PasskeyError::from(e),
         })?;
         Ok(mfa_id)
     }

@@ -6,7 +6,7 @@
 //! toward the account's lockout like wrong passwords, and five of them drop the pending
 //! sign-in.
 
-use authn::{Authn, AuthnError, MfaType};
+use authn::{Authn, MfaType};
 use uuid::Uuid;
 
 use crate::passkeys::{Ceremony, PasskeyError};
@@ -45,11 +45,11 @@ pub enum SecondFactorError {
     Totp(#[from] TotpError),
     #[error("internal error")]
     Passkey(#[from] PasskeyError),
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(SecondFactorError);
 
 /// The methods a pending sign-in can be completed with.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

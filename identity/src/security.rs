@@ -25,11 +25,11 @@ pub enum SecurityError {
     /// Recovery codes only make sense beside another second factor.
     #[error("set up an authenticator app first")]
     NoSecondFactor,
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(SecurityError);
 
 /// The account whose settings change.
 #[derive(Clone, Copy, Debug)]

@@ -7,12 +7,12 @@
 
 use std::net::IpAddr;
 
-use authn::{Authn, AuthnError};
+use authn::Authn;
 use chrono::TimeDelta;
 use secrecy::SecretString;
 
 use crate::lockout::LockoutPolicy;
-use crate::password::{PasswordError, PasswordHasher};
+use crate::password::PasswordHasher;
 use crate::pending::FirstFactor;
 use crate::session::{after_first_factor, lock_address, ClientInfo, SignInStep};
 
@@ -27,13 +27,11 @@ pub enum SignInError {
     /// knew the password, so it reveals nothing to a stranger.
     #[error("Confirm your email address first: use the link we sent you.")]
     EmailNotVerified,
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Password(#[from] PasswordError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(SignInError);
 
 pub struct SignInRequest<'a> {
     pub email: &'a str,

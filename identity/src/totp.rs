@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use authn::{AuthnError, AuthnTx, MfaType};
+use authn::{AuthnTx, MfaType};
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::rngs::OsRng;
 use rand::RngCore;
@@ -44,11 +44,11 @@ pub enum TotpError {
     /// Stored secrets that do not open: the configured key changed.
     #[error("stored secret unreadable")]
     Unreadable,
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(TotpError);
 
 /// What the enrollment page shows.
 #[derive(Clone)]

@@ -255,8 +255,7 @@ pub async fn revoke_api_key(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Resul
     crate::api_keys::revoke(authn, user_id, key_id)
         .await
         .map_err(|e| match e {
-            crate::api_keys::ApiKeyError::Core(e) => AdminError::Core(e),
-            crate::api_keys::ApiKeyError::Database(e) => AdminError::Database(e),
+            crate::api_keys::ApiKeyError::Internal(e) => AdminError::Internal(e),
             crate::api_keys::ApiKeyError::UnknownKey
             | crate::api_keys::ApiKeyError::InvalidName => AdminError::UnknownKey,
         })

@@ -130,7 +130,7 @@ pub async fn start(
             if e.is_client_error() {
                 AdminError::FromImpersonation
             } else {
-                AdminError::Core(e)
+                AdminError::from(e)
             }
         })?;
     let namespace = tx.namespace().to_owned();

@@ -11,8 +11,6 @@ pub mod lockouts;
 pub mod reason;
 pub mod users;
 
-use authn::AuthnError;
-
 use crate::email::InvalidEmail;
 use crate::policy::PolicyViolation;
 
@@ -59,10 +57,8 @@ pub enum AdminError {
     InvalidEmail(#[from] InvalidEmail),
     #[error(transparent)]
     WeakPassword(#[from] PolicyViolation),
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
-    #[error("internal error")]
-    Password(#[from] crate::password::PasswordError),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(AdminError);

@@ -26,7 +26,7 @@ use crate::email_code;
 use crate::lockout::LockoutPolicy;
 use crate::mail::{outbox, templates, Links, Mail};
 use crate::mail_requests::{self, RequestKind};
-use crate::password::{PasswordError, PasswordHasher};
+use crate::password::PasswordHasher;
 use crate::pending::FirstFactor;
 use crate::policy::{PasswordPolicy, PolicyViolation};
 use crate::roles::{self, SignUpMode};
@@ -64,13 +64,11 @@ pub enum FlowError {
     AlreadyVerified,
     #[error("The account is disabled.")]
     AccountDisabled,
-    #[error("internal error")]
-    Core(#[from] AuthnError),
-    #[error("internal error")]
-    Database(#[from] sqlx::Error),
-    #[error("internal error")]
-    Password(#[from] PasswordError),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
 }
+
+crate::internal::internal_from!(FlowError);
 
 impl FlowError {
     /// The form field the error is about, if any.
@@ -240,6 +238,6 @@ pub(super) fn link_error(err: AuthnError) -> FlowError {
     if err.is_client_error() {
         FlowError::InvalidLink
     } else {
-        FlowError::Core(err)
+        FlowError::from(err)
     }
 }
