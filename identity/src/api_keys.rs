@@ -88,6 +88,7 @@ fn clean_name(name: &str) -> Result<String, ApiKeyError> {
 
 /// Makes a key for `user_id` in the caller's transaction (the caller checked sudo mode and
 /// impersonation).
+#[tracing::instrument(skip_all)]
 pub async fn create(
     tx: &mut AuthnTx<'_>,
     user_id: Uuid,
@@ -117,6 +118,7 @@ pub async fn create(
 }
 
 /// The user's usable keys, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn list(authn: &Authn, user_id: Uuid) -> Result<Vec<ApiKeyEntry>, ApiKeyError> {
     let mut tx = authn.begin().await?;
     let keys = tx.list_api_keys(user_id).await?;
@@ -145,6 +147,7 @@ pub async fn list(authn: &Authn, user_id: Uuid) -> Result<Vec<ApiKeyEntry>, ApiK
 }
 
 /// Revokes one of the user's own keys; a key of someone else is `UnknownKey`.
+#[tracing::instrument(skip_all)]
 pub async fn revoke(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Result<(), ApiKeyError> {
     let mut tx = authn.begin().await?;
     // The core does not check ownership: only a key in the user's own list may go.
@@ -163,6 +166,7 @@ pub async fn revoke(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Result<(), Ap
 }
 
 /// Revokes every key of the user; returns how many.
+#[tracing::instrument(skip_all)]
 pub async fn revoke_all(authn: &Authn, user_id: Uuid) -> Result<i32, ApiKeyError> {
     let mut tx = authn.begin().await?;
     let count = tx.revoke_all_api_keys(user_id).await?;
@@ -191,6 +195,7 @@ async fn record_revocation(
 }
 
 /// The owner of `bearer` if it is a live key of an enabled user (records the use).
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(pool: &PgPool, bearer: &str) -> Result<Option<KeyOwner>, ApiKeyError> {
     if !bearer.starts_with(PREFIX) || bearer.len() > 128 {
         return Ok(None);

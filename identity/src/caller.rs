@@ -137,6 +137,7 @@ impl Principal {
 
     /// Sudo mode: a sign-in, password or passkey confirmation within `window`. Impersonators
     /// never pass (credentials are read-only to them).
+    #[tracing::instrument(skip_all)]
     pub async fn require_recent_authentication(
         &self,
         window: TimeDelta,

@@ -17,6 +17,7 @@ pub struct DayCount {
 }
 
 /// The last `days` days, oldest first, today included; days without attempts count zero.
+#[tracing::instrument(skip_all)]
 pub async fn sign_ins_per_day(
     tx: &mut AuthnTx<'_>,
     days: u16,
@@ -42,6 +43,7 @@ pub async fn sign_ins_per_day(
 }
 
 /// How many addresses are locked out now under `policy` (as `is_locked_out` counts).
+#[tracing::instrument(skip_all)]
 pub async fn locked_out_count(
     tx: &mut AuthnTx<'_>,
     policy: LockoutPolicy,

@@ -60,6 +60,7 @@ pub fn describe_user_agent(user_agent: Option<&str>) -> (String, String, String)
 }
 
 /// The user's live sessions, the current one first, then the most recently active.
+#[tracing::instrument(skip_all)]
 pub async fn list_devices(
     authn: &Authn,
     user_id: Uuid,
@@ -115,6 +116,7 @@ async fn revoke_refresh_tokens_of(
 }
 
 /// Signs one of the user's devices out; `false` if it was not theirs or already ended.
+#[tracing::instrument(skip_all)]
 pub async fn sign_out_device(
     authn: &Authn,
     user_id: Uuid,
@@ -128,6 +130,7 @@ pub async fn sign_out_device(
 }
 
 /// Signs out every device of the user but `current`; returns how many.
+#[tracing::instrument(skip_all)]
 pub async fn sign_out_other_devices(
     authn: &Authn,
     user_id: Uuid,

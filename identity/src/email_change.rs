@@ -33,6 +33,7 @@ crate::internal::internal_from!(EmailChangeError);
 
 /// Mails a confirmation link to `new_email` (the caller checked sudo mode). An address that
 /// already belongs to an account gets a note instead, so the requester learns nothing about it.
+#[tracing::instrument(skip_all)]
 pub async fn request(
     authn: &Authn,
     links: &Links,
@@ -80,6 +81,7 @@ pub async fn request(
 }
 
 /// Uses a confirmation link: the account's address becomes the new one, verified. Returns it.
+#[tracing::instrument(skip_all)]
 pub async fn confirm(
     authn: &Authn,
     links: &Links,
@@ -153,6 +155,7 @@ pub async fn confirm(
 }
 
 /// Drops expired requests (the cleanup job).
+#[tracing::instrument(skip_all)]
 pub async fn purge_expired(conn: &mut sqlx::PgConnection) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM gatehouse.email_changes WHERE expires_at <= now()")

@@ -103,6 +103,7 @@ fn credential_key(passkey: &Passkey) -> String {
 impl PasskeyService {
     /// Starts adding a passkey for the user. Asks for a discoverable credential (a resident
     /// key) so it can also sign in without typing the e-mail address.
+    #[tracing::instrument(skip_all)]
     pub async fn begin_registration(
         &self,
         tx: &mut AuthnTx<'_>,
@@ -124,6 +125,7 @@ impl PasskeyService {
     }
 
     /// Verifies the browser's answer and stores the passkey; returns its MFA record id.
+    #[tracing::instrument(skip_all)]
     pub async fn finish_registration(
         &self,
         tx: &mut AuthnTx<'_>,
@@ -171,6 +173,7 @@ impl PasskeyService {
     }
 
     /// Starts a passwordless sign-in: any discoverable passkey of this site may answer.
+    #[tracing::instrument(skip_all)]
     pub async fn begin_sign_in(&self, tx: &mut AuthnTx<'_>) -> Result<Ceremony, PasskeyError> {
         let (options, state) = self
             .webauthn
@@ -184,6 +187,7 @@ impl PasskeyService {
     }
 
     /// Verifies a passwordless sign-in; returns the user it proves (not yet a session).
+    #[tracing::instrument(skip_all)]
     pub async fn finish_sign_in(
         &self,
         tx: &mut AuthnTx<'_>,
@@ -216,6 +220,7 @@ impl PasskeyService {
     }
 
     /// Starts the passkey check of a known user (the second step after a first factor).
+    #[tracing::instrument(skip_all)]
     pub async fn begin_second_factor(
         &self,
         tx: &mut AuthnTx<'_>,
@@ -237,6 +242,7 @@ impl PasskeyService {
     }
 
     /// Checks the passkey answer of the second step; `false` for anything that does not verify.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_second_factor(
         &self,
         tx: &mut AuthnTx<'_>,
@@ -265,6 +271,7 @@ impl PasskeyService {
 }
 
 /// The user's passkeys, oldest first.
+#[tracing::instrument(skip_all)]
 pub async fn list(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<Vec<PasskeyEntry>, PasskeyError> {
     let namespace = tx.namespace().to_owned();
     Ok(sqlx::query_as(
@@ -278,6 +285,7 @@ pub async fn list(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<Vec<PasskeyEntr
 }
 
 /// Renames one of the user's own passkeys.
+#[tracing::instrument(skip_all)]
 pub async fn rename(
     tx: &mut AuthnTx<'_>,
     user_id: Uuid,
@@ -303,6 +311,7 @@ pub async fn rename(
 }
 
 /// Removes one of the user's own passkeys (the caller checked sudo mode).
+#[tracing::instrument(skip_all)]
 pub async fn remove(tx: &mut AuthnTx<'_>, user_id: Uuid, mfa_id: Uuid) -> Result<(), PasskeyError> {
     let namespace = tx.namespace().to_owned();
     let owned = sqlx::query(
@@ -425,6 +434,7 @@ async fn take_ceremony<S: DeserializeOwned>(
 }
 
 /// Drops expired ceremonies (the cleanup job).
+#[tracing::instrument(skip_all)]
 pub async fn purge_expired(conn: &mut sqlx::PgConnection) -> Result<u64, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM gatehouse.webauthn_ceremonies WHERE expires_at <= now()")

@@ -10,6 +10,7 @@ use crate::token::OpaqueToken;
 
 /// Creates a user whose address counts as verified. The core marks addresses verified only
 /// through a verification token, so one is issued and used at once inside the transaction.
+#[tracing::instrument(skip_all)]
 pub async fn create_verified_user(
     tx: &mut AuthnTx<'_>,
     email: &EmailAddress,

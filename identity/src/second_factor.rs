@@ -62,6 +62,7 @@ pub struct AvailableMethods {
 impl SignInService {
     /// The methods the person behind `pending_token` can use, or `None` when there is no
     /// live pending sign-in.
+    #[tracing::instrument(skip_all)]
     pub async fn second_factor_methods(
         &self,
         authn: &Authn,
@@ -86,6 +87,7 @@ impl SignInService {
 
     /// Completes the pending sign-in with `factor`: a new session, or an error that changed
     /// nothing but the failure counts.
+    #[tracing::instrument(skip_all)]
     pub async fn complete_second_factor(
         &self,
         authn: &Authn,
@@ -180,6 +182,7 @@ impl SignInService {
 
     /// Starts the passkey check of the pending sign-in's user; `None` without a live pending
     /// sign-in or without passkeys.
+    #[tracing::instrument(skip_all)]
     pub async fn begin_passkey_second_factor(
         &self,
         authn: &Authn,
@@ -200,6 +203,7 @@ impl SignInService {
     }
 
     /// Starts a passwordless sign-in with a passkey.
+    #[tracing::instrument(skip_all)]
     pub async fn begin_passkey_sign_in(
         &self,
         authn: &Authn,
@@ -214,6 +218,7 @@ impl SignInService {
     /// Signs in with a passkey alone: a verified, user-verifying passkey is two factors in one
     /// (something held, unlocked by something known or biometric). Any failure is `Expired`
     /// or `WrongCode` alike, and tells nothing about accounts.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in_with_passkey(
         &self,
         authn: &Authn,

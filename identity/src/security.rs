@@ -79,6 +79,7 @@ impl SecuritySettings {
         self.passkeys.is_some()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_passkeys(
         &self,
         authn: &Authn,
@@ -91,6 +92,7 @@ impl SecuritySettings {
     }
 
     /// Starts adding a passkey (the caller checked sudo mode).
+    #[tracing::instrument(skip_all)]
     pub async fn begin_passkey(
         &self,
         authn: &Authn,
@@ -107,6 +109,7 @@ impl SecuritySettings {
 
     /// Stores the new passkey; like the authenticator app, the first second factor comes with
     /// recovery codes, returned to be shown once.
+    #[tracing::instrument(skip_all)]
     pub async fn add_passkey(
         &self,
         authn: &Authn,
@@ -133,6 +136,7 @@ impl SecuritySettings {
 
     /// Sudo mode by passkey: a challenge for the signed-in user's own passkeys (`None`
     /// without any).
+    #[tracing::instrument(skip_all)]
     pub async fn begin_passkey_confirmation(
         &self,
         authn: &Authn,
@@ -148,6 +152,7 @@ impl SecuritySettings {
     }
 
     /// Completes sudo mode by passkey for `session_id`; `false` if the answer does not verify.
+    #[tracing::instrument(skip_all)]
     pub async fn confirm_with_passkey(
         &self,
         authn: &Authn,
@@ -169,6 +174,7 @@ impl SecuritySettings {
         Ok(verified)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn rename_passkey(
         &self,
         authn: &Authn,
@@ -183,6 +189,7 @@ impl SecuritySettings {
     }
 
     /// Removes a passkey; with no second factor left, the recovery codes go too.
+    #[tracing::instrument(skip_all)]
     pub async fn remove_passkey(
         &self,
         authn: &Authn,
@@ -200,6 +207,7 @@ impl SecuritySettings {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn mfa_status(
         &self,
         authn: &Authn,
@@ -225,6 +233,7 @@ impl SecuritySettings {
 
     /// Turns the authenticator app on. The first second factor also gets a set of recovery
     /// codes, returned to be shown once.
+    #[tracing::instrument(skip_all)]
     pub async fn enable_totp(
         &self,
         authn: &Authn,
@@ -248,6 +257,7 @@ impl SecuritySettings {
     }
 
     /// Turns the authenticator app off; with no second factor left, the recovery codes go too.
+    #[tracing::instrument(skip_all)]
     pub async fn disable_totp(&self, authn: &Authn, owner: Owner<'_>) -> Result<(), SecurityError> {
         let mut tx = authn.begin().await?;
         self.totp.remove(&mut tx, owner.user_id).await?;
@@ -261,6 +271,7 @@ impl SecuritySettings {
     }
 
     /// Replaces the recovery codes with a new set.
+    #[tracing::instrument(skip_all)]
     pub async fn regenerate_recovery_codes(
         &self,
         authn: &Authn,
@@ -282,6 +293,7 @@ impl SecuritySettings {
         Ok(codes)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_api_key(
         &self,
         authn: &Authn,

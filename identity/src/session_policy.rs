@@ -59,6 +59,7 @@ impl SessionKeeper {
     }
 
     /// Records activity on a live session (already validated by the caller).
+    #[tracing::instrument(skip_all)]
     pub async fn touch(
         &self,
         authn: &Authn,

@@ -79,6 +79,7 @@ impl SignInService {
     /// e-mail) pair: without it, parallel guesses could all pass the lockout check before any
     /// of their failures was recorded. Attempts on one address are therefore serialised;
     /// different addresses do not wait for each other.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(
         &self,
         authn: &Authn,
@@ -169,6 +170,7 @@ impl SignInService {
 
     /// Sudo mode: the signed-in person confirms their password again. A wrong password counts
     /// toward lockout like any other, so a left-open session cannot be used to guess it.
+    #[tracing::instrument(skip_all)]
     pub async fn confirm_password(
         &self,
         authn: &Authn,

@@ -118,6 +118,7 @@ impl TotpService {
     }
 
     /// Stores the method once `code` proves the app has the secret; returns the method's id.
+    #[tracing::instrument(skip_all)]
     pub async fn finish_enrollment(
         &self,
         tx: &mut AuthnTx<'_>,
@@ -159,6 +160,7 @@ impl TotpService {
 
     /// Checks `code` against the user's authenticator app and uses it up. `Ok(None)` for a
     /// wrong, stale or already used code.
+    #[tracing::instrument(skip_all)]
     pub async fn verify(
         &self,
         tx: &mut AuthnTx<'_>,
@@ -186,6 +188,7 @@ impl TotpService {
     }
 
     /// Removes the user's authenticator app (the caller checked sudo mode).
+    #[tracing::instrument(skip_all)]
     pub async fn remove(&self, tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), TotpError> {
         let methods = tx.get_mfa(user_id, MfaType::Totp).await?;
         if methods.is_empty() {

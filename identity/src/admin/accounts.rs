@@ -33,6 +33,7 @@ pub struct AccountDetail {
 }
 
 /// The user and what hangs off it, read in one transaction.
+#[tracing::instrument(skip_all)]
 pub async fn detail(
     authn: &Authn,
     user_id: Uuid,
@@ -74,11 +75,13 @@ pub async fn detail(
 }
 
 /// The user, if they belong to the transaction's namespace.
+#[tracing::instrument(skip_all)]
 pub async fn user_in_namespace(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<User, AdminError> {
     tx.get_user(user_id).await?.ok_or(AdminError::UnknownUser)
 }
 
 /// The address of the user, if they belong to the client's namespace.
+#[tracing::instrument(skip_all)]
 pub async fn user_exists(authn: &Authn, user_id: Uuid) -> Result<String, AdminError> {
     Ok(authn
         .get_user(user_id)
@@ -108,6 +111,7 @@ async fn target(tx: &mut AuthnTx<'_>, user_id: Uuid, reach: Reach) -> Result<Use
 /// Disables the account, which signs it out everywhere (the core revokes its sessions) and
 /// ends its API keys' and refresh tokens' use. An admin cannot disable themselves, another
 /// admin or an operator.
+#[tracing::instrument(skip_all)]
 pub async fn disable(authn: &Authn, admin_id: Uuid, user_id: Uuid) -> Result<bool, AdminError> {
     if admin_id == user_id {
         return Err(AdminError::OwnAccount);
@@ -116,6 +120,7 @@ pub async fn disable(authn: &Authn, admin_id: Uuid, user_id: Uuid) -> Result<boo
 }
 
 /// [`disable`] for the command line: any account, admins and operators included.
+#[tracing::instrument(skip_all)]
 pub async fn disable_any(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
     disable_within(authn, user_id, Reach::Anyone).await
 }
@@ -129,6 +134,7 @@ async fn disable_within(authn: &Authn, user_id: Uuid, reach: Reach) -> Result<bo
     Ok(changed)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn enable(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
     user_in_namespace(&mut tx, user_id).await?;
@@ -138,6 +144,7 @@ pub async fn enable(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
 }
 
 /// Deletes the account for good; `typed_email` must be its address (the confirmation).
+#[tracing::instrument(skip_all)]
 pub async fn delete(
     authn: &Authn,
     admin_id: Uuid,
@@ -160,6 +167,7 @@ pub async fn delete(
 }
 
 /// Deletes any account, admins and operators included (the command line).
+#[tracing::instrument(skip_all)]
 pub async fn delete_any(authn: &Authn, user_id: Uuid) -> Result<(), AdminError> {
     let mut tx = authn.begin().await?;
     target(&mut tx, user_id, Reach::Anyone).await?;
@@ -170,6 +178,7 @@ pub async fn delete_any(authn: &Authn, user_id: Uuid) -> Result<(), AdminError> 
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn revoke_session(
     authn: &Authn,
     user_id: Uuid,
@@ -185,6 +194,7 @@ pub async fn revoke_session(
 }
 
 /// Signs the user out everywhere: sessions and refresh tokens. Returns the sessions ended.
+#[tracing::instrument(skip_all)]
 pub async fn revoke_all_sessions(authn: &Authn, user_id: Uuid) -> Result<i32, AdminError> {
     let mut tx = authn.begin().await?;
     user_in_namespace(&mut tx, user_id).await?;
@@ -195,6 +205,7 @@ pub async fn revoke_all_sessions(authn: &Authn, user_id: Uuid) -> Result<i32, Ad
 }
 
 /// Removes one second factor of the user (with the app's state beside the core's record).
+#[tracing::instrument(skip_all)]
 pub async fn remove_method(authn: &Authn, user_id: Uuid, mfa_id: Uuid) -> Result<(), AdminError> {
     let mut tx = authn.begin().await?;
     target(&mut tx, user_id, Reach::Unprivileged).await?;
@@ -215,11 +226,13 @@ pub async fn remove_method(authn: &Authn, user_id: Uuid, mfa_id: Uuid) -> Result
 }
 
 /// Removes every second factor of the user (a lost phone); returns how many.
+#[tracing::instrument(skip_all)]
 pub async fn reset_methods(authn: &Authn, user_id: Uuid) -> Result<usize, AdminError> {
     reset_methods_within(authn, user_id, Reach::Unprivileged).await
 }
 
 /// [`reset_methods`] for the command line: any account, admins and operators included.
+#[tracing::instrument(skip_all)]
 pub async fn reset_methods_any(authn: &Authn, user_id: Uuid) -> Result<usize, AdminError> {
     reset_methods_within(authn, user_id, Reach::Anyone).await
 }
@@ -250,6 +263,7 @@ async fn forget_method_state(tx: &mut AuthnTx<'_>, mfa_id: Uuid) -> Result<(), A
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn revoke_api_key(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Result<(), AdminError> {
     user_exists(authn, user_id).await?;
     crate::api_keys::revoke(authn, user_id, key_id)
@@ -263,6 +277,7 @@ pub async fn revoke_api_key(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Resul
 
 /// Marks the address confirmed, as the owner's own link would (the core's `verify_email`,
 /// audited as `email_verified` under the admin). Returns false if it already was.
+#[tracing::instrument(skip_all)]
 pub async fn mark_verified(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
     let user = user_in_namespace(&mut tx, user_id).await?;

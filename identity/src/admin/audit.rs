@@ -78,6 +78,7 @@ fn text_filter(value: &str, name: &'static str) -> Result<Option<String>, AdminE
 
 /// The core query for `input`, or `None` when it can match nothing (an actor address without
 /// an account). Bad values are refused, naming the filter.
+#[tracing::instrument(skip_all)]
 pub async fn query_for(
     tx: &mut AuthnTx<'_>,
     input: &AuditFilterInput<'_>,
@@ -137,6 +138,7 @@ pub fn decode_cursor(value: &str) -> Result<AuditCursor, AdminError> {
 
 /// One page of events matching `input`, newest first, after the cursor `after` if given;
 /// with the cursor of the next page if there is one.
+#[tracing::instrument(skip_all)]
 pub async fn page(
     tx: &mut AuthnTx<'_>,
     input: &AuditFilterInput<'_>,
@@ -160,6 +162,7 @@ pub async fn page(
 }
 
 /// One event of the namespace by its id.
+#[tracing::instrument(skip_all)]
 pub async fn event(tx: &mut AuthnTx<'_>, event_id: Uuid) -> Result<Option<AuditEvent>, AdminError> {
     Ok(tx.get_audit_event(event_id).await?)
 }

@@ -94,6 +94,7 @@ pub struct Started {
 /// moved past the impersonation's end (plus [`RESTORE_WINDOW`]) so the admin can go back to it,
 /// but never past `session_absolute` from its creation.
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all)]
 pub async fn start(
     authn: &Authn,
     links: &Links,
@@ -160,6 +161,7 @@ pub async fn start(
 }
 
 /// Ends an impersonation of the namespace (its session is revoked by the core).
+#[tracing::instrument(skip_all)]
 pub async fn end(authn: &Authn, impersonation_id: Uuid) -> Result<(), AdminError> {
     if authn.end_impersonation(impersonation_id).await? {
         Ok(())
@@ -169,6 +171,7 @@ pub async fn end(authn: &Authn, impersonation_id: Uuid) -> Result<(), AdminError
 }
 
 /// Ends the impersonation `session_id` belongs to, if it still runs. Returns whether it ran.
+#[tracing::instrument(skip_all)]
 pub async fn end_by_session(authn: &Authn, session_id: Uuid) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
     let context = tx.get_impersonation_context(session_id).await?;
@@ -193,6 +196,7 @@ pub const RESTORE_WINDOW: TimeDelta = TimeDelta::minutes(5);
 /// has ended (or run out) within [`RESTORE_WINDOW`], and `aside_token` is exactly the session
 /// that impersonation was started from, still valid. The kept-aside session is revoked either
 /// way (it was in a browser cookie the whole time), so it can be restored once at most.
+#[tracing::instrument(skip_all)]
 pub async fn restore_admin_session(
     authn: &Authn,
     impersonation_token: &str,
@@ -247,6 +251,7 @@ pub enum Left {
 /// back under a new token if [`restore_admin_session`] allows it, and is revoked otherwise.
 /// `principal` is the resolved caller (`None` when the session is already over, e.g. its time
 /// ran out); the tokens are the browser's two cookies.
+#[tracing::instrument(skip_all)]
 pub async fn leave(
     authn: &Authn,
     principal: Option<&crate::caller::Principal>,
@@ -273,6 +278,7 @@ pub async fn leave(
 
 /// Revokes the admin session kept aside during an impersonation (signing out, or a way back
 /// that is no longer allowed): nothing of it may outlive the browser's cookie.
+#[tracing::instrument(skip_all)]
 pub async fn revoke_aside_session(authn: &Authn, aside_token: &str) -> Result<(), AdminError> {
     authn
         .revoke_session(&crate::token::hash_token(aside_token))
@@ -281,6 +287,7 @@ pub async fn revoke_aside_session(authn: &Authn, aside_token: &str) -> Result<()
 }
 
 /// When the impersonation of `session_id` ends by itself, if it is one.
+#[tracing::instrument(skip_all)]
 pub async fn expiry_of(
     authn: &Authn,
     session_id: Uuid,
@@ -289,6 +296,7 @@ pub async fn expiry_of(
     Ok(context.expires_at.filter(|_| context.is_impersonating))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn active(authn: &Authn) -> Result<Vec<ActiveImpersonation>, AdminError> {
     Ok(authn.list_active_impersonations().await?)
 }
@@ -304,6 +312,7 @@ pub struct HistoryFilter {
 
 /// The latest 500 impersonations matching `filter`, newest first. An address without an
 /// account matches nothing.
+#[tracing::instrument(skip_all)]
 pub async fn history(
     authn: &Authn,
     filter: &HistoryFilter,
@@ -334,6 +343,7 @@ pub async fn history(
 }
 
 /// [`notify_target`] of `authn`'s namespace, in a transaction of its own.
+#[tracing::instrument(skip_all)]
 pub async fn notify_target_of(authn: &Authn) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
     let on = notify_target(tx.conn(), authn.namespace()).await?;
@@ -342,6 +352,7 @@ pub async fn notify_target_of(authn: &Authn) -> Result<bool, AdminError> {
 }
 
 /// Whether targets are mailed when an impersonation starts (on unless turned off).
+#[tracing::instrument(skip_all)]
 pub async fn notify_target(conn: &mut PgConnection, namespace: &str) -> Result<bool, sqlx::Error> {
     let setting: Option<bool> = sqlx::query_scalar(
         "SELECT notify_impersonation FROM gatehouse.namespace_settings WHERE namespace = $1",
@@ -354,6 +365,7 @@ pub async fn notify_target(conn: &mut PgConnection, namespace: &str) -> Result<b
 
 /// Turns the mail to impersonated people on or off, recorded in the audit trail (old and new
 /// value) under the client's actor. Returns whether anything changed.
+#[tracing::instrument(skip_all)]
 pub async fn set_notify_target(authn: &Authn, on: bool) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
     let namespace = tx.namespace().to_owned();

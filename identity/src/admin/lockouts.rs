@@ -12,6 +12,7 @@ use crate::email::EmailAddress;
 use crate::lockout::LockoutPolicy;
 
 /// Every address locked out now, the most recently attempted first.
+#[tracing::instrument(skip_all)]
 pub async fn queue(
     tx: &mut AuthnTx<'_>,
     policy: LockoutPolicy,
@@ -21,6 +22,7 @@ pub async fn queue(
 }
 
 /// The namespace's latest failed sign-in attempts, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn recent_failures(
     tx: &mut AuthnTx<'_>,
     limit: u16,
@@ -33,6 +35,7 @@ pub async fn recent_failures(
 /// Lets a locked-out address sign in again: its attempts are cleared (the core's
 /// `clear_attempts`) and a `lockout_cleared` event records who did it and why. An address that
 /// is not locked out is refused and nothing changes. Returns how many attempts were cleared.
+#[tracing::instrument(skip_all)]
 pub async fn unlock(
     authn: &Authn,
     policy: LockoutPolicy,
@@ -44,6 +47,7 @@ pub async fn unlock(
 
 /// [`unlock`] for the command line: any address, admins' and operators' included, and whether
 /// or not it is locked out now (the command line does not know the server's lockout policy).
+#[tracing::instrument(skip_all)]
 pub async fn unlock_any(authn: &Authn, email: &str, reason: &Reason) -> Result<i64, AdminError> {
     unlock_within(authn, None, email, reason, true).await
 }

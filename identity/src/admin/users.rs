@@ -136,6 +136,7 @@ impl Cursor {
 }
 
 /// One page of the namespace's users matching `query`.
+#[tracing::instrument(skip_all)]
 pub async fn search(tx: &mut AuthnTx<'_>, query: &UserQuery) -> Result<UserPage, AdminError> {
     let search = query
         .email

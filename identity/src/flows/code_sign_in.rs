@@ -5,6 +5,7 @@ use super::*;
 impl AccountFlows {
     /// Asks for a 6-digit code valid for 10 minutes, mailed to the address if it has an enabled
     /// account (by the worker: the request is the same for every address).
+    #[tracing::instrument(skip_all)]
     pub async fn request_email_code(&self, authn: &Authn, email: &str) -> Result<(), FlowError> {
         self.record_request(authn, email, RequestKind::EmailCode)
             .await
@@ -31,6 +32,7 @@ impl AccountFlows {
     /// Signs in with a mailed code. Wrong codes count as failed sign-ins of the address, so the
     /// lockout limits guesses (5 per 15 minutes by default), and reaching it voids the code;
     /// each code also dies after [`email_code::MAX_FAILURES`] wrong guesses of its own.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in_with_email_code(
         &self,
         authn: &Authn,

@@ -4,6 +4,7 @@ use super::*;
 
 impl AccountFlows {
     /// Mails a link to `new_email` that moves the account there (see [`crate::email_change`]).
+    #[tracing::instrument(skip_all)]
     pub async fn request_email_change(
         &self,
         authn: &Authn,
@@ -23,6 +24,7 @@ impl AccountFlows {
     }
 
     /// Uses an e-mail change link; returns the account's new address.
+    #[tracing::instrument(skip_all)]
     pub async fn confirm_email_change(
         &self,
         authn: &Authn,

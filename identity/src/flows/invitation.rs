@@ -6,6 +6,7 @@ use super::*;
 impl AccountFlows {
     /// Creates an account without a password and mails its owner a link to choose one
     /// (valid 72 hours; using it also confirms the address). Returns the new user's id.
+    #[tracing::instrument(skip_all)]
     pub async fn invite(&self, authn: &Authn, email: &str) -> Result<Uuid, FlowError> {
         let email = EmailAddress::parse(email)?;
         let mut tx = authn.begin().await?;
@@ -32,6 +33,7 @@ impl AccountFlows {
 
     /// Creates an account with an initial password that meets the policy. The address is not
     /// confirmed yet: its owner gets the verification link (or the admin marks it confirmed).
+    #[tracing::instrument(skip_all)]
     pub async fn create_with_password(
         &self,
         authn: &Authn,
@@ -51,6 +53,7 @@ impl AccountFlows {
     }
 
     /// Mails the account a password-reset link, as "forgot password" would.
+    #[tracing::instrument(skip_all)]
     pub async fn send_password_reset(&self, authn: &Authn, user_id: Uuid) -> Result<(), FlowError> {
         let user = authn
             .get_user(user_id)

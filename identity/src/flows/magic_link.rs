@@ -5,6 +5,7 @@ use super::*;
 impl AccountFlows {
     /// Asks for a single-use sign-in link valid for 15 minutes, mailed to the address if it
     /// has an enabled account (by the worker: the request is the same for every address).
+    #[tracing::instrument(skip_all)]
     pub async fn request_magic_link(&self, authn: &Authn, email: &str) -> Result<(), FlowError> {
         self.record_request(authn, email, RequestKind::MagicLink)
             .await
@@ -12,6 +13,7 @@ impl AccountFlows {
 
     /// Uses a magic link: a new session for its (enabled) owner. Following the link proves the
     /// mailbox, so it also confirms the address.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in_with_magic_link(
         &self,
         authn: &Authn,

@@ -9,6 +9,7 @@ impl AccountFlows {
     /// revoked, pending sign-ins and mailed codes are dropped, the other reset links stop
     /// working, and the owner is told by mail what was revoked. A refused password leaves the
     /// link usable (the transaction rolls back).
+    #[tracing::instrument(skip_all)]
     pub async fn reset_password(
         &self,
         authn: &Authn,
@@ -87,6 +88,7 @@ impl AccountFlows {
     /// wrong one counts toward lockout); the new one meets the same policy as sign-up and
     /// reset. Every other session and every refresh token is revoked, `current_session` is
     /// kept, and the owner is told by mail: all or nothing.
+    #[tracing::instrument(skip_all)]
     pub async fn change_password(
         &self,
         authn: &Authn,
@@ -160,6 +162,7 @@ impl AccountFlows {
     /// their own (the same policy as everywhere), and the sign-in goes on from the first factor
     /// it proved — a session, or the second step for an account with MFA. A refused password
     /// leaves the pending step usable (the transaction rolls back).
+    #[tracing::instrument(skip_all)]
     pub async fn set_required_password(
         &self,
         authn: &Authn,

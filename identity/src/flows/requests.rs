@@ -6,6 +6,7 @@ use super::*;
 impl AccountFlows {
     /// Asks for a single-use reset link valid for 1 hour, mailed to the address if it has an
     /// enabled account (by the worker: the request is the same for every address).
+    #[tracing::instrument(skip_all)]
     pub async fn request_password_reset(
         &self,
         authn: &Authn,
@@ -73,6 +74,7 @@ impl AccountFlows {
     /// Fulfils every due mail request (see [`crate::mail_requests`]); returns how many. Each
     /// request is taken and fulfilled in one transaction of its namespace, so a failure leaves
     /// it to be retried and a success cannot be repeated.
+    #[tracing::instrument(skip_all)]
     pub async fn fulfil_mail_requests(&self, pool: &PgPool) -> Result<usize, FlowError> {
         let mut done = 0;
         loop {

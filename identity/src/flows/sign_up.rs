@@ -8,6 +8,7 @@ impl AccountFlows {
     /// for an address that already has one, its owner told instead) by the mail-request worker
     /// ([`AccountFlows::fulfil_mail_requests`]), so the request does the same work — and takes
     /// the same time — whether or not the address has an account.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_up(
         &self,
         authn: &Authn,
@@ -75,6 +76,7 @@ impl AccountFlows {
     /// earlier one is replaced and every session, refresh token, API key, pending sign-in and
     /// mailed code the account had is ended. A refused password changes nothing and leaves the
     /// link usable. Returns the confirmed address.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_email(
         &self,
         authn: &Authn,
@@ -113,6 +115,7 @@ impl AccountFlows {
     // ---- magic link ----------------------------------------------------------------------
 
     /// Mails the account a fresh verification link (the earlier ones stop working).
+    #[tracing::instrument(skip_all)]
     pub async fn resend_verification(&self, authn: &Authn, user_id: Uuid) -> Result<(), FlowError> {
         let mut tx = authn.begin().await?;
         let user = tx.get_user(user_id).await?.ok_or(FlowError::InvalidLink)?;
