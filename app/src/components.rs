@@ -169,7 +169,7 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
 /// authentication; once confirmed, the person repeats the change.
 #[component]
 pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
-    let confirm = crate::form_errors::form_action::<crate::mfa::ConfirmPassword>();
+    let confirm = crate::form_errors::form_action::<crate::reauth::ConfirmPassword>();
     let error = action_error(confirm);
     let namespace = crate::pages::use_namespace();
     // Or with a passkey, for people who have one at hand.

@@ -19,6 +19,8 @@ pub mod overview;
 pub mod pages;
 pub mod passkeys;
 pub mod password;
+pub mod reauth;
+pub mod second_factor;
 pub mod session;
 pub mod shell;
 #[cfg(feature = "ssr")]

@@ -7,7 +7,7 @@ mod console;
 mod dev_mailbox;
 mod devices;
 mod email_change;
-mod email_flows;
+mod flows;
 mod mfa;
 mod overview;
 mod passkey_buttons;
@@ -24,7 +24,7 @@ pub use console::{AdminPage, OperatorPage};
 pub use dev_mailbox::DevMailboxPage;
 pub use devices::DevicesPage;
 pub use email_change::{EmailChangeConfirmPage, EmailChangePage};
-pub use email_flows::{
+pub use flows::{
     EmailCodePage, EmailCodeVerifyPage, ForgotPasswordPage, MagicLinkConfirmPage, MagicLinkPage,
     NewPasswordPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
 };

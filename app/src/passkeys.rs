@@ -204,7 +204,7 @@ pub async fn complete_sign_in_with_passkey(
     ceremony: String,
     response: String,
 ) -> Result<(), AppError> {
-    crate::mfa::ssr::complete(
+    crate::second_factor::ssr::complete(
         &namespace,
         identity::SecondFactor::Passkey {
             ceremony: ceremony_id(&ceremony)?,

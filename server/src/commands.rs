@@ -381,7 +381,7 @@ pub async fn account(
     action: &str,
     reason: &str,
 ) -> Result<(), String> {
-    use identity::admin::{accounts, lockouts, Reason};
+    use identity::admin::{lockouts, user, Reason};
     let reason = Reason::parse(reason).map_err(|e| e.to_string())?;
     let email = EmailAddress::parse(email).map_err(|e| e.to_string())?;
     let pool = connect(config).await?;
@@ -395,15 +395,15 @@ pub async fn account(
         .map_err(|e| format!("database error: {}", e.message()))?
         .ok_or_else(|| format!("no account {email} in {namespace}"))?;
     let done = match action {
-        "disable" => accounts::disable_any(&core, user.user_id).await.map(|_| ()),
-        "enable" => accounts::enable(&core, user.user_id).await.map(|_| ()),
+        "disable" => user::disable_any(&core, user.user_id).await.map(|_| ()),
+        "enable" => user::enable(&core, user.user_id).await.map(|_| ()),
         "unlock" => lockouts::unlock_any(&core, email.as_str(), &reason)
             .await
             .map(|_| ()),
-        "reset-methods" => accounts::reset_methods_any(&core, user.user_id)
+        "reset-methods" => user::reset_methods_any(&core, user.user_id)
             .await
             .map(|_| ()),
-        "delete" => accounts::delete_any(&core, user.user_id).await,
+        "delete" => user::delete_any(&core, user.user_id).await,
         other => return Err(format!("unknown action {other}")),
     };
     done.map_err(|e| e.to_string())?;

@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::account::ImpersonationLine;
+use super::user::ImpersonationLine;
 use crate::error::AppError;
 
 #[server(endpoint = "admin_impersonate")]

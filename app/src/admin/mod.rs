@@ -4,10 +4,10 @@
 //! the admin, the request and any reason on each audit event. Ids from the browser are only
 //! looked up inside that namespace, so another namespace's ids find nothing.
 
-pub mod account;
 pub mod audit;
 pub mod impersonation;
 pub mod lockouts;
+pub mod user;
 pub mod users;
 
 /// Times as the console shows them.

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 
 use crate::components::{action_error, focus_first_error, Field, FormAlert, NamespaceInput};
 use crate::form_errors::form_action;
-use crate::mfa::{second_factor_choices, CompleteSignIn};
 use crate::pages::use_namespace;
+use crate::second_factor::{second_factor_choices, CompleteSignIn};
 use vocabulary::Page;
 
 #[component]

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{accounts, AdminError, Reason};
+use super::{user, AdminError, Reason};
 use crate::mail::{outbox, templates, Links};
 use crate::token::OpaqueToken;
 
@@ -109,7 +109,7 @@ pub async fn start(
         return Err(AdminError::OwnAccount);
     }
     let mut tx = authn.begin().await?;
-    let target = accounts::user_in_namespace(&mut tx, target_id).await?;
+    let target = user::user_in_namespace(&mut tx, target_id).await?;
     if target.disabled_at.is_some() {
         return Err(AdminError::Disabled);
     }

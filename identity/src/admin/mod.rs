@@ -4,11 +4,11 @@
 //! inside that namespace (row-level security) and under that client's actor, so every event
 //! the core writes names the admin, the request and the reason.
 
-pub mod accounts;
 pub mod audit;
 pub mod impersonation;
 pub mod lockouts;
 pub mod reason;
+pub mod user;
 pub mod users;
 
 use crate::email::InvalidEmail;

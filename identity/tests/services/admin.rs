@@ -7,7 +7,7 @@ use chrono::TimeDelta;
 use identity::admin::audit::{self, AuditFilterInput};
 use identity::admin::impersonation::{self, HistoryFilter, Impersonator};
 use identity::admin::users::{search, UserQuery, UserSort};
-use identity::admin::{accounts, lockouts, AdminError, Reason};
+use identity::admin::{lockouts, user, AdminError, Reason};
 use identity::mail::Links;
 use identity::LockoutPolicy;
 use sqlx::PgPool;
@@ -247,19 +247,19 @@ async fn account_actions_stay_inside_the_namespace_and_refuse_what_they_must() {
         .unwrap();
 
     assert!(matches!(
-        accounts::disable(&authn, admin, admin).await,
+        user::disable(&authn, admin, admin).await,
         Err(AdminError::OwnAccount)
     ));
     assert!(matches!(
-        accounts::disable(&authn, admin, stranger).await,
+        user::disable(&authn, admin, stranger).await,
         Err(AdminError::UnknownUser)
     ));
     assert!(matches!(
-        accounts::revoke_session(&authn, admin, session).await,
+        user::revoke_session(&authn, admin, session).await,
         Err(AdminError::UnknownSession)
     ));
     assert!(matches!(
-        accounts::delete(&authn, admin, member, "someone@example.com").await,
+        user::delete(&authn, admin, member, "someone@example.com").await,
         Err(AdminError::ConfirmationMismatch)
     ));
     assert!(authn.get_user(member).await.unwrap().is_some());
@@ -271,11 +271,11 @@ async fn account_actions_stay_inside_the_namespace_and_refuse_what_they_must() {
         .disabled_at
         .is_none());
 
-    assert!(accounts::disable(&authn, admin, member).await.unwrap());
+    assert!(user::disable(&authn, admin, member).await.unwrap());
     assert!(authn.list_sessions(member).await.unwrap().is_empty());
-    assert!(accounts::enable(&authn, member).await.unwrap());
-    assert!(accounts::mark_verified(&authn, member).await.unwrap());
-    assert!(!accounts::mark_verified(&authn, member).await.unwrap());
+    assert!(user::enable(&authn, member).await.unwrap());
+    assert!(user::mark_verified(&authn, member).await.unwrap());
+    assert!(!user::mark_verified(&authn, member).await.unwrap());
     assert!(authn
         .get_user(member)
         .await
@@ -284,7 +284,7 @@ async fn account_actions_stay_inside_the_namespace_and_refuse_what_they_must() {
         .email_verified_at
         .is_some());
     assert_eq!(
-        accounts::delete(&authn, admin, member, " MEMBER@example.com ")
+        user::delete(&authn, admin, member, " MEMBER@example.com ")
             .await
             .unwrap(),
         "member@example.com"
@@ -321,20 +321,20 @@ async fn privileged_accounts_are_changed_only_through_the_command_line_variants(
     }
     let reason = Reason::parse("Ticket 77: locked out on a trip").unwrap();
     assert!(matches!(
-        accounts::disable(&authn, admin, colleague).await,
+        user::disable(&authn, admin, colleague).await,
         Err(AdminError::PrivilegedAccount)
     ));
     assert!(matches!(
-        accounts::delete(&authn, admin, colleague, "colleague@example.com").await,
+        user::delete(&authn, admin, colleague, "colleague@example.com").await,
         Err(AdminError::PrivilegedAccount)
     ));
     assert!(matches!(
-        accounts::reset_methods(&authn, colleague).await,
+        user::reset_methods(&authn, colleague).await,
         Err(AdminError::PrivilegedAccount)
     ));
     let method = authn.list_mfa(colleague).await.unwrap()[0].mfa_id;
     assert!(matches!(
-        accounts::remove_method(&authn, colleague, method).await,
+        user::remove_method(&authn, colleague, method).await,
         Err(AdminError::PrivilegedAccount)
     ));
     assert!(matches!(
@@ -363,14 +363,9 @@ async fn privileged_accounts_are_changed_only_through_the_command_line_variants(
             .unwrap(),
         6
     );
-    assert_eq!(
-        accounts::reset_methods_any(&authn, colleague)
-            .await
-            .unwrap(),
-        1
-    );
-    assert!(accounts::disable_any(&authn, colleague).await.unwrap());
-    accounts::delete_any(&authn, colleague).await.unwrap();
+    assert_eq!(user::reset_methods_any(&authn, colleague).await.unwrap(), 1);
+    assert!(user::disable_any(&authn, colleague).await.unwrap());
+    user::delete_any(&authn, colleague).await.unwrap();
     assert!(authn.get_user(colleague).await.unwrap().is_none());
 }
 

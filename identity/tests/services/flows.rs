@@ -842,7 +842,7 @@ async fn an_initial_password_set_by_an_admin_is_replaced_at_the_first_sign_in() 
         )
         .await
         .unwrap();
-    identity::admin::accounts::mark_verified(&env.authn, id)
+    identity::admin::user::mark_verified(&env.authn, id)
         .await
         .unwrap();
     let step = env

@@ -184,7 +184,7 @@ async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
     assert!(principal.require_admin().is_ok());
     // Whether the address is confirmed comes with the caller (no second read of the user).
     assert!(!principal.email_verified);
-    identity::admin::accounts::mark_verified(&authn, admin)
+    identity::admin::user::mark_verified(&authn, admin)
         .await
         .unwrap();
     let principal = callers

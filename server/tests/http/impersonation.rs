@@ -114,7 +114,7 @@ async fn an_impersonation_shows_its_banner_and_cannot_change_sign_ins() {
             vec![("namespace", ns)],
         ),
         (
-            app::mfa::ConfirmPassword::PATH,
+            app::reauth::ConfirmPassword::PATH,
             vec![("namespace", ns), ("password", "whatever")],
         ),
     ];

@@ -358,7 +358,7 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
             .send()
     };
     let impersonate = app::admin::impersonation::AdminImpersonate::PATH;
-    let reset = app::admin::account::AdminResetMethods::PATH;
+    let reset = app::admin::user::AdminResetMethods::PATH;
     let reason = [("reason", "Ticket 5: cannot sign in any more")];
 
     // No second factor of their own: the console refuses before anything else.

@@ -3,13 +3,13 @@
 
 mod audit;
 
-mod impersonations;
+mod impersonation;
 mod lockouts;
 mod user;
 mod users;
 
 pub use audit::{AuditEventPage, AuditPage};
-pub use impersonations::ImpersonationsPage;
+pub use impersonation::ImpersonationsPage;
 pub use lockouts::LockoutsPage;
 pub use user::UserPage;
 pub use users::{NewUserPage, UsersPage};

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::{query_value, AdminNav};
-use crate::admin::account::*;
 use crate::admin::impersonation::AdminImpersonate;
+use crate::admin::user::*;
 use crate::error::AppError;
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;

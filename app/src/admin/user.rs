@@ -100,7 +100,7 @@ impl ImpersonationLine {
 pub async fn admin_user(namespace: String, user_id: String) -> Result<AccountView, AppError> {
     let (state, caller, authn) = super::ssr::admin(&namespace, None).await?;
     let user_id = super::parse_id(&user_id, AppError::UnknownUser)?;
-    let d = identity::admin::accounts::detail(
+    let d = identity::admin::user::detail(
         &authn,
         user_id,
         state.sign_in.lockout(),
@@ -134,7 +134,7 @@ pub async fn admin_user(namespace: String, user_id: String) -> Result<AccountVie
             .into_iter()
             .map(|m| MethodLine {
                 mfa_id: m.mfa_id.to_string(),
-                kind: identity::admin::accounts::method_label(&m.mfa_type).to_owned(),
+                kind: identity::admin::user::method_label(&m.mfa_type).to_owned(),
                 name: m.name,
                 created: when(m.created_at),
                 last_used: m.last_used_at.map(when),
@@ -222,7 +222,7 @@ pub async fn admin_disable_user(
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     let (_, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
-    identity::admin::accounts::disable(&authn, caller.user_id, user_id).await?;
+    identity::admin::user::disable(&authn, caller.user_id, user_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::Disabled);
     Ok(())
 }
@@ -234,7 +234,7 @@ pub async fn admin_enable_user(
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
-    identity::admin::accounts::enable(&authn, user_id).await?;
+    identity::admin::user::enable(&authn, user_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::Enabled);
     Ok(())
 }
@@ -249,7 +249,7 @@ pub async fn admin_delete_user(
     let (state, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     // Deleting cannot be undone: it takes a recent sign-in or password confirmation.
     caller.require_recent_authentication(&state).await?;
-    identity::admin::accounts::delete(&authn, caller.user_id, user_id, &confirm_email).await?;
+    identity::admin::user::delete(&authn, caller.user_id, user_id, &confirm_email).await?;
     leptos_axum::redirect(&vocabulary::Page::AdminUsers.path_with(&namespace, &[("deleted", "1")]));
     Ok(())
 }
@@ -267,7 +267,7 @@ pub async fn admin_revoke_session(
         &session_id,
         AppError::field(FormField::SessionId, FieldProblem::UnknownDevice),
     )?;
-    identity::admin::accounts::revoke_session(&authn, user_id, session_id).await?;
+    identity::admin::user::revoke_session(&authn, user_id, session_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::SessionRevoked);
     Ok(())
 }
@@ -279,7 +279,7 @@ pub async fn admin_revoke_sessions(
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
-    identity::admin::accounts::revoke_all_sessions(&authn, user_id).await?;
+    identity::admin::user::revoke_all_sessions(&authn, user_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::SessionsRevoked);
     Ok(())
 }
@@ -297,7 +297,7 @@ pub async fn admin_remove_method(
         &mfa_id,
         AppError::field(FormField::MfaId, FieldProblem::UnknownMethod),
     )?;
-    identity::admin::accounts::remove_method(&authn, user_id, mfa_id).await?;
+    identity::admin::user::remove_method(&authn, user_id, mfa_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::MethodRemoved);
     Ok(())
 }
@@ -311,7 +311,7 @@ pub async fn admin_reset_methods(
     let (state, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
     // Stripping every second factor opens the account to a password alone: sudo mode first.
     caller.require_recent_authentication(&state).await?;
-    identity::admin::accounts::reset_methods(&authn, user_id).await?;
+    identity::admin::user::reset_methods(&authn, user_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::MethodsReset);
     Ok(())
 }
@@ -329,7 +329,7 @@ pub async fn admin_revoke_key(
         &key_id,
         AppError::field(FormField::KeyId, FieldProblem::UnknownKey),
     )?;
-    identity::admin::accounts::revoke_api_key(&authn, user_id, key_id).await?;
+    identity::admin::user::revoke_api_key(&authn, user_id, key_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::KeyRevoked);
     Ok(())
 }
@@ -341,7 +341,7 @@ pub async fn admin_send_reset(
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     let (state, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
-    identity::admin::accounts::user_exists(&authn, user_id).await?;
+    identity::admin::user::user_exists(&authn, user_id).await?;
     state.flows.send_password_reset(&authn, user_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::ResetSent);
     Ok(())
@@ -354,7 +354,7 @@ pub async fn admin_resend_verification(
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     let (state, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
-    identity::admin::accounts::user_exists(&authn, user_id).await?;
+    identity::admin::user::user_exists(&authn, user_id).await?;
     state.flows.resend_verification(&authn, user_id).await?;
     back_to(&namespace, user_id, vocabulary::Done::VerificationSent);
     Ok(())
@@ -367,7 +367,7 @@ pub async fn admin_mark_verified(
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
-    if !identity::admin::accounts::mark_verified(&authn, user_id).await? {
+    if !identity::admin::user::mark_verified(&authn, user_id).await? {
         return Err(AppError::AlreadyVerified);
     }
     back_to(&namespace, user_id, vocabulary::Done::Verified);
@@ -384,7 +384,7 @@ pub async fn admin_unlock_user(
     let (state, _, authn, user_id) = target(&namespace, &user_id, "").await?;
     // `unlock` records the reason on its own events.
     let reason = identity::admin::Reason::parse(&reason)?;
-    let email = identity::admin::accounts::user_exists(&authn, user_id).await?;
+    let email = identity::admin::user::user_exists(&authn, user_id).await?;
     identity::admin::lockouts::unlock(&authn, state.sign_in.lockout(), &email, &reason).await?;
     back_to(&namespace, user_id, vocabulary::Done::Unlocked);
     Ok(())
