@@ -160,8 +160,9 @@ impl<'c> AuthnTx<'c> {
         apply_context(&mut self.tx, &self.namespace, &self.actor).await
     }
 
-    /// Splits the borrow so a method can bind the namespace while using the connection.
-    pub(crate) fn parts(&mut self) -> (&mut PgConnection, &str) {
+    /// The connection and the namespace at once (one borrow), for statements of the caller's
+    /// own that bind the namespace: `let (conn, namespace) = tx.parts();`.
+    pub fn parts(&mut self) -> (&mut PgConnection, &str) {
         (&mut self.tx, &self.namespace)
     }
 }

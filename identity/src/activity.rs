@@ -1,9 +1,8 @@
 //! Each account's own security activity, written in the transaction of the event, shown to the
 //! account's owner ("Was this you?").
 
-use authn::{Authn, AuthnError};
+use authn::{Authn, AuthnError, AuthnTx};
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
 use uuid::Uuid;
 use vocabulary::ActivityKind;
 
@@ -62,12 +61,12 @@ pub struct ActivityEntry {
 }
 
 pub async fn record(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     activity: Activity<'_>,
     client: ClientInfo<'_>,
 ) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let user_agent: Option<String> = client.user_agent.map(|ua| ua.chars().take(512).collect());
     sqlx::query(
         "INSERT INTO gatehouse.account_activity \
@@ -110,7 +109,8 @@ pub async fn recent(
 }
 
 /// Drops activity older than `days` (the cleanup job).
-pub async fn purge_older_than(conn: &mut PgConnection, days: i32) -> Result<u64, sqlx::Error> {
+pub async fn purge_older_than(tx: &mut AuthnTx<'_>, days: i32) -> Result<u64, sqlx::Error> {
+    let conn = tx.conn();
     Ok(sqlx::query(
         "DELETE FROM gatehouse.account_activity WHERE occurred_at < now() - make_interval(days => $1)",
     )

@@ -159,8 +159,7 @@ pub async fn revoke(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Result<(), Ap
     if !owned || !tx.revoke_api_key(key_id).await? {
         return Err(ApiKeyError::UnknownKey);
     }
-    let namespace = tx.namespace().to_owned();
-    record_revocation(&mut tx, &namespace, user_id).await?;
+    record_revocation(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -171,21 +170,15 @@ pub async fn revoke_all(authn: &Authn, user_id: Uuid) -> Result<i32, ApiKeyError
     let mut tx = authn.begin().await?;
     let count = tx.revoke_all_api_keys(user_id).await?;
     if count > 0 {
-        let namespace = tx.namespace().to_owned();
-        record_revocation(&mut tx, &namespace, user_id).await?;
+        record_revocation(&mut tx, user_id).await?;
     }
     tx.commit().await?;
     Ok(count)
 }
 
-async fn record_revocation(
-    tx: &mut AuthnTx<'_>,
-    namespace: &str,
-    user_id: Uuid,
-) -> Result<(), ApiKeyError> {
+async fn record_revocation(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), ApiKeyError> {
     crate::activity::record(
-        tx.conn(),
-        namespace,
+        tx,
         user_id,
         crate::activity::Activity::ApiKeyRevoked,
         Default::default(),

@@ -2,7 +2,7 @@
 //! only when it is used (single use, 1 hour), and the old address is told afterwards. A link
 //! proves the new mailbox, so the new address is verified by the change itself.
 
-use authn::{Authn, AuthnError, TokenType};
+use authn::{Authn, AuthnError, AuthnTx, TokenType};
 use chrono::TimeDelta;
 use uuid::Uuid;
 
@@ -75,7 +75,7 @@ pub async fn request(
         let link = links.confirm_email_change(&namespace, token.expose());
         templates::email_change_confirm(new_email.as_str(), &namespace, link, LINK_LIFETIME)
     };
-    outbox::enqueue(tx.conn(), &namespace, &mail, keys).await?;
+    outbox::enqueue(&mut tx, &mail, keys).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -122,7 +122,7 @@ pub async fn confirm(
     ] {
         tx.invalidate_tokens(user_id, kind).await?;
     }
-    crate::email_code::void(tx.conn(), &namespace, user_id).await?;
+    crate::email_code::void(&mut tx, user_id).await?;
     // The link proved the new mailbox: verify it through the core's own path.
     let proof = OpaqueToken::generate();
     tx.create_token(
@@ -135,28 +135,22 @@ pub async fn confirm(
     tx.verify_email(&proof.hash())
         .await?
         .ok_or(EmailChangeError::InvalidLink)?;
-    activity::record(
-        tx.conn(),
-        &namespace,
-        user_id,
-        Activity::EmailChanged,
-        Default::default(),
-    )
-    .await?;
+    activity::record(&mut tx, user_id, Activity::EmailChanged, Default::default()).await?;
     let notice = templates::email_changed(
         &user.email,
         &namespace,
         &new_email,
         links.page(&namespace, vocabulary::Page::ForgotPassword),
     );
-    outbox::enqueue(tx.conn(), &namespace, &notice, keys).await?;
+    outbox::enqueue(&mut tx, &notice, keys).await?;
     tx.commit().await?;
     Ok(new_email)
 }
 
 /// Drops expired requests (the cleanup job).
 #[tracing::instrument(skip_all)]
-pub async fn purge_expired(conn: &mut sqlx::PgConnection) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(tx: &mut AuthnTx<'_>) -> Result<u64, sqlx::Error> {
+    let conn = tx.conn();
     Ok(
         sqlx::query("DELETE FROM gatehouse.email_changes WHERE expires_at <= now()")
             .execute(conn)

@@ -2,8 +2,8 @@
 //! account, stored as a keyed hash, used once, and voided after [`MAX_FAILURES`] wrong guesses
 //! whatever the lockout threshold is. The sign-in rules around it live in `crate::flows`.
 
+use authn::AuthnTx;
 use chrono::TimeDelta;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// Wrong guesses one code survives. A code has a million values; five guesses give an attacker
@@ -12,12 +12,12 @@ pub const MAX_FAILURES: i32 = 5;
 
 /// Replaces the account's outstanding code (an older one stops working).
 pub async fn store(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     code_hash: &str,
     lifetime: TimeDelta,
 ) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     sqlx::query(
         "INSERT INTO gatehouse.email_codes (user_id, namespace, code_hash, expires_at) \
          VALUES ($1, $2, $3, now() + $4) \
@@ -37,11 +37,11 @@ pub async fn store(
 /// Uses the account's code if `code_hash` is it and it has not expired: one atomic delete, so
 /// a code signs in once however many requests race.
 pub async fn consume(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     code_hash: &str,
 ) -> Result<bool, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let used = sqlx::query(
         "DELETE FROM gatehouse.email_codes \
           WHERE user_id = $1 AND namespace = $2 AND code_hash = $3 AND expires_at > now()",
@@ -55,31 +55,25 @@ pub async fn consume(
 }
 
 /// Counts a wrong guess against the account's code and voids it at [`MAX_FAILURES`].
-pub async fn record_failure(
-    conn: &mut PgConnection,
-    namespace: &str,
-    user_id: Uuid,
-) -> Result<(), sqlx::Error> {
+pub async fn record_failure(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let failures: Option<i32> = sqlx::query_scalar(
         "UPDATE gatehouse.email_codes SET failures = failures + 1 \
           WHERE user_id = $1 AND namespace = $2 RETURNING failures",
     )
     .bind(user_id)
     .bind(namespace)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(conn)
     .await?;
     if failures.is_some_and(|n| n >= MAX_FAILURES) {
-        void(conn, namespace, user_id).await?;
+        void(tx, user_id).await?;
     }
     Ok(())
 }
 
 /// Voids the account's code (lockout reached, password reset).
-pub async fn void(
-    conn: &mut PgConnection,
-    namespace: &str,
-    user_id: Uuid,
-) -> Result<(), sqlx::Error> {
+pub async fn void(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     sqlx::query("DELETE FROM gatehouse.email_codes WHERE user_id = $1 AND namespace = $2")
         .bind(user_id)
         .bind(namespace)
@@ -89,7 +83,8 @@ pub async fn void(
 }
 
 /// Removes expired codes (the cleanup job).
-pub async fn purge_expired(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(tx: &mut AuthnTx<'_>) -> Result<u64, sqlx::Error> {
+    let conn = tx.conn();
     Ok(
         sqlx::query("DELETE FROM gatehouse.email_codes WHERE expires_at <= now()")
             .execute(conn)

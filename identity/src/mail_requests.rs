@@ -2,8 +2,9 @@
 //! magic-link or e-mail-code request leaves behind, whatever the address. The worker in
 //! `crate::flows` fulfils them; see migration 17 for why they are not fulfilled at once.
 
+use authn::AuthnTx;
 use chrono::TimeDelta;
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgPool};
 
 /// Channel a recorded request notifies on commit, so the worker picks it up at once.
 pub const CHANNEL: &str = "gatehouse_mail_requests";
@@ -62,12 +63,12 @@ struct Row {
 /// Records a request in the caller's transaction: one insert and one notification, the same
 /// statements for every address.
 pub async fn record(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     kind: RequestKind,
     email: &str,
     password_hash: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     sqlx::query(
         "WITH recorded AS ( \
              INSERT INTO gatehouse.mail_requests (namespace, kind, email, password_hash) \
@@ -112,7 +113,8 @@ pub async fn claim(pool: &PgPool, limit: i64) -> Result<Vec<(i64, String)>, sqlx
 
 /// Takes a claimed request in the fulfilling transaction: it is gone if that commits, back
 /// (after its lease) if it does not.
-pub async fn take(conn: &mut PgConnection, id: i64) -> Result<Option<MailRequest>, sqlx::Error> {
+pub async fn take(tx: &mut AuthnTx<'_>, id: i64) -> Result<Option<MailRequest>, sqlx::Error> {
+    let conn = tx.conn();
     let row: Option<Row> = sqlx::query_as(
         "DELETE FROM gatehouse.mail_requests WHERE id = $1 \
       RETURNING kind, email, password_hash",

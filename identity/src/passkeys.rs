@@ -151,18 +151,18 @@ impl PasskeyService {
         let mfa_id = tx
             .add_mfa(user_id, MfaType::Webauthn, &key, Some(&name))
             .await?;
-        let namespace = tx.namespace().to_owned();
+        let (conn, namespace) = tx.parts();
         sqlx::query(
             "INSERT INTO gatehouse.passkeys (mfa_id, namespace, user_id, credential_id, credential, name) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(mfa_id)
-        .bind(&namespace)
+        .bind(namespace)
         .bind(user_id)
         .bind(&key)
         .bind(serde_json::to_value(&passkey)?)
         .bind(&name)
-        .execute(tx.conn())
+        .execute(conn)
         .await
         .map_err(|e| match e.as_database_error().and_then(|d| d.code()) {
             // The same authenticator registered twice (the exclude list should prevent it).
@@ -293,7 +293,7 @@ pub async fn rename(
     name: &str,
 ) -> Result<(), PasskeyError> {
     let name = clean_name(name)?;
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     let done = sqlx::query(
         "UPDATE gatehouse.passkeys SET name = $4 WHERE namespace = $1 AND user_id = $2 AND mfa_id = $3",
     )
@@ -301,7 +301,7 @@ pub async fn rename(
     .bind(user_id)
     .bind(mfa_id)
     .bind(name)
-    .execute(tx.conn())
+    .execute(conn)
     .await?
     .rows_affected();
     if done == 0 {
@@ -313,14 +313,14 @@ pub async fn rename(
 /// Removes one of the user's own passkeys (the caller checked sudo mode).
 #[tracing::instrument(skip_all)]
 pub async fn remove(tx: &mut AuthnTx<'_>, user_id: Uuid, mfa_id: Uuid) -> Result<(), PasskeyError> {
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     let owned = sqlx::query(
         "DELETE FROM gatehouse.passkeys WHERE namespace = $1 AND user_id = $2 AND mfa_id = $3",
     )
     .bind(namespace)
     .bind(user_id)
     .bind(mfa_id)
-    .execute(tx.conn())
+    .execute(conn)
     .await?
     .rows_affected();
     if owned == 0 || !tx.remove_mfa(mfa_id).await? {
@@ -341,13 +341,13 @@ fn require_resident_key(options: &mut CreationChallengeResponse) {
 }
 
 async fn load(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<Vec<Passkey>, PasskeyError> {
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     let rows: Vec<(serde_json::Value,)> = sqlx::query_as(
         "SELECT credential FROM gatehouse.passkeys WHERE namespace = $1 AND user_id = $2",
     )
     .bind(namespace)
     .bind(user_id)
-    .fetch_all(tx.conn())
+    .fetch_all(conn)
     .await?;
     rows.into_iter()
         .map(|(v,)| serde_json::from_value(v).map_err(PasskeyError::from))
@@ -361,7 +361,7 @@ async fn record_use(
     passkeys: &mut [Passkey],
     result: &webauthn_rs::prelude::AuthenticationResult,
 ) -> Result<(), PasskeyError> {
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     let Some(passkey) = passkeys
         .iter_mut()
         .find(|p| p.cred_id() == result.cred_id())
@@ -378,7 +378,7 @@ async fn record_use(
     .bind(user_id)
     .bind(key)
     .bind(serde_json::to_value(&*passkey)?)
-    .fetch_optional(tx.conn())
+    .fetch_optional(conn)
     .await?;
     let mfa_id = mfa_id.ok_or(PasskeyError::NotVerified)?;
     tx.record_mfa_use(mfa_id).await?;
@@ -391,7 +391,7 @@ async fn store_ceremony<S: Serialize>(
     purpose: &str,
     state: &S,
 ) -> Result<Uuid, PasskeyError> {
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO gatehouse.webauthn_ceremonies (id, namespace, user_id, purpose, state, expires_at) \
@@ -403,7 +403,7 @@ async fn store_ceremony<S: Serialize>(
     .bind(purpose)
     .bind(serde_json::to_value(state)?)
     .bind(CEREMONY_LIFETIME)
-    .execute(tx.conn())
+    .execute(conn)
     .await?;
     Ok(id)
 }
@@ -415,7 +415,7 @@ async fn take_ceremony<S: DeserializeOwned>(
     user_id: Option<Uuid>,
     purpose: &str,
 ) -> Result<Option<S>, PasskeyError> {
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     let state: Option<serde_json::Value> = sqlx::query_scalar(
         "DELETE FROM gatehouse.webauthn_ceremonies \
           WHERE id = $1 AND namespace = $2 AND purpose = $3 \
@@ -426,7 +426,7 @@ async fn take_ceremony<S: DeserializeOwned>(
     .bind(namespace)
     .bind(purpose)
     .bind(user_id)
-    .fetch_optional(tx.conn())
+    .fetch_optional(conn)
     .await?;
     state
         .map(|s| serde_json::from_value(s).map_err(PasskeyError::from))
@@ -435,7 +435,8 @@ async fn take_ceremony<S: DeserializeOwned>(
 
 /// Drops expired ceremonies (the cleanup job).
 #[tracing::instrument(skip_all)]
-pub async fn purge_expired(conn: &mut sqlx::PgConnection) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(tx: &mut AuthnTx<'_>) -> Result<u64, sqlx::Error> {
+    let conn = tx.conn();
     Ok(
         sqlx::query("DELETE FROM gatehouse.webauthn_ceremonies WHERE expires_at <= now()")
             .execute(conn)

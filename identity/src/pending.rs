@@ -3,10 +3,10 @@
 //! its SHA-256 is stored) bound to the namespace and user, expiring in minutes, used once,
 //! and dropped after a few wrong second-factor attempts.
 
+use authn::AuthnTx;
 use std::net::IpAddr;
 
 use chrono::TimeDelta;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::client_info::ClientInfo;
@@ -66,35 +66,33 @@ pub struct PendingSignIn {
 
 /// Starts the second step; the token goes into the pending cookie and nowhere else.
 pub async fn begin(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     first: FirstFactor,
     client: ClientInfo<'_>,
 ) -> Result<OpaqueToken, sqlx::Error> {
-    insert(conn, namespace, user_id, first, client, false).await
+    insert(tx, user_id, first, client, false).await
 }
 
 /// Starts the step that sets a new password (see `crate::required_password_change`); only
 /// [`complete_new_password`] ends it.
 pub async fn begin_new_password(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     first: FirstFactor,
     client: ClientInfo<'_>,
 ) -> Result<OpaqueToken, sqlx::Error> {
-    insert(conn, namespace, user_id, first, client, true).await
+    insert(tx, user_id, first, client, true).await
 }
 
 async fn insert(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     first: FirstFactor,
     client: ClientInfo<'_>,
     needs_new_password: bool,
 ) -> Result<OpaqueToken, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let token = OpaqueToken::generate();
     sqlx::query(
         "INSERT INTO gatehouse.pending_sign_ins \
@@ -116,11 +114,8 @@ async fn insert(
 }
 
 /// The live pending sign-in of `token` in `namespace`, if any.
-pub async fn find(
-    conn: &mut PgConnection,
-    namespace: &str,
-    token: &str,
-) -> Result<Option<PendingSignIn>, sqlx::Error> {
+pub async fn find(tx: &mut AuthnTx<'_>, token: &str) -> Result<Option<PendingSignIn>, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     sqlx::query_as(
         "SELECT user_id, first_factor, ip_address, user_agent, failures \
            FROM gatehouse.pending_sign_ins \
@@ -134,11 +129,8 @@ pub async fn find(
 }
 
 /// Counts a wrong second factor; returns whether the pending sign-in is still usable.
-pub async fn record_failure(
-    conn: &mut PgConnection,
-    namespace: &str,
-    token: &str,
-) -> Result<bool, sqlx::Error> {
+pub async fn record_failure(tx: &mut AuthnTx<'_>, token: &str) -> Result<bool, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let hash = crate::token::hash_token(token);
     let failures: Option<i32> = sqlx::query_scalar(
         "UPDATE gatehouse.pending_sign_ins SET failures = failures + 1 \
@@ -163,30 +155,28 @@ pub async fn record_failure(
 
 /// Ends the pending sign-in once (the caller opens the session in the same transaction).
 pub async fn complete(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     token: &str,
 ) -> Result<Option<PendingSignIn>, sqlx::Error> {
-    take(conn, namespace, token, false).await
+    take(tx, token, false).await
 }
 
 /// Ends a pending sign-in that owes a new password, once (the caller sets the password and
 /// goes on with the sign-in in the same transaction).
 pub async fn complete_new_password(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     token: &str,
 ) -> Result<Option<PendingSignIn>, sqlx::Error> {
-    take(conn, namespace, token, true).await
+    take(tx, token, true).await
 }
 
 /// One atomic delete: a pending step ends once, and only by what it owes.
 async fn take(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     token: &str,
     needs_new_password: bool,
 ) -> Result<Option<PendingSignIn>, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     sqlx::query_as(
         "DELETE FROM gatehouse.pending_sign_ins \
           WHERE token_hash = $1 AND namespace = $2 AND expires_at > now() \
@@ -202,11 +192,8 @@ async fn take(
 
 /// Drops every pending sign-in of an account (its password was reset: a first factor proven
 /// before that must not lead anywhere).
-pub async fn discard_for_user(
-    conn: &mut PgConnection,
-    namespace: &str,
-    user_id: Uuid,
-) -> Result<u64, sqlx::Error> {
+pub async fn discard_for_user(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     Ok(
         sqlx::query("DELETE FROM gatehouse.pending_sign_ins WHERE namespace = $1 AND user_id = $2")
             .bind(namespace)
@@ -218,7 +205,8 @@ pub async fn discard_for_user(
 }
 
 /// Removes expired pending sign-ins (the cleanup job).
-pub async fn purge_expired(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(tx: &mut AuthnTx<'_>) -> Result<u64, sqlx::Error> {
+    let conn = tx.conn();
     Ok(
         sqlx::query("DELETE FROM gatehouse.pending_sign_ins WHERE expires_at <= now()")
             .execute(conn)

@@ -2,19 +2,16 @@
 //! (signing in counts, and so does confirming the password again), not just a live cookie
 //! someone may have left behind.
 
+use authn::AuthnTx;
 use chrono::TimeDelta;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// How recent the proof must be unless configured otherwise.
 pub const DEFAULT_WINDOW: TimeDelta = TimeDelta::minutes(10);
 
 /// Records that the holder of `session_id` has just authenticated.
-pub async fn record(
-    conn: &mut PgConnection,
-    namespace: &str,
-    session_id: Uuid,
-) -> Result<(), sqlx::Error> {
+pub async fn record(tx: &mut AuthnTx<'_>, session_id: Uuid) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     sqlx::query(
         "INSERT INTO gatehouse.reauthentications (session_id, namespace, authenticated_at) \
          VALUES ($1, $2, now()) \
@@ -50,7 +47,8 @@ pub async fn is_recent(
 }
 
 /// Drops records too old to matter (the cleanup job).
-pub async fn purge_stale(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
+pub async fn purge_stale(tx: &mut AuthnTx<'_>) -> Result<u64, sqlx::Error> {
+    let conn = tx.conn();
     Ok(sqlx::query(
         "DELETE FROM gatehouse.reauthentications WHERE authenticated_at < now() - interval '1 day'",
     )

@@ -2,7 +2,7 @@
 //! how each namespace admits new users. Stored in the `gatehouse` schema; this module is the
 //! one place that reads or writes it.
 
-use sqlx::PgConnection;
+use authn::AuthnTx;
 use uuid::Uuid;
 
 /// What a signed-in user may do besides managing their own account.
@@ -55,11 +55,11 @@ impl SignUpMode {
 /// The roles of `user_id`, a user of `namespace`. `operator_namespace` is the deployment's
 /// configured operator namespace: an operator row counts only for its users.
 pub async fn roles_of(
-    conn: &mut PgConnection,
+    tx: &mut AuthnTx<'_>,
     user_id: Uuid,
-    namespace: &str,
     operator_namespace: &str,
 ) -> Result<Roles, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let (admin, operator, console_requires_mfa, accounts_require_mfa): (bool, bool, bool, bool) =
         sqlx::query_as(
             "SELECT EXISTS (SELECT 1 FROM gatehouse.namespace_admins WHERE user_id = $1), \
@@ -82,7 +82,8 @@ pub async fn roles_of(
 
 /// Whether the user is an admin or an operator in any way (such accounts are never
 /// impersonated, whatever namespace the operator grant counts in).
-pub async fn holds_any_role(conn: &mut PgConnection, user_id: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn holds_any_role(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<bool, sqlx::Error> {
+    let conn = tx.conn();
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM gatehouse.namespace_admins WHERE user_id = $1) \
              OR EXISTS (SELECT 1 FROM gatehouse.platform_operators WHERE user_id = $1)",
@@ -93,7 +94,8 @@ pub async fn holds_any_role(conn: &mut PgConnection, user_id: Uuid) -> Result<bo
 }
 
 /// Makes the user an admin of their namespace (idempotent).
-pub async fn grant_admin(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn grant_admin(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
+    let conn = tx.conn();
     sqlx::query(
         "INSERT INTO gatehouse.namespace_admins (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
     )
@@ -105,7 +107,8 @@ pub async fn grant_admin(conn: &mut PgConnection, user_id: Uuid) -> Result<(), s
 
 /// Makes the user a platform operator (idempotent). The caller checks that the user belongs to
 /// the operator namespace.
-pub async fn grant_operator(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn grant_operator(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
+    let conn = tx.conn();
     sqlx::query(
         "INSERT INTO gatehouse.platform_operators (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
     )
@@ -118,16 +121,14 @@ pub async fn grant_operator(conn: &mut PgConnection, user_id: Uuid) -> Result<()
 /// [`sign_up_mode`] of `authn`'s namespace, in a transaction of its own.
 pub async fn sign_up_mode_of(authn: &authn::Authn) -> Result<SignUpMode, authn::AuthnError> {
     let mut tx = authn.begin().await?;
-    let mode = sign_up_mode(tx.conn(), authn.namespace()).await?;
+    let mode = sign_up_mode(&mut tx).await?;
     tx.commit().await?;
     Ok(mode)
 }
 
 /// The namespace's sign-up mode; invite-only unless somebody opened it.
-pub async fn sign_up_mode(
-    conn: &mut PgConnection,
-    namespace: &str,
-) -> Result<SignUpMode, sqlx::Error> {
+pub async fn sign_up_mode(tx: &mut AuthnTx<'_>) -> Result<SignUpMode, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let mode: Option<String> =
         sqlx::query_scalar("SELECT sign_up FROM gatehouse.namespace_settings WHERE namespace = $1")
             .bind(namespace)
@@ -166,10 +167,8 @@ pub async fn mfa_due(
 }
 
 /// Whether the namespace requires two-step verification of every account.
-pub async fn accounts_require_mfa(
-    conn: &mut PgConnection,
-    namespace: &str,
-) -> Result<bool, sqlx::Error> {
+pub async fn accounts_require_mfa(tx: &mut AuthnTx<'_>) -> Result<bool, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let required: Option<bool> = sqlx::query_scalar(
         "SELECT accounts_require_mfa FROM gatehouse.namespace_settings WHERE namespace = $1",
     )
@@ -181,11 +180,11 @@ pub async fn accounts_require_mfa(
 
 /// Turns one of a namespace's two-step requirements on or off (the CLI does this).
 pub async fn set_mfa_requirement(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     who: MfaDue,
     required: bool,
 ) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     // The column cannot be a parameter: one fixed statement per requirement.
     let statement = match who {
         MfaDue::Console => {
@@ -207,11 +206,8 @@ pub async fn set_mfa_requirement(
     Ok(())
 }
 
-pub async fn set_sign_up_mode(
-    conn: &mut PgConnection,
-    namespace: &str,
-    mode: SignUpMode,
-) -> Result<(), sqlx::Error> {
+pub async fn set_sign_up_mode(tx: &mut AuthnTx<'_>, mode: SignUpMode) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     sqlx::query(
         "INSERT INTO gatehouse.namespace_settings (namespace, sign_up) VALUES ($1, $2) \
          ON CONFLICT (namespace) DO UPDATE SET sign_up = EXCLUDED.sign_up, updated_at = now()",

@@ -69,8 +69,7 @@ impl SignInService {
         pending_token: &str,
     ) -> Result<Option<AvailableMethods>, SecondFactorError> {
         let mut tx = authn.begin().await?;
-        let namespace = tx.namespace().to_owned();
-        let Some(pending) = pending::find(tx.conn(), &namespace, pending_token).await? else {
+        let Some(pending) = pending::find(&mut tx, pending_token).await? else {
             return Ok(None);
         };
         let mut methods = AvailableMethods::default();
@@ -97,8 +96,7 @@ impl SignInService {
         client: ClientInfo<'_>,
     ) -> Result<SignedIn, SecondFactorError> {
         let mut tx = authn.begin().await?;
-        let namespace = tx.namespace().to_owned();
-        let Some(pending) = pending::find(tx.conn(), &namespace, pending_token).await? else {
+        let Some(pending) = pending::find(&mut tx, pending_token).await? else {
             return Err(SecondFactorError::Expired);
         };
         let user_id: Uuid = pending.user_id;
@@ -107,7 +105,7 @@ impl SignInService {
             .await?
             .filter(|u| u.disabled_at.is_none())
         else {
-            pending::complete(tx.conn(), &namespace, pending_token).await?;
+            pending::complete(&mut tx, pending_token).await?;
             tx.commit().await?;
             return Err(SecondFactorError::Expired);
         };
@@ -116,10 +114,7 @@ impl SignInService {
             return Err(SecondFactorError::LockedOut);
         }
         // A racing request may have completed it while this one waited for the lock.
-        if pending::find(tx.conn(), &namespace, pending_token)
-            .await?
-            .is_none()
-        {
+        if pending::find(&mut tx, pending_token).await?.is_none() {
             return Err(SecondFactorError::Expired);
         }
 
@@ -146,15 +141,13 @@ impl SignInService {
             tx.record_login_attempt(&user.email, false, client.ip_address)
                 .await?;
             crate::activity::record(
-                tx.conn(),
-                &namespace,
+                &mut tx,
                 user_id,
                 crate::activity::Activity::SignInFailed(second),
                 client,
             )
             .await?;
-            let still_usable =
-                pending::record_failure(tx.conn(), &namespace, pending_token).await?;
+            let still_usable = pending::record_failure(&mut tx, pending_token).await?;
             tx.commit().await?;
             return Err(if still_usable {
                 SecondFactorError::WrongCode
@@ -162,15 +155,14 @@ impl SignInService {
                 SecondFactorError::TooManyAttempts
             });
         }
-        pending::complete(tx.conn(), &namespace, pending_token)
+        pending::complete(&mut tx, pending_token)
             .await?
             .ok_or(SecondFactorError::Expired)?;
         let signed_in = open_session(&mut tx, user_id, self.session_lifetime(), client).await?;
         let first = pending::FirstFactor::parse(&pending.first_factor)
             .map_or("first factor", pending::FirstFactor::label);
         crate::activity::record(
-            tx.conn(),
-            &namespace,
+            &mut tx,
             user_id,
             crate::activity::Activity::SignIn(&format!("{first} + {second}")),
             client,
@@ -190,8 +182,7 @@ impl SignInService {
         pending_token: &str,
     ) -> Result<Option<Ceremony>, SecondFactorError> {
         let mut tx = authn.begin().await?;
-        let namespace = tx.namespace().to_owned();
-        let Some(pending) = pending::find(tx.conn(), &namespace, pending_token).await? else {
+        let Some(pending) = pending::find(&mut tx, pending_token).await? else {
             return Ok(None);
         };
         let ceremony = security
@@ -249,10 +240,8 @@ impl SignInService {
         tx.record_login_attempt(&user.email, true, client.ip_address)
             .await?;
         let signed_in = open_session(&mut tx, user_id, self.session_lifetime(), client).await?;
-        let namespace = tx.namespace().to_owned();
         crate::activity::record(
-            tx.conn(),
-            &namespace,
+            &mut tx,
             user_id,
             crate::activity::Activity::SignIn("passkey"),
             client,

@@ -167,8 +167,7 @@ impl SecuritySettings {
             .verify_second_factor(&mut tx, user_id, ceremony, response_json)
             .await?;
         if verified {
-            let namespace = tx.namespace().to_owned();
-            crate::reauth::record(tx.conn(), &namespace, session_id).await?;
+            crate::reauth::record(&mut tx, session_id).await?;
         }
         tx.commit().await?;
         Ok(verified)
@@ -325,7 +324,7 @@ impl SecuritySettings {
             detail,
             self.links.page(&namespace, vocabulary::Page::Devices),
         );
-        outbox::enqueue(tx.conn(), &namespace, &mail, self.totp.secrets()).await?;
+        outbox::enqueue(tx, &mail, self.totp.secrets()).await?;
         let activity = match change {
             SecurityChange::AuthenticatorAdded => Activity::MfaAdded,
             SecurityChange::AuthenticatorRemoved | SecurityChange::PasskeyRemoved => {
@@ -335,14 +334,7 @@ impl SecuritySettings {
             SecurityChange::RecoveryCodesRegenerated => Activity::RecoveryCodesRegenerated,
             SecurityChange::ApiKeyCreated => Activity::ApiKeyCreated,
         };
-        activity::record(
-            tx.conn(),
-            &namespace,
-            owner.user_id,
-            activity,
-            Default::default(),
-        )
-        .await?;
+        activity::record(tx, owner.user_id, activity, Default::default()).await?;
         Ok(())
     }
 }

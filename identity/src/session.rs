@@ -55,10 +55,8 @@ pub(crate) async fn after_first_factor(
     lifetime: TimeDelta,
     client: ClientInfo<'_>,
 ) -> Result<SignInStep, AuthnError> {
-    let namespace = tx.namespace().to_owned();
-    if crate::required_password_change::is_required(tx.conn(), &namespace, user_id).await? {
-        let pending =
-            pending::begin_new_password(tx.conn(), &namespace, user_id, first, client).await?;
+    if crate::required_password_change::is_required(tx, user_id).await? {
+        let pending = pending::begin_new_password(tx, user_id, first, client).await?;
         return Ok(SignInStep::NewPasswordRequired { pending, user_id });
     }
     continue_sign_in(tx, user_id, first, lifetime, client).await
@@ -73,15 +71,12 @@ pub(crate) async fn continue_sign_in(
     client: ClientInfo<'_>,
 ) -> Result<SignInStep, AuthnError> {
     if tx.has_mfa(user_id).await? {
-        let namespace = tx.namespace().to_owned();
-        let pending = pending::begin(tx.conn(), &namespace, user_id, first, client).await?;
+        let pending = pending::begin(tx, user_id, first, client).await?;
         return Ok(SignInStep::SecondFactorRequired { pending, user_id });
     }
     let signed_in = open_session(tx, user_id, lifetime, client).await?;
-    let namespace = tx.namespace().to_owned();
     crate::activity::record(
-        tx.conn(),
-        &namespace,
+        tx,
         user_id,
         crate::activity::Activity::SignIn(first.label()),
         client,
@@ -107,8 +102,7 @@ pub(crate) async fn open_session(
         })
         .await?;
     // Signing in is the freshest proof there is: sudo mode starts now.
-    let namespace = tx.namespace().to_owned();
-    crate::reauth::record(tx.conn(), &namespace, session_id).await?;
+    crate::reauth::record(tx, session_id).await?;
     Ok(SignedIn {
         user_id,
         session_id,
@@ -119,11 +113,11 @@ pub(crate) async fn open_session(
 /// Serialises attempts on one (namespace, e-mail) pair until the transaction ends, so that
 /// parallel guesses cannot all pass the lockout check before any failure is recorded.
 pub(crate) async fn lock_address(tx: &mut AuthnTx<'_>, email: &str) -> Result<(), AuthnError> {
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || lower(btrim($2)), 0))")
         .bind(namespace)
         .bind(email)
-        .execute(tx.conn())
+        .execute(conn)
         .await?;
     Ok(())
 }

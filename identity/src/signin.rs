@@ -126,10 +126,8 @@ impl SignInService {
             tx.record_login_attempt(req.email, false, req.ip_address)
                 .await?;
             if let Some(account_id) = account_id {
-                let namespace = tx.namespace().to_owned();
                 crate::activity::record(
-                    tx.conn(),
-                    &namespace,
+                    &mut tx,
                     account_id,
                     crate::activity::Activity::SignInFailed("password"),
                     ClientInfo {
@@ -193,8 +191,7 @@ impl SignInService {
             tx.commit().await?;
             return Err(SignInError::InvalidCredentials);
         }
-        let namespace = tx.namespace().to_owned();
-        crate::reauth::record(tx.conn(), &namespace, session_id).await?;
+        crate::reauth::record(&mut tx, session_id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -251,7 +251,7 @@ fn storage_context(namespace: &str, user_id: Uuid) -> String {
 
 /// Records `step` as used for the method unless it (or a later one) already was.
 async fn claim_step(tx: &mut AuthnTx<'_>, mfa_id: Uuid, step: u64) -> Result<bool, TotpError> {
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     let step = i64::try_from(step).unwrap_or(i64::MAX);
     let claimed: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO gatehouse.totp_last_steps (mfa_id, namespace, last_step) VALUES ($1, $2, $3) \
@@ -262,7 +262,7 @@ async fn claim_step(tx: &mut AuthnTx<'_>, mfa_id: Uuid, step: u64) -> Result<boo
     .bind(mfa_id)
     .bind(namespace)
     .bind(step)
-    .fetch_optional(tx.conn())
+    .fetch_optional(conn)
     .await?;
     Ok(claimed.is_some())
 }

@@ -90,9 +90,7 @@ async fn main() {
     let core = authn::Authn::new(pool.clone(), NS).await.unwrap();
     let admin = core.create_user("admin@bench.example", None).await.unwrap();
     let mut tx = core.begin().await.unwrap();
-    identity::roles::grant_admin(tx.conn(), admin)
-        .await
-        .unwrap();
+    identity::roles::grant_admin(&mut tx, admin).await.unwrap();
     tx.commit().await.unwrap();
     let token = identity::OpaqueToken::generate();
     core.create_session(authn::NewSession::new(admin, &token.hash()))

@@ -256,8 +256,8 @@ async fn ensure_account(
     };
     let granted = match grant {
         Grant::None => Ok(()),
-        Grant::Admin => roles::grant_admin(tx.conn(), user_id).await,
-        Grant::Operator => roles::grant_operator(tx.conn(), user_id).await,
+        Grant::Admin => roles::grant_admin(&mut tx, user_id).await,
+        Grant::Operator => roles::grant_operator(&mut tx, user_id).await,
     };
     granted.map_err(|e| format!("database error: {e}"))?;
     tx.commit().await.map_err(db)?;
@@ -319,7 +319,7 @@ pub async fn seed(config: &Config) -> Result<(), String> {
         .begin()
         .await
         .map_err(|e| e.message().to_owned())?;
-    roles::set_sign_up_mode(tx.conn(), ns, SignUpMode::Open)
+    roles::set_sign_up_mode(&mut tx, SignUpMode::Open)
         .await
         .map_err(|e| format!("database error: {e}"))?;
     tx.commit().await.map_err(|e| e.message().to_owned())?;
@@ -343,7 +343,7 @@ pub async fn set_sign_up(config: &Config, namespace: &str, mode: &str) -> Result
     let pool = connect(config).await?;
     let core = core(&pool, namespace).await?;
     let mut tx = core.begin().await.map_err(|e| e.message().to_owned())?;
-    roles::set_sign_up_mode(tx.conn(), core.namespace(), mode)
+    roles::set_sign_up_mode(&mut tx, mode)
         .await
         .map_err(|e| format!("database error: {e}"))?;
     tx.commit().await.map_err(|e| e.message().to_owned())?;
@@ -365,7 +365,7 @@ pub async fn set_mfa_requirement(
     let pool = connect(config).await?;
     let core = core(&pool, namespace).await?;
     let mut tx = core.begin().await.map_err(|e| e.message().to_owned())?;
-    let done = roles::set_mfa_requirement(tx.conn(), core.namespace(), who, required).await;
+    let done = roles::set_mfa_requirement(&mut tx, who, required).await;
     done.map_err(|e| format!("database error: {e}"))?;
     tx.commit().await.map_err(|e| e.message().to_owned())?;
     println!("two-step verification for {who:?} of {namespace}: {mode}");
@@ -438,23 +438,22 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
             .begin()
             .await
             .map_err(|e| format!("cleanup of {ns}: {}", e.message()))?;
-        let conn = tx.conn();
-        pending += identity::pending::purge_expired(conn)
+        pending += identity::pending::purge_expired(&mut tx)
             .await
             .map_err(database)?;
-        sudo += identity::reauth::purge_stale(conn)
+        sudo += identity::reauth::purge_stale(&mut tx)
             .await
             .map_err(database)?;
-        activity += identity::activity::purge_older_than(conn, 90)
+        activity += identity::activity::purge_older_than(&mut tx, 90)
             .await
             .map_err(database)?;
-        email_changes += identity::email_change::purge_expired(conn)
+        email_changes += identity::email_change::purge_expired(&mut tx)
             .await
             .map_err(database)?;
-        ceremonies += identity::passkeys::purge_expired(conn)
+        ceremonies += identity::passkeys::purge_expired(&mut tx)
             .await
             .map_err(database)?;
-        codes += identity::email_code::purge_expired(conn)
+        codes += identity::email_code::purge_expired(&mut tx)
             .await
             .map_err(database)?;
         tx.commit()

@@ -2,9 +2,8 @@
 //! justification. Who may be impersonated, for how long, and whether the person is told are
 //! decided here; the core records it and attributes everything done meanwhile to the admin.
 
-use authn::{ActiveImpersonation, Authn, ImpersonationRecord, StartImpersonation};
+use authn::{ActiveImpersonation, Authn, AuthnTx, ImpersonationRecord, StartImpersonation};
 use chrono::{DateTime, TimeDelta, Utc};
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{user, AdminError, Reason};
@@ -113,7 +112,7 @@ pub async fn start(
     if target.disabled_at.is_some() {
         return Err(AdminError::Disabled);
     }
-    if crate::roles::holds_any_role(tx.conn(), target_id).await? {
+    if crate::roles::holds_any_role(&mut tx, target_id).await? {
         return Err(AdminError::ProtectedAccount);
     }
     let token = OpaqueToken::generate();
@@ -141,7 +140,7 @@ pub async fn start(
         session_absolute,
     )
     .await?;
-    if notify_target(tx.conn(), &namespace).await? {
+    if notify_target(&mut tx).await? {
         let mail = templates::impersonation_started(
             &target.email,
             &namespace,
@@ -150,7 +149,7 @@ pub async fn start(
             duration.num_minutes(),
             links.page(&namespace, vocabulary::Page::Security),
         );
-        outbox::enqueue(tx.conn(), &namespace, &mail, keys).await?;
+        outbox::enqueue(&mut tx, &mail, keys).await?;
     }
     tx.commit().await?;
     Ok(Started {
@@ -346,14 +345,15 @@ pub async fn history(
 #[tracing::instrument(skip_all)]
 pub async fn notify_target_of(authn: &Authn) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
-    let on = notify_target(tx.conn(), authn.namespace()).await?;
+    let on = notify_target(&mut tx).await?;
     tx.commit().await?;
     Ok(on)
 }
 
 /// Whether targets are mailed when an impersonation starts (on unless turned off).
 #[tracing::instrument(skip_all)]
-pub async fn notify_target(conn: &mut PgConnection, namespace: &str) -> Result<bool, sqlx::Error> {
+pub async fn notify_target(tx: &mut AuthnTx<'_>) -> Result<bool, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let setting: Option<bool> = sqlx::query_scalar(
         "SELECT notify_impersonation FROM gatehouse.namespace_settings WHERE namespace = $1",
     )
@@ -369,7 +369,7 @@ pub async fn notify_target(conn: &mut PgConnection, namespace: &str) -> Result<b
 pub async fn set_notify_target(authn: &Authn, on: bool) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
     let namespace = tx.namespace().to_owned();
-    let before = notify_target(tx.conn(), &namespace).await?;
+    let before = notify_target(&mut tx).await?;
     if before == on {
         return Ok(false);
     }

@@ -75,7 +75,7 @@ async fn unlock_within(
     // Another admin's or an operator's lockout is lifted with the command line only: the
     // lockout may be all that stands between a guesser and a privileged account.
     if let Some(u) = user.as_ref().filter(|_| !privileged_too) {
-        if crate::roles::holds_any_role(tx.conn(), u.user_id).await? {
+        if crate::roles::holds_any_role(&mut tx, u.user_id).await? {
             return Err(AdminError::PrivilegedAccount);
         }
     }
@@ -84,13 +84,13 @@ async fn unlock_within(
         Some(u) => ("user", u.user_id.to_string()),
         None => ("login_attempts", email.as_str().to_owned()),
     };
-    let namespace = tx.namespace().to_owned();
+    let (conn, namespace) = tx.parts();
     sqlx::query("SELECT authn._log_event('lockout_cleared', $1, $2, $3, NULL, $4)")
         .bind(namespace)
         .bind(resource_type)
         .bind(resource_id)
         .bind(serde_json::json!({ "email": email.as_str(), "attempts_cleared": cleared }))
-        .execute(tx.conn())
+        .execute(conn)
         .await?;
     tx.commit().await?;
     Ok(cleared)

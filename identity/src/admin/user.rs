@@ -42,8 +42,7 @@ pub async fn detail(
 ) -> Result<AccountDetail, AdminError> {
     let mut tx = authn.begin().await?;
     let user = user_in_namespace(&mut tx, user_id).await?;
-    let namespace = tx.namespace().to_owned();
-    let roles = roles::roles_of(tx.conn(), user_id, &namespace, operator_namespace).await?;
+    let roles = roles::roles_of(&mut tx, user_id, operator_namespace).await?;
     let locked_out = lockout.is_locked(&mut tx, &user.email).await?;
     let sessions = tx.list_sessions(user_id).await?;
     let methods = tx.list_mfa(user_id).await?;
@@ -102,7 +101,7 @@ enum Reach {
 
 async fn target(tx: &mut AuthnTx<'_>, user_id: Uuid, reach: Reach) -> Result<User, AdminError> {
     let user = user_in_namespace(tx, user_id).await?;
-    if reach == Reach::Unprivileged && crate::roles::holds_any_role(tx.conn(), user_id).await? {
+    if reach == Reach::Unprivileged && crate::roles::holds_any_role(tx, user_id).await? {
         return Err(AdminError::PrivilegedAccount);
     }
     Ok(user)

@@ -24,7 +24,7 @@ impl AccountFlows {
         let namespace = tx.namespace().to_owned();
         let code = format!("{:06}", OsRng.gen_range(0..1_000_000u32));
         let hash = self.email_code_hash(user_id, &code);
-        email_code::store(tx.conn(), &namespace, user_id, &hash, EMAIL_CODE_LIFETIME).await?;
+        email_code::store(tx, user_id, &hash, EMAIL_CODE_LIFETIME).await?;
         let mail = templates::email_code(email.as_str(), &namespace, &code, EMAIL_CODE_LIFETIME);
         enqueue(tx, &mail, &self.keys).await
     }
@@ -51,11 +51,10 @@ impl AccountFlows {
         }
         let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
         let user_id = enabled_user(&mut tx, &email).await?;
-        let namespace = tx.namespace().to_owned();
         let owner = match (user_id, well_formed) {
             (Some(user_id), true) => {
                 let hash = self.email_code_hash(user_id, code);
-                email_code::consume(tx.conn(), &namespace, user_id, &hash)
+                email_code::consume(&mut tx, user_id, &hash)
                     .await?
                     .then_some(user_id)
             }
@@ -65,17 +64,16 @@ impl AccountFlows {
             tx.record_login_attempt(email.as_str(), false, client.ip_address)
                 .await?;
             if let Some(user_id) = user_id {
-                email_code::record_failure(tx.conn(), &namespace, user_id).await?;
+                email_code::record_failure(&mut tx, user_id).await?;
                 crate::activity::record(
-                    tx.conn(),
-                    &namespace,
+                    &mut tx,
                     user_id,
                     crate::activity::Activity::SignInFailed("email code"),
                     client,
                 )
                 .await?;
                 if tx.is_locked_out(email.as_str(), window, max).await? {
-                    email_code::void(tx.conn(), &namespace, user_id).await?;
+                    email_code::void(&mut tx, user_id).await?;
                 }
             }
             tx.commit().await?;

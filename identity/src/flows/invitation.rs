@@ -46,7 +46,7 @@ impl AccountFlows {
         let hash = self.hasher.hash(new.password).await?;
         let user_id = new_account(&mut tx, &email, Some(&hash)).await?;
         // The admin knows this password: its owner replaces it at the first sign-in.
-        crate::required_password_change::require(tx.conn(), authn.namespace(), user_id).await?;
+        crate::required_password_change::require(&mut tx, user_id).await?;
         self.mail_verification(&mut tx, user_id, &email).await?;
         tx.commit().await?;
         Ok(user_id)

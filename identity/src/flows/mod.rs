@@ -170,8 +170,7 @@ impl AccountFlows {
         email: &EmailAddress,
         new: &NewPassword<'_>,
     ) -> Result<(), FlowError> {
-        let namespace = tx.namespace().to_owned();
-        let with_mfa = roles::accounts_require_mfa(tx.conn(), &namespace).await?;
+        let with_mfa = roles::accounts_require_mfa(tx).await?;
         self.policy
             .for_namespace(with_mfa)
             .check(new.password.expose_secret(), email.as_str())?;
@@ -228,8 +227,7 @@ pub(super) async fn enqueue(
     mail: &Mail,
     keys: &SecretBox,
 ) -> Result<(), FlowError> {
-    let namespace = tx.namespace().to_owned();
-    outbox::enqueue(tx.conn(), &namespace, mail, keys).await?;
+    outbox::enqueue(tx, mail, keys).await?;
     Ok(())
 }
 

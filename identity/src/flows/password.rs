@@ -56,14 +56,13 @@ impl AccountFlows {
             tx.invalidate_tokens(owner.user_id, kind).await?;
         }
         let namespace = authn.namespace();
-        crate::pending::discard_for_user(tx.conn(), namespace, owner.user_id).await?;
-        email_code::void(tx.conn(), namespace, owner.user_id).await?;
-        crate::required_password_change::clear(tx.conn(), namespace, owner.user_id).await?;
+        crate::pending::discard_for_user(&mut tx, owner.user_id).await?;
+        email_code::void(&mut tx, owner.user_id).await?;
+        crate::required_password_change::clear(&mut tx, owner.user_id).await?;
         // The reset proves the mailbox, as a magic link does, and earlier failures are moot.
         tx.clear_attempts(email.as_str()).await?;
         crate::activity::record(
-            tx.conn(),
-            namespace,
+            &mut tx,
             owner.user_id,
             crate::activity::Activity::PasswordReset,
             ClientInfo::default(),
@@ -110,10 +109,8 @@ impl AccountFlows {
         if !self.hasher.verify(change.current, stored).await? {
             tx.record_login_attempt(email.as_str(), false, change.ip_address)
                 .await?;
-            let namespace = tx.namespace().to_owned();
             crate::activity::record(
-                tx.conn(),
-                &namespace,
+                &mut tx,
                 change.user_id,
                 crate::activity::Activity::SignInFailed("current password"),
                 ClientInfo {
@@ -129,8 +126,7 @@ impl AccountFlows {
             .await?;
         let hash = self.hasher.hash(change.new.password).await?;
         tx.update_password(change.user_id, &hash).await?;
-        crate::required_password_change::clear(tx.conn(), authn.namespace(), change.user_id)
-            .await?;
+        crate::required_password_change::clear(&mut tx, change.user_id).await?;
         tx.revoke_all_refresh_tokens(change.user_id).await?;
         tx.revoke_other_sessions(change.user_id, change.current_session)
             .await?;
@@ -138,8 +134,7 @@ impl AccountFlows {
             .await?;
         let namespace = authn.namespace();
         crate::activity::record(
-            tx.conn(),
-            namespace,
+            &mut tx,
             change.user_id,
             crate::activity::Activity::PasswordChanged,
             ClientInfo {
@@ -171,8 +166,7 @@ impl AccountFlows {
         client: ClientInfo<'_>,
     ) -> Result<SignInStep, FlowError> {
         let mut tx = authn.begin().await?;
-        let namespace = authn.namespace();
-        let step = crate::pending::complete_new_password(tx.conn(), namespace, pending)
+        let step = crate::pending::complete_new_password(&mut tx, pending)
             .await?
             .ok_or(FlowError::InvalidLink)?;
         let first = FirstFactor::parse(&step.first_factor).ok_or(FlowError::InvalidLink)?;
@@ -185,10 +179,9 @@ impl AccountFlows {
         self.check_new_password(&mut tx, &email, &new).await?;
         let hash = self.hasher.hash(new.password).await?;
         tx.update_password(step.user_id, &hash).await?;
-        crate::required_password_change::clear(tx.conn(), namespace, step.user_id).await?;
+        crate::required_password_change::clear(&mut tx, step.user_id).await?;
         crate::activity::record(
-            tx.conn(),
-            namespace,
+            &mut tx,
             step.user_id,
             crate::activity::Activity::PasswordChanged,
             client,

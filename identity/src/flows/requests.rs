@@ -26,8 +26,7 @@ impl AccountFlows {
     ) -> Result<(), FlowError> {
         let email = EmailAddress::parse(email)?;
         let mut tx = authn.begin().await?;
-        let namespace = authn.namespace();
-        mail_requests::record(tx.conn(), namespace, kind, email.as_str(), None).await?;
+        mail_requests::record(&mut tx, kind, email.as_str(), None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -101,7 +100,7 @@ impl AccountFlows {
     ) -> Result<(), FlowError> {
         let authn = Authn::new(pool.clone(), namespace).await?;
         let mut tx = authn.begin().await?;
-        let Some(request) = mail_requests::take(tx.conn(), id).await? else {
+        let Some(request) = mail_requests::take(&mut tx, id).await? else {
             return Ok(());
         };
         // Recorded only after parsing; a row that does not parse any more is dropped.

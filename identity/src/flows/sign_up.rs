@@ -17,20 +17,12 @@ impl AccountFlows {
     ) -> Result<(), FlowError> {
         let email = EmailAddress::parse(email)?;
         let mut tx = authn.begin().await?;
-        if roles::sign_up_mode(tx.conn(), authn.namespace()).await? != SignUpMode::Open {
+        if roles::sign_up_mode(&mut tx).await? != SignUpMode::Open {
             return Err(FlowError::SignUpClosed);
         }
         self.check_new_password(&mut tx, &email, &new).await?;
         let hash = self.hasher.hash(new.password).await?;
-        let namespace = authn.namespace();
-        mail_requests::record(
-            tx.conn(),
-            namespace,
-            RequestKind::SignUp,
-            email.as_str(),
-            Some(&hash),
-        )
-        .await?;
+        mail_requests::record(&mut tx, RequestKind::SignUp, email.as_str(), Some(&hash)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -104,10 +96,9 @@ impl AccountFlows {
         tx.revoke_all_sessions(owner.user_id).await?;
         tx.revoke_all_refresh_tokens(owner.user_id).await?;
         tx.revoke_all_api_keys(owner.user_id).await?;
-        let namespace = authn.namespace();
-        crate::required_password_change::clear(tx.conn(), namespace, owner.user_id).await?;
-        crate::pending::discard_for_user(tx.conn(), namespace, owner.user_id).await?;
-        email_code::void(tx.conn(), namespace, owner.user_id).await?;
+        crate::required_password_change::clear(&mut tx, owner.user_id).await?;
+        crate::pending::discard_for_user(&mut tx, owner.user_id).await?;
+        email_code::void(&mut tx, owner.user_id).await?;
         tx.commit().await?;
         Ok(owner.email)
     }

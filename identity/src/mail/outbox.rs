@@ -5,8 +5,9 @@
 //! of the database must not hand them out) and bound to their namespace and recipient; a mail
 //! whose link has expired is never delivered and loses its body (`purge_at`).
 
+use authn::AuthnTx;
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgPool};
 
 use super::Mail;
 use crate::secret_box::SecretBox;
@@ -74,11 +75,11 @@ impl QueuedMail {
 
 /// Adds a message in the caller's transaction; it is delivered only if that commits.
 pub async fn enqueue(
-    conn: &mut PgConnection,
-    namespace: &str,
+    tx: &mut AuthnTx<'_>,
     mail: &Mail,
     keys: &SecretBox,
 ) -> Result<i64, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
     let context = seal_context(namespace, &mail.to);
     let id = sqlx::query_scalar(
         "INSERT INTO gatehouse.mail_outbox \

@@ -304,7 +304,7 @@ async fn privileged_accounts_are_changed_only_through_the_command_line_variants(
         .unwrap();
     {
         let mut tx = authn.begin().await.unwrap();
-        identity::roles::grant_admin(tx.conn(), colleague)
+        identity::roles::grant_admin(&mut tx, colleague)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -375,11 +375,11 @@ async fn impersonation_refuses_privileged_targets_mails_the_target_and_is_listed
     let admin = authn.create_user("admin@example.com", None).await.unwrap();
     let other_admin = authn.create_user("boss@example.com", None).await.unwrap();
     let member = authn.create_user("member@example.com", None).await.unwrap();
+    let mut tx = authn.begin().await.unwrap();
     for id in [admin, other_admin] {
-        identity::roles::grant_admin(&mut superuser.acquire().await.unwrap(), id)
-            .await
-            .unwrap();
+        identity::roles::grant_admin(&mut tx, id).await.unwrap();
     }
+    tx.commit().await.unwrap();
     let session = authn
         .create_session(NewSession::new(admin, &"a".repeat(64)))
         .await

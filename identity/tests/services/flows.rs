@@ -98,7 +98,7 @@ impl Env {
 
     async fn open_sign_up(&self) {
         let mut tx = self.authn.begin().await.unwrap();
-        roles::set_sign_up_mode(tx.conn(), self.authn.namespace(), SignUpMode::Open)
+        roles::set_sign_up_mode(&mut tx, SignUpMode::Open)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -395,14 +395,9 @@ async fn short_passwords_are_taken_only_where_every_account_has_two_step_verific
     ));
     {
         let mut tx = env.authn.begin().await.unwrap();
-        roles::set_mfa_requirement(
-            tx.conn(),
-            env.authn.namespace(),
-            roles::MfaDue::Account,
-            true,
-        )
-        .await
-        .unwrap();
+        roles::set_mfa_requirement(&mut tx, roles::MfaDue::Account, true)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     sign_up().await.unwrap();
@@ -743,8 +738,7 @@ async fn a_password_reset_revokes_everything_and_tells_the_owner() {
     let pending = {
         let mut tx = env.authn.begin().await.unwrap();
         let pending = identity::pending::begin(
-            tx.conn(),
-            env.authn.namespace(),
+            &mut tx,
             id,
             identity::pending::FirstFactor::Password,
             ClientInfo::default(),
@@ -779,12 +773,10 @@ async fn a_password_reset_revokes_everything_and_tells_the_owner() {
     assert!(env.authn.list_api_keys(id).await.unwrap().is_empty());
     {
         let mut tx = env.authn.begin().await.unwrap();
-        assert!(
-            identity::pending::find(tx.conn(), env.authn.namespace(), pending.expose())
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(identity::pending::find(&mut tx, pending.expose())
+            .await
+            .unwrap()
+            .is_none());
     }
     let mut client = env.authn.clone();
     assert!(client
@@ -866,7 +858,7 @@ async fn an_initial_password_set_by_an_admin_is_replaced_at_the_first_sign_in() 
     {
         let mut tx = env.authn.begin().await.unwrap();
         assert!(
-            identity::pending::find(tx.conn(), env.authn.namespace(), pending.expose())
+            identity::pending::find(&mut tx, pending.expose())
                 .await
                 .unwrap()
                 .is_none(),
@@ -1266,7 +1258,7 @@ async fn an_expired_email_change_link_changes_nothing() {
     // The cleanup job drops it.
     let mut tx = env.authn.begin().await.unwrap();
     assert_eq!(
-        identity::email_change::purge_expired(tx.conn())
+        identity::email_change::purge_expired(&mut tx)
             .await
             .unwrap(),
         1

@@ -666,10 +666,7 @@ async fn passkey_ceremonies_are_single_use_bound_to_their_user_and_expire() {
     assert!(matches!(late, Err(PasskeyError::NotVerified)));
     tx.commit().await.unwrap();
     let mut tx = f.authn.begin().await.unwrap();
-    assert_eq!(
-        identity::passkeys::purge_expired(tx.conn()).await.unwrap(),
-        1
-    );
+    assert_eq!(identity::passkeys::purge_expired(&mut tx).await.unwrap(), 1);
     tx.commit().await.unwrap();
     assert!(f.authn.list_mfa(f.user).await.unwrap().is_empty());
     // WebAuthn needs a domain name: an IP address cannot be a relying party.

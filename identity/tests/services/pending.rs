@@ -61,26 +61,27 @@ async fn with_mfa_the_password_opens_a_pending_step_not_a_session() {
     assert_eq!(user_id, user);
     assert!(authn.list_sessions(user).await.unwrap().is_empty());
 
+    // Bound to its namespace: a transaction of another one does not find it.
+    let elsewhere = authn.for_namespace("elsewhere").await.unwrap();
+    let mut other = elsewhere.begin().await.unwrap();
+    assert!(pending::find(&mut other, pending.expose())
+        .await
+        .unwrap()
+        .is_none());
     let mut tx = authn.begin().await.unwrap();
-    let conn = tx.conn();
-    let found = pending::find(conn, authn.namespace(), pending.expose())
+    let found = pending::find(&mut tx, pending.expose())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(found.user_id, user);
     assert_eq!(found.first_factor, "password");
     assert_eq!(found.ip_address.unwrap().to_string(), "198.51.100.4");
-    // Bound to its namespace.
-    assert!(pending::find(conn, "elsewhere", pending.expose())
-        .await
-        .unwrap()
-        .is_none());
     // Single use.
-    assert!(pending::complete(conn, authn.namespace(), pending.expose())
+    assert!(pending::complete(&mut tx, pending.expose())
         .await
         .unwrap()
         .is_some());
-    assert!(pending::complete(conn, authn.namespace(), pending.expose())
+    assert!(pending::complete(&mut tx, pending.expose())
         .await
         .unwrap()
         .is_none());
@@ -97,21 +98,18 @@ async fn wrong_second_factors_drop_the_pending_step() {
         panic!("expected the second step");
     };
     let mut tx = authn.begin().await.unwrap();
-    let conn = tx.conn();
     for i in 1..MAX_SECOND_FACTOR_FAILURES {
         assert!(
-            pending::record_failure(conn, authn.namespace(), pending.expose())
+            pending::record_failure(&mut tx, pending.expose())
                 .await
                 .unwrap(),
             "failure {i}"
         );
     }
-    assert!(
-        !pending::record_failure(conn, authn.namespace(), pending.expose())
-            .await
-            .unwrap()
-    );
-    assert!(pending::find(conn, authn.namespace(), pending.expose())
+    assert!(!pending::record_failure(&mut tx, pending.expose())
+        .await
+        .unwrap());
+    assert!(pending::find(&mut tx, pending.expose())
         .await
         .unwrap()
         .is_none());

@@ -144,9 +144,7 @@ async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
     let member = authn.create_user("member@example.com", None).await.unwrap();
     {
         let mut tx = authn.begin().await.unwrap();
-        identity::roles::grant_admin(tx.conn(), admin)
-            .await
-            .unwrap();
+        identity::roles::grant_admin(&mut tx, admin).await.unwrap();
         tx.commit().await.unwrap();
     }
     let token = OpaqueToken::generate();
@@ -271,9 +269,7 @@ async fn an_operators_support_access_resolves_as_an_impersonation_without_roles(
     let target = tenant.create_user("owner@example.com", None).await.unwrap();
     {
         let mut tx = tenant.begin().await.unwrap();
-        identity::roles::grant_admin(tx.conn(), target)
-            .await
-            .unwrap();
+        identity::roles::grant_admin(&mut tx, target).await.unwrap();
         tx.commit().await.unwrap();
     }
     let access = OpaqueToken::generate();

@@ -215,10 +215,8 @@ async fn the_gatehouse_tables_keep_each_namespace_to_itself() {
     for core in [&ours, &theirs] {
         let admin = core.create_user("admin@example.com", None).await.unwrap();
         let mut tx = core.begin().await.unwrap();
-        identity::roles::grant_admin(tx.conn(), admin)
-            .await
-            .unwrap();
-        identity::roles::set_sign_up_mode(tx.conn(), core.namespace(), identity::SignUpMode::Open)
+        identity::roles::grant_admin(&mut tx, admin).await.unwrap();
+        identity::roles::set_sign_up_mode(&mut tx, identity::SignUpMode::Open)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -297,8 +295,7 @@ async fn upkeep_purges_expired_rows_of_every_namespace_under_row_level_security(
     let user = app.user_id("aged@example.com").await;
     let mut tx = core.begin().await.unwrap();
     identity::pending::begin(
-        tx.conn(),
-        &app.namespace,
+        &mut tx,
         user,
         identity::pending::FirstFactor::Password,
         identity::session::ClientInfo::default(),

@@ -235,14 +235,9 @@ async fn a_namespace_requiring_two_step_verification_refuses_everything_else_unt
     let user_id = app.user_id("member@example.com").await;
     {
         let mut tx = core.begin().await.unwrap();
-        identity::roles::set_mfa_requirement(
-            tx.conn(),
-            &app.namespace,
-            identity::roles::MfaDue::Account,
-            true,
-        )
-        .await
-        .unwrap();
+        identity::roles::set_mfa_requirement(&mut tx, identity::roles::MfaDue::Account, true)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     let (_, cookie) = app.session_cookie(user_id).await;
@@ -336,9 +331,7 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
         .unwrap();
     {
         let mut tx = core.begin().await.unwrap();
-        identity::roles::grant_admin(tx.conn(), admin)
-            .await
-            .unwrap();
+        identity::roles::grant_admin(&mut tx, admin).await.unwrap();
         tx.commit().await.unwrap();
     }
     // A session made through the core: no sign-in, so no sudo mode either.
@@ -390,7 +383,7 @@ async fn risky_console_actions_need_two_step_verification_and_a_recent_sign_in()
     {
         let session = core.validate_session(&token.hash()).await.unwrap().unwrap();
         let mut tx = core.begin().await.unwrap();
-        identity::reauth::record(tx.conn(), &app.namespace, session.session_id)
+        identity::reauth::record(&mut tx, session.session_id)
             .await
             .unwrap();
         tx.commit().await.unwrap();
