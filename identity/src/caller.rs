@@ -112,6 +112,17 @@ impl Principal {
         }
     }
 
+    /// The caller is `user_id` (acting on their own account or something of it), in this
+    /// namespace: anyone else, an admin included, is refused here and goes through the admin
+    /// services instead.
+    pub fn require_owner(&self, user_id: Uuid) -> Result<(), AccessError> {
+        if self.user_id == user_id {
+            Ok(())
+        } else {
+            Err(AccessError::Forbidden)
+        }
+    }
+
     /// An impersonator may look at the account but not change how it signs in.
     pub fn refuse_while_impersonating(&self) -> Result<(), AccessError> {
         if self.impersonation.is_some() {

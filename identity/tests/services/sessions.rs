@@ -180,6 +180,11 @@ async fn a_caller_resolves_to_a_principal_whose_methods_are_the_gates() {
         .unwrap()
         .unwrap();
     assert!(principal.require_admin().is_ok());
+    assert!(principal.require_owner(admin).is_ok());
+    assert!(matches!(
+        principal.require_owner(member),
+        Err(AccessError::Forbidden)
+    ));
     // Whether the address is confirmed comes with the caller (no second read of the user).
     assert!(!principal.email_verified);
     identity::admin::user::mark_verified(&authn, admin)
