@@ -34,6 +34,7 @@ pub mod security;
 pub mod session;
 pub mod session_policy;
 pub mod signin;
+pub mod support_access;
 pub mod token;
 pub mod totp;
 

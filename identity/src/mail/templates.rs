@@ -442,6 +442,34 @@ pub fn impersonation_started(
     .render()
 }
 
+/// Told to a person when a platform support agent starts working as them, for a ticket.
+pub fn support_access_started(
+    to: &str,
+    namespace: &str,
+    operator: &str,
+    reason: &str,
+    ticket: &str,
+    minutes: i64,
+    security: String,
+) -> Mail {
+    Message {
+        kind: MailKind::ImpersonationNotice,
+        to,
+        subject: "Platform support is signed in as you".into(),
+        intro: vec![
+            format!("{operator}, of the platform's support team, is signed in as {to} in {namespace} for up to {minutes} minutes, for ticket {ticket}."),
+            format!("The reason they gave: {reason}"),
+            "They can look at your account but cannot change your password, e-mail address or sign-in methods. Everything they do is recorded.".into(),
+        ],
+        action: Some(Action::Link {
+            label: "See your security activity",
+            url: security,
+        }),
+        outro: vec!["If you did not expect this, contact your administrator.".into()],
+    }
+    .render()
+}
+
 /// After a signed-in person changed their own password (this device stays signed in).
 pub fn password_changed_by_owner(to: &str, namespace: &str, reset: String) -> Mail {
     Message {

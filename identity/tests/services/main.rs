@@ -13,3 +13,4 @@ mod mfa;
 mod pending;
 mod sessions;
 mod signin;
+mod support_access;

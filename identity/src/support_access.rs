@@ -1,0 +1,345 @@
+//! A platform operator's support access: for a ticket, with a written reason, for a limited
+//! time, an operator works as a user of another namespace. Who may be reached, the ticket's
+//! form, how long, and who is told are decided here; the core's operator functions record it
+//! (they run only on the operator pool, `authn_operator`), and caller resolution makes the
+//! session read-only and roleless while it lasts (`crate::caller::SupportAccess`).
+
+use authn::{Actor, Authn, StartOperatorImpersonation};
+use chrono::{DateTime, TimeDelta, Utc};
+use regex::Regex;
+use uuid::Uuid;
+
+use crate::admin::Reason;
+use crate::caller::Principal;
+use crate::email::EmailAddress;
+use crate::mail::{outbox, templates, Links};
+use crate::token::OpaqueToken;
+
+/// The core's own ceiling for an operator's access (`authn.operator_impersonation_max_duration`).
+pub const CEILING: TimeDelta = TimeDelta::hours(4);
+
+/// How long after an access ends its operator may still go back to their own session.
+pub const RESTORE_WINDOW: TimeDelta = crate::admin::impersonation::RESTORE_WINDOW;
+
+/// Why a support access was refused. Developer text only: the app words refusals.
+#[derive(Debug, thiserror::Error)]
+pub enum SupportError {
+    #[error("support access is not configured (no operator database pool)")]
+    Unavailable,
+    #[error("the ticket reference does not have the configured form")]
+    InvalidTicket,
+    #[error("the duration must be whole minutes from 1 to {max_minutes}")]
+    InvalidDuration { max_minutes: i64 },
+    #[error("no such namespace")]
+    UnknownNamespace,
+    #[error("no such user in that namespace")]
+    UnknownUser,
+    #[error("the target account is disabled")]
+    Disabled,
+    #[error("admins and operators are not reached by support access")]
+    ProtectedAccount,
+    #[error("not from an impersonation or support access session")]
+    FromImpersonation,
+    #[error("not one's own account")]
+    OwnAccount,
+    #[error(transparent)]
+    Access(#[from] crate::caller::AccessError),
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
+}
+
+crate::internal::internal_from!(SupportError);
+
+/// The deployment's rules: the ticket's form and how long an access may last.
+#[derive(Clone, Debug)]
+pub struct SupportPolicy {
+    ticket: Regex,
+    default: TimeDelta,
+    max: TimeDelta,
+}
+
+impl SupportPolicy {
+    /// The default ticket form: a project key and a number, like `SUP-1234`.
+    pub const DEFAULT_TICKET_PATTERN: &'static str = "^[A-Z][A-Z0-9]+-[0-9]+$";
+
+    /// `ticket_pattern` must be a valid regular expression (anchor it: it is matched as
+    /// written); `max_minutes` from 1 to 240 (the core's cap). The default duration is 30
+    /// minutes, or the maximum if that is shorter.
+    pub fn new(ticket_pattern: &str, max_minutes: u16) -> Result<SupportPolicy, String> {
+        let ticket = Regex::new(ticket_pattern)
+            .map_err(|e| format!("GATEHOUSE_TICKET_PATTERN is not a regular expression: {e}"))?;
+        let max = TimeDelta::minutes(i64::from(max_minutes));
+        if max_minutes == 0 || max > CEILING {
+            return Err(format!(
+                "the longest support access must be 1 to {} minutes",
+                CEILING.num_minutes()
+            ));
+        }
+        Ok(SupportPolicy {
+            ticket,
+            default: TimeDelta::minutes(30).min(max),
+            max,
+        })
+    }
+
+    pub fn default_minutes(&self) -> i64 {
+        self.default.num_minutes()
+    }
+
+    pub fn max_minutes(&self) -> i64 {
+        self.max.num_minutes()
+    }
+
+    /// A ticket reference of the configured form (trimmed), or `InvalidTicket`.
+    pub fn ticket<'a>(&self, text: &'a str) -> Result<&'a str, SupportError> {
+        let text = text.trim();
+        if text.is_empty() || text.len() > 64 || !self.ticket.is_match(text) {
+            return Err(SupportError::InvalidTicket);
+        }
+        Ok(text)
+    }
+
+    /// The duration typed in a form: empty for the default, else whole minutes up to the max.
+    pub fn duration(&self, minutes: &str) -> Result<TimeDelta, SupportError> {
+        let minutes = minutes.trim();
+        if minutes.is_empty() {
+            return Ok(self.default);
+        }
+        let invalid = SupportError::InvalidDuration {
+            max_minutes: self.max_minutes(),
+        };
+        let n: i64 = minutes.parse().map_err(|_| invalid)?;
+        if !(1..=self.max_minutes()).contains(&n) {
+            return Err(SupportError::InvalidDuration {
+                max_minutes: self.max_minutes(),
+            });
+        }
+        Ok(TimeDelta::minutes(n))
+    }
+}
+
+/// What an operator asks for.
+#[derive(Clone, Copy, Debug)]
+pub struct SupportRequest<'a> {
+    pub target_namespace: &'a str,
+    pub target_email: &'a str,
+    pub reason: &'a Reason,
+    pub ticket: &'a str,
+    pub duration: TimeDelta,
+}
+
+/// A started access: `token` is the new session's in the target namespace, for the
+/// operator's browser only.
+#[derive(Debug)]
+pub struct Started {
+    pub impersonation_id: Uuid,
+    pub token: OpaqueToken,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Starts a support access for `operator` (a resolved platform operator, in their own
+/// session). `operator_pool_client` is a client of the operator pool (any namespace: the
+/// operator functions take theirs from the session); `tenants` is the tenant pool's client.
+///
+/// Refused for an unknown namespace or user, a disabled target, a target who is an admin or an
+/// operator, oneself, and from any impersonation session. The operator's own session waits,
+/// kept alive past the access's end (plus [`RESTORE_WINDOW`]) but never past
+/// `session_absolute`. The target is mailed when their namespace says so (the impersonation
+/// notice setting); if that mail cannot be queued the access is ended again.
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all)]
+pub async fn start(
+    operator_pool_client: &Authn,
+    tenants: &Authn,
+    links: &Links,
+    keys: &crate::SecretBox,
+    operator: &Principal,
+    request: SupportRequest<'_>,
+    session_absolute: TimeDelta,
+) -> Result<Started, SupportError> {
+    operator.require_operator()?;
+    if operator.impersonation.is_some() {
+        return Err(SupportError::FromImpersonation);
+    }
+    let email = EmailAddress::parse(request.target_email).map_err(|_| SupportError::UnknownUser)?;
+    let tenant = tenants
+        .for_namespace(request.target_namespace)
+        .await
+        .map_err(|e| {
+            if e.is_client_error() {
+                SupportError::UnknownNamespace
+            } else {
+                SupportError::from(e)
+            }
+        })?;
+    // Who the target is, read under the target namespace's row-level security.
+    let mut tx = tenant.begin().await?;
+    let target = tx
+        .get_user_by_email(email.as_str())
+        .await?
+        .ok_or(SupportError::UnknownUser)?;
+    if target.user_id == operator.user_id {
+        return Err(SupportError::OwnAccount);
+    }
+    if target.disabled_at.is_some() {
+        return Err(SupportError::Disabled);
+    }
+    if crate::roles::holds_any_role(&mut tx, target.user_id).await? {
+        return Err(SupportError::ProtectedAccount);
+    }
+    let notify = crate::admin::impersonation::notify_target(&mut tx).await?;
+    tx.commit().await?;
+
+    let token = OpaqueToken::generate();
+    let mut ops = operator_pool_client.clone();
+    ops.set_actor(Actor {
+        reason: Some(request.reason.as_str().to_owned()),
+        ..operator.authn.actor().clone()
+    });
+    let started = ops
+        .start_operator_impersonation(StartOperatorImpersonation {
+            operator_session_id: operator.session_id,
+            target_user_id: target.user_id,
+            target_namespace: tenant.namespace(),
+            token_hash: &token.hash(),
+            reason: request.reason.as_str(),
+            duration: Some(request.duration),
+            ticket_reference: Some(request.ticket),
+        })
+        .await
+        .map_err(|e| {
+            if e.is_client_error() {
+                if e.message().to_lowercase().contains("yourself") {
+                    SupportError::OwnAccount
+                } else {
+                    SupportError::FromImpersonation
+                }
+            } else {
+                SupportError::from(e)
+            }
+        })?;
+
+    let told = async {
+        operator
+            .authn
+            .keep_session_until(
+                operator.session_id,
+                started.expires_at + RESTORE_WINDOW,
+                session_absolute,
+            )
+            .await?;
+        if notify {
+            let mut tx = tenant.begin().await?;
+            let mail = templates::support_access_started(
+                &target.email,
+                tenant.namespace(),
+                &operator.email,
+                request.reason.as_str(),
+                request.ticket,
+                request.duration.num_minutes(),
+                links.page(tenant.namespace(), vocabulary::Page::Security),
+            );
+            outbox::enqueue(&mut tx, &mail, keys).await?;
+            tx.commit().await?;
+        }
+        Ok::<(), SupportError>(())
+    }
+    .await;
+    if let Err(e) = told {
+        // Nobody may be reached without being told: undo the start.
+        if let Err(undo) = ops
+            .end_operator_impersonation(started.impersonation_id)
+            .await
+        {
+            tracing::error!(error = %undo.message(), "a support access could not be ended after a failure");
+        }
+        return Err(e);
+    }
+    Ok(Started {
+        impersonation_id: started.impersonation_id,
+        token,
+        expires_at: started.expires_at,
+    })
+}
+
+/// What leaving a support access came to (see [`leave`]).
+#[derive(Debug)]
+pub enum Left {
+    /// The operator's own session is back, under this new token.
+    Restored(OpaqueToken),
+    /// No way back (none kept aside, or it is no longer valid): the browser is signed out.
+    SignedOut,
+}
+
+/// Ends the support access `principal`'s session is (when it still runs) and gives the
+/// operator their own session back under a new token, if `aside_token` is a live session of
+/// that very operator in their namespace; the kept-aside session is revoked either way.
+/// `operators` is a tenant-pool client of the operator namespace.
+#[tracing::instrument(skip_all)]
+pub async fn leave(
+    operator_pool_client: &Authn,
+    operators: &Authn,
+    principal: Option<&Principal>,
+    aside_token: Option<&str>,
+) -> Result<Left, SupportError> {
+    let access = principal
+        .and_then(|p| p.impersonation.as_ref())
+        .and_then(|i| i.support.as_ref());
+    if let (Some(p), Some(access)) = (principal, access) {
+        // The access's id is the operator's to know; find it among their active ones.
+        let active = operator_pool_client
+            .list_operator_impersonations_by_operator(
+                access.operator_id,
+                &access.namespace,
+                Some(50),
+            )
+            .await?;
+        for a in active
+            .iter()
+            .filter(|a| a.is_active && a.target_user_id == p.user_id)
+        {
+            operator_pool_client
+                .end_operator_impersonation(a.impersonation_id)
+                .await?;
+        }
+    }
+    let Some(aside) = aside_token else {
+        return Ok(Left::SignedOut);
+    };
+    let aside_hash = crate::token::hash_token(aside);
+    let mut tx = operators.begin().await?;
+    let own = tx.validate_session(&aside_hash).await?;
+    // Read before it is revoked: the way back keeps its expiry and its absolute lifetime.
+    let original = match &own {
+        Some(own) => tx
+            .list_sessions(own.user_id)
+            .await?
+            .into_iter()
+            .find(|s| s.session_id == own.session_id),
+        None => None,
+    };
+    tx.revoke_session(&aside_hash).await?;
+    let restored = match (own, access) {
+        (Some(own), Some(access)) if own.user_id == access.operator_id && !own.is_impersonating => {
+            match original {
+                Some(original) => {
+                    let token = OpaqueToken::generate();
+                    tx.create_session(authn::NewSession {
+                        expires_in: Some(TimeDelta::seconds(
+                            (original.expires_at - Utc::now()).num_seconds().max(1),
+                        )),
+                        ..authn::NewSession::new(own.user_id, &token.hash())
+                    })
+                    .await?;
+                    tx.backdate_session(&token.hash(), original.created_at)
+                        .await?;
+                    Some(token)
+                }
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    tx.commit().await?;
+    Ok(restored.map_or(Left::SignedOut, Left::Restored))
+}

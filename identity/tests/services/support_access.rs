@@ -1,0 +1,248 @@
+//! Support access (issue 11.2) against the real core, with the server's two roles: the tenant
+//! pool's (`authn_app` only) and the operator pool's (`authn_operator` only).
+
+use authn::{Authn, MfaType, NewSession};
+use chrono::{TimeDelta, Utc};
+use identity::admin::Reason;
+use identity::caller::{AccessError, Callers, Principal};
+use identity::mail::Links;
+use identity::support_access::{self, Left, SupportError, SupportPolicy, SupportRequest};
+use identity::{OpaqueToken, SecretBox, SessionKeeper, SessionPolicy};
+use sqlx::postgres::PgPoolOptions;
+
+struct Platform {
+    tenants: Authn,
+    operators_pool: Authn,
+    platform: Authn,
+    customer: Authn,
+    callers: Callers,
+    superuser: sqlx::PgPool,
+}
+
+async fn pool_as(db: &str, role: &str) -> sqlx::PgPool {
+    PgPoolOptions::new()
+        .max_connections(3)
+        .connect(&test_support::url_for(db, Some(role)))
+        .await
+        .unwrap()
+}
+
+async fn setup() -> Platform {
+    let db = crate::harness::database("identity_support").await;
+    let tenants = Authn::new(pool_as(&db, test_support::TENANT_ROLE).await, "bootstrap")
+        .await
+        .unwrap();
+    let operators_pool = Authn::new(pool_as(&db, test_support::OPERATOR_ROLE).await, "bootstrap")
+        .await
+        .unwrap();
+    let platform = tenants
+        .for_namespace(crate::harness::namespace())
+        .await
+        .unwrap();
+    let customer = tenants
+        .for_namespace(crate::harness::namespace())
+        .await
+        .unwrap();
+    let callers = Callers::new(
+        SessionKeeper::new(SessionPolicy {
+            idle: TimeDelta::minutes(30),
+            absolute: TimeDelta::hours(12),
+        }),
+        platform.namespace(),
+    );
+    Platform {
+        tenants,
+        operators_pool,
+        platform,
+        customer,
+        callers,
+        superuser: crate::harness::superuser_pool(&db).await,
+    }
+}
+
+impl Platform {
+    /// A signed-in platform operator with an authenticator (the console asks for one).
+    async fn operator(&self) -> (Principal, OpaqueToken) {
+        let id = self
+            .platform
+            .create_user("agent@platform.example", None)
+            .await
+            .unwrap();
+        let mut tx = self.platform.begin().await.unwrap();
+        identity::roles::grant_operator(&mut tx, id).await.unwrap();
+        tx.commit().await.unwrap();
+        self.platform
+            .add_mfa(id, MfaType::Totp, &"t".repeat(64), None)
+            .await
+            .unwrap();
+        let token = OpaqueToken::generate();
+        self.platform
+            .create_session(NewSession::new(id, &token.hash()))
+            .await
+            .unwrap();
+        let principal = self.resolve(&self.platform, &token).await.unwrap();
+        (principal, token)
+    }
+
+    async fn resolve(&self, ns: &Authn, token: &OpaqueToken) -> Option<Principal> {
+        self.callers
+            .resolve(ns.clone(), ns.pool(), token.expose())
+            .await
+            .unwrap()
+    }
+
+    async fn start(
+        &self,
+        operator: &Principal,
+        email: &str,
+        ticket: &str,
+    ) -> Result<support_access::Started, SupportError> {
+        let reason = Reason::parse("the customer cannot enrol a passkey").unwrap();
+        support_access::start(
+            &self.operators_pool,
+            &self.tenants,
+            &Links::new("http://console.test"),
+            &SecretBox::from_hex(&"5a".repeat(32)).unwrap(),
+            operator,
+            SupportRequest {
+                target_namespace: self.customer.namespace(),
+                target_email: email,
+                reason: &reason,
+                ticket,
+                duration: TimeDelta::minutes(20),
+            },
+            TimeDelta::hours(12),
+        )
+        .await
+    }
+}
+
+#[test]
+fn tickets_and_durations_are_checked_against_the_policy() {
+    let policy = SupportPolicy::new(SupportPolicy::DEFAULT_TICKET_PATTERN, 240).unwrap();
+    assert_eq!(policy.ticket("  SUP-1234 ").unwrap(), "SUP-1234");
+    for bad in ["", "sup-1", "SUP-", "SUP-12 drop", "S-1"] {
+        assert!(
+            matches!(policy.ticket(bad), Err(SupportError::InvalidTicket)),
+            "{bad}"
+        );
+    }
+    assert_eq!(policy.duration("").unwrap(), TimeDelta::minutes(30));
+    assert_eq!(policy.duration("240").unwrap(), TimeDelta::hours(4));
+    for bad in ["0", "241", "-5", "1.5", "soon"] {
+        assert!(
+            matches!(
+                policy.duration(bad),
+                Err(SupportError::InvalidDuration { .. })
+            ),
+            "{bad}"
+        );
+    }
+    assert!(SupportPolicy::new("([", 60).is_err());
+    assert!(SupportPolicy::new(SupportPolicy::DEFAULT_TICKET_PATTERN, 241).is_err());
+}
+
+#[tokio::test]
+async fn an_operator_reaches_a_customer_for_a_ticket_and_comes_back_to_their_own_session() {
+    let p = setup().await;
+    let (operator, operator_token) = p.operator().await;
+    let member = p
+        .customer
+        .create_user("member@customer.example", None)
+        .await
+        .unwrap();
+    let admin = p
+        .customer
+        .create_user("admin@customer.example", None)
+        .await
+        .unwrap();
+    let mut tx = p.customer.begin().await.unwrap();
+    identity::roles::grant_admin(&mut tx, admin).await.unwrap();
+    tx.commit().await.unwrap();
+    let gone = p
+        .customer
+        .create_user("gone@customer.example", None)
+        .await
+        .unwrap();
+    p.customer.disable_user(gone).await.unwrap();
+
+    // Refusals change nothing.
+    for (email, refused) in [
+        ("nobody@customer.example", "unknown"),
+        ("admin@customer.example", "protected"),
+        ("gone@customer.example", "disabled"),
+    ] {
+        let err = p.start(&operator, email, "SUP-1").await.unwrap_err();
+        let ok = match refused {
+            "unknown" => matches!(err, SupportError::UnknownUser),
+            "protected" => matches!(err, SupportError::ProtectedAccount),
+            _ => matches!(err, SupportError::Disabled),
+        };
+        assert!(ok, "{email}: {err:?}");
+    }
+    assert!(p
+        .operators_pool
+        .list_active_operator_impersonations(None)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let started = p
+        .start(&operator, "member@customer.example", "SUP-1")
+        .await
+        .unwrap();
+    let left = started.expires_at - Utc::now();
+    assert!(left > TimeDelta::minutes(19) && left <= TimeDelta::minutes(20));
+    let access = p.resolve(&p.customer, &started.token).await.unwrap();
+    assert_eq!(access.user_id, member);
+    let support = access
+        .impersonation
+        .as_ref()
+        .and_then(|i| i.support.as_ref())
+        .unwrap();
+    assert_eq!(support.ticket.as_deref(), Some("SUP-1"));
+    assert!(matches!(
+        access.refuse_while_impersonating(),
+        Err(AccessError::ReadOnlyWhileImpersonating)
+    ));
+    // The member is told, with the ticket.
+    let mailed: Vec<String> = sqlx::query_scalar(
+        "SELECT subject FROM gatehouse.mail_outbox WHERE recipient = 'member@customer.example'",
+    )
+    .fetch_all(&p.superuser)
+    .await
+    .unwrap();
+    assert_eq!(
+        mailed,
+        vec!["Platform support is signed in as you".to_owned()]
+    );
+    // No chaining: not from the access, and a member is no operator at all.
+    assert!(matches!(
+        p.start(&access, "member@customer.example", "SUP-1").await,
+        Err(SupportError::Access(AccessError::Forbidden))
+    ));
+
+    // Leaving ends the access and gives the operator their session back under a new token.
+    let back = support_access::leave(
+        &p.operators_pool,
+        &p.platform,
+        Some(&access),
+        Some(operator_token.expose()),
+    )
+    .await
+    .unwrap();
+    let Left::Restored(new_token) = back else {
+        panic!("expected the operator's session back");
+    };
+    assert!(p.resolve(&p.customer, &started.token).await.is_none());
+    assert!(p.resolve(&p.platform, &operator_token).await.is_none());
+    let again = p.resolve(&p.platform, &new_token).await.unwrap();
+    assert_eq!(again.user_id, operator.user_id);
+    assert!(again.require_operator().is_ok());
+    assert!(p
+        .operators_pool
+        .list_active_operator_impersonations(None)
+        .await
+        .unwrap()
+        .is_empty());
+}
