@@ -76,6 +76,10 @@ pub enum AppError {
     AlreadyVerified,
     #[error("That audit event does not exist in this organisation.")]
     UnknownEvent,
+    #[error("Support access is not available on this server.")]
+    SupportAccessUnavailable,
+    #[error("Admins and operators cannot be reached by support access.")]
+    SupportProtectedAccount,
     /// A field's value was refused. Both parts are ours (enums, no free text), so the error
     /// can travel in a URL after a form posted without JavaScript.
     #[error("{problem}")]
@@ -108,6 +112,8 @@ pub enum FormField {
     Cursor,
     Since,
     Until,
+    Ticket,
+    TargetNamespace,
 }
 
 impl FormField {
@@ -131,6 +137,8 @@ impl FormField {
             FormField::Cursor => "after",
             FormField::Since => "since",
             FormField::Until => "until",
+            FormField::Ticket => "ticket",
+            FormField::TargetNamespace => "target_namespace",
         }
     }
 }
@@ -196,6 +204,12 @@ pub enum FieldProblem {
     InvalidDate,
     #[error("The start must be before the end.")]
     InvertedRange,
+    #[error("Enter the ticket reference in its usual form, like SUP-1234.")]
+    InvalidTicket,
+    #[error("No such organisation.")]
+    UnknownNamespace,
+    #[error("No such user in that organisation.")]
+    UnknownUser,
 }
 
 /// Why a password is easy to guess: the strength meter's advice and the refusal's reason, in
@@ -299,7 +313,9 @@ impl AppError {
             | AppError::PrivilegedAccount
             | AppError::TwoStepRequiredForConsole
             | AppError::TwoStepRequired
-            | AppError::NoChainedImpersonation => 403,
+            | AppError::NoChainedImpersonation
+            | AppError::SupportProtectedAccount => 403,
+            AppError::SupportAccessUnavailable => 404,
             AppError::AccountDisabled | AppError::NotLockedOut | AppError::AlreadyVerified => 409,
             AppError::Internal => 500,
         }
@@ -516,6 +532,33 @@ mod from_services {
                 E::WeakPassword(p) => AppError::from(identity::FlowError::WeakPassword(p)),
                 other => {
                     tracing::error!(error = ?other, "admin action failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    impl From<identity::support_access::SupportError> for AppError {
+        fn from(err: identity::support_access::SupportError) -> Self {
+            use identity::support_access::SupportError as E;
+            match err {
+                E::Unavailable => AppError::SupportAccessUnavailable,
+                E::InvalidTicket => AppError::field(FormField::Ticket, FieldProblem::InvalidTicket),
+                E::InvalidDuration { max_minutes } => AppError::field(
+                    FormField::Duration,
+                    FieldProblem::InvalidDuration(u16::try_from(max_minutes).unwrap_or(u16::MAX)),
+                ),
+                E::UnknownNamespace => {
+                    AppError::field(FormField::TargetNamespace, FieldProblem::UnknownNamespace)
+                }
+                E::UnknownUser => AppError::field(FormField::Email, FieldProblem::UnknownUser),
+                E::Disabled => AppError::AccountDisabled,
+                E::ProtectedAccount => AppError::SupportProtectedAccount,
+                E::FromImpersonation => AppError::NoChainedImpersonation,
+                E::OwnAccount => AppError::OwnAccount,
+                E::Access(a) => a.into(),
+                E::Internal(e) => {
+                    tracing::error!(error = %e, "support access failed");
                     AppError::Internal
                 }
             }

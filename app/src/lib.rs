@@ -25,6 +25,7 @@ pub mod session;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod support_access;
 pub mod webauthn;
 
 use leptos::prelude::*;

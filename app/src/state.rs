@@ -39,6 +39,8 @@ pub struct AppState {
     pub keys: identity::SecretBox,
     /// How long admins may impersonate.
     pub impersonation: identity::admin::impersonation::ImpersonationLimits,
+    /// What a platform operator's support access needs: the ticket's form, its longest time.
+    pub support: identity::support_access::SupportPolicy,
     /// How recent an authentication sensitive changes need (sudo mode).
     pub sudo_window: chrono::TimeDelta,
     /// Slides sessions' idle expiry on activity.

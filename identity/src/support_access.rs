@@ -282,6 +282,43 @@ pub async fn leave(
     principal: Option<&Principal>,
     aside_token: Option<&str>,
 ) -> Result<Left, SupportError> {
+    finish(
+        operator_pool_client,
+        operators,
+        principal,
+        aside_token,
+        true,
+    )
+    .await
+}
+
+/// Signing out during a support access: it ends, and the operator's session kept aside in this
+/// browser is revoked (whoever uses the browser next finds nothing to go back to).
+#[tracing::instrument(skip_all)]
+pub async fn sign_out(
+    operator_pool_client: &Authn,
+    operators: &Authn,
+    principal: &Principal,
+    aside_token: Option<&str>,
+) -> Result<(), SupportError> {
+    finish(
+        operator_pool_client,
+        operators,
+        Some(principal),
+        aside_token,
+        false,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn finish(
+    operator_pool_client: &Authn,
+    operators: &Authn,
+    principal: Option<&Principal>,
+    aside_token: Option<&str>,
+    restore: bool,
+) -> Result<Left, SupportError> {
     let access = principal
         .and_then(|p| p.impersonation.as_ref())
         .and_then(|i| i.support.as_ref());
@@ -320,7 +357,9 @@ pub async fn leave(
     };
     tx.revoke_session(&aside_hash).await?;
     let restored = match (own, access) {
-        (Some(own), Some(access)) if own.user_id == access.operator_id && !own.is_impersonating => {
+        (Some(own), Some(access))
+            if restore && own.user_id == access.operator_id && !own.is_impersonating =>
+        {
             match original {
                 Some(original) => {
                     let token = OpaqueToken::generate();

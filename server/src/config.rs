@@ -167,6 +167,14 @@ pub struct Config {
     /// duration offered is 15 minutes, or this if shorter).
     #[arg(long, env = "GATEHOUSE_IMPERSONATION_MAX_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=60))]
     pub impersonation_max_minutes: u16,
+    /// The form of a support ticket reference an operator must give to reach a customer's
+    /// account (a regular expression, matched as written: anchor it).
+    #[arg(long, env = "GATEHOUSE_TICKET_PATTERN", default_value = identity::support_access::SupportPolicy::DEFAULT_TICKET_PATTERN)]
+    pub ticket_pattern: String,
+    /// The longest support access an operator may start, in minutes (at most 240, the core's
+    /// cap; the default offered is 30 minutes, or this if shorter).
+    #[arg(long, env = "GATEHOUSE_SUPPORT_ACCESS_MAX_MINUTES", default_value_t = 240, value_parser = clap::value_parser!(u16).range(1..=240))]
+    pub support_access_max_minutes: u16,
     /// Reverse proxies whose `X-Forwarded-For` and `X-Request-Id` are believed: addresses or
     /// networks, comma-separated (e.g. `10.0.0.0/8,::1`). Empty: the TCP peer is the client
     /// and every request id is made here.
@@ -305,6 +313,8 @@ mod tests {
             password_min_chars: 12,
             password_min_score: 3,
             impersonation_max_minutes: 60,
+            ticket_pattern: identity::support_access::SupportPolicy::DEFAULT_TICKET_PATTERN.into(),
+            support_access_max_minutes: 240,
             trusted_proxies: String::new(),
         }
     }

@@ -79,6 +79,10 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
         )
         .unwrap_or_default(),
         sudo_window: TimeDelta::minutes(config.sudo_minutes.into()),
+        support: identity::support_access::SupportPolicy::new(
+            &config.ticket_pattern,
+            config.support_access_max_minutes,
+        )?,
         sessions: keeper.clone(),
         callers: identity::caller::Callers::new(keeper, config.operator_namespace.clone()),
         limits: RateLimiter::default().scaled(config.rate_limit_scale),

@@ -83,6 +83,14 @@ pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
 
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::resolve(&state, &namespace).await?;
+    // An operator's support access ends through the operator pool, back to their console.
+    if let Some(c) = caller.as_ref().filter(|c| {
+        c.impersonation
+            .as_ref()
+            .is_some_and(|i| i.support.is_some())
+    }) {
+        return crate::support_access::ssr::end(&state, c).await;
+    }
     let aside = cookie_value(&state.cookie.aside_name).await;
     let current = session_token(&state.cookie).await;
     let authn = state.authn(&namespace).await?;

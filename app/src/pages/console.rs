@@ -1,7 +1,10 @@
 use leptos::prelude::*;
 
+use crate::components::{action_error, Field, FormAlert, NamespaceInput};
 use crate::console::{namespace_overview, platform_namespaces, DaySignIns};
+use crate::form_errors::form_action;
 use crate::pages::use_namespace;
+use crate::support_access::{support_access_settings, StartSupportAccess};
 use vocabulary::Page;
 
 #[component]
@@ -41,9 +44,14 @@ pub fn AdminPage() -> impl IntoView {
 pub fn OperatorPage() -> impl IntoView {
     let namespace = use_namespace();
     let namespaces = Resource::new(move || namespace.get(), platform_namespaces);
+    let ended = crate::pages::admin::query_value("ended");
     view! {
         <section class="card">
             <h1>"Platform operations"</h1>
+            <Show when=move || !ended.get().is_empty()>
+                <p class="notice" role="status">"The support access has ended; you are back in your own session."</p>
+            </Show>
+            <StartSupportAccessForm/>
             <h2>"Namespaces"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -61,6 +69,51 @@ pub fn OperatorPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Starting support access: the organisation and user, the ticket, a reason and how long.
+/// It takes a recent sign-in or password confirmation (asked for inline).
+#[component]
+fn StartSupportAccessForm() -> impl IntoView {
+    let namespace = use_namespace();
+    let offer = Resource::new(move || namespace.get(), support_access_settings);
+    let start = form_action::<StartSupportAccess>();
+    let error = action_error(start);
+    crate::components::focus_first_error(error);
+    view! {
+        <h2>"Support access"</h2>
+        <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match offer.await {
+                    Ok(o) if !o.available => view! {
+                        <p class="muted">"Support access is not configured on this server (no operator database pool)."</p>
+                    }.into_any(),
+                    Ok(o) => view! {
+                        <ActionForm action=start attr:id="support-access-form">
+                            <NamespaceInput/>
+                            <Field label="Organisation" name="target_namespace" error/>
+                            <Field label="User's email" name="email" kind="email" error/>
+                            <Field label="Ticket" name="ticket" hint="Like SUP-1234." error/>
+                            <Field label="Reason (10 to 500 characters; shown to the user and kept in the audit log)" name="reason" error/>
+                            <div class="field">
+                                <label for="minutes">{format!("Duration in minutes (at most {})", o.max_minutes)}</label>
+                                <input id="minutes" name="minutes" type="number" min="1" max=o.max_minutes value=o.default_minutes
+                                    aria-describedby="minutes-error"/>
+                                <p class="field-error" id="minutes-error" aria-live="polite">
+                                    {move || error.get().filter(|e| e.field_name() == Some("minutes")).map(|e| e.to_string())}
+                                </p>
+                            </div>
+                            <FormAlert error id="support-access-error"/>
+                            <button type="submit">"Start support access"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    // The page's list says why (one refusal per page).
+                    Err(_) => ().into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 

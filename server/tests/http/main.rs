@@ -9,4 +9,5 @@ mod database_roles;
 mod headers;
 mod impersonation;
 mod server_functions;
+mod support_access;
 mod trusted_proxies;

@@ -1,0 +1,161 @@
+//! Server functions of support access: a platform operator starts working as a user of
+//! another namespace for a ticket, and comes back. Starting gives the browser a session cookie
+//! in the target's namespace and keeps the operator's own token aside (as admin impersonation
+//! does); leaving ends the access through the operator pool and restores the operator under a
+//! new token. The rules are `identity::support_access`'s.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What the start form offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportAccessOffer {
+    pub default_minutes: i64,
+    pub max_minutes: i64,
+    /// Whether the server has an operator pool at all.
+    pub available: bool,
+}
+
+/// The start form's settings, for operators only.
+#[server]
+pub async fn support_access_settings(namespace: String) -> Result<SupportAccessOffer, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.require_operator()?;
+    Ok(SupportAccessOffer {
+        default_minutes: state.support.default_minutes(),
+        max_minutes: state.support.max_minutes(),
+        available: state.operator_pool.is_some(),
+    })
+}
+
+/// Starts support access from the operator console (`namespace` is the operator's own) to
+/// the user `email` of `target_namespace`, then shows the target's security page.
+#[server(endpoint = "start_support_access")]
+pub async fn start_support_access(
+    namespace: String,
+    target_namespace: String,
+    email: String,
+    reason: String,
+    ticket: String,
+    #[server(default)] minutes: String,
+) -> Result<(), AppError> {
+    use identity::support_access::{start, SupportError, SupportRequest};
+
+    use crate::session::ssr::{session_token, set_cookie_until, set_session_cookie};
+
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    // Who is asking comes first: a non-operator learns nothing from the validation below.
+    caller.require_operator()?;
+    if caller.impersonation.is_some() {
+        return Err(AppError::NoChainedImpersonation);
+    }
+    caller.require_recent_authentication(&state).await?;
+    let reason = identity::admin::Reason::parse(&reason)?;
+    let ticket = state.support.ticket(&ticket)?;
+    let duration = state.support.duration(&minutes)?;
+    let pool = state
+        .operator_pool
+        .clone()
+        .ok_or(SupportError::Unavailable)?;
+    let operators = authn::Authn::new(pool, &namespace).await?;
+    let own_token = session_token(&state.cookie)
+        .await
+        .ok_or(AppError::NotSignedIn)?;
+    let target_namespace = target_namespace.trim().to_owned();
+    let started = start(
+        &operators,
+        &caller.authn,
+        &state.links,
+        &state.keys,
+        &caller,
+        SupportRequest {
+            target_namespace: &target_namespace,
+            target_email: &email,
+            reason: &reason,
+            ticket,
+            duration,
+        },
+        state.sessions.policy().absolute,
+    )
+    .await?;
+    // The kept-aside session goes when the access does, even if nobody ends it.
+    set_cookie_until(
+        &state.cookie,
+        &state.cookie.aside_name,
+        Some(&own_token),
+        Some(started.expires_at - chrono::Utc::now() + identity::support_access::RESTORE_WINDOW),
+    );
+    set_session_cookie(&state.cookie, Some(started.token.expose()));
+    leptos_axum::redirect(&vocabulary::Page::Security.path(&target_namespace));
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use identity::support_access::{leave, Left};
+
+    use crate::caller::ssr::Caller;
+    use crate::error::AppError;
+    use crate::session::ssr::{cookie_value, set_cookie, set_session_cookie};
+    use crate::state::AppState;
+
+    /// The operator's namespace and the two clients leaving needs: of the operator pool, and
+    /// of the tenant pool in the operator's namespace.
+    async fn clients(
+        state: &AppState,
+        caller: &Caller,
+        pool: sqlx::PgPool,
+    ) -> Result<(String, authn::Authn, authn::Authn), AppError> {
+        let operator_ns = caller
+            .impersonation
+            .as_ref()
+            .and_then(|i| i.support.as_ref())
+            .map(|s| s.namespace.clone())
+            .unwrap_or_else(|| state.operator_namespace.clone());
+        let ops = authn::Authn::new(pool, &operator_ns).await?;
+        let operators = state.authn(&operator_ns).await?;
+        Ok((operator_ns, ops, operators))
+    }
+
+    /// Signing out during a support access (see `identity::support_access::sign_out`).
+    pub async fn sign_out(
+        state: &AppState,
+        caller: &Caller,
+        pool: sqlx::PgPool,
+        aside: Option<&str>,
+    ) -> Result<(), AppError> {
+        let (_, ops, operators) = clients(state, caller, pool).await?;
+        identity::support_access::sign_out(&ops, &operators, caller, aside).await?;
+        Ok(())
+    }
+
+    /// Ends the support access `caller`'s session is and puts the operator back in their
+    /// console (or signs the browser out when there is no way back).
+    pub async fn end(state: &AppState, caller: &Caller) -> Result<(), AppError> {
+        let pool = state
+            .operator_pool
+            .clone()
+            .ok_or(AppError::SupportAccessUnavailable)?;
+        let (operator_ns, ops, operators) = clients(state, caller, pool).await?;
+        let aside = cookie_value(&state.cookie.aside_name).await;
+        let left = leave(&ops, &operators, Some(&caller.0), aside.as_deref()).await?;
+        set_cookie(&state.cookie, &state.cookie.aside_name, None);
+        match left {
+            Left::Restored(token) => {
+                set_session_cookie(&state.cookie, Some(token.expose()));
+                leptos_axum::redirect(
+                    &vocabulary::Page::Operator.path_with(&operator_ns, &[("ended", "1")]),
+                );
+            }
+            Left::SignedOut => {
+                set_session_cookie(&state.cookie, None);
+                leptos_axum::redirect(&vocabulary::Page::SignIn.path(&operator_ns));
+            }
+        }
+        Ok(())
+    }
+}

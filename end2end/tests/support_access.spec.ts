@@ -1,0 +1,76 @@
+import { uniqueAddress, waitForMail } from "./mail";
+import { PASSWORD, signIn } from "./admin_support";
+import { createAdmin, createUser, expect, freshNamespace, sql, test } from "./support";
+
+const READ_ONLY = "While impersonating you can look at this account's security settings, not change them.";
+const REASON = "Customer cannot find the two-step settings";
+
+test("an operator reaches a customer's user for a ticket, read-only, and comes back to the console", async ({ page }) => {
+  const operator = uniqueAddress("agent");
+  createAdmin("platform", operator, PASSWORD, true);
+  const ns = freshNamespace();
+  const member = uniqueAddress("customer");
+  createUser(ns, member, PASSWORD);
+  await signIn(page, "platform", operator);
+  await page.goto("/platform/operator");
+  const form = page.locator("#support-access-form");
+  await form.evaluate((f: HTMLFormElement) => (f.noValidate = true));
+  await page.getByLabel("Organisation").fill(ns);
+  await page.getByLabel("User's email").fill(member);
+  await page.getByLabel(/^Reason/).fill(REASON);
+
+  // Bad input first: nothing starts.
+  await page.getByLabel("Ticket").fill("sup 12");
+  await page.getByRole("button", { name: "Start support access" }).click();
+  await expect(page.locator("#ticket-error")).toHaveText("Enter the ticket reference in its usual form, like SUP-1234.");
+  await page.getByLabel("Ticket").fill("SUP-4711");
+  await page.getByLabel("User's email").fill("nobody@example.com");
+  await page.getByRole("button", { name: "Start support access" }).click();
+  await expect(page.locator("#email-error")).toHaveText("No such user in that organisation.");
+  await page.getByLabel(/Duration in minutes/).fill("241");
+  await page.getByLabel("User's email").fill(member);
+  await page.getByRole("button", { name: "Start support access" }).click();
+  await expect(page.locator("#minutes-error")).toHaveText("Choose 1 to 240 minutes.");
+  expect(sql(`SELECT count(*) FROM authn.operator_impersonation_sessions WHERE target_namespace = '${ns}'`)).toBe("0");
+
+  await page.getByLabel(/Duration in minutes/).fill("20");
+  await page.getByRole("button", { name: "Start support access" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${ns}/security$`));
+  const banner = page.locator("#impersonation-banner");
+  for (const path of ["security", "devices", "account"]) {
+    await page.goto(`/${ns}/${path}`);
+    await expect(banner).toContainText(`${operator} is signed in as ${member}`);
+    await expect(banner).toContainText("Support ticket SUP-4711");
+    await expect(banner).toContainText(REASON);
+    await expect(page.locator("#impersonation-countdown")).toHaveText(/^(20|19):\d\d left$/);
+  }
+  await page.goto(`/${ns}/security/password`);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password", { exact: true }).fill("an impostor's passphrase");
+  await page.getByLabel("Repeat the new password").fill("an impostor's passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#change-password-error")).toHaveText(READ_ONLY);
+
+  const mail = await waitForMail(member);
+  expect(mail.subject).toBe("Platform support is signed in as you");
+  expect(mail.text).toContain("SUP-4711");
+
+  await page.goto(`/${ns}/security`);
+  await banner.getByRole("button", { name: "End impersonation" }).click();
+  await expect(page).toHaveURL(/\/platform\/operator\?ended=1$/);
+  await expect(page.locator("#impersonation-banner")).toHaveCount(0);
+  await expect(page.locator(".who")).toHaveText(operator);
+  expect(
+    sql(`SELECT count(*) FROM authn.operator_impersonation_sessions WHERE target_namespace = '${ns}' AND ended_at IS NOT NULL`),
+  ).toBe("1");
+});
+
+test("support access is the operators' alone", async ({ page }) => {
+  const ns = freshNamespace();
+  const admin = uniqueAddress("admin");
+  createAdmin(ns, admin, PASSWORD);
+  await signIn(page, ns, admin);
+  await page.goto(`/${ns}/operator`);
+  await expect(page.getByRole("alert")).toHaveText("You are not allowed to do that.");
+  await expect(page.locator("#support-access-form")).toHaveCount(0);
+});
