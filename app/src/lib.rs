@@ -106,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::LOCKOUTS)) view=LockoutsPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::IMPERSONATIONS)) view=ImpersonationsPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::AUDIT)) view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::SUPPORT_ACCESS)) view=SupportAccessPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::AUDIT), ParamSegment("event")) view=AuditEventPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::OPERATOR)) view=OperatorPage ssr=SsrMode::Async/>
                 </Routes>

@@ -17,7 +17,8 @@ mod sign_in;
 
 pub use account::AccountPage;
 pub use admin::{
-    AuditEventPage, AuditPage, ImpersonationsPage, LockoutsPage, NewUserPage, UserPage, UsersPage,
+    AuditEventPage, AuditPage, ImpersonationsPage, LockoutsPage, NewUserPage, SupportAccessPage,
+    UserPage, UsersPage,
 };
 pub use api_keys::ApiKeysPage;
 pub use console::{AdminPage, OperatorPage};

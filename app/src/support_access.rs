@@ -94,6 +94,132 @@ pub async fn start_support_access(
     Ok(())
 }
 
+/// One support access, as the lists show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportAccessLine {
+    pub impersonation_id: String,
+    pub operator_email: String,
+    pub target_namespace: String,
+    pub target_user_id: String,
+    pub target_email: String,
+    pub ticket: String,
+    pub reason: String,
+    pub started: String,
+    /// When it ends (running) or ended.
+    pub until: String,
+    pub active: bool,
+}
+
+/// Every support access into the caller's namespace (its admins only); `None` when the server
+/// has no operator pool.
+#[server]
+pub async fn admin_support_access(
+    namespace: String,
+) -> Result<Option<Vec<SupportAccessLine>>, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.require_admin()?;
+    let Some(pool) = state.operator_pool.clone() else {
+        return Ok(None);
+    };
+    let ops = authn::Authn::new(pool, caller.authn.namespace()).await?;
+    let list =
+        identity::support_access::into_namespace(&ops, caller.authn.namespace(), None, 200).await?;
+    let ns = caller.authn.namespace().to_owned();
+    Ok(Some(
+        list.into_iter()
+            .map(|a| SupportAccessLine {
+                impersonation_id: a.impersonation_id.to_string(),
+                operator_email: a.operator_email,
+                target_namespace: ns.clone(),
+                target_user_id: a.target_user_id.to_string(),
+                target_email: a.target_user_email,
+                ticket: a.ticket_reference.unwrap_or_default(),
+                reason: a.reason,
+                started: crate::admin::when(a.started_at),
+                until: crate::admin::when(a.ended_at.unwrap_or(a.expires_at)),
+                active: a.is_active,
+            })
+            .collect(),
+    ))
+}
+
+/// The operator console's lists: the caller's own accesses and every one running now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorSupportView {
+    pub mine: Vec<SupportAccessLine>,
+    pub running: Vec<SupportAccessLine>,
+}
+
+#[server]
+pub async fn operator_support_access(
+    namespace: String,
+) -> Result<Option<OperatorSupportView>, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.require_operator()?;
+    let Some(pool) = state.operator_pool.clone() else {
+        return Ok(None);
+    };
+    let ops = authn::Authn::new(pool, &namespace).await?;
+    let mine = identity::support_access::of_operator(&ops, &caller, 50).await?;
+    let running = identity::support_access::running(&ops, &caller).await?;
+    Ok(Some(OperatorSupportView {
+        mine: mine
+            .into_iter()
+            .map(|a| SupportAccessLine {
+                impersonation_id: a.impersonation_id.to_string(),
+                operator_email: caller.email.clone(),
+                target_namespace: a.target_namespace,
+                target_user_id: a.target_user_id.to_string(),
+                target_email: a.target_user_email,
+                ticket: a.ticket_reference.unwrap_or_default(),
+                reason: a.reason,
+                started: crate::admin::when(a.started_at),
+                until: crate::admin::when(a.ended_at.unwrap_or(a.expires_at)),
+                active: a.is_active,
+            })
+            .collect(),
+        running: running
+            .into_iter()
+            .map(|a| SupportAccessLine {
+                impersonation_id: a.impersonation_id.to_string(),
+                operator_email: a.operator_email,
+                target_namespace: a.target_namespace,
+                target_user_id: a.target_user_id.to_string(),
+                target_email: a.target_user_email,
+                ticket: a.ticket_reference.unwrap_or_default(),
+                reason: a.reason,
+                started: crate::admin::when(a.started_at),
+                until: crate::admin::when(a.expires_at),
+                active: true,
+            })
+            .collect(),
+    }))
+}
+
+/// Ends a running support access from the operator console.
+#[server(endpoint = "operator_end_support_access")]
+pub async fn operator_end_support_access(
+    namespace: String,
+    impersonation_id: String,
+) -> Result<(), AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.require_operator()?;
+    let pool = state
+        .operator_pool
+        .clone()
+        .ok_or(AppError::SupportAccessUnavailable)?;
+    let id = crate::admin::parse_id(&impersonation_id, AppError::UnknownImpersonation)?;
+    let ops = authn::Authn::new(pool, &namespace).await?;
+    if !identity::support_access::end(&ops, &caller, id).await? {
+        return Err(AppError::UnknownImpersonation);
+    }
+    leptos_axum::redirect(&vocabulary::Page::Operator.path_with(&namespace, &[("stopped", "1")]));
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use identity::support_access::{leave, Left};

@@ -63,6 +63,21 @@ test("an operator reaches a customer's user for a ticket, read-only, and comes b
   expect(
     sql(`SELECT count(*) FROM authn.operator_impersonation_sessions WHERE target_namespace = '${ns}' AND ended_at IS NOT NULL`),
   ).toBe("1");
+  await expect(page.locator("#my-support-accesses")).toContainText(member);
+  await expect(page.locator("#my-support-accesses")).toContainText("SUP-4711");
+  await expect(page.locator("#running-support-accesses tr")).toHaveCount(0);
+
+  // The customer's admins see it, with the ticket and the reason.
+  const admin = uniqueAddress("customer-admin");
+  createAdmin(ns, admin, PASSWORD);
+  await page.context().clearCookies();
+  await signIn(page, ns, admin);
+  await page.goto(`/${ns}/admin/support-access`);
+  const seen = page.locator("#support-accesses");
+  await expect(seen).toContainText(operator);
+  await expect(seen).toContainText(member);
+  await expect(seen).toContainText("SUP-4711");
+  await expect(seen).toContainText(REASON);
 });
 
 test("support access is the operators' alone", async ({ page }) => {

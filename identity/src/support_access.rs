@@ -382,3 +382,60 @@ async fn finish(
     tx.commit().await?;
     Ok(restored.map_or(Left::SignedOut, Left::Restored))
 }
+
+/// The support accesses into `namespace` (the customer's view), newest first: all of them, or
+/// those of one user.
+#[tracing::instrument(skip_all)]
+pub async fn into_namespace(
+    operator_pool_client: &Authn,
+    namespace: &str,
+    user_id: Option<Uuid>,
+    limit: i32,
+) -> Result<Vec<authn::OperatorImpersonationOfTarget>, SupportError> {
+    Ok(operator_pool_client
+        .list_operator_impersonations_for_target(namespace, Some(limit.clamp(1, 500)), user_id)
+        .await?)
+}
+
+/// `operator`'s own support accesses, newest first.
+#[tracing::instrument(skip_all)]
+pub async fn of_operator(
+    operator_pool_client: &Authn,
+    operator: &Principal,
+    limit: i32,
+) -> Result<Vec<authn::OperatorImpersonationByOperator>, SupportError> {
+    operator.require_operator()?;
+    Ok(operator_pool_client
+        .list_operator_impersonations_by_operator(
+            operator.user_id,
+            operator.authn.namespace(),
+            Some(limit.clamp(1, 500)),
+        )
+        .await?)
+}
+
+/// Every support access running now, platform-wide (for operators).
+#[tracing::instrument(skip_all)]
+pub async fn running(
+    operator_pool_client: &Authn,
+    operator: &Principal,
+) -> Result<Vec<authn::ActiveOperatorImpersonation>, SupportError> {
+    operator.require_operator()?;
+    Ok(operator_pool_client
+        .list_active_operator_impersonations(Some(200))
+        .await?)
+}
+
+/// Ends a running support access from the operator console (any operator may end any: ending
+/// only takes access away). Returns whether it was running.
+#[tracing::instrument(skip_all)]
+pub async fn end(
+    operator_pool_client: &Authn,
+    operator: &Principal,
+    impersonation_id: Uuid,
+) -> Result<bool, SupportError> {
+    operator.require_operator()?;
+    Ok(operator_pool_client
+        .end_operator_impersonation(impersonation_id)
+        .await?)
+}

@@ -30,6 +30,7 @@ pub mod segment {
     pub const AUDIT: &str = "audit";
     pub const AUDIT_EXPORT: &str = "audit-export";
     pub const OPERATOR: &str = "operator";
+    pub const SUPPORT_ACCESS: &str = "support-access";
 }
 
 use segment::*;
@@ -65,6 +66,8 @@ pub enum Page<'a> {
     AdminImpersonations,
     AdminAudit,
     AuditEvent(&'a str),
+    /// Every platform support access into the namespace (the customer's view).
+    AdminSupportAccess,
     /// The audit log as a CSV or JSON download (served by the server, not a page of the app).
     AuditExport,
     Operator,
@@ -100,6 +103,7 @@ impl<'a> Page<'a> {
             Page::AdminImpersonations => &[ADMIN, IMPERSONATIONS],
             Page::AdminAudit | Page::AuditEvent(_) => &[ADMIN, AUDIT],
             Page::AuditExport => &[ADMIN, AUDIT_EXPORT],
+            Page::AdminSupportAccess => &[ADMIN, SUPPORT_ACCESS],
             Page::Operator => &[OPERATOR],
         };
         let id = match self {

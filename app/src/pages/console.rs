@@ -4,7 +4,9 @@ use crate::components::{action_error, Field, FormAlert, NamespaceInput};
 use crate::console::{namespace_overview, platform_namespaces, DaySignIns};
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
-use crate::support_access::{support_access_settings, StartSupportAccess};
+use crate::support_access::{
+    operator_support_access, support_access_settings, OperatorEndSupportAccess, StartSupportAccess,
+};
 use vocabulary::Page;
 
 #[component]
@@ -45,13 +47,18 @@ pub fn OperatorPage() -> impl IntoView {
     let namespace = use_namespace();
     let namespaces = Resource::new(move || namespace.get(), platform_namespaces);
     let ended = crate::pages::admin::query_value("ended");
+    let stopped = crate::pages::admin::query_value("stopped");
     view! {
         <section class="card">
             <h1>"Platform operations"</h1>
             <Show when=move || !ended.get().is_empty()>
                 <p class="notice" role="status">"The support access has ended; you are back in your own session."</p>
             </Show>
+            <Show when=move || !stopped.get().is_empty()>
+                <p class="notice" role="status">"The support access was ended."</p>
+            </Show>
             <StartSupportAccessForm/>
+            <SupportAccessLists/>
             <h2>"Namespaces"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -112,6 +119,60 @@ fn StartSupportAccessForm() -> impl IntoView {
                     // The page's list says why (one refusal per page).
                     Err(_) => ().into_any(),
                 }
+            })}
+        </Suspense>
+    }
+}
+
+/// The operator's own support accesses, and every one running on the platform with End.
+#[component]
+fn SupportAccessLists() -> impl IntoView {
+    let namespace = use_namespace();
+    let end = form_action::<OperatorEndSupportAccess>();
+    let error = action_error(end);
+    let lists = Resource::new(
+        move || (namespace.get(), end.version().get()),
+        |(ns, _)| operator_support_access(ns),
+    );
+    view! {
+        {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1">{e.to_string()}</p> })}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(Some(v)) = lists.await else {
+                    // Not an operator, or no operator pool: the page says so elsewhere.
+                    return ().into_any();
+                };
+                view! {
+                    <h3>"Running now"</h3>
+                    {v.running.is_empty().then(|| view! { <p class="empty">"None."</p> })}
+                    <table id="running-support-accesses"><tbody>
+                        {v.running.into_iter().map(|l| view! {
+                            <tr>
+                                <td>{format!("{} as {} in {}", l.operator_email, l.target_email, l.target_namespace)}</td>
+                                <td>{l.ticket}</td>
+                                <td>{l.reason}</td>
+                                <td>{format!("until {}", l.until)}</td>
+                                <td><ActionForm action=end>
+                                    <NamespaceInput/>
+                                    <input type="hidden" name="impersonation_id" value=l.impersonation_id/>
+                                    <button type="submit" class="danger">"End"</button>
+                                </ActionForm></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody></table>
+                    <h3>"Your support accesses"</h3>
+                    {v.mine.is_empty().then(|| view! { <p class="empty">"None yet."</p> })}
+                    <table id="my-support-accesses"><tbody>
+                        {v.mine.into_iter().map(|l| view! {
+                            <tr class:active=l.active>
+                                <td>{format!("{} in {}", l.target_email, l.target_namespace)}</td>
+                                <td>{l.ticket}</td>
+                                <td>{l.reason}</td>
+                                <td>{format!("{} to {}", l.started, l.until)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody></table>
+                }.into_any()
             })}
         </Suspense>
     }

@@ -239,10 +239,49 @@ async fn an_operator_reaches_a_customer_for_a_ticket_and_comes_back_to_their_own
     let again = p.resolve(&p.platform, &new_token).await.unwrap();
     assert_eq!(again.user_id, operator.user_id);
     assert!(again.require_operator().is_ok());
-    assert!(p
-        .operators_pool
-        .list_active_operator_impersonations(None)
+    assert!(support_access::running(&p.operators_pool, &again)
         .await
         .unwrap()
         .is_empty());
+
+    // The lists: the operator's own, the customer's; and ending one from the console.
+    let mine = support_access::of_operator(&p.operators_pool, &again, 10)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].ticket_reference.as_deref(), Some("SUP-1"));
+    let theirs =
+        support_access::into_namespace(&p.operators_pool, p.customer.namespace(), None, 10)
+            .await
+            .unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].operator_email, "agent@platform.example");
+    let second = p
+        .start(&again, "member@customer.example", "SUP-2")
+        .await
+        .unwrap();
+    assert_eq!(
+        support_access::running(&p.operators_pool, &again)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        support_access::end(&p.operators_pool, &again, second.impersonation_id)
+            .await
+            .unwrap()
+    );
+    assert!(p.resolve(&p.customer, &second.token).await.is_none());
+    // Only operators see or end them.
+    let member_session = OpaqueToken::generate();
+    p.customer
+        .create_session(NewSession::new(member, &member_session.hash()))
+        .await
+        .unwrap();
+    let member_principal = p.resolve(&p.customer, &member_session).await.unwrap();
+    assert!(matches!(
+        support_access::running(&p.operators_pool, &member_principal).await,
+        Err(SupportError::Access(AccessError::Forbidden))
+    ));
 }

@@ -5,12 +5,14 @@ mod audit;
 
 mod impersonation;
 mod lockouts;
+mod support_access;
 mod user;
 mod users;
 
 pub use audit::{AuditEventPage, AuditPage};
 pub use impersonation::ImpersonationsPage;
 pub use lockouts::LockoutsPage;
+pub use support_access::SupportAccessPage;
 pub use user::UserPage;
 pub use users::{NewUserPage, UsersPage};
 
@@ -35,6 +37,7 @@ pub fn AdminNav(namespace: Signal<String>, current: Page<'static>) -> impl IntoV
             {link(Page::AdminLockouts, "Lockouts")}
             {link(Page::AdminImpersonations, "Impersonations")}
             {link(Page::AdminAudit, "Audit log")}
+            {link(Page::AdminSupportAccess, "Support access")}
         </nav>
     }
 }
