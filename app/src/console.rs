@@ -69,18 +69,3 @@ pub async fn namespace_overview(namespace: String) -> Result<NamespaceStats, App
         mfa_users: stats.mfa_enabled_user_count,
     })
 }
-
-/// The namespaces that have users, for operators.
-#[server]
-pub async fn platform_namespaces(namespace: String) -> Result<Vec<String>, AppError> {
-    let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
-    caller.require_operator()?;
-    sqlx::query_scalar("SELECT gatehouse.namespaces_in_use()")
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "namespace list failed");
-            AppError::Internal
-        })
-}

@@ -557,6 +557,7 @@ mod from_services {
                 E::FromImpersonation => AppError::NoChainedImpersonation,
                 E::OwnAccount => AppError::OwnAccount,
                 E::Access(a) => a.into(),
+                E::Lookup(a) => a.into(),
                 E::Internal(e) => {
                     tracing::error!(error = %e, "support access failed");
                     AppError::Internal

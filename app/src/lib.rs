@@ -109,6 +109,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::SUPPORT_ACCESS)) view=SupportAccessPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::AUDIT), ParamSegment("event")) view=AuditEventPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::OPERATOR)) view=OperatorPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::OPERATOR), StaticSegment(segment::USERS)) view=OperatorUsersPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::OPERATOR), StaticSegment(segment::USER)) view=OperatorUserPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -86,6 +86,35 @@ pub async fn security_overview(namespace: String) -> Result<OverviewView, AppErr
             },
         )
     }));
+    // Platform support's accesses to this account, when the server can read them.
+    if let Some(pool) = state.operator_pool.clone() {
+        let ops = authn::Authn::new(pool, authn.namespace()).await?;
+        let support = identity::support_access::into_namespace(
+            &ops,
+            authn.namespace(),
+            Some(caller.user_id),
+            20,
+        )
+        .await?;
+        timeline.extend(support.into_iter().map(|a| {
+            (
+                a.started_at,
+                ActivityView {
+                    when: when(a.started_at),
+                    what: "Platform support worked as you".to_owned(),
+                    detail: Some(format!(
+                        "{} — ticket {} — reason: {}",
+                        a.operator_email,
+                        a.ticket_reference.unwrap_or_default(),
+                        a.reason
+                    )),
+                    ip_address: None,
+                    device: None,
+                    attention: true,
+                },
+            )
+        }));
+    }
     timeline.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     timeline.truncate(50);
 

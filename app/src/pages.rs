@@ -14,6 +14,7 @@ mod passkey_buttons;
 mod password;
 mod second_factor;
 mod sign_in;
+mod support_access;
 
 pub use account::AccountPage;
 pub use admin::{
@@ -34,6 +35,7 @@ pub use overview::SecurityPage;
 pub use password::PasswordPage;
 pub use second_factor::SecondFactorPage;
 pub use sign_in::SignInPage;
+pub use support_access::{OperatorUserPage, OperatorUsersPage};
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -220,6 +220,152 @@ pub async fn operator_end_support_access(
     Ok(())
 }
 
+/// A namespace in the operator console.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceLine {
+    pub namespace: String,
+    pub users: i64,
+    pub notifies_users: bool,
+}
+
+/// The namespaces with users, their user counts and whether their users are told of support
+/// access (operators only).
+#[server]
+pub async fn operator_namespaces(namespace: String) -> Result<Vec<NamespaceLine>, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let list = identity::support_access::namespaces(&caller.authn, &caller).await?;
+    Ok(list
+        .into_iter()
+        .map(|n| NamespaceLine {
+            namespace: n.namespace,
+            users: n.users,
+            notifies_users: n.notifies_users,
+        })
+        .collect())
+}
+
+/// A user found by the operator's search.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundUser {
+    pub id: String,
+    pub email: String,
+    pub verified: bool,
+    pub disabled: bool,
+    pub has_mfa: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundUsers {
+    pub users: Vec<FoundUser>,
+    /// Where the next page starts.
+    pub next: Option<String>,
+}
+
+/// Users of `target_namespace` whose address contains `email` (operators only).
+#[server]
+pub async fn operator_find_users(
+    namespace: String,
+    target_namespace: String,
+    email: String,
+    #[server(default)] after: String,
+) -> Result<FoundUsers, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    let after = Some(after).filter(|a| !a.trim().is_empty());
+    let page = identity::support_access::find_users(
+        &caller.authn,
+        &caller,
+        &target_namespace,
+        &email,
+        after,
+    )
+    .await?;
+    Ok(FoundUsers {
+        users: page
+            .users
+            .into_iter()
+            .map(|u| FoundUser {
+                id: u.user_id.to_string(),
+                email: u.email,
+                verified: u.email_verified_at.is_some(),
+                disabled: u.disabled_at.is_some(),
+                has_mfa: u.has_mfa,
+            })
+            .collect(),
+        next: page.next,
+    })
+}
+
+/// A user's support view, read only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportUserView {
+    pub namespace: String,
+    pub email: String,
+    pub verified: Option<String>,
+    pub disabled: Option<String>,
+    pub locked_out: bool,
+    pub protected: bool,
+    pub methods: Vec<String>,
+    pub sessions: Vec<String>,
+    pub attempts: Vec<String>,
+}
+
+#[server]
+pub async fn operator_user_view(
+    namespace: String,
+    target_namespace: String,
+    user_id: String,
+) -> Result<SupportUserView, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.require_operator()?;
+    let id = crate::admin::parse_id(&user_id, AppError::UnknownUser)?;
+    let d = identity::support_access::user_view(
+        &caller.authn,
+        &caller,
+        &target_namespace,
+        id,
+        state.sign_in.lockout(),
+        &state.operator_namespace,
+    )
+    .await?;
+    let when = crate::admin::when;
+    Ok(SupportUserView {
+        namespace: target_namespace.trim().to_owned(),
+        email: d.user.email,
+        verified: d.user.email_verified_at.map(when),
+        disabled: d.user.disabled_at.map(when),
+        locked_out: d.locked_out,
+        protected: d.roles.admin || d.roles.operator,
+        methods: d
+            .methods
+            .iter()
+            .map(|m| identity::admin::user::method_label(&m.mfa_type).to_owned())
+            .collect(),
+        sessions: d
+            .sessions
+            .iter()
+            .map(|s| {
+                let (browser, system, _) =
+                    identity::devices::describe_user_agent(s.user_agent.as_deref());
+                format!("{browser} on {system}, since {}", when(s.created_at))
+            })
+            .collect(),
+        attempts: d
+            .attempts
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    when(a.attempted_at),
+                    if a.success { "signed in" } else { "failed" }
+                )
+            })
+            .collect(),
+    })
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use identity::support_access::{leave, Left};

@@ -67,6 +67,13 @@ test("an operator reaches a customer's user for a ticket, read-only, and comes b
   await expect(page.locator("#my-support-accesses")).toContainText("SUP-4711");
   await expect(page.locator("#running-support-accesses tr")).toHaveCount(0);
 
+  // The user sees it in their own security activity.
+  await page.context().clearCookies();
+  await signIn(page, ns, member);
+  await page.goto(`/${ns}/security`);
+  await expect(page.getByText("Platform support worked as you")).toBeVisible();
+  await expect(page.locator("body")).toContainText("ticket SUP-4711");
+
   // The customer's admins see it, with the ticket and the reason.
   const admin = uniqueAddress("customer-admin");
   createAdmin(ns, admin, PASSWORD);
@@ -88,4 +95,33 @@ test("support access is the operators' alone", async ({ page }) => {
   await page.goto(`/${ns}/operator`);
   await expect(page.getByRole("alert")).toHaveText("You are not allowed to do that.");
   await expect(page.locator("#support-access-form")).toHaveCount(0);
+});
+
+test("an operator finds a user by part of the address, reads the support view and starts access from it", async ({ page }) => {
+  const operator = uniqueAddress("agent");
+  createAdmin("platform", operator, PASSWORD, true);
+  const ns = freshNamespace();
+  const member = uniqueAddress("findme");
+  createUser(ns, member, PASSWORD);
+  createUser(ns, uniqueAddress("someone-else"), PASSWORD);
+  await signIn(page, "platform", operator);
+  await page.goto("/platform/operator");
+  await expect(page.locator("#namespaces")).toContainText(`${ns} — 2 users`);
+  await page.locator("#namespaces").getByRole("link", { name: ns }).click();
+  await page.getByLabel("Part of the address").fill("findme");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.locator("#found-users tr")).toHaveCount(1);
+  await page.locator("#found-users").getByRole("link", { name: member }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(member);
+  await expect(page.locator("#support-view")).toContainText("enabled");
+  await expect(page.locator("#support-view")).toContainText("none");
+
+  await page.getByLabel("Ticket").fill("OPS-77");
+  await page.getByLabel(/^Reason/).fill("Checking a report of a failing sign-in");
+  await page.getByRole("button", { name: "Start support access" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${ns}/security$`));
+  const banner = page.locator("#impersonation-banner");
+  await expect(banner).toContainText("Support ticket OPS-77");
+  await banner.getByRole("button", { name: "End impersonation" }).click();
+  await expect(page).toHaveURL(/\/platform\/operator\?ended=1$/);
 });

@@ -44,6 +44,9 @@ pub enum SupportError {
     OwnAccount,
     #[error(transparent)]
     Access(#[from] crate::caller::AccessError),
+    /// A search or lookup refused by the admin read models it reuses (filters, cursors, ids).
+    #[error(transparent)]
+    Lookup(#[from] crate::admin::AdminError),
     #[error("internal error: {0}")]
     Internal(#[from] crate::Internal),
 }
@@ -438,4 +441,96 @@ pub async fn end(
     Ok(operator_pool_client
         .end_operator_impersonation(impersonation_id)
         .await?)
+}
+
+/// A namespace as the operator console lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamespaceSummary {
+    pub namespace: String,
+    pub users: i64,
+    /// Whether its users are mailed when support (or an admin) starts working as them.
+    pub notifies_users: bool,
+}
+
+/// Every namespace with users, with its user count and whether its users are told of support
+/// access (for operators). One short read per namespace, each under that namespace's
+/// row-level security.
+#[tracing::instrument(skip_all)]
+pub async fn namespaces(
+    tenants: &Authn,
+    operator: &Principal,
+) -> Result<Vec<NamespaceSummary>, SupportError> {
+    operator.require_operator()?;
+    let names: Vec<String> = sqlx::query_scalar("SELECT gatehouse.namespaces_in_use()")
+        .fetch_all(tenants.pool())
+        .await?;
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let ns = tenants.for_namespace(name.clone()).await?;
+        let mut tx = ns.begin().await?;
+        let users = tx.get_stats().await?.user_count;
+        let notifies_users = crate::admin::impersonation::notify_target(&mut tx).await?;
+        tx.commit().await?;
+        out.push(NamespaceSummary {
+            namespace: name,
+            users,
+            notifies_users,
+        });
+    }
+    Ok(out)
+}
+
+/// One page of `namespace`'s users whose address contains `email_part` (the admin console's
+/// keyset search, served by the trigram index), for an operator.
+#[tracing::instrument(skip_all)]
+pub async fn find_users(
+    tenants: &Authn,
+    operator: &Principal,
+    namespace: &str,
+    email_part: &str,
+    after: Option<String>,
+) -> Result<crate::admin::users::UserPage, SupportError> {
+    operator.require_operator()?;
+    let ns = tenants.for_namespace(namespace.trim()).await.map_err(|e| {
+        if e.is_client_error() {
+            SupportError::UnknownNamespace
+        } else {
+            SupportError::from(e)
+        }
+    })?;
+    let mut tx = ns.begin().await?;
+    let page = crate::admin::users::search(
+        &mut tx,
+        &crate::admin::users::UserQuery {
+            email: Some(email_part.to_owned()),
+            sort: crate::admin::users::UserSort::EmailAsc,
+            after,
+            limit: crate::admin::users::PAGE_SIZE,
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// A user's support view (read only): the account, its methods, sessions and recent attempts.
+#[tracing::instrument(skip_all)]
+pub async fn user_view(
+    tenants: &Authn,
+    operator: &Principal,
+    namespace: &str,
+    user_id: Uuid,
+    lockout: crate::LockoutPolicy,
+    operator_namespace: &str,
+) -> Result<crate::admin::user::AccountDetail, SupportError> {
+    operator.require_operator()?;
+    let ns = tenants.for_namespace(namespace.trim()).await.map_err(|e| {
+        if e.is_client_error() {
+            SupportError::UnknownNamespace
+        } else {
+            SupportError::from(e)
+        }
+    })?;
+    Ok(crate::admin::user::detail(&ns, user_id, lockout, operator_namespace).await?)
 }

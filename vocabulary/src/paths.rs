@@ -31,6 +31,7 @@ pub mod segment {
     pub const AUDIT_EXPORT: &str = "audit-export";
     pub const OPERATOR: &str = "operator";
     pub const SUPPORT_ACCESS: &str = "support-access";
+    pub const USER: &str = "user";
 }
 
 use segment::*;
@@ -71,6 +72,10 @@ pub enum Page<'a> {
     /// The audit log as a CSV or JSON download (served by the server, not a page of the app).
     AuditExport,
     Operator,
+    /// The operator console's user search (query: namespace, email, after).
+    OperatorUsers,
+    /// One user's support view (query: namespace, id).
+    OperatorUser,
 }
 
 impl<'a> Page<'a> {
@@ -105,6 +110,8 @@ impl<'a> Page<'a> {
             Page::AuditExport => &[ADMIN, AUDIT_EXPORT],
             Page::AdminSupportAccess => &[ADMIN, SUPPORT_ACCESS],
             Page::Operator => &[OPERATOR],
+            Page::OperatorUsers => &[OPERATOR, USERS],
+            Page::OperatorUser => &[OPERATOR, USER],
         };
         let id = match self {
             Page::AdminUser(id) | Page::AuditEvent(id) => Some(id),

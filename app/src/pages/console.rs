@@ -1,11 +1,12 @@
 use leptos::prelude::*;
 
 use crate::components::{action_error, Field, FormAlert, NamespaceInput};
-use crate::console::{namespace_overview, platform_namespaces, DaySignIns};
+use crate::console::{namespace_overview, DaySignIns};
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
 use crate::support_access::{
-    operator_support_access, support_access_settings, OperatorEndSupportAccess, StartSupportAccess,
+    operator_namespaces, operator_support_access, support_access_settings,
+    OperatorEndSupportAccess, StartSupportAccess,
 };
 use vocabulary::Page;
 
@@ -45,7 +46,7 @@ pub fn AdminPage() -> impl IntoView {
 #[component]
 pub fn OperatorPage() -> impl IntoView {
     let namespace = use_namespace();
-    let namespaces = Resource::new(move || namespace.get(), platform_namespaces);
+    let namespaces = Resource::new(move || namespace.get(), operator_namespaces);
     let ended = crate::pages::admin::query_value("ended");
     let stopped = crate::pages::admin::query_value("stopped");
     view! {
@@ -66,8 +67,15 @@ pub fn OperatorPage() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No namespace has users yet."</p> }.into_any(),
                         Ok(list) => view! {
                             <ul id="namespaces">
-                                {list.into_iter().map(|ns| view! {
-                                    <li><a href=Page::SignIn.path(&ns)>{ns.clone()}</a></li>
+                                {list.into_iter().map(|n| {
+                                    let search = Page::OperatorUsers.path_with(&namespace.get_untracked(), &[("target_namespace", &n.namespace)]);
+                                    view! {
+                                        <li>
+                                            <a href=search>{n.namespace.clone()}</a>
+                                            {format!(" — {} user{}", n.users, if n.users == 1 { "" } else { "s" })}
+                                            {(!n.notifies_users).then_some(" — users are not mailed about support access")}
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         }.into_any(),

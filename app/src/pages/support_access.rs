@@ -1,0 +1,134 @@
+//! The operator console's way to a customer's user: search a namespace's users by part of the
+//! address, open one user's support view (read only), and start support access from there.
+
+use leptos::prelude::*;
+
+use crate::components::{action_error, Field, FormAlert, NamespaceInput};
+use crate::form_errors::form_action;
+use crate::pages::admin::query_value;
+use crate::pages::use_namespace;
+use crate::support_access::{operator_find_users, operator_user_view, StartSupportAccess};
+use vocabulary::Page;
+
+#[component]
+pub fn OperatorUsersPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let target = query_value("target_namespace");
+    let email = query_value("email");
+    let after = query_value("after");
+    let found = Resource::new(
+        move || (namespace.get(), target.get(), email.get(), after.get()),
+        |(ns, target, email, after)| async move {
+            if target.is_empty() {
+                return Ok(None);
+            }
+            operator_find_users(ns, target, email, after)
+                .await
+                .map(Some)
+        },
+    );
+    view! {
+        <section class="card wide">
+            <p><a href=move || Page::Operator.path(&namespace.get())>"← Platform operations"</a></p>
+            <h1>"Find a user"</h1>
+            <form method="get" class="filters" role="search" aria-label="Find a user">
+                <div class="field"><label for="target_namespace">"Organisation"</label>
+                    <input id="target_namespace" name="target_namespace" required value=target/></div>
+                <div class="field"><label for="email">"Part of the address"</label>
+                    <input id="email" name="email" value=email/></div>
+                <button type="submit">"Search"</button>
+            </form>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let ns = namespace.get_untracked();
+                    let target = target.get_untracked();
+                    match found.await {
+                        Ok(None) => ().into_any(),
+                        Ok(Some(list)) if list.users.is_empty() => view! { <p class="empty">"No user matches."</p> }.into_any(),
+                        Ok(Some(list)) => {
+                            let next = list.next.map(|n| Page::OperatorUsers.path_with(&ns, &[
+                                ("target_namespace", &target), ("email", &email.get_untracked()), ("after", &n),
+                            ]));
+                            view! {
+                                <table id="found-users"><tbody>
+                                    {list.users.into_iter().map(|u| view! {
+                                        <tr>
+                                            <td><a href=Page::OperatorUser.path_with(&ns, &[("target_namespace", &target), ("id", &u.id)])>{u.email}</a></td>
+                                            <td>{if u.verified { "confirmed" } else { "not confirmed" }}</td>
+                                            <td>{if u.disabled { "disabled" } else { "" }}</td>
+                                            <td>{if u.has_mfa { "two-step on" } else { "" }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody></table>
+                                {next.map(|href| view! { <p><a href=href>"Next page"</a></p> })}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn OperatorUserPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let target = query_value("target_namespace");
+    let id = query_value("id");
+    let view_data = Resource::new(
+        move || (namespace.get(), target.get(), id.get()),
+        |(ns, target, id)| operator_user_view(ns, target, id),
+    );
+    let start = form_action::<StartSupportAccess>();
+    let error = action_error(start);
+    crate::components::focus_first_error(error);
+    view! {
+        <section class="card wide">
+            <p><a href=move || Page::OperatorUsers.path_with(&namespace.get(), &[("target_namespace", &target.get())])>"← Find a user"</a></p>
+            <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let v = match view_data.await {
+                        Ok(v) => v,
+                        Err(e) => return view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    };
+                    view! {
+                        <h1>{v.email.clone()}</h1>
+                        <dl id="support-view">
+                            <dt>"Organisation"</dt><dd>{v.namespace.clone()}</dd>
+                            <dt>"Address"</dt><dd>{v.verified.clone().map(|t| format!("confirmed {t}")).unwrap_or_else(|| "not confirmed".into())}</dd>
+                            <dt>"Account"</dt><dd>{v.disabled.clone().map(|t| format!("disabled {t}")).unwrap_or_else(|| "enabled".into())}</dd>
+                            <dt>"Locked out"</dt><dd>{if v.locked_out { "yes" } else { "no" }}</dd>
+                            <dt>"Two-step methods"</dt><dd>{if v.methods.is_empty() { "none".to_owned() } else { v.methods.join(", ") }}</dd>
+                        </dl>
+                        <h2>"Sessions"</h2>
+                        {v.sessions.is_empty().then(|| view! { <p class="empty">"Not signed in anywhere."</p> })}
+                        <ul id="support-view-sessions">{v.sessions.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+                        <h2>"Recent sign-in attempts"</h2>
+                        {v.attempts.is_empty().then(|| view! { <p class="empty">"None."</p> })}
+                        <ul id="support-view-attempts">{v.attempts.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+                        <h2>"Support access"</h2>
+                        {if v.protected {
+                            view! { <p class="muted">"Admins and operators cannot be reached by support access."</p> }.into_any()
+                        } else if v.disabled.is_some() {
+                            view! { <p class="muted">"The account is disabled."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ActionForm action=start attr:id="support-access-form">
+                                    <NamespaceInput/>
+                                    <input type="hidden" name="target_namespace" value=v.namespace/>
+                                    <input type="hidden" name="email" value=v.email/>
+                                    <Field label="Ticket" name="ticket" hint="Like SUP-1234." error/>
+                                    <Field label="Reason (10 to 500 characters; shown to the user and kept in the audit log)" name="reason" error/>
+                                    <FormAlert error id="support-access-error"/>
+                                    <button type="submit">"Start support access"</button>
+                                </ActionForm>
+                            }.into_any()
+                        }}
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
