@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment(segment::OPERATOR)) view=OperatorPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::OPERATOR), StaticSegment(segment::USERS)) view=OperatorUsersPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::OPERATOR), StaticSegment(segment::USER)) view=OperatorUserPage ssr=SsrMode::Async/>
+                    <Route path=(ns(), StaticSegment(segment::OPERATOR), StaticSegment(segment::AUDIT)) view=OperatorAuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

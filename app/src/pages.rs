@@ -35,7 +35,7 @@ pub use overview::SecurityPage;
 pub use password::PasswordPage;
 pub use second_factor::SecondFactorPage;
 pub use sign_in::SignInPage;
-pub use support_access::{OperatorUserPage, OperatorUsersPage};
+pub use support_access::{OperatorAuditPage, OperatorUserPage, OperatorUsersPage};
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

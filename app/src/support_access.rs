@@ -366,6 +366,59 @@ pub async fn operator_user_view(
     })
 }
 
+/// One line of the operator audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorAuditLine {
+    pub when: String,
+    pub event_type: String,
+    pub operator_email: String,
+    pub target: String,
+    pub ticket: String,
+    pub reason: String,
+}
+
+/// The operator audit log, newest first, filtered (operators only).
+#[server]
+pub async fn operator_audit(
+    namespace: String,
+    #[server(default)] event_type: String,
+    #[server(default)] target_namespace: String,
+    #[server(default)] operator: String,
+    #[server(default)] ticket: String,
+) -> Result<Option<Vec<OperatorAuditLine>>, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.require_operator()?;
+    let Some(pool) = state.operator_pool.clone() else {
+        return Ok(None);
+    };
+    let ops = authn::Authn::new(pool, &namespace).await?;
+    let events = identity::support_access::audit(
+        &ops,
+        &caller,
+        &identity::support_access::OperatorAuditFilter {
+            event_type: Some(&event_type),
+            target_namespace: Some(&target_namespace),
+            operator_email: Some(&operator),
+            ticket: Some(&ticket),
+        },
+    )
+    .await?;
+    Ok(Some(
+        events
+            .into_iter()
+            .map(|e| OperatorAuditLine {
+                when: crate::admin::when(e.occurred_at),
+                event_type: e.event_type,
+                operator_email: e.operator_email,
+                target: format!("{} in {}", e.target_user_email, e.target_namespace),
+                ticket: e.ticket_reference.unwrap_or_default(),
+                reason: e.reason,
+            })
+            .collect(),
+    ))
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use identity::support_access::{leave, Left};

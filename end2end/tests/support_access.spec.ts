@@ -66,6 +66,14 @@ test("an operator reaches a customer's user for a ticket, read-only, and comes b
   await expect(page.locator("#my-support-accesses")).toContainText(member);
   await expect(page.locator("#my-support-accesses")).toContainText("SUP-4711");
   await expect(page.locator("#running-support-accesses tr")).toHaveCount(0);
+  // The operator audit log has its start and its end, found by the ticket.
+  await page.getByRole("link", { name: "Operator audit log" }).click();
+  await page.getByLabel("Ticket").fill("SUP-4711");
+  await page.getByLabel("Organisation").fill(ns);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.locator("#operator-audit tbody tr")).toHaveCount(2);
+  await expect(page.locator("#operator-audit")).toContainText("operator_impersonation_started");
+  await expect(page.locator("#operator-audit")).toContainText("operator_impersonation_ended");
 
   // The user sees it in their own security activity.
   await page.context().clearCookies();

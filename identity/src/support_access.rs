@@ -534,3 +534,54 @@ pub async fn user_view(
     })?;
     Ok(crate::admin::user::detail(&ns, user_id, lockout, operator_namespace).await?)
 }
+
+/// Filters of the operator audit log; every one is optional.
+#[derive(Clone, Debug, Default)]
+pub struct OperatorAuditFilter<'a> {
+    /// One of [`vocabulary::OperatorEventType`].
+    pub event_type: Option<&'a str>,
+    pub target_namespace: Option<&'a str>,
+    /// The operator's address, exactly (case-insensitive).
+    pub operator_email: Option<&'a str>,
+    pub ticket: Option<&'a str>,
+}
+
+/// The newest operator audit events (at most 500) matching `filter`, for operators. The core
+/// filters by type and namespace; operator and ticket are matched here on what it returns.
+#[tracing::instrument(skip_all)]
+pub async fn audit(
+    operator_pool_client: &Authn,
+    operator: &Principal,
+    filter: &OperatorAuditFilter<'_>,
+) -> Result<Vec<authn::OperatorAuditEvent>, SupportError> {
+    operator.require_operator()?;
+    let event_type = filter.event_type.map(str::trim).filter(|t| !t.is_empty());
+    if event_type.is_some_and(|t| vocabulary::OperatorEventType::parse(t).is_none()) {
+        return Err(crate::admin::AdminError::InvalidFilter("event_type").into());
+    }
+    let target_namespace = nonempty(filter.target_namespace);
+    let operator_email = nonempty(filter.operator_email).map(str::to_lowercase);
+    let ticket = nonempty(filter.ticket);
+    let events = operator_pool_client
+        .get_operator_audit_events(&authn::OperatorAuditQuery {
+            limit: Some(500),
+            event_type,
+            operator_namespace: None,
+            target_namespace,
+        })
+        .await?;
+    Ok(events
+        .into_iter()
+        .filter(|e| {
+            operator_email
+                .as_deref()
+                .is_none_or(|o| e.operator_email.to_lowercase() == o)
+        })
+        .filter(|e| ticket.is_none_or(|t| e.ticket_reference.as_deref() == Some(t)))
+        .collect())
+}
+
+/// A filter's text, trimmed; `None` when empty.
+fn nonempty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|t| !t.is_empty())
+}

@@ -37,3 +37,21 @@ crate::words! {
         LockoutCleared = "lockout_cleared",
         NamespaceSettingsUpdated = "namespace_settings_updated",    }
 }
+
+crate::words! {
+    /// One kind of operator audit event (`authn.operator_audit_events.event_type`, spec §2.11).
+    pub enum OperatorEventType {
+        Started = "operator_impersonation_started",
+        Ended = "operator_impersonation_ended",
+    }
+}
+
+impl OperatorEventType {
+    /// How the consoles word it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            OperatorEventType::Started => "Support access started",
+            OperatorEventType::Ended => "Support access ended",
+        }
+    }
+}

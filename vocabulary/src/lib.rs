@@ -12,6 +12,6 @@ mod paths;
 mod words;
 
 pub use activity::ActivityKind;
-pub use audit::EventType;
+pub use audit::{EventType, OperatorEventType};
 pub use outcome::Done;
 pub use paths::{percent_encode, query_string, segment, Page};

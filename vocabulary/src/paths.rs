@@ -76,6 +76,8 @@ pub enum Page<'a> {
     OperatorUsers,
     /// One user's support view (query: namespace, id).
     OperatorUser,
+    /// The operator audit log (query: its filters).
+    OperatorAudit,
 }
 
 impl<'a> Page<'a> {
@@ -112,6 +114,7 @@ impl<'a> Page<'a> {
             Page::Operator => &[OPERATOR],
             Page::OperatorUsers => &[OPERATOR, USERS],
             Page::OperatorUser => &[OPERATOR, USER],
+            Page::OperatorAudit => &[OPERATOR, AUDIT],
         };
         let id = match self {
             Page::AdminUser(id) | Page::AuditEvent(id) => Some(id),

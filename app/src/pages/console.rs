@@ -60,6 +60,7 @@ pub fn OperatorPage() -> impl IntoView {
             </Show>
             <StartSupportAccessForm/>
             <SupportAccessLists/>
+            <p><a href=move || Page::OperatorAudit.path(&namespace.get())>"Operator audit log"</a></p>
             <h2>"Namespaces"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -7,8 +7,10 @@ use crate::components::{action_error, Field, FormAlert, NamespaceInput};
 use crate::form_errors::form_action;
 use crate::pages::admin::query_value;
 use crate::pages::use_namespace;
-use crate::support_access::{operator_find_users, operator_user_view, StartSupportAccess};
-use vocabulary::Page;
+use crate::support_access::{
+    operator_audit, operator_find_users, operator_user_view, StartSupportAccess,
+};
+use vocabulary::{OperatorEventType, Page};
 
 #[component]
 pub fn OperatorUsersPage() -> impl IntoView {
@@ -127,6 +129,67 @@ pub fn OperatorUserPage() -> impl IntoView {
                             }.into_any()
                         }}
                     }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The operator audit log: every support access started and ended, with filters.
+#[component]
+pub fn OperatorAuditPage() -> impl IntoView {
+    let namespace = use_namespace();
+    let event_type = query_value("event_type");
+    let target = query_value("target_namespace");
+    let operator = query_value("operator");
+    let ticket = query_value("ticket");
+    let events = Resource::new(
+        move || {
+            (
+                namespace.get(),
+                event_type.get(),
+                target.get(),
+                operator.get(),
+                ticket.get(),
+            )
+        },
+        |(ns, t, target, op, ticket)| operator_audit(ns, t, target, op, ticket),
+    );
+    view! {
+        <section class="card wide">
+            <p><a href=move || Page::Operator.path(&namespace.get())>"← Platform operations"</a></p>
+            <h1>"Operator audit log"</h1>
+            <form method="get" class="filters" role="search" aria-label="Filter operator events">
+                <div class="field"><label for="event_type">"Event"</label>
+                    <select id="event_type" name="event_type">
+                        <option value="">"Any"</option>
+                        {OperatorEventType::ALL.iter().map(|t| view! {
+                            <option value=t.as_str() selected=move || event_type.get() == t.as_str()>{t.label()}</option>
+                        }).collect_view()}
+                    </select></div>
+                <div class="field"><label for="target_namespace">"Organisation"</label><input id="target_namespace" name="target_namespace" value=target/></div>
+                <div class="field"><label for="operator">"Operator's email"</label><input id="operator" name="operator" value=operator/></div>
+                <div class="field"><label for="ticket">"Ticket"</label><input id="ticket" name="ticket" value=ticket/></div>
+                <button type="submit">"Filter"</button>
+                <a href=move || Page::OperatorAudit.path(&namespace.get())>"Reset"</a>
+            </form>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(None) => view! { <p class="muted">"Support access is not configured on this server."</p> }.into_any(),
+                        Ok(Some(list)) if list.is_empty() => view! { <p class="empty">"No event matches."</p> }.into_any(),
+                        Ok(Some(list)) => view! {
+                            <table id="operator-audit">
+                                <thead><tr><th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col">"Operator"</th><th scope="col">"User"</th><th scope="col">"Ticket"</th><th scope="col">"Reason"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|e| view! {
+                                        <tr><td>{e.when}</td><td><code>{e.event_type}</code></td><td>{e.operator_email}</td><td>{e.target}</td><td>{e.ticket}</td><td>{e.reason}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
                 })}
             </Suspense>
         </section>

@@ -285,3 +285,49 @@ async fn an_operator_reaches_a_customer_for_a_ticket_and_comes_back_to_their_own
         Err(SupportError::Access(AccessError::Forbidden))
     ));
 }
+
+#[tokio::test]
+async fn the_operator_audit_log_filters_by_ticket_and_refuses_unknown_event_types() {
+    use identity::support_access::OperatorAuditFilter;
+    let p = setup().await;
+    let (operator, _) = p.operator().await;
+    p.customer
+        .create_user("member@customer.example", None)
+        .await
+        .unwrap();
+    let first = p
+        .start(&operator, "member@customer.example", "SUP-10")
+        .await
+        .unwrap();
+    support_access::end(&p.operators_pool, &operator, first.impersonation_id)
+        .await
+        .unwrap();
+    p.start(&operator, "member@customer.example", "SUP-11")
+        .await
+        .unwrap();
+    let by_ticket = |ticket: &'static str| OperatorAuditFilter {
+        ticket: Some(ticket),
+        target_namespace: Some(p.customer.namespace()),
+        ..Default::default()
+    };
+    let ten = support_access::audit(&p.operators_pool, &operator, &by_ticket("SUP-10"))
+        .await
+        .unwrap();
+    assert_eq!(ten.len(), 2, "started and ended");
+    let eleven = support_access::audit(&p.operators_pool, &operator, &by_ticket("SUP-11"))
+        .await
+        .unwrap();
+    assert_eq!(eleven.len(), 1);
+    assert!(matches!(
+        support_access::audit(
+            &p.operators_pool,
+            &operator,
+            &OperatorAuditFilter {
+                event_type: Some("user_deleted"),
+                ..Default::default()
+            }
+        )
+        .await,
+        Err(SupportError::Lookup(_))
+    ));
+}
