@@ -331,3 +331,67 @@ async fn the_operator_audit_log_filters_by_ticket_and_refuses_unknown_event_type
         Err(SupportError::Lookup(_))
     ));
 }
+
+/// An access ends by itself when its time is up, and is unusable once its target is disabled.
+#[tokio::test]
+async fn an_access_ends_at_its_expiry_and_with_its_targets_account() {
+    let p = setup().await;
+    let (operator, _) = p.operator().await;
+    let member = p
+        .customer
+        .create_user("member@customer.example", None)
+        .await
+        .unwrap();
+    p.customer
+        .create_user("other@customer.example", None)
+        .await
+        .unwrap();
+    let expiring = p
+        .start(&operator, "member@customer.example", "SUP-20")
+        .await
+        .unwrap();
+    assert!(p.resolve(&p.customer, &expiring.token).await.is_some());
+    // Its time runs out (the core's rows aged, as the clock would).
+    sqlx::query(
+        "UPDATE authn.operator_impersonation_sessions SET expires_at = now() - interval '1 second' \
+          WHERE id = $1",
+    )
+    .bind(expiring.impersonation_id)
+    .execute(&p.superuser)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE authn.sessions SET expires_at = now() - interval '1 second' \
+          WHERE id = (SELECT impersonation_session_id FROM authn.operator_impersonation_sessions \
+                       WHERE id = $1)",
+    )
+    .bind(expiring.impersonation_id)
+    .execute(&p.superuser)
+    .await
+    .unwrap();
+    assert!(p.resolve(&p.customer, &expiring.token).await.is_none());
+    assert!(support_access::running(&p.operators_pool, &operator)
+        .await
+        .unwrap()
+        .is_empty());
+    let seen =
+        support_access::into_namespace(&p.operators_pool, p.customer.namespace(), Some(member), 5)
+            .await
+            .unwrap();
+    assert!(!seen[0].is_active);
+
+    // Disabling the target ends what the access can do at once.
+    let other = p
+        .start(&operator, "other@customer.example", "SUP-21")
+        .await
+        .unwrap();
+    let other_id = p
+        .customer
+        .get_user_by_email("other@customer.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id;
+    p.customer.disable_user(other_id).await.unwrap();
+    assert!(p.resolve(&p.customer, &other.token).await.is_none());
+}
