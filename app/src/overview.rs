@@ -89,13 +89,9 @@ pub async fn security_overview(namespace: String) -> Result<OverviewView, AppErr
     // Platform support's accesses to this account, when the server can read them.
     if let Some(pool) = state.operator_pool.clone() {
         let ops = authn::Authn::new(pool, authn.namespace()).await?;
-        let support = identity::support_access::into_namespace(
-            &ops,
-            authn.namespace(),
-            Some(caller.user_id),
-            20,
-        )
-        .await?;
+        let support =
+            identity::support_access::into_namespace(&ops, &caller, Some(caller.user_id), 20)
+                .await?;
         timeline.extend(support.into_iter().map(|a| {
             (
                 a.started_at,

@@ -56,8 +56,14 @@ pub async fn sign_out(namespace: String) -> Result<(), AppError> {
                     .as_ref()
                     .is_some_and(|i| i.support.is_some()) =>
             {
-                if let Err(e) =
-                    crate::support_access::ssr::sign_out(&state, c, pool, aside.as_deref()).await
+                if let Err(e) = crate::support_access::ssr::sign_out(
+                    &state,
+                    c,
+                    pool,
+                    token.as_deref(),
+                    aside.as_deref(),
+                )
+                .await
                 {
                     tracing::warn!(error = ?e, "ending a support access at sign-out failed");
                 }

@@ -123,8 +123,7 @@ pub async fn admin_support_access(
         return Ok(None);
     };
     let ops = authn::Authn::new(pool, caller.authn.namespace()).await?;
-    let list =
-        identity::support_access::into_namespace(&ops, caller.authn.namespace(), None, 200).await?;
+    let list = identity::support_access::into_namespace(&ops, &caller, None, 200).await?;
     let ns = caller.authn.namespace().to_owned();
     Ok(Some(
         list.into_iter()
@@ -451,10 +450,20 @@ pub(crate) mod ssr {
         state: &AppState,
         caller: &Caller,
         pool: sqlx::PgPool,
+        token: Option<&str>,
         aside: Option<&str>,
     ) -> Result<(), AppError> {
         let (_, ops, operators) = clients(state, caller, pool).await?;
-        identity::support_access::sign_out(&ops, &operators, caller, aside).await?;
+        identity::support_access::sign_out(&ops, &operators, caller, token, aside).await;
+        Ok(())
+    }
+
+    /// After a support access is over (its time ran out, or it was ended from the console):
+    /// the operator's session kept aside in this browser is revoked in the operator namespace,
+    /// where it lives.
+    pub async fn revoke_kept_aside(state: &AppState, aside: &str) -> Result<(), AppError> {
+        let operators = state.authn(&state.operator_namespace).await?;
+        identity::support_access::revoke_kept_aside(&operators, aside).await?;
         Ok(())
     }
 

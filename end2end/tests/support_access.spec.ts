@@ -74,6 +74,15 @@ test("an operator reaches a customer's user for a ticket, read-only, and comes b
   await expect(page.locator("#operator-audit tbody tr")).toHaveCount(2);
   await expect(page.locator("#operator-audit")).toContainText("operator_impersonation_started");
   await expect(page.locator("#operator-audit")).toContainText("operator_impersonation_ended");
+  // Exported exactly as shown.
+  const csv = await page.request.get((await page.locator("#operator-export-csv").getAttribute("href"))!);
+  expect(csv.status()).toBe(200);
+  const lines = (await csv.text()).trim().split("\r\n");
+  expect(lines[0]).toContain("ticket_reference");
+  expect(lines).toHaveLength(3);
+  expect(lines[1]).toContain("SUP-4711");
+  const json = await page.request.get((await page.locator("#operator-export-json").getAttribute("href"))!);
+  expect(((await json.json()) as unknown[]).length).toBe(2);
 
   // The user sees it in their own security activity.
   await page.context().clearCookies();

@@ -211,14 +211,21 @@ pub async fn start(
         })
         .await
         .map_err(|e| {
-            if e.is_client_error() {
-                if e.message().to_lowercase().contains("yourself") {
-                    SupportError::OwnAccount
-                } else {
-                    SupportError::FromImpersonation
+            if !e.is_client_error() {
+                return SupportError::from(e);
+            }
+            // The core's refusals, by their documented messages (spec §4).
+            let message = e.message().to_lowercase();
+            if message.contains("yourself") {
+                SupportError::OwnAccount
+            } else if message.contains("disabled") {
+                SupportError::Disabled
+            } else if message.contains("duration") {
+                SupportError::InvalidDuration {
+                    max_minutes: CEILING.num_minutes(),
                 }
             } else {
-                SupportError::from(e)
+                SupportError::FromImpersonation
             }
         })?;
 
@@ -285,34 +292,66 @@ pub async fn leave(
     principal: Option<&Principal>,
     aside_token: Option<&str>,
 ) -> Result<Left, SupportError> {
-    finish(
-        operator_pool_client,
-        operators,
-        principal,
-        aside_token,
-        true,
-    )
-    .await
+    finish(operator_pool_client, operators, principal, aside_token).await
 }
 
-/// Signing out during a support access: it ends, and the operator's session kept aside in this
-/// browser is revoked (whoever uses the browser next finds nothing to go back to).
+/// Signing out during a support access: it ends, the session itself is revoked, and so is the
+/// operator's session kept aside in this browser (whoever uses the browser next finds nothing
+/// to go back to). Every step is tried even if an earlier one fails (each failure is logged):
+/// a failure must not leave either session alive.
 #[tracing::instrument(skip_all)]
 pub async fn sign_out(
     operator_pool_client: &Authn,
     operators: &Authn,
     principal: &Principal,
+    session_token: Option<&str>,
     aside_token: Option<&str>,
-) -> Result<(), SupportError> {
-    finish(
-        operator_pool_client,
-        operators,
-        Some(principal),
-        aside_token,
-        false,
-    )
-    .await?;
+) {
+    if let Err(e) = end_of_session(operator_pool_client, principal).await {
+        tracing::warn!(error = ?e, "ending the support access at sign-out failed");
+    }
+    if let Some(token) = session_token {
+        if let Err(e) = principal
+            .authn
+            .revoke_session(&crate::token::hash_token(token))
+            .await
+        {
+            tracing::warn!(error = %e.message(), "revoking the support session at sign-out failed");
+        }
+    }
+    if let Some(aside) = aside_token {
+        if let Err(e) = revoke_kept_aside(operators, aside).await {
+            tracing::warn!(error = ?e, "revoking the operator's kept-aside session failed");
+        }
+    }
+}
+
+/// Revokes the operator session kept aside during a support access (`operators`: a client of
+/// the operator namespace, where that session lives).
+#[tracing::instrument(skip_all)]
+pub async fn revoke_kept_aside(operators: &Authn, aside_token: &str) -> Result<(), SupportError> {
+    operators
+        .revoke_session(&crate::token::hash_token(aside_token))
+        .await?;
     Ok(())
+}
+
+/// Ends the support access `principal`'s session is, found by that session (the core's own
+/// link), if it still runs.
+async fn end_of_session(
+    operator_pool_client: &Authn,
+    principal: &Principal,
+) -> Result<bool, SupportError> {
+    let context = operator_pool_client
+        .get_operator_impersonation_context(principal.session_id)
+        .await?;
+    match context
+        .impersonation_id
+        .filter(|_| context.is_operator_impersonating)
+    {
+        Some(id) => Ok(operator_pool_client.end_operator_impersonation(id).await?),
+        None => Ok(false),
+    }
 }
 
 async fn finish(
@@ -320,28 +359,12 @@ async fn finish(
     operators: &Authn,
     principal: Option<&Principal>,
     aside_token: Option<&str>,
-    restore: bool,
 ) -> Result<Left, SupportError> {
     let access = principal
         .and_then(|p| p.impersonation.as_ref())
         .and_then(|i| i.support.as_ref());
-    if let (Some(p), Some(access)) = (principal, access) {
-        // The access's id is the operator's to know; find it among their active ones.
-        let active = operator_pool_client
-            .list_operator_impersonations_by_operator(
-                access.operator_id,
-                &access.namespace,
-                Some(50),
-            )
-            .await?;
-        for a in active
-            .iter()
-            .filter(|a| a.is_active && a.target_user_id == p.user_id)
-        {
-            operator_pool_client
-                .end_operator_impersonation(a.impersonation_id)
-                .await?;
-        }
+    if let Some(p) = principal.filter(|_| access.is_some()) {
+        end_of_session(operator_pool_client, p).await?;
     }
     let Some(aside) = aside_token else {
         return Ok(Left::SignedOut);
@@ -360,9 +383,7 @@ async fn finish(
     };
     tx.revoke_session(&aside_hash).await?;
     let restored = match (own, access) {
-        (Some(own), Some(access))
-            if restore && own.user_id == access.operator_id && !own.is_impersonating =>
-        {
+        (Some(own), Some(access)) if own.user_id == access.operator_id && !own.is_impersonating => {
             match original {
                 Some(original) => {
                     let token = OpaqueToken::generate();
@@ -386,17 +407,25 @@ async fn finish(
     Ok(restored.map_or(Left::SignedOut, Left::Restored))
 }
 
-/// The support accesses into `namespace` (the customer's view), newest first: all of them, or
-/// those of one user.
+/// The support accesses into `viewer`'s namespace (the customer's view), newest first: all of
+/// them for its admins, or those of one user for that user (or an admin).
 #[tracing::instrument(skip_all)]
 pub async fn into_namespace(
     operator_pool_client: &Authn,
-    namespace: &str,
+    viewer: &Principal,
     user_id: Option<Uuid>,
     limit: i32,
 ) -> Result<Vec<authn::OperatorImpersonationOfTarget>, SupportError> {
+    match user_id {
+        Some(id) if id == viewer.user_id => {}
+        _ => viewer.require_admin()?,
+    }
     Ok(operator_pool_client
-        .list_operator_impersonations_for_target(namespace, Some(limit.clamp(1, 500)), user_id)
+        .list_operator_impersonations_for_target(
+            viewer.authn.namespace(),
+            Some(limit.clamp(1, 500)),
+            user_id,
+        )
         .await?)
 }
 
@@ -584,4 +613,38 @@ pub async fn audit(
 /// A filter's text, trimmed; `None` when empty.
 fn nonempty(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The columns of an operator audit export, in order.
+pub const OPERATOR_CSV_HEADER: &str = "event_id,occurred_at,event_type,operator_namespace,operator_email,target_namespace,target_user_email,ticket_reference,reason,ip_address,user_agent,details\r\n";
+
+/// One operator audit event as a CSV record (as the namespace export writes them).
+pub fn operator_csv_record(e: &authn::OperatorAuditEvent) -> String {
+    let cells = [
+        e.event_id.to_string(),
+        e.occurred_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        e.event_type.clone(),
+        e.operator_namespace.clone(),
+        e.operator_email.clone(),
+        e.target_namespace.clone(),
+        e.target_user_email.clone(),
+        e.ticket_reference.clone().unwrap_or_default(),
+        e.reason.clone(),
+        e.ip_address.map(|ip| ip.to_string()).unwrap_or_default(),
+        e.user_agent.clone().unwrap_or_default(),
+        e.details
+            .as_ref()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    ];
+    let mut out = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&crate::admin::audit::csv_cell(cell));
+    }
+    out.push_str("\r\n");
+    out
 }

@@ -190,16 +190,19 @@ async fn ensure_login_role(conn: &mut sqlx::PgConnection, role: &LoginRole) -> R
         .await
         .map_err(|e| format!("cannot grant {member} to {name}: {}", database_message(&e)))?;
     // A role that was given both (an older set-up, a hand-made role) loses the other one: the
-    // tenant pool must not run operator functions, nor the operator pool read tenant tables.
-    sqlx::query(&format!("REVOKE {other} FROM \"{name}\""))
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot revoke {other} from {name}: {}",
-                database_message(&e)
-            )
-        })?;
+    // tenant pool must not run operator functions, nor the operator pool read tenant tables;
+    // and neither may become the BYPASSRLS owner of the definer functions.
+    for revoked in [other, "authn_definer"] {
+        sqlx::query(&format!("REVOKE {revoked} FROM \"{name}\""))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot revoke {revoked} from {name}: {}",
+                    database_message(&e)
+                )
+            })?;
+    }
     Ok(())
 }
 

@@ -9,5 +9,6 @@ pub mod config;
 pub mod error_status;
 pub mod input_guard;
 pub mod jobs;
+pub mod operator_export;
 pub mod security;
 pub mod web;

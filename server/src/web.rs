@@ -136,6 +136,14 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
             ),
             get(crate::audit_export::export).with_state(state.clone()),
         )
+        .route(
+            &format!(
+                "/{{namespace}}/{}/{}",
+                vocabulary::segment::OPERATOR,
+                vocabulary::segment::AUDIT_EXPORT
+            ),
+            get(crate::operator_export::export).with_state(state.clone()),
+        )
         .leptos_routes_with_context(
             &options,
             routes,
@@ -237,13 +245,16 @@ struct LoginRoleFacts {
     bypass: bool,
     tenant: bool,
     operator: bool,
+    /// Whether it can become the BYPASSRLS owner of the definer functions (`SET ROLE`).
+    definer: bool,
 }
 
 async fn login_role_facts(pool: &PgPool) -> Result<LoginRoleFacts, String> {
     sqlx::query_as(
         "SELECT rolname::text AS role, rolsuper AS superuser, rolbypassrls AS bypass, \
                 pg_catalog.pg_has_role(current_user, 'authn_app', 'MEMBER') AS tenant, \
-                pg_catalog.pg_has_role(current_user, 'authn_operator', 'MEMBER') AS operator \
+                pg_catalog.pg_has_role(current_user, 'authn_operator', 'MEMBER') AS operator, \
+                pg_catalog.pg_has_role(current_user, 'authn_definer', 'MEMBER') AS definer \
            FROM pg_catalog.pg_roles WHERE rolname = current_user",
     )
     .fetch_one(pool)
@@ -258,13 +269,19 @@ async fn login_role_facts(pool: &PgPool) -> Result<LoginRoleFacts, String> {
 pub async fn check_database_role(pool: &PgPool) -> Result<(), String> {
     let facts = login_role_facts(pool).await?;
     let role = &facts.role;
-    if facts.superuser || facts.bypass {
+    if facts.superuser || facts.bypass || facts.definer {
         return Err(format!(
             "the server connects to the database as {role}, a {} role: row-level security would not \
              apply to it. Create the application's login role (as a superuser: \
              GATEHOUSE_APP_ROLE_PASSWORD=... gatehouse migrate --app-role gatehouse_app) and point \
              DATABASE_URL at it.",
-            if facts.superuser { "superuser" } else { "BYPASSRLS" }
+            if facts.superuser {
+                "superuser"
+            } else if facts.bypass {
+                "BYPASSRLS"
+            } else {
+                "authn_definer (BYPASSRLS by SET ROLE)"
+            }
         ));
     }
     if facts.operator {
@@ -282,7 +299,7 @@ pub async fn check_database_role(pool: &PgPool) -> Result<(), String> {
 pub async fn check_operator_role(pool: &PgPool) -> Result<(), String> {
     let facts = login_role_facts(pool).await?;
     let role = &facts.role;
-    if facts.superuser || facts.bypass || facts.tenant || !facts.operator {
+    if facts.superuser || facts.bypass || facts.definer || facts.tenant || !facts.operator {
         return Err(format!(
             "GATEHOUSE_OPERATOR_DATABASE_URL's role {role} must be the operator login role (as a \
              superuser: GATEHOUSE_OPERATOR_ROLE_PASSWORD=... gatehouse migrate --operator-role \

@@ -78,6 +78,8 @@ pub enum Page<'a> {
     OperatorUser,
     /// The operator audit log (query: its filters).
     OperatorAudit,
+    /// The operator audit log as a CSV or JSON download (served by the server).
+    OperatorAuditExport,
 }
 
 impl<'a> Page<'a> {
@@ -115,6 +117,7 @@ impl<'a> Page<'a> {
             Page::OperatorUsers => &[OPERATOR, USERS],
             Page::OperatorUser => &[OPERATOR, USER],
             Page::OperatorAudit => &[OPERATOR, AUDIT],
+            Page::OperatorAuditExport => &[OPERATOR, AUDIT_EXPORT],
         };
         let id = match self {
             Page::AdminUser(id) | Page::AuditEvent(id) => Some(id),

@@ -93,6 +93,13 @@ pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
     }
     let aside = cookie_value(&state.cookie.aside_name).await;
     let current = session_token(&state.cookie).await;
+    // A support access already over leaves the operator's own session aside in this browser;
+    // it lives in the operator namespace, so it is revoked there (an admin's is below).
+    if let (None, Some(aside)) = (caller.as_ref(), aside.as_deref()) {
+        if let Err(e) = crate::support_access::ssr::revoke_kept_aside(&state, aside).await {
+            tracing::warn!(error = ?e, "revoking a kept-aside operator session failed");
+        }
+    }
     let authn = state.authn(&namespace).await?;
     // Identity orders the steps; this only carries the cookies both ways.
     let left = leave(

@@ -143,6 +143,18 @@ pub fn OperatorAuditPage() -> impl IntoView {
     let target = query_value("target_namespace");
     let operator = query_value("operator");
     let ticket = query_value("ticket");
+    let export_link = move |format: &'static str| {
+        Page::OperatorAuditExport.path_with(
+            &namespace.get(),
+            &[
+                ("format", format),
+                ("event_type", &event_type.get()),
+                ("target_namespace", &target.get()),
+                ("operator", &operator.get()),
+                ("ticket", &ticket.get()),
+            ],
+        )
+    };
     let events = Resource::new(
         move || {
             (
@@ -173,6 +185,9 @@ pub fn OperatorAuditPage() -> impl IntoView {
                 <button type="submit">"Filter"</button>
                 <a href=move || Page::OperatorAudit.path(&namespace.get())>"Reset"</a>
             </form>
+            <p>"Export what is shown: "
+                <a id="operator-export-csv" download href=move || export_link("csv")>"CSV"</a>" · "
+                <a id="operator-export-json" download href=move || export_link("json")>"JSON"</a></p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match events.await {

@@ -230,7 +230,8 @@ pub fn csv_record(e: &AuditEvent) -> String {
     out
 }
 
-fn csv_cell(value: &str) -> String {
+/// One CSV cell: quoted when needed, and defused when a spreadsheet would run it as a formula.
+pub(crate) fn csv_cell(value: &str) -> String {
     let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -250,10 +250,20 @@ async fn an_operator_reaches_a_customer_for_a_ticket_and_comes_back_to_their_own
         .unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].ticket_reference.as_deref(), Some("SUP-1"));
-    let theirs =
-        support_access::into_namespace(&p.operators_pool, p.customer.namespace(), None, 10)
-            .await
-            .unwrap();
+    // The customer's admin sees every access into the namespace; a member only their own.
+    p.customer
+        .add_mfa(admin, MfaType::Totp, &"a".repeat(64), None)
+        .await
+        .unwrap();
+    let admin_session = OpaqueToken::generate();
+    p.customer
+        .create_session(NewSession::new(admin, &admin_session.hash()))
+        .await
+        .unwrap();
+    let customer_admin = p.resolve(&p.customer, &admin_session).await.unwrap();
+    let theirs = support_access::into_namespace(&p.operators_pool, &customer_admin, None, 10)
+        .await
+        .unwrap();
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0].operator_email, "agent@platform.example");
     let second = p
@@ -374,8 +384,18 @@ async fn an_access_ends_at_its_expiry_and_with_its_targets_account() {
         .await
         .unwrap()
         .is_empty());
+    let member_session = OpaqueToken::generate();
+    p.customer
+        .create_session(NewSession::new(member, &member_session.hash()))
+        .await
+        .unwrap();
+    let member_principal = p.resolve(&p.customer, &member_session).await.unwrap();
+    assert!(matches!(
+        support_access::into_namespace(&p.operators_pool, &member_principal, None, 5).await,
+        Err(SupportError::Access(AccessError::Forbidden))
+    ));
     let seen =
-        support_access::into_namespace(&p.operators_pool, p.customer.namespace(), Some(member), 5)
+        support_access::into_namespace(&p.operators_pool, &member_principal, Some(member), 5)
             .await
             .unwrap();
     assert!(!seen[0].is_active);
@@ -394,4 +414,45 @@ async fn an_access_ends_at_its_expiry_and_with_its_targets_account() {
         .user_id;
     p.customer.disable_user(other_id).await.unwrap();
     assert!(p.resolve(&p.customer, &other.token).await.is_none());
+}
+
+/// Signing out during a support access ends it and leaves neither the access's session nor the
+/// operator's kept-aside one alive.
+#[tokio::test]
+async fn signing_out_during_support_access_ends_it_and_both_sessions() {
+    let p = setup().await;
+    let (operator, operator_token) = p.operator().await;
+    p.customer
+        .create_user("member@customer.example", None)
+        .await
+        .unwrap();
+    let started = p
+        .start(&operator, "member@customer.example", "SUP-30")
+        .await
+        .unwrap();
+    let access = p.resolve(&p.customer, &started.token).await.unwrap();
+    support_access::sign_out(
+        &p.operators_pool,
+        &p.platform,
+        &access,
+        Some(started.token.expose()),
+        Some(operator_token.expose()),
+    )
+    .await;
+    assert!(p.resolve(&p.customer, &started.token).await.is_none());
+    assert!(p.resolve(&p.platform, &operator_token).await.is_none());
+    let sessions = p.platform.list_sessions(operator.user_id).await.unwrap();
+    assert!(sessions.is_empty(), "{sessions:?}");
+    let into = support_access::audit(
+        &p.operators_pool,
+        &operator,
+        &identity::support_access::OperatorAuditFilter {
+            ticket: Some("SUP-30"),
+            event_type: Some("operator_impersonation_ended"),
+            ..Default::default()
+        },
+    )
+    .await;
+    // The operator's own principal was resolved before signing out; the log shows the end.
+    assert_eq!(into.unwrap().len(), 1);
 }

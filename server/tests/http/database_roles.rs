@@ -102,12 +102,19 @@ async fn migrate_makes_a_tenant_role_and_an_operator_role_that_cannot_stand_in_f
     for statement in [
         format!("CREATE ROLE {operator_name} LOGIN"),
         format!("GRANT authn_app TO {operator_name}"),
+        format!("GRANT authn_definer TO {operator_name}"),
     ] {
         sqlx::query(&statement)
             .execute(&app.superuser)
             .await
             .unwrap();
     }
+    // A member of authn_definer could SET ROLE to the BYPASSRLS owner: refused by both checks.
+    let hand_made = connect_as(&db, &operator_name).await;
+    let err = check_database_role(&hand_made).await.unwrap_err();
+    assert!(err.contains("authn_definer"), "{err}");
+    assert!(check_operator_role(&hand_made).await.is_err());
+    hand_made.close().await;
     ensure_login_roles(
         &app.superuser,
         &[

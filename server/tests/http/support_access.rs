@@ -54,3 +54,28 @@ async fn starting_support_access_is_refused_to_everyone_but_operators() {
             .unwrap();
     assert_eq!(started, 0);
 }
+
+/// The operator audit export answers only operators, and refuses an unknown event filter.
+#[tokio::test]
+async fn the_operator_audit_export_is_the_operators_alone() {
+    let app = spawn_app(&[]).await;
+    app.create_user("member@example.com", PASSWORD).await;
+    let member = app.user_id("member@example.com").await;
+    let (_, cookie) = app.session_cookie(member).await;
+    let url = format!(
+        "{}{}",
+        app.base,
+        vocabulary::Page::OperatorAuditExport.path_with(&app.namespace, &[("format", "csv")])
+    );
+    let res = app.http.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = app
+        .http
+        .get(&url)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(!res.text().await.unwrap().contains("ticket_reference"));
+}
