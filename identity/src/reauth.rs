@@ -24,6 +24,28 @@ pub async fn record(tx: &mut AuthnTx<'_>, session_id: Uuid) -> Result<(), sqlx::
     Ok(())
 }
 
+/// A session restored under a new token (after an impersonation or a support access) keeps the
+/// proof its original had, with the original's time: restoring extends nothing.
+pub async fn carry_over(
+    tx: &mut AuthnTx<'_>,
+    from_session_id: Uuid,
+    to_session_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
+    sqlx::query(
+        "INSERT INTO gatehouse.reauthentications (session_id, namespace, authenticated_at) \
+         SELECT $2, namespace, authenticated_at FROM gatehouse.reauthentications \
+          WHERE session_id = $1 AND namespace = $3 \
+         ON CONFLICT (session_id) DO UPDATE SET authenticated_at = EXCLUDED.authenticated_at",
+    )
+    .bind(from_session_id)
+    .bind(to_session_id)
+    .bind(namespace)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Whether the session authenticated within `window`, in `authn`'s namespace (a transaction of
 /// its own: the table is under row-level security).
 pub async fn is_recent(

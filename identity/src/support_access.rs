@@ -387,15 +387,18 @@ async fn finish(
             match original {
                 Some(original) => {
                     let token = OpaqueToken::generate();
-                    tx.create_session(authn::NewSession {
-                        expires_in: Some(TimeDelta::seconds(
-                            (original.expires_at - Utc::now()).num_seconds().max(1),
-                        )),
-                        ..authn::NewSession::new(own.user_id, &token.hash())
-                    })
-                    .await?;
+                    let session_id = tx
+                        .create_session(authn::NewSession {
+                            expires_in: Some(TimeDelta::seconds(
+                                (original.expires_at - Utc::now()).num_seconds().max(1),
+                            )),
+                            ..authn::NewSession::new(own.user_id, &token.hash())
+                        })
+                        .await?;
                     tx.backdate_session(&token.hash(), original.created_at)
                         .await?;
+                    // The same session, continued: its sudo proof too, with its own time.
+                    crate::reauth::carry_over(&mut tx, own.session_id, session_id).await?;
                     Some(token)
                 }
                 None => None,

@@ -187,6 +187,12 @@ async fn an_operator_reaches_a_customer_for_a_ticket_and_comes_back_to_their_own
         .unwrap()
         .is_empty());
 
+    // The operator confirmed who they are just now (sudo mode), as the start form asks.
+    let mut tx = p.platform.begin().await.unwrap();
+    identity::reauth::record(&mut tx, operator.session_id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     let started = p
         .start(&operator, "member@customer.example", "SUP-1")
         .await
@@ -239,6 +245,11 @@ async fn an_operator_reaches_a_customer_for_a_ticket_and_comes_back_to_their_own
     let again = p.resolve(&p.platform, &new_token).await.unwrap();
     assert_eq!(again.user_id, operator.user_id);
     assert!(again.require_operator().is_ok());
+    // The restored session is the same session continued: its sudo proof came along.
+    again
+        .require_recent_authentication(TimeDelta::minutes(10))
+        .await
+        .unwrap();
     assert!(support_access::running(&p.operators_pool, &again)
         .await
         .unwrap()
