@@ -67,7 +67,7 @@ async fn main() {
               AND email LIKE '%0@bench.example' OR (namespace = '{NS}' AND email LIKE '%5@bench.example')"
         ),
         "SELECT authn.create_audit_partition(extract(year FROM d)::int, extract(month FROM d)::int) \
-           FROM generate_series(now() - interval '4 months', now(), interval '1 month') AS d"
+           FROM generate_series(now() - interval '5 months', now(), interval '1 month') AS d"
             .to_owned(),
         format!(
             "INSERT INTO authn.audit_events (event_type, event_time, actor_id, request_id, namespace, \
@@ -93,9 +93,16 @@ async fn main() {
     identity::roles::grant_admin(&mut tx, admin).await.unwrap();
     tx.commit().await.unwrap();
     let token = identity::OpaqueToken::generate();
-    core.create_session(authn::NewSession::new(admin, &token.hash()))
+    let admin_session = core
+        .create_session(authn::NewSession::new(admin, &token.hash()))
         .await
         .unwrap();
+    // As if just signed in: the export needs sudo mode.
+    let mut tx = core.begin().await.unwrap();
+    identity::reauth::record(&mut tx, admin_session)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 
     // A platform operator (with the authenticator the console asks for), for the operator
     // console's search of a customer's users.
