@@ -102,6 +102,10 @@ test("an operator reaches a customer's user for a ticket, read-only, and comes b
   await expect(seen).toContainText(member);
   await expect(seen).toContainText("SUP-4711");
   await expect(seen).toContainText(REASON);
+  // And the user's own page in the console.
+  await seen.getByRole("link", { name: member }).click();
+  await expect(page.locator("#user-support-accesses")).toContainText("SUP-4711");
+  await expect(page.locator("#user-support-accesses")).toContainText(operator);
 });
 
 test("support access is the operators' alone", async ({ page }) => {

@@ -24,6 +24,8 @@ pub struct AccountView {
     pub attempts: Vec<AttemptLine>,
     pub timeline: Vec<EventLine>,
     pub impersonations: Vec<ImpersonationLine>,
+    /// Platform support's accesses to this user (none listed without an operator pool).
+    pub support_accesses: Vec<crate::support_access::SupportAccessLine>,
     pub impersonation_minutes: (i64, i64),
 }
 
@@ -107,8 +109,31 @@ pub async fn admin_user(namespace: String, user_id: String) -> Result<AccountVie
         &state.operator_namespace,
     )
     .await?;
+    let support_accesses = match state.operator_pool.clone() {
+        Some(pool) => {
+            let ops = authn::Authn::new(pool, authn.namespace()).await?;
+            identity::support_access::into_namespace(&ops, &caller, Some(user_id), 20)
+                .await?
+                .into_iter()
+                .map(|a| crate::support_access::SupportAccessLine {
+                    impersonation_id: a.impersonation_id.to_string(),
+                    operator_email: a.operator_email,
+                    target_namespace: authn.namespace().to_owned(),
+                    target_user_id: a.target_user_id.to_string(),
+                    target_email: a.target_user_email,
+                    ticket: a.ticket_reference.unwrap_or_default(),
+                    reason: a.reason,
+                    started: super::when(a.started_at),
+                    until: super::when(a.ended_at.unwrap_or(a.expires_at)),
+                    active: a.is_active,
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let when = super::when;
     Ok(AccountView {
+        support_accesses,
         user_id: d.user.user_id.to_string(),
         email: d.user.email,
         verified: d.user.email_verified_at.map(when),

@@ -305,6 +305,15 @@ pub fn UserPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody></table>
 
+                        <h2>"Platform support access to this user"</h2>
+                        {a.support_accesses.is_empty().then(|| view! { <p class="empty">"Never."</p> })}
+                        <table id="user-support-accesses"><tbody>
+                            {a.support_accesses.into_iter().map(|l| view! {
+                                <tr><td>{l.started}</td><td>{l.operator_email}</td><td>{l.ticket}</td><td>{l.reason}</td>
+                                <td>{if l.active { format!("until {} (running)", l.until) } else { format!("until {}", l.until) }}</td></tr>
+                            }).collect_view()}
+                        </tbody></table>
+
                         <h2>"Impersonations of this user"</h2>
                         {a.impersonations.is_empty().then(|| view! { <p class="empty">"Never impersonated."</p> })}
                         <table id="user-impersonations"><tbody>
