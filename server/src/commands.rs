@@ -193,6 +193,20 @@ async fn ensure_login_role(conn: &mut sqlx::PgConnection, role: &LoginRole) -> R
     // tenant pool must not run operator functions, nor the operator pool read tenant tables;
     // and neither may become the BYPASSRLS owner of the definer functions.
     for revoked in [other, "authn_definer"] {
+        let member: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m \
+                              JOIN pg_catalog.pg_roles r ON r.oid = m.roleid \
+                              JOIN pg_catalog.pg_roles u ON u.oid = m.member \
+                             WHERE r.rolname = $1 AND u.rolname = $2)",
+        )
+        .bind(revoked)
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| format!("database error: {e}"))?;
+        if !member {
+            continue;
+        }
         sqlx::query(&format!("REVOKE {revoked} FROM \"{name}\""))
             .execute(&mut *conn)
             .await
