@@ -110,6 +110,57 @@ pub struct SupportAccessLine {
     pub active: bool,
 }
 
+#[cfg(feature = "ssr")]
+impl SupportAccessLine {
+    /// An access into `namespace`, as the customer's lists show it.
+    pub(crate) fn into_namespace(a: authn::OperatorImpersonationOfTarget, namespace: &str) -> Self {
+        SupportAccessLine {
+            impersonation_id: a.impersonation_id.to_string(),
+            operator_email: a.operator_email,
+            target_namespace: namespace.to_owned(),
+            target_user_id: a.target_user_id.to_string(),
+            target_email: a.target_user_email,
+            ticket: a.ticket_reference.unwrap_or_default(),
+            reason: a.reason,
+            started: crate::admin::when(a.started_at),
+            until: crate::admin::when(a.ended_at.unwrap_or(a.expires_at)),
+            active: a.is_active,
+        }
+    }
+
+    /// One of `operator_email`'s own accesses.
+    fn of_operator(a: authn::OperatorImpersonationByOperator, operator_email: &str) -> Self {
+        SupportAccessLine {
+            impersonation_id: a.impersonation_id.to_string(),
+            operator_email: operator_email.to_owned(),
+            target_namespace: a.target_namespace,
+            target_user_id: a.target_user_id.to_string(),
+            target_email: a.target_user_email,
+            ticket: a.ticket_reference.unwrap_or_default(),
+            reason: a.reason,
+            started: crate::admin::when(a.started_at),
+            until: crate::admin::when(a.ended_at.unwrap_or(a.expires_at)),
+            active: a.is_active,
+        }
+    }
+
+    /// One running now, platform-wide.
+    fn running(a: authn::ActiveOperatorImpersonation) -> Self {
+        SupportAccessLine {
+            impersonation_id: a.impersonation_id.to_string(),
+            operator_email: a.operator_email,
+            target_namespace: a.target_namespace,
+            target_user_id: a.target_user_id.to_string(),
+            target_email: a.target_user_email,
+            ticket: a.ticket_reference.unwrap_or_default(),
+            reason: a.reason,
+            started: crate::admin::when(a.started_at),
+            until: crate::admin::when(a.expires_at),
+            active: true,
+        }
+    }
+}
+
 /// Every support access into the caller's namespace (its admins only); `None` when the server
 /// has no operator pool.
 #[server]
@@ -127,18 +178,7 @@ pub async fn admin_support_access(
     let ns = caller.authn.namespace().to_owned();
     Ok(Some(
         list.into_iter()
-            .map(|a| SupportAccessLine {
-                impersonation_id: a.impersonation_id.to_string(),
-                operator_email: a.operator_email,
-                target_namespace: ns.clone(),
-                target_user_id: a.target_user_id.to_string(),
-                target_email: a.target_user_email,
-                ticket: a.ticket_reference.unwrap_or_default(),
-                reason: a.reason,
-                started: crate::admin::when(a.started_at),
-                until: crate::admin::when(a.ended_at.unwrap_or(a.expires_at)),
-                active: a.is_active,
-            })
+            .map(|a| SupportAccessLine::into_namespace(a, &ns))
             .collect(),
     ))
 }
@@ -166,33 +206,11 @@ pub async fn operator_support_access(
     Ok(Some(OperatorSupportView {
         mine: mine
             .into_iter()
-            .map(|a| SupportAccessLine {
-                impersonation_id: a.impersonation_id.to_string(),
-                operator_email: caller.email.clone(),
-                target_namespace: a.target_namespace,
-                target_user_id: a.target_user_id.to_string(),
-                target_email: a.target_user_email,
-                ticket: a.ticket_reference.unwrap_or_default(),
-                reason: a.reason,
-                started: crate::admin::when(a.started_at),
-                until: crate::admin::when(a.ended_at.unwrap_or(a.expires_at)),
-                active: a.is_active,
-            })
+            .map(|a| SupportAccessLine::of_operator(a, &caller.email))
             .collect(),
         running: running
             .into_iter()
-            .map(|a| SupportAccessLine {
-                impersonation_id: a.impersonation_id.to_string(),
-                operator_email: a.operator_email,
-                target_namespace: a.target_namespace,
-                target_user_id: a.target_user_id.to_string(),
-                target_email: a.target_user_email,
-                ticket: a.ticket_reference.unwrap_or_default(),
-                reason: a.reason,
-                started: crate::admin::when(a.started_at),
-                until: crate::admin::when(a.expires_at),
-                active: true,
-            })
+            .map(SupportAccessLine::running)
             .collect(),
     }))
 }

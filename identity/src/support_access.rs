@@ -104,20 +104,11 @@ impl SupportPolicy {
 
     /// The duration typed in a form: empty for the default, else whole minutes up to the max.
     pub fn duration(&self, minutes: &str) -> Result<TimeDelta, SupportError> {
-        let minutes = minutes.trim();
-        if minutes.is_empty() {
-            return Ok(self.default);
-        }
-        let invalid = SupportError::InvalidDuration {
-            max_minutes: self.max_minutes(),
-        };
-        let n: i64 = minutes.parse().map_err(|_| invalid)?;
-        if !(1..=self.max_minutes()).contains(&n) {
-            return Err(SupportError::InvalidDuration {
+        crate::admin::impersonation::minutes_within(minutes, self.default, self.max).ok_or(
+            SupportError::InvalidDuration {
                 max_minutes: self.max_minutes(),
-            });
-        }
-        Ok(TimeDelta::minutes(n))
+            },
+        )
     }
 }
 

@@ -11,6 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use identity::admin::audit::{csv_record, json_record, query_for, AuditFilterInput, CSV_HEADER};
+use identity::caller::Principal;
+
+use crate::export_access::{console_caller, internal, refuse};
 
 /// Roughly how much is sent at a time.
 const CHUNK: usize = 64 * 1024;
@@ -32,10 +35,17 @@ pub async fn export(
         Some("json") => Format::Json,
         Some(_) => return refuse(StatusCode::BAD_REQUEST, "Choose format=csv or format=json."),
     };
-    let authn = match admin_client(&state, &namespace, &headers).await {
+    let principal =
+        match console_caller(&state, &namespace, &headers, Principal::require_admin).await {
+            Ok(p) => p,
+            Err(response) => return response,
+        };
+    // (The gate above is the same check: this only names the admin on the audit events.)
+    let authn = match principal.as_admin(None) {
         Ok(authn) => authn,
-        Err(response) => return response,
+        Err(e) => return internal(&format!("{e:?}")),
     };
+
     let get = |name: &str| params.get(name).map(String::as_str).unwrap_or("");
     let input = AuditFilterInput {
         event_type: get("event_type"),
@@ -123,63 +133,4 @@ pub async fn export(
         body,
     )
         .into_response()
-}
-
-/// A core client for the session's admin, or the refusal. The caller is resolved by identity's
-/// one service and gated by its principal, as every server function is; the export also needs
-/// sudo mode (the whole trail leaves the building).
-async fn admin_client(
-    state: &AppState,
-    namespace: &str,
-    headers: &HeaderMap,
-) -> Result<authn::Authn, Response> {
-    use identity::caller::AccessError;
-    let token = app::session::ssr::cookie_in(headers, &state.cookie.name)
-        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
-    let authn = authn::Authn::new(state.pool.clone(), namespace)
-        .await
-        .map_err(|_| refuse(StatusCode::NOT_FOUND, "This organisation does not exist."))?;
-    let refused = |e: AccessError| match e {
-        AccessError::ConsoleNeedsTwoStep | AccessError::AccountNeedsTwoStep => refuse(
-            StatusCode::FORBIDDEN,
-            "Administrators here must use two-step verification. Set it up first.",
-        ),
-        AccessError::ReauthenticationRequired => refuse(
-            StatusCode::FORBIDDEN,
-            "Confirm it is you first: sign in again or confirm your password, then export.",
-        ),
-        AccessError::Forbidden | AccessError::ReadOnlyWhileImpersonating => {
-            refuse(StatusCode::FORBIDDEN, "You are not allowed to do that.")
-        }
-        other => internal(&format!("{other:?}")),
-    };
-    let principal = state
-        .callers
-        .resolve(authn, &state.pool, &token)
-        .await
-        .map_err(refused)?
-        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
-    let admin = principal.as_admin(None).map_err(refused)?;
-    principal
-        .require_recent_authentication(state.sudo_window)
-        .await
-        .map_err(refused)?;
-    Ok(admin)
-}
-
-fn refuse(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{message}\n"),
-    )
-        .into_response()
-}
-
-fn internal(detail: &str) -> Response {
-    tracing::error!(error = %detail, "audit export refused");
-    refuse(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side. Please try again.",
-    )
 }

@@ -7,6 +7,7 @@ pub mod client_address;
 pub mod commands;
 pub mod config;
 pub mod error_status;
+pub mod export_access;
 pub mod input_guard;
 pub mod jobs;
 pub mod operator_export;

@@ -9,9 +9,12 @@ use app::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use identity::caller::Principal;
 use identity::support_access::{
     audit, operator_csv_record, OperatorAuditFilter, SupportError, OPERATOR_CSV_HEADER,
 };
+
+use crate::export_access::{console_caller, internal, refuse};
 
 pub async fn export(
     State(state): State<AppState>,
@@ -30,10 +33,11 @@ pub async fn export(
             "Support access is not available on this server.",
         );
     };
-    let principal = match operator(&state, &namespace, &headers).await {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
+    let principal =
+        match console_caller(&state, &namespace, &headers, Principal::require_operator).await {
+            Ok(p) => p,
+            Err(response) => return response,
+        };
     let Ok(ops) = authn::Authn::new(pool, &namespace).await else {
         return refuse(StatusCode::NOT_FOUND, "This organisation does not exist.");
     };
@@ -87,61 +91,4 @@ pub async fn export(
         body,
     )
         .into_response()
-}
-
-/// The session's platform operator, in sudo mode, or the refusal.
-async fn operator(
-    state: &AppState,
-    namespace: &str,
-    headers: &HeaderMap,
-) -> Result<identity::caller::Principal, Response> {
-    use identity::caller::AccessError;
-    let token = app::session::ssr::cookie_in(headers, &state.cookie.name)
-        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
-    let authn = authn::Authn::new(state.pool.clone(), namespace)
-        .await
-        .map_err(|_| refuse(StatusCode::NOT_FOUND, "This organisation does not exist."))?;
-    let refused = |e: AccessError| match e {
-        AccessError::ConsoleNeedsTwoStep | AccessError::AccountNeedsTwoStep => refuse(
-            StatusCode::FORBIDDEN,
-            "Operators here must use two-step verification. Set it up first.",
-        ),
-        AccessError::ReauthenticationRequired => refuse(
-            StatusCode::FORBIDDEN,
-            "Confirm it is you first: sign in again or confirm your password, then export.",
-        ),
-        AccessError::Forbidden | AccessError::ReadOnlyWhileImpersonating => {
-            refuse(StatusCode::FORBIDDEN, "You are not allowed to do that.")
-        }
-        other => internal(&format!("{other:?}")),
-    };
-    let principal = state
-        .callers
-        .resolve(authn, &state.pool, &token)
-        .await
-        .map_err(refused)?
-        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Please sign in."))?;
-    principal.require_operator().map_err(refused)?;
-    principal
-        .require_recent_authentication(state.sudo_window)
-        .await
-        .map_err(refused)?;
-    Ok(principal)
-}
-
-fn refuse(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{message}\n"),
-    )
-        .into_response()
-}
-
-fn internal(detail: &str) -> Response {
-    tracing::error!(error = %detail, "operator audit export refused");
-    refuse(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side. Please try again.",
-    )
 }

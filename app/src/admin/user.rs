@@ -115,17 +115,8 @@ pub async fn admin_user(namespace: String, user_id: String) -> Result<AccountVie
             identity::support_access::into_namespace(&ops, &caller, Some(user_id), 20)
                 .await?
                 .into_iter()
-                .map(|a| crate::support_access::SupportAccessLine {
-                    impersonation_id: a.impersonation_id.to_string(),
-                    operator_email: a.operator_email,
-                    target_namespace: authn.namespace().to_owned(),
-                    target_user_id: a.target_user_id.to_string(),
-                    target_email: a.target_user_email,
-                    ticket: a.ticket_reference.unwrap_or_default(),
-                    reason: a.reason,
-                    started: super::when(a.started_at),
-                    until: super::when(a.ended_at.unwrap_or(a.expires_at)),
-                    active: a.is_active,
+                .map(|a| {
+                    crate::support_access::SupportAccessLine::into_namespace(a, authn.namespace())
                 })
                 .collect()
         }

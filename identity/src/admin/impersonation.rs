@@ -52,21 +52,23 @@ impl ImpersonationLimits {
 
     /// A duration typed in minutes; empty means the default.
     pub fn duration(&self, minutes: &str) -> Result<TimeDelta, AdminError> {
-        let minutes = minutes.trim();
-        if minutes.is_empty() {
-            return Ok(self.default);
-        }
-        let out_of_range = AdminError::InvalidDuration {
+        minutes_within(minutes, self.default, self.max).ok_or(AdminError::InvalidDuration {
             max_minutes: self.max_minutes(),
-        };
-        let n: i64 = minutes.parse().map_err(|_| out_of_range)?;
-        if !(1..=self.max_minutes()).contains(&n) {
-            return Err(AdminError::InvalidDuration {
-                max_minutes: self.max_minutes(),
-            });
-        }
-        Ok(TimeDelta::minutes(n))
+        })
     }
+}
+
+/// Whole minutes typed in a form, from 1 to `max` (empty: `default`); `None` otherwise. Both
+/// impersonation and support access take their durations this way.
+pub fn minutes_within(text: &str, default: TimeDelta, max: TimeDelta) -> Option<TimeDelta> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(default);
+    }
+    let n: i64 = text.parse().ok()?;
+    (1..=max.num_minutes())
+        .contains(&n)
+        .then(|| TimeDelta::minutes(n))
 }
 
 /// The admin starting it, from their own session.
