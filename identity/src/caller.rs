@@ -6,7 +6,7 @@
 //! The steps, in order: hash the token; validate the session (absolute and idle lifetime are
 //! the core's expiry), learn whether it is an operator's support access, and read the roles,
 //! the namespace's two-step requirements and whether the address is confirmed, in one round
-//! trip (`gatehouse.resolve_session`, migrations 23, 25-27); record activity (which slides the
+//! trip (`gatehouse.resolve_session`, migrations 23, 25-29); record activity (which slides the
 //! idle expiry, at most every few minutes per session); ask the core for the caller's second
 //! factors only when a requirement applies. An impersonation of either kind (an admin of the
 //! namespace, or a platform operator with a ticket) never carries roles: acting as an admin
