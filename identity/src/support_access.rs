@@ -273,8 +273,8 @@ pub enum Left {
 }
 
 /// Ends the support access `principal`'s session is (when it still runs) and gives the
-/// operator their own session back under a new token, if `aside_token` is a live session of
-/// that very operator in their namespace; the kept-aside session is revoked either way.
+/// operator their own session back under a new token, if `aside_token` is exactly the session
+/// the access was started from, still live; the kept-aside session is revoked either way.
 /// `operators` is a tenant-pool client of the operator namespace.
 #[tracing::instrument(skip_all)]
 pub async fn leave(
@@ -354,7 +354,13 @@ async fn finish(
     let access = principal
         .and_then(|p| p.impersonation.as_ref())
         .and_then(|i| i.support.as_ref());
+    // The session the access was started from: the only one that may come back.
+    let mut origin: Option<Uuid> = None;
     if let Some(p) = principal.filter(|_| access.is_some()) {
+        origin = sqlx::query_scalar("SELECT gatehouse.operator_access_origin($1)")
+            .bind(p.session_id)
+            .fetch_one(operator_pool_client.pool())
+            .await?;
         end_of_session(operator_pool_client, p).await?;
     }
     let Some(aside) = aside_token else {
@@ -374,7 +380,11 @@ async fn finish(
     };
     tx.revoke_session(&aside_hash).await?;
     let restored = match (own, access) {
-        (Some(own), Some(access)) if own.user_id == access.operator_id && !own.is_impersonating => {
+        (Some(own), Some(access))
+            if own.user_id == access.operator_id
+                && !own.is_impersonating
+                && origin == Some(own.session_id) =>
+        {
             match original {
                 Some(original) => {
                     let token = OpaqueToken::generate();

@@ -467,3 +467,36 @@ async fn signing_out_during_support_access_ends_it_and_both_sessions() {
     // The operator's own principal was resolved before signing out; the log shows the end.
     assert_eq!(into.unwrap().len(), 1);
 }
+
+/// Only the session the access was started from comes back: another live session of the same
+/// operator, presented as the kept-aside one, is revoked instead.
+#[tokio::test]
+async fn only_the_session_an_access_was_started_from_comes_back() {
+    let p = setup().await;
+    let (operator, _) = p.operator().await;
+    p.customer
+        .create_user("member@customer.example", None)
+        .await
+        .unwrap();
+    let other_token = OpaqueToken::generate();
+    p.platform
+        .create_session(NewSession::new(operator.user_id, &other_token.hash()))
+        .await
+        .unwrap();
+    let started = p
+        .start(&operator, "member@customer.example", "SUP-40")
+        .await
+        .unwrap();
+    let access = p.resolve(&p.customer, &started.token).await.unwrap();
+    let back = support_access::leave(
+        &p.operators_pool,
+        &p.platform,
+        Some(&access),
+        Some(other_token.expose()),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(back, Left::SignedOut));
+    assert!(p.resolve(&p.platform, &other_token).await.is_none());
+    assert!(p.resolve(&p.customer, &started.token).await.is_none());
+}
