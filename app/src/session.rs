@@ -48,36 +48,14 @@ pub async fn sign_out(namespace: String) -> Result<(), AppError> {
                 tracing::warn!(error = ?e, "the signing-out caller was not resolved");
                 None
             });
-        match (caller.as_ref(), state.operator_pool.clone()) {
-            // A support access: ended through the operator pool, and the operator's own
-            // session kept aside (in their namespace) revoked.
-            (Some(c), Some(pool))
-                if c.impersonation
-                    .as_ref()
-                    .is_some_and(|i| i.support.is_some()) =>
-            {
-                if let Err(e) = crate::support_access::ssr::sign_out(
-                    &state,
-                    c,
-                    pool,
-                    token.as_deref(),
-                    aside.as_deref(),
-                )
-                .await
-                {
-                    tracing::warn!(error = ?e, "ending a support access at sign-out failed");
-                }
-            }
-            _ => {
-                identity::caller::sign_out(
-                    &authn,
-                    caller.as_deref(),
-                    token.as_deref(),
-                    aside.as_deref(),
-                )
-                .await
-            }
-        }
+        identity::caller::sign_out(
+            &authn,
+            caller.as_deref(),
+            token.as_deref(),
+            aside.as_deref(),
+            state.operator_pool.as_ref(),
+        )
+        .await;
     }
     leptos_axum::redirect(&vocabulary::Page::SignIn.path(&namespace));
     Ok(())

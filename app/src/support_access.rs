@@ -463,19 +463,6 @@ pub(crate) mod ssr {
         Ok((operator_ns, ops, operators))
     }
 
-    /// Signing out during a support access (see `identity::support_access::sign_out`).
-    pub async fn sign_out(
-        state: &AppState,
-        caller: &Caller,
-        pool: sqlx::PgPool,
-        token: Option<&str>,
-        aside: Option<&str>,
-    ) -> Result<(), AppError> {
-        let (_, ops, operators) = clients(state, caller, pool).await?;
-        identity::support_access::sign_out(&ops, &operators, caller, token, aside).await;
-        Ok(())
-    }
-
     /// After a support access is over (its time ran out, or it was ended from the console):
     /// the operator's session kept aside in this browser is revoked in the operator namespace,
     /// where it lives.

@@ -341,16 +341,43 @@ impl Callers {
 }
 
 /// Signs a browser out: the impersonation its session is (if any) ends, the session is
-/// revoked, and so is the admin session kept aside during an impersonation. Every step is tried
-/// even if an earlier one fails (each is logged): a failure must not leave anything of the
-/// browser's sign-ins alive that the next steps would have ended.
+/// revoked, and so is the session kept aside during an impersonation (an admin's, in this
+/// namespace) or a support access (an operator's, in theirs: ended through `operator_pool`,
+/// see [`crate::support_access::sign_out`]). Every step is tried even if an earlier one fails
+/// (each is logged): a failure must not leave anything of the browser's sign-ins alive that the
+/// next steps would have ended.
 #[tracing::instrument(skip_all)]
 pub async fn sign_out(
     authn: &Authn,
     principal: Option<&Principal>,
     session_token: Option<&str>,
     aside_token: Option<&str>,
+    operator_pool: Option<&PgPool>,
 ) {
+    let access = principal.and_then(|p| {
+        p.impersonation
+            .as_ref()
+            .and_then(|i| i.support.as_ref())
+            .map(|access| (p, access))
+    });
+    if let (Some((p, access)), Some(pool)) = (access, operator_pool) {
+        let clients = (
+            Authn::new(pool.clone(), access.namespace.clone()).await,
+            authn.for_namespace(access.namespace.clone()).await,
+        );
+        match clients {
+            (Ok(ops), Ok(operators)) => {
+                crate::support_access::sign_out(&ops, &operators, p, session_token, aside_token)
+                    .await;
+                return;
+            }
+            (ops, operators) => tracing::warn!(
+                ops_failed = ops.is_err(),
+                operators_failed = operators.is_err(),
+                "the operator's namespace is out of reach at sign-out"
+            ),
+        }
+    }
     if let Some(p) = principal.filter(|p| p.impersonation.is_some()) {
         if let Err(e) = crate::admin::impersonation::end_by_session(&p.authn, p.session_id).await {
             tracing::warn!(error = ?e, "ending the impersonation at sign-out failed");

@@ -218,3 +218,11 @@ pub async fn set_sign_up_mode(tx: &mut AuthnTx<'_>, mode: SignUpMode) -> Result<
     .await?;
     Ok(())
 }
+
+/// Every namespace with users (`gatehouse.namespaces_in_use`, which looks past row-level
+/// security and returns names only): what the upkeep and the operator console go through.
+pub async fn namespaces_in_use(pool: &sqlx::PgPool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT gatehouse.namespaces_in_use()")
+        .fetch_all(pool)
+        .await
+}

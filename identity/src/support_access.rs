@@ -494,9 +494,7 @@ pub async fn namespaces(
     operator: &Principal,
 ) -> Result<Vec<NamespaceSummary>, SupportError> {
     operator.require_operator()?;
-    let names: Vec<String> = sqlx::query_scalar("SELECT gatehouse.namespaces_in_use()")
-        .fetch_all(tenants.pool())
-        .await?;
+    let names = crate::roles::namespaces_in_use(tenants.pool()).await?;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let ns = tenants.for_namespace(name.clone()).await?;

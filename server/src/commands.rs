@@ -430,8 +430,7 @@ pub async fn account(
 
 /// One cleanup pass over every namespace; also what the server's hourly job runs.
 pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<String, String> {
-    let namespaces: Vec<String> = sqlx::query_scalar("SELECT gatehouse.namespaces_in_use()")
-        .fetch_all(pool)
+    let namespaces = roles::namespaces_in_use(pool)
         .await
         .map_err(|e| format!("database error: {e}"))?;
     let (mut sessions, mut tokens, mut refresh, mut keys, mut attempts) = (0, 0, 0, 0, 0);

@@ -442,12 +442,13 @@ async fn signing_out_during_support_access_ends_it_and_both_sessions() {
         .await
         .unwrap();
     let access = p.resolve(&p.customer, &started.token).await.unwrap();
-    support_access::sign_out(
-        &p.operators_pool,
-        &p.platform,
-        &access,
+    // As the sign-out server function asks: identity's one sign-out, told of the operator pool.
+    identity::caller::sign_out(
+        &p.customer,
+        Some(&access),
         Some(started.token.expose()),
         Some(operator_token.expose()),
+        Some(p.operators_pool.pool()),
     )
     .await;
     assert!(p.resolve(&p.customer, &started.token).await.is_none());
