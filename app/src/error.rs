@@ -80,6 +80,20 @@ pub enum AppError {
     SupportAccessUnavailable,
     #[error("Admins and operators cannot be reached by support access.")]
     SupportProtectedAccount,
+    #[error("That support access request is not in the list.")]
+    UnknownSupportRequest,
+    #[error("That request is not approved.")]
+    SupportNotApproved,
+    #[error("That approval was used already. Ask again for another access.")]
+    SupportApprovalUsed,
+    #[error("That approval lapsed: an approval must be used within an hour. Ask again.")]
+    SupportApprovalExpired,
+    #[error("You cannot decide a support access request of your own.")]
+    SupportOwnRequest,
+    #[error("That request was decided already.")]
+    SupportAlreadyDecided,
+    #[error("That request lapsed: nobody decided on it within 24 hours.")]
+    SupportRequestLapsed,
     /// A field's value was refused. Both parts are ours (enums, no free text), so the error
     /// can travel in a URL after a form posted without JavaScript.
     #[error("{problem}")]
@@ -114,6 +128,8 @@ pub enum FormField {
     Until,
     Ticket,
     TargetNamespace,
+    BreakGlass,
+    Note,
 }
 
 impl FormField {
@@ -139,6 +155,8 @@ impl FormField {
             FormField::Until => "until",
             FormField::Ticket => "ticket",
             FormField::TargetNamespace => "target_namespace",
+            FormField::BreakGlass => "break_glass",
+            FormField::Note => "note",
         }
     }
 }
@@ -210,6 +228,8 @@ pub enum FieldProblem {
     UnknownNamespace,
     #[error("No such user in that organisation.")]
     UnknownUser,
+    #[error("Write why this cannot wait for an admin's approval, in 10 to 500 characters.")]
+    BreakGlassReason,
 }
 
 /// Why a password is easy to guess: the strength meter's advice and the refusal's reason, in
@@ -307,14 +327,23 @@ impl AppError {
             AppError::UnknownNamespace => 404,
             AppError::LockedOut | AppError::RateLimited => 429,
             AppError::FormRejected | AppError::Field { .. } => 400,
-            AppError::UnknownUser | AppError::UnknownImpersonation | AppError::UnknownEvent => 404,
+            AppError::UnknownUser
+            | AppError::UnknownImpersonation
+            | AppError::UnknownEvent
+            | AppError::UnknownSupportRequest => 404,
             AppError::OwnAccount
             | AppError::ProtectedAccount
             | AppError::PrivilegedAccount
             | AppError::TwoStepRequiredForConsole
             | AppError::TwoStepRequired
             | AppError::NoChainedImpersonation
-            | AppError::SupportProtectedAccount => 403,
+            | AppError::SupportProtectedAccount
+            | AppError::SupportOwnRequest => 403,
+            AppError::SupportNotApproved
+            | AppError::SupportApprovalUsed
+            | AppError::SupportApprovalExpired
+            | AppError::SupportAlreadyDecided
+            | AppError::SupportRequestLapsed => 409,
             AppError::SupportAccessUnavailable => 404,
             AppError::AccountDisabled | AppError::NotLockedOut | AppError::AlreadyVerified => 409,
             AppError::Internal => 500,
@@ -556,6 +585,13 @@ mod from_services {
                 E::ProtectedAccount => AppError::SupportProtectedAccount,
                 E::FromImpersonation => AppError::NoChainedImpersonation,
                 E::OwnAccount => AppError::OwnAccount,
+                E::RequestNotFound => AppError::UnknownSupportRequest,
+                E::NotApproved => AppError::SupportNotApproved,
+                E::ApprovalUsed => AppError::SupportApprovalUsed,
+                E::ApprovalExpired => AppError::SupportApprovalExpired,
+                E::OwnRequest => AppError::SupportOwnRequest,
+                E::AlreadyDecided => AppError::SupportAlreadyDecided,
+                E::RequestLapsed => AppError::SupportRequestLapsed,
                 E::Access(a) => a.into(),
                 E::Lookup(a) => a.into(),
                 E::Internal(e) => {

@@ -26,6 +26,7 @@ pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod support_access;
+pub mod support_requests;
 pub mod webauthn;
 
 use leptos::prelude::*;

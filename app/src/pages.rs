@@ -14,7 +14,7 @@ mod passkey_buttons;
 mod password;
 mod second_factor;
 mod sign_in;
-mod support_access;
+pub(crate) mod support_access;
 
 pub use account::AccountPage;
 pub use admin::{
@@ -44,6 +44,39 @@ use leptos_router::hooks::use_params_map;
 pub(crate) fn use_namespace() -> Signal<String> {
     let params = use_params_map();
     Signal::derive(move || params.read().get("ns").unwrap_or_default())
+}
+
+/// What a finished action says: the server redirects with `?done=<word>` and the page words
+/// it here (never echoing the query).
+fn done_words(done: &str) -> Option<&'static str> {
+    use vocabulary::Done;
+    Some(match Done::parse(done)? {
+        Done::CreatedInvite => "The user was created and the invitation mailed.",
+        Done::CreatedPassword => "The user was created. A link to confirm the address was mailed.",
+        Done::Disabled => "The account is disabled and signed out everywhere.",
+        Done::Enabled => "The account is enabled.",
+        Done::SessionRevoked => "The session was signed out.",
+        Done::SessionsRevoked => "Every session was signed out.",
+        Done::MethodRemoved => "The sign-in method was removed.",
+        Done::MethodsReset => "Every two-step method was removed.",
+        Done::KeyRevoked => "The API key was revoked.",
+        Done::ResetSent => "A password-reset link was mailed.",
+        Done::VerificationSent => "A new confirmation link was mailed.",
+        Done::Verified => "The address is marked as confirmed.",
+        Done::Unlocked => "The account was unlocked.",
+        Done::SupportRequested => {
+            "The organisation requires its admins' approval: they were asked. Once one approves, start the access from Your requests below within an hour."
+        }
+        Done::SupportApproved => "Approved. The operator may start this access once, within an hour.",
+        Done::SupportDenied => "Denied. The operator sees it, with your note, among their requests.",
+    })
+}
+
+/// The notice of a finished action (`?done=<word>`), if the URL carries one.
+#[component]
+pub(crate) fn DoneNotice() -> impl IntoView {
+    let done = admin::query_value(vocabulary::Done::QUERY);
+    move || done_words(&done.get()).map(|text| view! { <p class="notice" role="status">{text}</p> })
 }
 
 #[component]

@@ -84,4 +84,20 @@ impl AppState {
             Err(e) => Err(e.into()),
         }
     }
+
+    /// What starting a support access needs from the deployment (`ops`: an operator-pool
+    /// client; `tenants`: any tenant-pool client).
+    pub fn start_context<'a>(
+        &'a self,
+        ops: &'a Authn,
+        tenants: &'a Authn,
+    ) -> identity::support_access::StartContext<'a> {
+        identity::support_access::StartContext {
+            operator_pool_client: ops,
+            tenants,
+            links: &self.links,
+            keys: &self.keys,
+            session_absolute: self.sessions.policy().absolute,
+        }
+    }
 }

@@ -32,7 +32,9 @@ pub async fn support_access_settings(namespace: String) -> Result<SupportAccessO
 }
 
 /// Starts support access from the operator console (`namespace` is the operator's own) to
-/// the user `email` of `target_namespace`, then shows the target's security page.
+/// the user `email` of `target_namespace`, then shows the target's security page. When the
+/// target's namespace requires its admins' approval this asks them instead (back to the
+/// operator console), unless `break_glass` gives the second reason for not waiting.
 #[server(endpoint = "start_support_access")]
 pub async fn start_support_access(
     namespace: String,
@@ -41,36 +43,30 @@ pub async fn start_support_access(
     reason: String,
     ticket: String,
     #[server(default)] minutes: String,
+    #[server(default)] break_glass: String,
 ) -> Result<(), AppError> {
-    use identity::support_access::{start, SupportError, SupportRequest};
-
-    use crate::session::ssr::{session_token, set_cookie_until, set_session_cookie};
+    use identity::support_access::{start, Consent, Outcome, SupportRequest};
 
     let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
-    // Who is asking comes first: a non-operator learns nothing from the validation below.
-    caller.require_operator()?;
-    if caller.impersonation.is_some() {
-        return Err(AppError::NoChainedImpersonation);
-    }
-    caller.require_recent_authentication(&state).await?;
+    let caller = ssr::operator_for_start(&state, &namespace).await?;
     let reason = identity::admin::Reason::parse(&reason)?;
     let ticket = state.support.ticket(&ticket)?;
     let duration = state.support.duration(&minutes)?;
-    let pool = state
-        .operator_pool
-        .clone()
-        .ok_or(SupportError::Unavailable)?;
-    let operators = authn::Authn::new(pool, &namespace).await?;
-    let own_token = session_token(&state.cookie)
-        .await
-        .ok_or(AppError::NotSignedIn)?;
+    let urgency = if break_glass.trim().is_empty() {
+        None
+    } else {
+        Some(identity::admin::Reason::parse(&break_glass).map_err(|_| {
+            AppError::field(
+                crate::error::FormField::BreakGlass,
+                crate::error::FieldProblem::BreakGlassReason,
+            )
+        })?)
+    };
+    let consent = urgency.as_ref().map_or(Consent::Ask, Consent::BreakGlass);
     let target_namespace = target_namespace.trim().to_owned();
-    let started = start(
-        &operators,
-        &caller.authn,
-        &state.links,
-        &state.keys,
+    let ops = ssr::operator_pool_client(&state, &namespace).await?;
+    let outcome = start(
+        state.start_context(&ops, &caller.authn),
         &caller,
         SupportRequest {
             target_namespace: &target_namespace,
@@ -79,19 +75,41 @@ pub async fn start_support_access(
             ticket,
             duration,
         },
-        state.sessions.policy().absolute,
+        consent,
     )
     .await?;
-    // The kept-aside session goes when the access does, even if nobody ends it.
-    set_cookie_until(
-        &state.cookie,
-        &state.cookie.aside_name,
-        Some(&own_token),
-        Some(started.expires_at - chrono::Utc::now() + identity::support_access::RESTORE_WINDOW),
-    );
-    set_session_cookie(&state.cookie, Some(started.token.expose()));
-    leptos_axum::redirect(&vocabulary::Page::Security.path(&target_namespace));
-    Ok(())
+    match outcome {
+        Outcome::Started(started) => ssr::enter(&state, started).await,
+        Outcome::Requested { .. } => {
+            leptos_axum::redirect(&vocabulary::Page::Operator.path_with(
+                &namespace,
+                &[(
+                    vocabulary::Done::QUERY,
+                    vocabulary::Done::SupportRequested.as_str(),
+                )],
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// Starts the access an admin approved (request `request_id` of the caller), exactly as asked.
+#[server(endpoint = "start_approved_support_access")]
+pub async fn start_approved_support_access(
+    namespace: String,
+    request_id: String,
+) -> Result<(), AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = ssr::operator_for_start(&state, &namespace).await?;
+    let id = crate::admin::parse_id(&request_id, AppError::UnknownSupportRequest)?;
+    let ops = ssr::operator_pool_client(&state, &namespace).await?;
+    let started = identity::support_access::start_approved(
+        state.start_context(&ops, &caller.authn),
+        &caller,
+        id,
+    )
+    .await?;
+    ssr::enter(&state, started).await
 }
 
 /// One support access, as the lists show it.
@@ -243,6 +261,7 @@ pub struct NamespaceLine {
     pub namespace: String,
     pub users: i64,
     pub notifies_users: bool,
+    pub needs_approval: bool,
 }
 
 /// The namespaces with users, their user counts and whether their users are told of support
@@ -258,6 +277,7 @@ pub async fn operator_namespaces(namespace: String) -> Result<Vec<NamespaceLine>
             namespace: n.namespace,
             users: n.users,
             notifies_users: n.notifies_users,
+            needs_approval: n.needs_approval,
         })
         .collect())
 }
@@ -461,6 +481,55 @@ pub(crate) mod ssr {
         let ops = authn::Authn::new(pool, &operator_ns).await?;
         let operators = state.authn(&operator_ns).await?;
         Ok((operator_ns, ops, operators))
+    }
+
+    /// The caller, if they may start a support access at all: an operator, in a session of
+    /// their own, recently authenticated. Who is asking comes first: a non-operator learns
+    /// nothing from the validation that follows.
+    pub async fn operator_for_start(state: &AppState, namespace: &str) -> Result<Caller, AppError> {
+        let caller = crate::caller::ssr::signed_in(state, namespace).await?;
+        caller.require_operator()?;
+        if caller.impersonation.is_some() {
+            return Err(AppError::NoChainedImpersonation);
+        }
+        caller.require_recent_authentication(state).await?;
+        Ok(caller)
+    }
+
+    /// A client of the operator pool in `namespace` (the operator's own).
+    pub async fn operator_pool_client(
+        state: &AppState,
+        namespace: &str,
+    ) -> Result<authn::Authn, AppError> {
+        let pool = state
+            .operator_pool
+            .clone()
+            .ok_or(AppError::SupportAccessUnavailable)?;
+        Ok(authn::Authn::new(pool, namespace).await?)
+    }
+
+    /// Moves this browser into a started access: the operator's own token is kept aside (it
+    /// goes when the access does, even if nobody ends it) and the target's security page shown.
+    pub async fn enter(
+        state: &AppState,
+        started: identity::support_access::Started,
+    ) -> Result<(), AppError> {
+        use crate::session::ssr::{session_token, set_cookie_until};
+
+        let own_token = session_token(&state.cookie)
+            .await
+            .ok_or(AppError::NotSignedIn)?;
+        set_cookie_until(
+            &state.cookie,
+            &state.cookie.aside_name,
+            Some(&own_token),
+            Some(
+                started.expires_at - chrono::Utc::now() + identity::support_access::RESTORE_WINDOW,
+            ),
+        );
+        set_session_cookie(&state.cookie, Some(started.token.expose()));
+        leptos_axum::redirect(&vocabulary::Page::Security.path(&started.target_namespace));
+        Ok(())
     }
 
     /// After a support access is over (its time ran out, or it was ended from the console):

@@ -35,6 +35,7 @@ pub mod session;
 pub mod session_policy;
 pub mod signin;
 pub mod support_access;
+pub mod support_requests;
 pub mod token;
 pub mod totp;
 

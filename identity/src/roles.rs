@@ -93,6 +93,14 @@ pub async fn holds_any_role(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<bool,
     .await
 }
 
+/// The admins of the transaction's namespace (row-level security keeps the list to it).
+pub async fn admin_ids(tx: &mut AuthnTx<'_>) -> Result<Vec<Uuid>, sqlx::Error> {
+    let conn = tx.conn();
+    sqlx::query_scalar("SELECT user_id FROM gatehouse.namespace_admins ORDER BY granted_at")
+        .fetch_all(conn)
+        .await
+}
+
 /// Makes the user an admin of their namespace (idempotent).
 pub async fn grant_admin(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
     let conn = tx.conn();

@@ -13,6 +13,7 @@ use crate::admin::Reason;
 use crate::caller::Principal;
 use crate::email::EmailAddress;
 use crate::mail::{outbox, templates, Links};
+use crate::support_requests;
 use crate::token::OpaqueToken;
 
 /// The core's own ceiling for an operator's access (`authn.operator_impersonation_max_duration`).
@@ -42,6 +43,20 @@ pub enum SupportError {
     FromImpersonation,
     #[error("not one's own account")]
     OwnAccount,
+    #[error("no such support access request of this operator or namespace")]
+    RequestNotFound,
+    #[error("the request is not approved")]
+    NotApproved,
+    #[error("the approval was used already")]
+    ApprovalUsed,
+    #[error("the approval was not used within its hour")]
+    ApprovalExpired,
+    #[error("an operator cannot decide their own request")]
+    OwnRequest,
+    #[error("the request was decided already")]
+    AlreadyDecided,
+    #[error("the request lapsed undecided")]
+    RequestLapsed,
     #[error(transparent)]
     Access(#[from] crate::caller::AccessError),
     /// A search or lookup refused by the admin read models it reuses (filters, cursors, ids).
@@ -127,36 +142,72 @@ pub struct SupportRequest<'a> {
 #[derive(Debug)]
 pub struct Started {
     pub impersonation_id: Uuid,
+    /// The target's namespace, where the new session lives.
+    pub target_namespace: String,
     pub token: OpaqueToken,
     pub expires_at: DateTime<Utc>,
 }
 
+/// On what consent an operator starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Consent<'a> {
+    /// None asked for: starts if the namespace does not require approval, else becomes a
+    /// request its admins decide on.
+    Ask,
+    /// An admin's approval (a request of this operator, for exactly this access).
+    Approved(Uuid),
+    /// Starts at once without approval for this second reason, which every admin of the
+    /// namespace is mailed and both audit trails mark.
+    BreakGlass(&'a Reason),
+}
+
+/// What a start came to.
+#[derive(Debug)]
+pub enum Outcome {
+    Started(Started),
+    /// The namespace requires approval: its admins were asked.
+    Requested {
+        request_id: Uuid,
+    },
+}
+
+/// The deployment's parts a start needs: both pools' clients, the mail's links and keys, and
+/// the longest a session may live.
+#[derive(Clone, Copy)]
+pub struct StartContext<'a> {
+    /// A client of the operator pool (any namespace: the operator functions take theirs from
+    /// the session).
+    pub operator_pool_client: &'a Authn,
+    /// The tenant pool's client (any namespace).
+    pub tenants: &'a Authn,
+    pub links: &'a Links,
+    pub keys: &'a crate::SecretBox,
+    pub session_absolute: TimeDelta,
+}
+
 /// Starts a support access for `operator` (a resolved platform operator, in their own
-/// session). `operator_pool_client` is a client of the operator pool (any namespace: the
-/// operator functions take theirs from the session); `tenants` is the tenant pool's client.
+/// session), or asks for it when the target's namespace requires approval (see [`Consent`]).
 ///
 /// Refused for an unknown namespace or user, a disabled target, a target who is an admin or an
 /// operator, oneself, and from any impersonation session. The operator's own session waits,
 /// kept alive past the access's end (plus [`RESTORE_WINDOW`]) but never past
 /// `session_absolute`. The target is mailed when their namespace says so (the impersonation
-/// notice setting); if that mail cannot be queued the access is ended again.
-#[allow(clippy::too_many_arguments)]
+/// notice setting), the admins on break glass; if that mail cannot be queued the access is
+/// ended again.
 #[tracing::instrument(skip_all)]
 pub async fn start(
-    operator_pool_client: &Authn,
-    tenants: &Authn,
-    links: &Links,
-    keys: &crate::SecretBox,
+    cx: StartContext<'_>,
     operator: &Principal,
     request: SupportRequest<'_>,
-    session_absolute: TimeDelta,
-) -> Result<Started, SupportError> {
+    consent: Consent<'_>,
+) -> Result<Outcome, SupportError> {
     operator.require_operator()?;
     if operator.impersonation.is_some() {
         return Err(SupportError::FromImpersonation);
     }
     let email = EmailAddress::parse(request.target_email).map_err(|_| SupportError::UnknownUser)?;
-    let tenant = tenants
+    let tenant = cx
+        .tenants
         .for_namespace(request.target_namespace)
         .await
         .map_err(|e| {
@@ -182,15 +233,57 @@ pub async fn start(
         return Err(SupportError::ProtectedAccount);
     }
     let notify = crate::admin::impersonation::notify_target(&mut tx).await?;
+    let needs_approval = support_requests::needed(&mut tx).await?;
+    let admins = match consent {
+        Consent::Ask if needs_approval => support_requests::admin_addresses(&mut tx).await?,
+        Consent::BreakGlass(_) => support_requests::admin_addresses(&mut tx).await?,
+        _ => Vec::new(),
+    };
     tx.commit().await?;
 
-    let token = OpaqueToken::generate();
-    let mut ops = operator_pool_client.clone();
+    let mut ops = cx.operator_pool_client.clone();
     ops.set_actor(Actor {
         reason: Some(request.reason.as_str().to_owned()),
         ..operator.authn.actor().clone()
     });
-    let started = ops
+
+    if needs_approval && matches!(consent, Consent::Ask) {
+        // The mail is queued in a transaction committed only once the request is recorded.
+        let mut tx = tenant.begin().await?;
+        let request_id = support_requests::create(
+            &ops,
+            operator.session_id,
+            tenant.namespace(),
+            target.user_id,
+            request.reason.as_str(),
+            request.ticket,
+            request.duration,
+        )
+        .await?
+        .ok_or(SupportError::UnknownUser)?;
+        let decide = cx
+            .links
+            .page(tenant.namespace(), vocabulary::Page::AdminSupportAccess);
+        support_requests::mail_admins(&mut tx, &admins, cx.keys, |to| {
+            templates::support_access_requested(
+                to,
+                tenant.namespace(),
+                &operator.email,
+                &target.email,
+                request.reason.as_str(),
+                request.ticket,
+                request.duration.num_minutes(),
+                decide.clone(),
+            )
+        })
+        .await?;
+        tx.commit().await?;
+        return Ok(Outcome::Requested { request_id });
+    }
+
+    let token = OpaqueToken::generate();
+    let mut otx = ops.begin().await?;
+    let started = otx
         .start_operator_impersonation(StartOperatorImpersonation {
             operator_session_id: operator.session_id,
             target_user_id: target.user_id,
@@ -219,6 +312,18 @@ pub async fn start(
                 SupportError::FromImpersonation
             }
         })?;
+    match consent {
+        // Dropping the transaction on a refusal takes the start back with it.
+        Consent::Approved(request_id) => {
+            support_requests::spend(&mut otx, request_id, started.impersonation_id).await?
+        }
+        Consent::BreakGlass(why) => {
+            support_requests::mark_break_glass(&mut otx, started.impersonation_id, why.as_str())
+                .await?
+        }
+        Consent::Ask => {}
+    }
+    otx.commit().await?;
 
     let told = async {
         operator
@@ -226,11 +331,11 @@ pub async fn start(
             .keep_session_until(
                 operator.session_id,
                 started.expires_at + RESTORE_WINDOW,
-                session_absolute,
+                cx.session_absolute,
             )
             .await?;
+        let mut tx = tenant.begin().await?;
         if notify {
-            let mut tx = tenant.begin().await?;
             let mail = templates::support_access_started(
                 &target.email,
                 tenant.namespace(),
@@ -238,11 +343,31 @@ pub async fn start(
                 request.reason.as_str(),
                 request.ticket,
                 request.duration.num_minutes(),
-                links.page(tenant.namespace(), vocabulary::Page::Security),
+                cx.links
+                    .page(tenant.namespace(), vocabulary::Page::Security),
             );
-            outbox::enqueue(&mut tx, &mail, keys).await?;
-            tx.commit().await?;
+            outbox::enqueue(&mut tx, &mail, cx.keys).await?;
         }
+        if let Consent::BreakGlass(why) = consent {
+            let review = cx
+                .links
+                .page(tenant.namespace(), vocabulary::Page::AdminSupportAccess);
+            support_requests::mail_admins(&mut tx, &admins, cx.keys, |to| {
+                templates::support_access_break_glass(
+                    to,
+                    tenant.namespace(),
+                    &operator.email,
+                    &target.email,
+                    request.reason.as_str(),
+                    request.ticket,
+                    why.as_str(),
+                    request.duration.num_minutes(),
+                    review.clone(),
+                )
+            })
+            .await?;
+        }
+        tx.commit().await?;
         Ok::<(), SupportError>(())
     }
     .await;
@@ -256,11 +381,51 @@ pub async fn start(
         }
         return Err(e);
     }
-    Ok(Started {
+    Ok(Outcome::Started(Started {
         impersonation_id: started.impersonation_id,
+        target_namespace: tenant.namespace().to_owned(),
         token,
         expires_at: started.expires_at,
-    })
+    }))
+}
+
+/// Starts the access an admin approved: request `request_id` of `operator`, exactly as asked
+/// (user, reason, ticket, duration), once.
+#[tracing::instrument(skip_all)]
+pub async fn start_approved(
+    cx: StartContext<'_>,
+    operator: &Principal,
+    request_id: Uuid,
+) -> Result<Started, SupportError> {
+    let asked =
+        support_requests::one_of_operator(cx.operator_pool_client, operator, request_id).await?;
+    match asked.status(Utc::now()) {
+        support_requests::RequestStatus::Approved { .. } => {}
+        support_requests::RequestStatus::Used => return Err(SupportError::ApprovalUsed),
+        support_requests::RequestStatus::ApprovalLapsed => {
+            return Err(SupportError::ApprovalExpired)
+        }
+        _ => return Err(SupportError::NotApproved),
+    }
+    let reason = Reason::parse(&asked.reason)?;
+    let outcome = start(
+        cx,
+        operator,
+        SupportRequest {
+            target_namespace: &asked.namespace,
+            target_email: &asked.target_email,
+            reason: &reason,
+            ticket: &asked.ticket_reference,
+            duration: TimeDelta::minutes(asked.minutes()),
+        },
+        Consent::Approved(request_id),
+    )
+    .await?;
+    match outcome {
+        Outcome::Started(started) => Ok(started),
+        // Consent::Approved never asks again.
+        Outcome::Requested { .. } => Err(SupportError::NotApproved),
+    }
 }
 
 /// What leaving a support access came to (see [`leave`]).
@@ -483,10 +648,12 @@ pub struct NamespaceSummary {
     pub users: i64,
     /// Whether its users are mailed when support (or an admin) starts working as them.
     pub notifies_users: bool,
+    /// Whether support access needs its admins' approval.
+    pub needs_approval: bool,
 }
 
-/// Every namespace with users, with its user count and whether its users are told of support
-/// access (for operators). One short read per namespace, each under that namespace's
+/// Every namespace with users, with its user count, whether its users are told of support
+/// access and whether it needs approval (for operators). One short read per namespace, each under that namespace's
 /// row-level security.
 #[tracing::instrument(skip_all)]
 pub async fn namespaces(
@@ -501,11 +668,13 @@ pub async fn namespaces(
         let mut tx = ns.begin().await?;
         let users = tx.get_stats().await?.user_count;
         let notifies_users = crate::admin::impersonation::notify_target(&mut tx).await?;
+        let needs_approval = support_requests::needed(&mut tx).await?;
         tx.commit().await?;
         out.push(NamespaceSummary {
             namespace: name,
             users,
             notifies_users,
+            needs_approval,
         });
     }
     Ok(out)

@@ -1,5 +1,6 @@
 //! The event types an audit trail can hold: the core's (spec §6.4) and the console's own
-//! (`lockout_cleared`, `namespace_settings_updated`; migrations 14 and 15).
+//! (`lockout_cleared`, `namespace_settings_updated`, the `support_access_*` events of consent;
+//! migrations 14, 15 and 31).
 
 crate::words! {
     /// One kind of audit event, as stored in `event_type`.
@@ -35,7 +36,12 @@ crate::words! {
         ImpersonationStarted = "impersonation_started",
         ImpersonationEnded = "impersonation_ended",
         LockoutCleared = "lockout_cleared",
-        NamespaceSettingsUpdated = "namespace_settings_updated",    }
+        NamespaceSettingsUpdated = "namespace_settings_updated",
+        SupportAccessRequested = "support_access_requested",
+        SupportAccessApproved = "support_access_approved",
+        SupportAccessDenied = "support_access_denied",
+        SupportAccessBreakGlass = "support_access_break_glass",
+    }
 }
 
 crate::words! {
@@ -43,6 +49,10 @@ crate::words! {
     pub enum OperatorEventType {
         Started = "operator_impersonation_started",
         Ended = "operator_impersonation_ended",
+        Requested = "support_access_requested",
+        Approved = "support_access_approved",
+        Denied = "support_access_denied",
+        BreakGlass = "support_access_break_glass",
     }
 }
 
@@ -52,6 +62,12 @@ impl OperatorEventType {
         match self {
             OperatorEventType::Started => "Support access started",
             OperatorEventType::Ended => "Support access ended",
+            OperatorEventType::Requested => "Support access requested",
+            OperatorEventType::Approved => "Support access approved",
+            OperatorEventType::Denied => "Support access denied",
+            OperatorEventType::BreakGlass => {
+                "Support access started without approval (break glass)"
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
-//! What a finished admin action says: the server redirects to the user's page with
-//! `?done=<word>`, and the page words it (never echoing the query).
+//! What a finished action says: the server redirects to the page it came from (a user's page in
+//! the admin console, the support-access pages) with `?done=<word>`, and the page words it
+//! (never echoing the query).
 
 crate::words! {
     /// The outcome of an action on a user's page.
@@ -17,6 +18,9 @@ crate::words! {
         VerificationSent = "verification_sent",
         Verified = "verified",
         Unlocked = "unlocked",
+        SupportRequested = "support_requested",
+        SupportApproved = "support_approved",
+        SupportDenied = "support_denied",
     }
 }
 

@@ -58,7 +58,9 @@ pub fn OperatorPage() -> impl IntoView {
             <Show when=move || !stopped.get().is_empty()>
                 <p class="notice" role="status">"The support access was ended."</p>
             </Show>
+            <crate::pages::DoneNotice/>
             <StartSupportAccessForm/>
+            <crate::pages::support_access::OperatorRequests/>
             <SupportAccessLists/>
             <p><a href=move || Page::OperatorAudit.path(&namespace.get())>"Operator audit log"</a></p>
             <h2>"Namespaces"</h2>
@@ -75,6 +77,7 @@ pub fn OperatorPage() -> impl IntoView {
                                             <a href=search>{n.namespace.clone()}</a>
                                             {format!(" — {} user{}", n.users, if n.users == 1 { "" } else { "s" })}
                                             {(!n.notifies_users).then_some(" — users are not mailed about support access")}
+                                            {n.needs_approval.then_some(" — support access needs the admins' approval")}
                                         </li>
                                     }
                                 }).collect_view()}
@@ -121,6 +124,7 @@ fn StartSupportAccessForm() -> impl IntoView {
                                     {move || error.get().filter(|e| e.field_name() == Some("minutes")).map(|e| e.to_string())}
                                 </p>
                             </div>
+                            <crate::pages::support_access::BreakGlassField error/>
                             <FormAlert error id="support-access-error"/>
                             <button type="submit">"Start support access"</button>
                         </ActionForm>

@@ -4,12 +4,15 @@
 use leptos::prelude::*;
 
 use crate::components::{action_error, Field, FormAlert, NamespaceInput};
+use crate::error::AppError;
 use crate::form_errors::form_action;
 use crate::pages::admin::query_value;
 use crate::pages::use_namespace;
 use crate::support_access::{
-    operator_audit, operator_find_users, operator_user_view, StartSupportAccess,
+    operator_audit, operator_find_users, operator_user_view, StartApprovedSupportAccess,
+    StartSupportAccess,
 };
+use crate::support_requests::operator_support_requests;
 use vocabulary::{OperatorEventType, Page};
 
 #[component]
@@ -123,6 +126,7 @@ pub fn OperatorUserPage() -> impl IntoView {
                                     <input type="hidden" name="email" value=v.email/>
                                     <Field label="Ticket" name="ticket" hint="Like SUP-1234." error/>
                                     <Field label="Reason (10 to 500 characters; shown to the user and kept in the audit log)" name="reason" error/>
+                                    <BreakGlassField error/>
                                     <FormAlert error id="support-access-error"/>
                                     <button type="submit">"Start support access"</button>
                                 </ActionForm>
@@ -132,6 +136,63 @@ pub fn OperatorUserPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// "Break glass": a second reason that starts the access at once in an organisation that
+/// requires its admins' approval. Folded away: it is the exception.
+#[component]
+pub(crate) fn BreakGlassField(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <details class="break-glass">
+            <summary>"The organisation requires approval and this cannot wait (break glass)"</summary>
+            <Field label="Why this cannot wait for an admin's approval (10 to 500 characters; mailed to every admin of the organisation at once)" name="break_glass" required=false error/>
+        </details>
+    }
+}
+
+/// The operator's own requests for approval, with Start for an approved one.
+#[component]
+pub(crate) fn OperatorRequests() -> impl IntoView {
+    let namespace = use_namespace();
+    let start = form_action::<StartApprovedSupportAccess>();
+    let error = action_error(start);
+    let requests = Resource::new(
+        move || (namespace.get(), start.version().get()),
+        |(ns, _)| operator_support_requests(ns),
+    );
+    view! {
+        {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1" id="support-request-error">{e.to_string()}</p> })}
+        <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(Some(list)) = requests.await else {
+                    // Not an operator, or no operator pool: the page says so elsewhere.
+                    return ().into_any();
+                };
+                view! {
+                    <h3>"Your requests"</h3>
+                    {list.is_empty().then(|| view! { <p class="empty">"None."</p> })}
+                    <table id="my-support-requests"><tbody>
+                        {list.into_iter().map(|r| view! {
+                            <tr>
+                                <td>{format!("{} in {}", r.target_email, r.target_namespace)}</td>
+                                <td>{r.ticket}</td>
+                                <td>{r.status}</td>
+                                <td>{if r.decided_by.is_empty() { String::new() } else if r.note.is_empty() { format!("by {}", r.decided_by) } else { format!("by {}: {}", r.decided_by, r.note) }}</td>
+                                <td>{r.startable.then(|| view! {
+                                    <ActionForm action=start>
+                                        <NamespaceInput/>
+                                        <input type="hidden" name="request_id" value=r.id.clone()/>
+                                        <button type="submit">"Start"</button>
+                                    </ActionForm>
+                                })}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody></table>
+                }.into_any()
+            })}
+        </Suspense>
     }
 }
 

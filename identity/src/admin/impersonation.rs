@@ -352,34 +352,71 @@ pub async fn notify_target_of(authn: &Authn) -> Result<bool, AdminError> {
     Ok(on)
 }
 
+/// A yes/no setting of a namespace that its admins turn on or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamespaceFlag {
+    /// People are mailed when an admin or platform support starts working as them (on unless
+    /// turned off).
+    NotifyTarget,
+    /// Platform support must have an admin's approval before working as one of the namespace's
+    /// users (off unless turned on).
+    SupportNeedsApproval,
+}
+
+impl NamespaceFlag {
+    /// Its column in `gatehouse.namespace_settings` (a fixed name, never input).
+    const fn column(self) -> &'static str {
+        match self {
+            NamespaceFlag::NotifyTarget => "notify_impersonation",
+            NamespaceFlag::SupportNeedsApproval => "support_needs_approval",
+        }
+    }
+
+    /// Its value for a namespace that never set it.
+    const fn default(self) -> bool {
+        matches!(self, NamespaceFlag::NotifyTarget)
+    }
+}
+
 /// Whether targets are mailed when an impersonation starts (on unless turned off).
-#[tracing::instrument(skip_all)]
 pub async fn notify_target(tx: &mut AuthnTx<'_>) -> Result<bool, sqlx::Error> {
+    flag(tx, NamespaceFlag::NotifyTarget).await
+}
+
+/// The value of `which` in the transaction's namespace.
+#[tracing::instrument(skip(tx))]
+pub async fn flag(tx: &mut AuthnTx<'_>, which: NamespaceFlag) -> Result<bool, sqlx::Error> {
     let (conn, namespace) = tx.parts();
-    let setting: Option<bool> = sqlx::query_scalar(
-        "SELECT notify_impersonation FROM gatehouse.namespace_settings WHERE namespace = $1",
-    )
+    let setting: Option<Option<bool>> = sqlx::query_scalar(&format!(
+        "SELECT {} FROM gatehouse.namespace_settings WHERE namespace = $1",
+        which.column()
+    ))
     .bind(namespace)
     .fetch_optional(conn)
     .await?;
-    Ok(setting.unwrap_or(true))
+    Ok(setting.flatten().unwrap_or(which.default()))
 }
 
-/// Turns the mail to impersonated people on or off, recorded in the audit trail (old and new
-/// value) under the client's actor. Returns whether anything changed.
-#[tracing::instrument(skip_all)]
+/// Turns the mail to impersonated people on or off (see [`set_flag`]).
 pub async fn set_notify_target(authn: &Authn, on: bool) -> Result<bool, AdminError> {
+    set_flag(authn, NamespaceFlag::NotifyTarget, on).await
+}
+
+/// Turns `which` on or off in `authn`'s namespace, recorded in the audit trail (old and new
+/// value) under the client's actor. Returns whether anything changed.
+#[tracing::instrument(skip(authn))]
+pub async fn set_flag(authn: &Authn, which: NamespaceFlag, on: bool) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
     let namespace = tx.namespace().to_owned();
-    let before = notify_target(&mut tx).await?;
+    let before = flag(&mut tx, which).await?;
     if before == on {
         return Ok(false);
     }
-    sqlx::query(
-        "INSERT INTO gatehouse.namespace_settings (namespace, notify_impersonation) VALUES ($1, $2) \
-         ON CONFLICT (namespace) DO UPDATE SET notify_impersonation = EXCLUDED.notify_impersonation, \
-         updated_at = now()",
-    )
+    let column = which.column();
+    sqlx::query(&format!(
+        "INSERT INTO gatehouse.namespace_settings (namespace, {column}) VALUES ($1, $2) \
+         ON CONFLICT (namespace) DO UPDATE SET {column} = EXCLUDED.{column}, updated_at = now()"
+    ))
     .bind(&namespace)
     .bind(on)
     .execute(tx.conn())
@@ -388,8 +425,8 @@ pub async fn set_notify_target(authn: &Authn, on: bool) -> Result<bool, AdminErr
         "SELECT authn._log_event('namespace_settings_updated', $1, 'namespace', $1, $2, $3)",
     )
     .bind(&namespace)
-    .bind(serde_json::json!({ "notify_impersonation": before }))
-    .bind(serde_json::json!({ "notify_impersonation": on }))
+    .bind(serde_json::json!({ column: before }))
+    .bind(serde_json::json!({ column: on }))
     .execute(tx.conn())
     .await?;
     tx.commit().await?;

@@ -470,6 +470,69 @@ pub fn support_access_started(
     .render()
 }
 
+/// Told to every admin of a namespace that needs to approve support access: an operator asks.
+#[allow(clippy::too_many_arguments)]
+pub fn support_access_requested(
+    to: &str,
+    namespace: &str,
+    operator: &str,
+    target: &str,
+    reason: &str,
+    ticket: &str,
+    minutes: i64,
+    decide: String,
+) -> Mail {
+    Message {
+        kind: MailKind::SecurityNotice,
+        to,
+        subject: "Platform support asks to sign in as one of your users".into(),
+        intro: vec![
+            format!("{operator}, of the platform's support team, asks to work as {target} in {namespace} for up to {minutes} minutes, for ticket {ticket}."),
+            format!("The reason they gave: {reason}"),
+            "Your organisation requires an admin's approval first. Nothing happens until one of you approves; the request lapses after 24 hours.".into(),
+        ],
+        action: Some(Action::Link {
+            label: "Approve or deny",
+            url: decide,
+        }),
+        outro: vec!["You cannot approve a request of your own.".into()],
+    }
+    .render()
+}
+
+/// Told to every admin of a namespace that needs to approve support access, at once, when an
+/// operator starts without approval ("break glass").
+#[allow(clippy::too_many_arguments)]
+pub fn support_access_break_glass(
+    to: &str,
+    namespace: &str,
+    operator: &str,
+    target: &str,
+    reason: &str,
+    ticket: &str,
+    urgency: &str,
+    minutes: i64,
+    review: String,
+) -> Mail {
+    Message {
+        kind: MailKind::SecurityNotice,
+        to,
+        subject: "Platform support started without your approval (break glass)".into(),
+        intro: vec![
+            format!("{operator}, of the platform's support team, is signed in as {target} in {namespace} for up to {minutes} minutes, for ticket {ticket}, without waiting for an admin's approval."),
+            format!("Why it could not wait: {urgency}"),
+            format!("The reason they gave for the access: {reason}"),
+            "It is marked as break glass in your audit trail and in the platform's.".into(),
+        ],
+        action: Some(Action::Link {
+            label: "See your organisation's support access",
+            url: review,
+        }),
+        outro: vec!["If you did not expect this, contact the platform's support team.".into()],
+    }
+    .render()
+}
+
 /// After a signed-in person changed their own password (this device stays signed in).
 pub fn password_changed_by_owner(to: &str, namespace: &str, reset: String) -> Mail {
     Message {

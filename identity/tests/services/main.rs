@@ -14,3 +14,4 @@ mod pending;
 mod sessions;
 mod signin;
 mod support_access;
+mod support_requests;

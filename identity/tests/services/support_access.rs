@@ -6,17 +6,21 @@ use chrono::{TimeDelta, Utc};
 use identity::admin::Reason;
 use identity::caller::{AccessError, Callers, Principal};
 use identity::mail::Links;
-use identity::support_access::{self, Left, SupportError, SupportPolicy, SupportRequest};
+use identity::support_access::{
+    self, Consent, Left, Outcome, StartContext, SupportError, SupportPolicy, SupportRequest,
+};
 use identity::{OpaqueToken, SecretBox, SessionKeeper, SessionPolicy};
 use sqlx::postgres::PgPoolOptions;
 
-struct Platform {
-    tenants: Authn,
-    operators_pool: Authn,
-    platform: Authn,
-    customer: Authn,
-    callers: Callers,
-    superuser: sqlx::PgPool,
+pub(crate) struct Platform {
+    pub tenants: Authn,
+    pub operators_pool: Authn,
+    pub platform: Authn,
+    pub customer: Authn,
+    pub callers: Callers,
+    pub superuser: sqlx::PgPool,
+    links: Links,
+    keys: SecretBox,
 }
 
 async fn pool_as(db: &str, role: &str) -> sqlx::PgPool {
@@ -27,7 +31,7 @@ async fn pool_as(db: &str, role: &str) -> sqlx::PgPool {
         .unwrap()
 }
 
-async fn setup() -> Platform {
+pub(crate) async fn setup() -> Platform {
     let db = crate::harness::database("identity_support").await;
     let tenants = Authn::new(pool_as(&db, test_support::TENANT_ROLE).await, "bootstrap")
         .await
@@ -57,12 +61,14 @@ async fn setup() -> Platform {
         customer,
         callers,
         superuser: crate::harness::superuser_pool(&db).await,
+        links: Links::new("http://console.test"),
+        keys: SecretBox::from_hex(&"5a".repeat(32)).unwrap(),
     }
 }
 
 impl Platform {
     /// A signed-in platform operator with an authenticator (the console asks for one).
-    async fn operator(&self) -> (Principal, OpaqueToken) {
+    pub async fn operator(&self) -> (Principal, OpaqueToken) {
         let id = self
             .platform
             .create_user("agent@platform.example", None)
@@ -84,25 +90,34 @@ impl Platform {
         (principal, token)
     }
 
-    async fn resolve(&self, ns: &Authn, token: &OpaqueToken) -> Option<Principal> {
+    pub async fn resolve(&self, ns: &Authn, token: &OpaqueToken) -> Option<Principal> {
         self.callers
             .resolve(ns.clone(), ns.pool(), token.expose())
             .await
             .unwrap()
     }
 
-    async fn start(
+    pub fn context(&self) -> StartContext<'_> {
+        StartContext {
+            operator_pool_client: &self.operators_pool,
+            tenants: &self.tenants,
+            links: &self.links,
+            keys: &self.keys,
+            session_absolute: TimeDelta::hours(12),
+        }
+    }
+
+    /// Starts (or asks for, see `Consent`) 20 minutes as `email` of the customer namespace.
+    pub async fn start_with(
         &self,
         operator: &Principal,
         email: &str,
         ticket: &str,
-    ) -> Result<support_access::Started, SupportError> {
+        consent: Consent<'_>,
+    ) -> Result<Outcome, SupportError> {
         let reason = Reason::parse("the customer cannot enrol a passkey").unwrap();
         support_access::start(
-            &self.operators_pool,
-            &self.tenants,
-            &Links::new("http://console.test"),
-            &SecretBox::from_hex(&"5a".repeat(32)).unwrap(),
+            self.context(),
             operator,
             SupportRequest {
                 target_namespace: self.customer.namespace(),
@@ -111,9 +126,43 @@ impl Platform {
                 ticket,
                 duration: TimeDelta::minutes(20),
             },
-            TimeDelta::hours(12),
+            consent,
         )
         .await
+    }
+
+    /// Starts where no approval is needed.
+    pub async fn start(
+        &self,
+        operator: &Principal,
+        email: &str,
+        ticket: &str,
+    ) -> Result<support_access::Started, SupportError> {
+        match self
+            .start_with(operator, email, ticket, Consent::Ask)
+            .await?
+        {
+            Outcome::Started(started) => Ok(started),
+            Outcome::Requested { .. } => panic!("asked for approval where none is needed"),
+        }
+    }
+
+    /// A signed-in user of `ns` (`admin`: made an admin, with an authenticator).
+    pub async fn signed_in(&self, ns: &Authn, email: &str, admin: bool) -> Principal {
+        let id = ns.create_user(email, None).await.unwrap();
+        if admin {
+            let mut tx = ns.begin().await.unwrap();
+            identity::roles::grant_admin(&mut tx, id).await.unwrap();
+            tx.commit().await.unwrap();
+            ns.add_mfa(id, MfaType::Totp, &"a".repeat(64), None)
+                .await
+                .unwrap();
+        }
+        let token = OpaqueToken::generate();
+        ns.create_session(NewSession::new(id, &token.hash()))
+            .await
+            .unwrap();
+        self.resolve(ns, &token).await.unwrap()
     }
 }
 

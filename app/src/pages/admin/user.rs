@@ -9,25 +9,6 @@ use crate::form_errors::form_action;
 use crate::pages::use_namespace;
 use vocabulary::{Done, Page};
 
-/// What a finished action says (the server redirects with `?done=<word>`; never echoed).
-fn outcome(done: &str) -> Option<&'static str> {
-    Some(match Done::parse(done)? {
-        Done::CreatedInvite => "The user was created and the invitation mailed.",
-        Done::CreatedPassword => "The user was created. A link to confirm the address was mailed.",
-        Done::Disabled => "The account is disabled and signed out everywhere.",
-        Done::Enabled => "The account is enabled.",
-        Done::SessionRevoked => "The session was signed out.",
-        Done::SessionsRevoked => "Every session was signed out.",
-        Done::MethodRemoved => "The sign-in method was removed.",
-        Done::MethodsReset => "Every two-step method was removed.",
-        Done::KeyRevoked => "The API key was revoked.",
-        Done::ResetSent => "A password-reset link was mailed.",
-        Done::VerificationSent => "A new confirmation link was mailed.",
-        Done::Verified => "The address is marked as confirmed.",
-        Done::Unlocked => "The account was unlocked.",
-    })
-}
-
 /// The optional note an action records as its reason in the audit log.
 #[component]
 fn Note(id: &'static str) -> impl IntoView {
@@ -135,7 +116,7 @@ pub fn UserPage() -> impl IntoView {
             <AdminNav namespace current=Page::AdminUsers/>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1" id="action-error">{e.to_string()}</p> })}
             <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
-            {move || outcome(&done.get()).map(|text| view! { <p class="notice" role="status">{text}</p> })}
+            <crate::pages::DoneNotice/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let a = match account.await {
