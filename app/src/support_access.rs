@@ -422,6 +422,8 @@ pub async fn operator_audit(
     #[server(default)] target_namespace: String,
     #[server(default)] operator: String,
     #[server(default)] ticket: String,
+    #[server(default)] since: String,
+    #[server(default)] until: String,
 ) -> Result<Option<Vec<OperatorAuditLine>>, AppError> {
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
@@ -438,6 +440,8 @@ pub async fn operator_audit(
             target_namespace: Some(&target_namespace),
             operator_email: Some(&operator),
             ticket: Some(&ticket),
+            since: Some(&since),
+            until: Some(&until),
         },
     )
     .await?;

@@ -735,7 +735,7 @@ pub async fn user_view(
     Ok(crate::admin::user::detail(&ns, user_id, lockout, operator_namespace).await?)
 }
 
-/// Filters of the operator audit log; every one is optional.
+/// Filters of the operator audit log as typed; every one is optional.
 #[derive(Clone, Debug, Default)]
 pub struct OperatorAuditFilter<'a> {
     /// One of [`vocabulary::OperatorEventType`].
@@ -744,10 +744,91 @@ pub struct OperatorAuditFilter<'a> {
     /// The operator's address, exactly (case-insensitive).
     pub operator_email: Option<&'a str>,
     pub ticket: Option<&'a str>,
+    /// `[since, until)`, as the audit browser takes them (`admin::audit::parse_time`).
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
 }
 
-/// The newest operator audit events (at most 500) matching `filter`, for operators. The core
-/// filters by type and namespace; operator and ticket are matched here on what it returns.
+/// A checked operator audit filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OperatorAuditSearch {
+    event_type: Option<String>,
+    target_namespace: Option<String>,
+    operator_email: Option<String>,
+    ticket: Option<String>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+}
+
+impl OperatorAuditFilter<'_> {
+    /// The filter, checked: a known event type, printable text of at most 200 characters, a
+    /// valid time range. A bad value is refused, naming the filter.
+    pub fn check(&self) -> Result<OperatorAuditSearch, SupportError> {
+        use crate::admin::AdminError::InvalidFilter;
+        let text = |value: Option<&str>, name: &'static str| {
+            let value = value.map(str::trim).filter(|t| !t.is_empty());
+            match value {
+                Some(v) if v.chars().count() > 200 || v.chars().any(char::is_control) => {
+                    Err(SupportError::Lookup(InvalidFilter(name)))
+                }
+                v => Ok(v.map(str::to_owned)),
+            }
+        };
+        let event_type = text(self.event_type, "event_type")?;
+        if event_type
+            .as_deref()
+            .is_some_and(|t| vocabulary::OperatorEventType::parse(t).is_none())
+        {
+            return Err(InvalidFilter("event_type").into());
+        }
+        let (since, until) = crate::admin::audit::parse_range(
+            self.since.unwrap_or_default(),
+            self.until.unwrap_or_default(),
+        )?;
+        Ok(OperatorAuditSearch {
+            event_type,
+            target_namespace: text(self.target_namespace, "target_namespace")?,
+            operator_email: text(self.operator_email, "operator")?,
+            ticket: text(self.ticket, "ticket")?,
+            since,
+            until,
+        })
+    }
+}
+
+/// One page (at most `limit`, up to 1000) of the operator audit events matching `search`,
+/// newest first, after `after` (the previous page's last event) when given; for operators.
+/// Read through the operator pool's keyset function (migration 32), so pages add up to exactly
+/// the matching events.
+#[tracing::instrument(skip_all)]
+pub async fn audit_page(
+    operator_pool_client: &Authn,
+    operator: &Principal,
+    search: &OperatorAuditSearch,
+    after: Option<&authn::OperatorAuditEvent>,
+    limit: i32,
+) -> Result<Vec<authn::OperatorAuditEvent>, SupportError> {
+    operator.require_operator()?;
+    let mut tx = operator_pool_client.begin().await?;
+    let events = sqlx::query_as(
+        "SELECT * FROM gatehouse.operator_audit_page($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&search.event_type)
+    .bind(&search.target_namespace)
+    .bind(&search.operator_email)
+    .bind(&search.ticket)
+    .bind(search.since)
+    .bind(search.until)
+    .bind(after.map(|e| e.occurred_at))
+    .bind(after.map(|e| e.event_id))
+    .bind(limit.clamp(1, 1000))
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(events)
+}
+
+/// The newest operator audit events (at most 500, the log page's length) matching `filter`.
 #[tracing::instrument(skip_all)]
 pub async fn audit(
     operator_pool_client: &Authn,
@@ -755,35 +836,8 @@ pub async fn audit(
     filter: &OperatorAuditFilter<'_>,
 ) -> Result<Vec<authn::OperatorAuditEvent>, SupportError> {
     operator.require_operator()?;
-    let event_type = filter.event_type.map(str::trim).filter(|t| !t.is_empty());
-    if event_type.is_some_and(|t| vocabulary::OperatorEventType::parse(t).is_none()) {
-        return Err(crate::admin::AdminError::InvalidFilter("event_type").into());
-    }
-    let target_namespace = nonempty(filter.target_namespace);
-    let operator_email = nonempty(filter.operator_email).map(str::to_lowercase);
-    let ticket = nonempty(filter.ticket);
-    let events = operator_pool_client
-        .get_operator_audit_events(&authn::OperatorAuditQuery {
-            limit: Some(500),
-            event_type,
-            operator_namespace: None,
-            target_namespace,
-        })
-        .await?;
-    Ok(events
-        .into_iter()
-        .filter(|e| {
-            operator_email
-                .as_deref()
-                .is_none_or(|o| e.operator_email.to_lowercase() == o)
-        })
-        .filter(|e| ticket.is_none_or(|t| e.ticket_reference.as_deref() == Some(t)))
-        .collect())
-}
-
-/// A filter's text, trimmed; `None` when empty.
-fn nonempty(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|t| !t.is_empty())
+    let search = filter.check()?;
+    audit_page(operator_pool_client, operator, &search, None, 500).await
 }
 
 /// The columns of an operator audit export, in order.

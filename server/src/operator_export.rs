@@ -1,20 +1,27 @@
 //! `GET /{operator namespace}/operator/audit-export?format=csv|json&<the operator audit log's
-//! filters>`: exactly the events the operator audit log shows for those filters, newest first
-//! (at most 500, the page's own bound). For platform operators, by their session cookie, in
-//! sudo mode, never from an impersonation.
+//! filters>`: every operator audit event matching those filters, newest first, streamed page
+//! by page as the database returns them (keyset pages, so none is skipped or repeated). For
+//! platform operators, by their session cookie, in sudo mode, never from an impersonation.
 
 use std::collections::HashMap;
 
 use app::state::AppState;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use identity::caller::Principal;
 use identity::support_access::{
-    audit, operator_csv_record, OperatorAuditFilter, SupportError, OPERATOR_CSV_HEADER,
+    audit_page, operator_csv_record, OperatorAuditFilter, SupportError, OPERATOR_CSV_HEADER,
 };
 
 use crate::export_access::{console_caller, internal, refuse};
+
+/// Events read per round trip.
+const PAGE: i32 = 1000;
+
+/// Roughly how much is sent at a time.
+const CHUNK: usize = 64 * 1024;
 
 pub async fn export(
     State(state): State<AppState>,
@@ -42,38 +49,88 @@ pub async fn export(
         return refuse(StatusCode::NOT_FOUND, "This organisation does not exist.");
     };
     let get = |name: &str| params.get(name).map(String::as_str);
-    let events = match audit(
-        &ops,
-        &principal,
-        &OperatorAuditFilter {
-            event_type: get("event_type"),
-            target_namespace: get("target_namespace"),
-            operator_email: get("operator"),
-            ticket: get("ticket"),
-        },
-    )
-    .await
+    let search = match (OperatorAuditFilter {
+        event_type: get("event_type"),
+        target_namespace: get("target_namespace"),
+        operator_email: get("operator"),
+        ticket: get("ticket"),
+        since: get("since"),
+        until: get("until"),
+    })
+    .check()
     {
-        Ok(events) => events,
+        Ok(search) => search,
         Err(SupportError::Lookup(_)) => {
             return refuse(
                 StatusCode::BAD_REQUEST,
-                "The event filter has a value this export does not accept.",
+                "One of the filters has a value this export does not accept.",
             )
         }
         Err(e) => return internal(&e.to_string()),
     };
-    let (body, content_type, extension) = if json {
-        match serde_json::to_string(&events) {
-            Ok(body) => (body, "application/json", "json"),
-            Err(e) => return internal(&e.to_string()),
+
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    tokio::spawn(async move {
+        let (head, tail) = if json {
+            ("[", "\n]\n")
+        } else {
+            (OPERATOR_CSV_HEADER, "")
+        };
+        let mut buffer = String::from(head);
+        let mut first = true;
+        let mut last = None;
+        loop {
+            let page = match audit_page(&ops, &principal, &search, last.as_ref(), PAGE).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::error!(error = %e, "operator audit export failed midway");
+                    // Cut the body short: the download fails visibly instead of looking complete.
+                    let _ = sender
+                        .send(Err(std::io::Error::other("operator audit export failed")))
+                        .await;
+                    return;
+                }
+            };
+            let done = page.len() < PAGE as usize;
+            for event in &page {
+                if json {
+                    buffer.push_str(if first { "\n" } else { ",\n" });
+                    match serde_json::to_string(event) {
+                        Ok(record) => buffer.push_str(&record),
+                        Err(e) => {
+                            tracing::error!(error = %e, "an operator audit event did not serialise");
+                            let _ = sender
+                                .send(Err(std::io::Error::other("export failed")))
+                                .await;
+                            return;
+                        }
+                    }
+                } else {
+                    buffer.push_str(&operator_csv_record(event));
+                }
+                first = false;
+            }
+            if buffer.len() >= CHUNK
+                && sender
+                    .send(Ok(Bytes::from(std::mem::take(&mut buffer))))
+                    .await
+                    .is_err()
+            {
+                return; // the client went away
+            }
+            last = page.into_iter().last();
+            if done || last.is_none() {
+                break;
+            }
         }
+        buffer.push_str(tail);
+        let _ = sender.send(Ok(Bytes::from(buffer))).await;
+    });
+    let body = Body::from_stream(futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)));
+    let (content_type, extension) = if json {
+        ("application/json", "json")
     } else {
-        let mut body = String::from(OPERATOR_CSV_HEADER);
-        for e in &events {
-            body.push_str(&operator_csv_record(e));
-        }
-        (body, "text/csv; charset=utf-8", "csv")
+        ("text/csv; charset=utf-8", "csv")
     };
     let file = format!(
         "operator-audit-{}.{extension}",

@@ -196,7 +196,9 @@ pub(crate) fn OperatorRequests() -> impl IntoView {
     }
 }
 
-/// The operator audit log: every support access started and ended, with filters.
+/// The operator audit log: support accesses started and ended, requests and decisions, with
+/// filters (operator, organisation, ticket, event type, time); the newest 500 are shown, the
+/// export has them all.
 #[component]
 pub fn OperatorAuditPage() -> impl IntoView {
     let namespace = use_namespace();
@@ -204,6 +206,8 @@ pub fn OperatorAuditPage() -> impl IntoView {
     let target = query_value("target_namespace");
     let operator = query_value("operator");
     let ticket = query_value("ticket");
+    let since = query_value("since");
+    let until = query_value("until");
     let export_link = move |format: &'static str| {
         Page::OperatorAuditExport.path_with(
             &namespace.get(),
@@ -213,6 +217,8 @@ pub fn OperatorAuditPage() -> impl IntoView {
                 ("target_namespace", &target.get()),
                 ("operator", &operator.get()),
                 ("ticket", &ticket.get()),
+                ("since", &since.get()),
+                ("until", &until.get()),
             ],
         )
     };
@@ -224,9 +230,13 @@ pub fn OperatorAuditPage() -> impl IntoView {
                 target.get(),
                 operator.get(),
                 ticket.get(),
+                since.get(),
+                until.get(),
             )
         },
-        |(ns, t, target, op, ticket)| operator_audit(ns, t, target, op, ticket),
+        |(ns, t, target, op, ticket, since, until)| {
+            operator_audit(ns, t, target, op, ticket, since, until)
+        },
     );
     view! {
         <section class="card wide">
@@ -243,6 +253,8 @@ pub fn OperatorAuditPage() -> impl IntoView {
                 <div class="field"><label for="target_namespace">"Organisation"</label><input id="target_namespace" name="target_namespace" value=target/></div>
                 <div class="field"><label for="operator">"Operator's email"</label><input id="operator" name="operator" value=operator/></div>
                 <div class="field"><label for="ticket">"Ticket"</label><input id="ticket" name="ticket" value=ticket/></div>
+                <div class="field"><label for="since">"From (UTC)"</label><input id="since" name="since" type="datetime-local" value=since/></div>
+                <div class="field"><label for="until">"Until (UTC)"</label><input id="until" name="until" type="datetime-local" value=until/></div>
                 <button type="submit">"Filter"</button>
                 <a href=move || Page::OperatorAudit.path(&namespace.get())>"Reset"</a>
             </form>
