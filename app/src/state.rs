@@ -51,6 +51,8 @@ pub struct AppState {
     pub cookie: CookieSettings,
     /// Users of this namespace can be platform operators.
     pub operator_namespace: String,
+    /// The JSON API's sign-in and tokens; `None` without a token signing key.
+    pub api: Option<std::sync::Arc<identity::api_sessions::ApiSessions>>,
     /// Developer conveniences (the mailbox page); never in production.
     pub dev_mode: bool,
 }

@@ -32,6 +32,7 @@ pub use impersonation::StartImpersonation;
 pub use mfa::MfaType;
 pub use one_time_tokens::TokenType;
 pub use operator::{OperatorAuditQuery, StartOperatorImpersonation};
+pub use refresh_tokens::ReplacedRefreshToken;
 pub use sessions::NewSession;
 pub use types::*;
 

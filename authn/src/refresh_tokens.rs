@@ -75,3 +75,31 @@ core_operations! {
             .await?)
     }
 }
+
+/// A refresh token that was already exchanged for its successor: whose, and on which session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReplacedRefreshToken {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+}
+
+impl crate::client::AuthnTx<'_> {
+    /// The token with this hash if it was replaced by a rotation (so presenting it again is
+    /// reuse), in the transaction's namespace. Not a spec function: the core's
+    /// `rotate_refresh_token` answers every refusal alike, and the API must tell reuse (revoke
+    /// the session too) from a token that is merely unknown or expired.
+    pub async fn replaced_refresh_token(
+        &mut self,
+        token_hash: &str,
+    ) -> crate::error::Result<Option<ReplacedRefreshToken>> {
+        let (conn, ns) = self.parts();
+        Ok(sqlx::query_as(
+            "SELECT session_id, user_id FROM authn.refresh_tokens \
+              WHERE namespace = $1 AND token_hash = $2 AND replaced_by IS NOT NULL",
+        )
+        .bind(ns)
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await?)
+    }
+}

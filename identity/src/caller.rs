@@ -235,6 +235,15 @@ impl From<ResolvedRoles> for Roles {
     }
 }
 
+/// Why a bearer access token resolved to nobody.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BearerRefusal {
+    /// Not ours, for another namespace, or its session is over.
+    Invalid,
+    /// Ours, but past its `exp`: the program refreshes.
+    Expired,
+}
+
 /// Resolves callers: the deployment's session keeper (idle expiry) and operator namespace.
 #[derive(Clone, Debug)]
 pub struct Callers {
@@ -271,24 +280,72 @@ impl Callers {
                 .bind(&self.operator_namespace)
                 .fetch_optional(pool)
                 .await?;
-        let Some(Resolved {
-            session,
-            support,
-            roles,
-            email_verified,
-        }) = resolved
-        else {
+        let Some(resolved) = resolved else {
             return Ok(None);
         };
-        authn.act_for_session(&session);
+        authn.act_for_session(&resolved.session);
         if let Err(e) = self
             .sessions
-            .touch(&authn, session.user_id, session.session_id, &token_hash)
+            .touch(
+                &authn,
+                resolved.session.user_id,
+                resolved.session.session_id,
+                &token_hash,
+            )
             .await
         {
             // The request can go on; the session just ends at its previous expiry.
             tracing::warn!(error = %e.message(), "session activity not recorded");
         }
+        Ok(Some(self.principal(authn, resolved).await?))
+    }
+
+    /// The caller presenting access token `token` (a JWT of ours, see
+    /// [`crate::api_tokens`]) to `authn`'s namespace: its signature and expiry, that it was
+    /// issued for this namespace, and that its session is still live — one round trip, like a
+    /// cookie's. API sessions do not slide: they last as long as their refresh tokens.
+    #[tracing::instrument(skip_all)]
+    pub async fn resolve_access_token(
+        &self,
+        authn: Authn,
+        pool: &PgPool,
+        keys: &crate::api_tokens::TokenKeys,
+        token: &str,
+    ) -> Result<Result<Principal, BearerRefusal>, AccessError> {
+        let mut authn = authn;
+        let claims = match keys.verify(token, chrono::Utc::now()) {
+            Ok(claims) => claims,
+            Err(crate::api_tokens::TokenError::Expired) => return Ok(Err(BearerRefusal::Expired)),
+            Err(crate::api_tokens::TokenError::Invalid) => return Ok(Err(BearerRefusal::Invalid)),
+        };
+        if claims.ns != authn.namespace() {
+            return Ok(Err(BearerRefusal::Invalid));
+        }
+        let resolved: Option<Resolved> =
+            sqlx::query_as("SELECT * FROM gatehouse.resolve_api_session($1, $2, $3)")
+                .bind(claims.sid)
+                .bind(authn.namespace())
+                .bind(&self.operator_namespace)
+                .fetch_optional(pool)
+                .await?;
+        match resolved {
+            Some(resolved) if resolved.session.user_id == claims.sub => {
+                authn.act_for_session(&resolved.session);
+                Ok(Ok(self.principal(authn, resolved).await?))
+            }
+            _ => Ok(Err(BearerRefusal::Invalid)),
+        }
+    }
+
+    /// The principal of a resolved session (either credential).
+    async fn principal(&self, authn: Authn, resolved: Resolved) -> Result<Principal, AccessError> {
+        let mut authn = authn;
+        let Resolved {
+            session,
+            support,
+            roles,
+            email_verified,
+        } = resolved;
         let impersonation = if session.is_impersonating {
             // (`act_for_session` made the admin the actor already.)
             Some(Impersonator {
@@ -327,7 +384,7 @@ impl Callers {
             let due = roles::mfa_due(&authn, session.user_id, &roles).await?;
             (roles, due)
         };
-        Ok(Some(Principal {
+        Ok(Principal {
             authn,
             user_id: session.user_id,
             email: session.email,
@@ -336,7 +393,7 @@ impl Callers {
             email_verified,
             impersonation,
             mfa_due,
-        }))
+        })
     }
 }
 

@@ -5,6 +5,8 @@
 pub mod activity;
 pub mod admin;
 pub mod api_keys;
+pub mod api_sessions;
+pub mod api_tokens;
 pub mod caller;
 mod client_info;
 pub mod clock;

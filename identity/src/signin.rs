@@ -72,6 +72,15 @@ impl SignInService {
         self.session_lifetime
     }
 
+    /// The same service opening sessions that live `lifetime` (the API's, which last as long as
+    /// their refresh tokens).
+    pub fn with_session_lifetime(&self, lifetime: TimeDelta) -> SignInService {
+        SignInService {
+            session_lifetime: lifetime,
+            ..self.clone()
+        }
+    }
+
     /// Checks the credentials and opens a session in `authn`'s namespace, or starts the
     /// second step for an account with MFA.
     ///

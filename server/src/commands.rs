@@ -496,3 +496,44 @@ pub async fn cleanup(config: &Config) -> Result<(), String> {
     println!("{}", cleanup_pass(&pool, &config.default_namespace).await?);
     Ok(())
 }
+
+/// Writes a new token signing key (base64 of its PKCS#8 form, one line) to `out`, readable by
+/// its owner only. An existing file is kept unless `force`: overwriting it would invalidate
+/// every access token at once.
+pub fn write_token_key(out: &std::path::Path, force: bool) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    use base64::Engine;
+
+    if out.exists() && !force {
+        println!("{} exists; kept (use --force to replace it)", out.display());
+        return Ok(());
+    }
+    let pkcs8 = identity::api_tokens::TokenKeys::generate_pkcs8()?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(out)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    writeln!(
+        file,
+        "{}",
+        base64::engine::general_purpose::STANDARD.encode(pkcs8)
+    )
+    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("wrote a new token signing key to {}", out.display());
+    Ok(())
+}
+
+/// Reads a key file `write_token_key` wrote.
+pub fn read_token_key(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| "not a key file written by `gatehouse token-key`".to_owned())
+}

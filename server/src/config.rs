@@ -88,6 +88,15 @@ pub enum Command {
     /// Remove expired sessions, tokens and keys of every namespace, delivered mail older than
     /// 30 days, and create the coming audit partitions (the server also does this hourly).
     Cleanup,
+    /// Write a new Ed25519 key for signing the API's access tokens to FILE (created with mode
+    /// 0600; an existing file is left alone unless --force). Point GATEHOUSE_TOKEN_KEY_FILE at
+    /// it; to rotate, move the old file to GATEHOUSE_TOKEN_PREVIOUS_KEY_FILE first.
+    TokenKey {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Clone, Debug, clap::Args)]
@@ -175,6 +184,20 @@ pub struct Config {
     /// cap; the default offered is 30 minutes, or this if shorter).
     #[arg(long, env = "GATEHOUSE_SUPPORT_ACCESS_MAX_MINUTES", default_value_t = 240, value_parser = clap::value_parser!(u16).range(1..=240))]
     pub support_access_max_minutes: u16,
+    /// The file holding the Ed25519 private key (PKCS#8, as `gatehouse token-key` writes it)
+    /// that signs the API's access tokens. Unset: the token API is off.
+    #[arg(long, env = "GATEHOUSE_TOKEN_KEY_FILE")]
+    pub token_key_file: Option<std::path::PathBuf>,
+    /// The previous signing key's file after a rotation: tokens it signed are still accepted
+    /// (and its public key published) until they expire.
+    #[arg(long, env = "GATEHOUSE_TOKEN_PREVIOUS_KEY_FILE")]
+    pub token_previous_key_file: Option<std::path::PathBuf>,
+    /// How long an API access token is valid, in minutes.
+    #[arg(long, env = "GATEHOUSE_ACCESS_TOKEN_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub access_token_minutes: u32,
+    /// How long an API refresh token (and the API session) is valid, in hours.
+    #[arg(long, env = "GATEHOUSE_REFRESH_TOKEN_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=2160))]
+    pub refresh_token_hours: u32,
     /// Reverse proxies whose `X-Forwarded-For` and `X-Request-Id` are believed: addresses or
     /// networks, comma-separated (e.g. `10.0.0.0/8,::1`). Empty: the TCP peer is the client
     /// and every request id is made here.
@@ -315,6 +338,10 @@ mod tests {
             impersonation_max_minutes: 60,
             ticket_pattern: identity::support_access::SupportPolicy::DEFAULT_TICKET_PATTERN.into(),
             support_access_max_minutes: 240,
+            token_key_file: None,
+            token_previous_key_file: None,
+            access_token_minutes: 15,
+            refresh_token_hours: 168,
             trusted_proxies: String::new(),
         }
     }

@@ -84,6 +84,7 @@ async fn main() -> std::process::ExitCode {
             reason,
         } => commands::account(&cli.config, &namespace, &email, &action, &reason).await,
         Command::Cleanup => commands::cleanup(&cli.config).await,
+        Command::TokenKey { out, force } => commands::write_token_key(&out, force),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

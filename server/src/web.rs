@@ -49,10 +49,12 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
     // and two of them would not open each other's values.
     let keys = config.secret_box()?;
     let totp = identity::TotpService::new(keys.clone(), Arc::new(identity::SystemClock));
+    let sign_in = SignInService::new(hasher.clone(), lockout, session_lifetime);
+    let api = api_sessions(config, &sign_in, &keys)?;
     Ok(AppState {
         pool,
         operator_pool: None,
-        sign_in: SignInService::new(hasher.clone(), lockout, session_lifetime),
+        sign_in,
         flows: AccountFlows::new(
             hasher,
             config.password_policy(),
@@ -105,8 +107,43 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
             secure: config.is_https(),
         },
         operator_namespace: config.operator_namespace.clone(),
+        api,
         dev_mode: config.dev_mode,
     })
+}
+
+/// The JSON API's sign-in and tokens, when a signing key is configured.
+fn api_sessions(
+    config: &Config,
+    sign_in: &SignInService,
+    keys: &identity::SecretBox,
+) -> Result<Option<Arc<identity::api_sessions::ApiSessions>>, String> {
+    let Some(path) = &config.token_key_file else {
+        tracing::warn!("the token API is off: no GATEHOUSE_TOKEN_KEY_FILE (make one with `gatehouse token-key`)");
+        return Ok(None);
+    };
+    let read = |path: &std::path::Path| {
+        crate::commands::read_token_key(path)
+            .map_err(|e| format!("the token key {} cannot be used: {e}", path.display()))
+    };
+    let current = read(path)?;
+    let previous = match &config.token_previous_key_file {
+        Some(path) => Some(read(path)?),
+        None => None,
+    };
+    let tokens = identity::api_tokens::TokenKeys::new(
+        &current,
+        previous.as_deref(),
+        config.base_url.trim_end_matches('/'),
+        TimeDelta::minutes(config.access_token_minutes.into()),
+    )?;
+    Ok(Some(Arc::new(identity::api_sessions::ApiSessions::new(
+        tokens,
+        TimeDelta::hours(config.refresh_token_hours.into()),
+        sign_in,
+        keys.clone(),
+        config.operator_namespace.clone(),
+    )?)))
 }
 
 /// The whole HTTP application.
@@ -124,10 +161,10 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         // The path only: query strings carry tokens (reset and magic links).
         tracing::info_span!("request", %request_id, method = %request.method(), path = %request.uri().path())
     });
-    Ok(Router::new()
+    let api = crate::api::routes(state.clone());
+    let web = Router::new()
         .route("/", get(move || async move { Redirect::to(&default_home) }))
         .route("/healthz", get(|| async { "ok" }))
-        .merge(crate::api::routes(state.pool.clone()))
         .route(
             &format!(
                 "/{{namespace}}/{}/{}",
@@ -181,7 +218,12 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         .layer(axum::middleware::from_fn_with_state(
             origin,
             security::same_origin_only,
-        ))
+        ));
+    // The JSON API takes bearer credentials only, never the cookie: no same-origin check (a
+    // program sends no Origin), its own error bodies, the same outer layers.
+    Ok(Router::new()
+        .merge(api)
+        .merge(web)
         .layer(axum::middleware::from_fn_with_state(
             config.is_https(),
             security::headers,

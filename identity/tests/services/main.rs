@@ -7,6 +7,7 @@ mod harness;
 
 mod admin;
 mod api_keys;
+mod api_sessions;
 mod dashboard;
 mod flows;
 mod mfa;

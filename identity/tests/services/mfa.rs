@@ -14,18 +14,18 @@ use identity::{
 use secrecy::SecretString;
 use uuid::Uuid;
 
-const PASSWORD: &str = "correct horse battery staple";
-const EMAIL: &str = "mfa@example.com";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const EMAIL: &str = "mfa@example.com";
 const KEY: &str = "6b1f0a9c3d2e4f5061728394a5b6c7d8e9f00112233445566778899aabbccdde";
 
-struct Fixture {
-    db: String,
-    authn: Authn,
-    service: SignInService,
-    user: Uuid,
+pub(crate) struct Fixture {
+    pub db: String,
+    pub authn: Authn,
+    pub service: SignInService,
+    pub user: Uuid,
 }
 
-async fn setup() -> Fixture {
+pub(crate) async fn setup() -> Fixture {
     let db = crate::harness::database("identity_mfa").await;
     let pool = crate::harness::app_pool(&db, 4).await;
     let authn = Authn::new(pool.clone(), crate::harness::namespace())
@@ -52,7 +52,7 @@ async fn setup() -> Fixture {
 }
 
 /// The portal's security services around the TOTP service of `now`.
-fn settings(totp: TotpService) -> identity::SecuritySettings {
+pub(crate) fn settings(totp: TotpService) -> identity::SecuritySettings {
     identity::SecuritySettings::new(
         totp,
         Some(identity::passkeys::relying_party("http://localhost:3000").unwrap()),
@@ -60,12 +60,12 @@ fn settings(totp: TotpService) -> identity::SecuritySettings {
     )
 }
 
-fn totp_at(now: DateTime<Utc>) -> TotpService {
+pub(crate) fn totp_at(now: DateTime<Utc>) -> TotpService {
     TotpService::new(SecretBox::from_hex(KEY).unwrap(), Arc::new(FixedClock(now)))
 }
 
 /// RFC 6238 / RFC 4226 with HMAC-SHA1 and 6 digits, written for this test.
-fn code_for(secret: &[u8], unix: i64) -> String {
+pub(crate) fn code_for(secret: &[u8], unix: i64) -> String {
     let counter = (unix / 30) as u64;
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).unwrap();
     mac.update(&counter.to_be_bytes());
@@ -93,7 +93,7 @@ fn base32_decode(text: &str) -> Vec<u8> {
 }
 
 /// Enrolls the fixture's user at `now`; returns the raw secret.
-async fn enroll(f: &Fixture, now: DateTime<Utc>) -> Vec<u8> {
+pub(crate) async fn enroll(f: &Fixture, now: DateTime<Utc>) -> Vec<u8> {
     let totp = totp_at(now);
     let setup = totp
         .begin_enrollment(f.authn.namespace(), f.user, EMAIL)

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod api_tokens;
 mod database_roles;
 mod headers;
 mod impersonation;

@@ -50,6 +50,12 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
         "--secret-key",
         "0000000000000000000000000000000000000000000000000000000000000000",
     ];
+    // A token signing key of the test's own, as `scripts/run` makes one.
+    let key_file =
+        std::env::temp_dir().join(format!("gatehouse-token-key-{}", uuid::Uuid::new_v4()));
+    gatehouse_server::commands::write_token_key(&key_file, true).unwrap();
+    let key_path = key_file.to_string_lossy().into_owned();
+    args.extend_from_slice(&["--token-key-file", &key_path]);
     args.extend_from_slice(flags);
     let cli = Cli::parse_from(args);
     let pool = web::connect_pool(&cli.config).await.unwrap();

@@ -1,0 +1,420 @@
+//! A program's sign-in over the JSON API: the same sign-in as the web's (lockout, attempts,
+//! activity, the second step), ending in a token pair instead of a cookie — a short-lived
+//! signed access token ([`crate::api_tokens`]) and an opaque refresh token (256 bits, stored
+//! only as its SHA-256 through the core's refresh-token functions) that rotates on every use.
+//!
+//! A sign-in is a flow of steps. Its first flow id seals the address (nothing is stored and
+//! nothing reveals whether an account exists: every address is offered the same methods); after
+//! a password, an account with two-step verification gets the pending sign-in's token as the
+//! next flow id, as the web keeps it in a cookie.
+
+use authn::Authn;
+use chrono::{DateTime, TimeDelta, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api_tokens::TokenKeys;
+use crate::caller::Principal;
+use crate::second_factor::{SecondFactor, SecondFactorError};
+use crate::session::{ClientInfo, SignInStep, SignedIn};
+use crate::signin::{SignInError, SignInRequest, SignInService};
+use crate::token::{hash_token, OpaqueToken};
+use crate::{SecretBox, SecuritySettings};
+
+/// How long a first-step flow id stays usable.
+pub const FLOW_LIFETIME: TimeDelta = TimeDelta::minutes(10);
+
+const FLOW_CONTEXT: &str = "api-sign-in-flow";
+const FIRST: &str = "f.";
+const SECOND: &str = "p.";
+
+/// Why a step or a refresh was refused. Developer text only: the API words its errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiSignInError {
+    #[error("wrong address or password, or an account that may not sign in")]
+    InvalidCredentials,
+    #[error("locked out")]
+    LockedOut,
+    #[error("the address is not confirmed")]
+    EmailNotVerified,
+    #[error("an admin set this password; its owner must choose one first")]
+    PasswordChangeRequired,
+    #[error("no such flow, or it expired or was used")]
+    UnknownFlow,
+    #[error("this step does not take that method")]
+    MethodNotAllowed,
+    #[error("the code is wrong or used")]
+    WrongCode,
+    #[error("too many wrong codes: sign in again")]
+    TooManyAttempts,
+    #[error("the refresh token is unknown, used up, revoked or expired")]
+    InvalidToken,
+    #[error("a refresh token was presented twice: its family and session are revoked")]
+    TokenReused,
+    #[error("internal error: {0}")]
+    Internal(#[from] crate::Internal),
+}
+
+crate::internal::internal_from!(ApiSignInError);
+
+impl From<SignInError> for ApiSignInError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::InvalidCredentials => ApiSignInError::InvalidCredentials,
+            SignInError::LockedOut => ApiSignInError::LockedOut,
+            SignInError::EmailNotVerified => ApiSignInError::EmailNotVerified,
+            SignInError::Internal(e) => ApiSignInError::Internal(e),
+        }
+    }
+}
+
+impl From<SecondFactorError> for ApiSignInError {
+    fn from(e: SecondFactorError) -> Self {
+        match e {
+            SecondFactorError::Expired => ApiSignInError::UnknownFlow,
+            SecondFactorError::WrongCode => ApiSignInError::WrongCode,
+            SecondFactorError::TooManyAttempts => ApiSignInError::TooManyAttempts,
+            SecondFactorError::LockedOut => ApiSignInError::LockedOut,
+            SecondFactorError::Internal(e) => ApiSignInError::Internal(e),
+            // A sealed secret that no longer opens, a passkey state that does not read back.
+            other => {
+                tracing::error!(error = ?other, "second step failed below the rules");
+                ApiSignInError::Internal(sqlx::Error::Protocol("second step".into()).into())
+            }
+        }
+    }
+}
+
+/// A sign-in method a step can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Password,
+    Totp,
+    RecoveryCode,
+}
+
+impl Method {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Password => "password",
+            Method::Totp => "totp",
+            Method::RecoveryCode => "recovery_code",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Method> {
+        [Method::Password, Method::Totp, Method::RecoveryCode]
+            .into_iter()
+            .find(|m| m.as_str() == text)
+    }
+}
+
+/// What a step is given.
+#[derive(Clone, Copy, Debug)]
+pub enum Credential<'a> {
+    Password(&'a SecretString),
+    Totp(&'a str),
+    RecoveryCode(&'a str),
+}
+
+/// A flow waiting for its next step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flow {
+    pub id: String,
+    pub allowed_methods: Vec<Method>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Where a step led.
+#[derive(Debug)]
+pub enum Step {
+    Tokens(TokenPair),
+    Next(Flow),
+}
+
+/// The pair a finished sign-in or a refresh hands out.
+#[derive(Debug)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_token: OpaqueToken,
+    pub refresh_expires_at: DateTime<Utc>,
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub roles: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SealedFlow {
+    /// The address typed.
+    e: String,
+    /// The namespace it was typed for.
+    n: String,
+    /// Until when (Unix seconds).
+    x: i64,
+}
+
+/// The API's sign-in and tokens: the signing keys, the refresh tokens' lifetime (which is also
+/// the API session's), and what seals flow ids.
+#[derive(Clone)]
+pub struct ApiSessions {
+    keys: std::sync::Arc<TokenKeys>,
+    refresh_lifetime: TimeDelta,
+    sign_in: SignInService,
+    seal: SecretBox,
+    operator_namespace: String,
+}
+
+impl std::fmt::Debug for ApiSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiSessions")
+            .field("keys", &self.keys)
+            .field("refresh_lifetime", &self.refresh_lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiSessions {
+    /// `sign_in`: the web's sign-in service (its lockout and hasher); API sessions live as long
+    /// as their refresh tokens (`refresh_lifetime`, 1 hour to 90 days).
+    pub fn new(
+        keys: TokenKeys,
+        refresh_lifetime: TimeDelta,
+        sign_in: &SignInService,
+        seal: SecretBox,
+        operator_namespace: impl Into<String>,
+    ) -> Result<ApiSessions, String> {
+        if refresh_lifetime < TimeDelta::hours(1) || refresh_lifetime > TimeDelta::days(90) {
+            return Err("the refresh token lifetime must be 1 hour to 90 days".into());
+        }
+        Ok(ApiSessions {
+            keys: std::sync::Arc::new(keys),
+            refresh_lifetime,
+            sign_in: sign_in.with_session_lifetime(refresh_lifetime),
+            seal,
+            operator_namespace: operator_namespace.into(),
+        })
+    }
+
+    pub fn keys(&self) -> &TokenKeys {
+        &self.keys
+    }
+
+    /// Starts a sign-in for `email` in `namespace`. Every address gets the same answer.
+    pub fn start(&self, namespace: &str, email: &str, now: DateTime<Utc>) -> Flow {
+        let expires_at = now + FLOW_LIFETIME;
+        let sealed = SealedFlow {
+            e: email.trim().to_owned(),
+            n: namespace.to_owned(),
+            x: expires_at.timestamp(),
+        };
+        // Plain strings and a number: serialises infallibly.
+        let plain = serde_json::to_vec(&sealed).unwrap_or_default();
+        Flow {
+            id: format!("{FIRST}{}", self.seal.seal(&plain, FLOW_CONTEXT)),
+            allowed_methods: vec![Method::Password],
+            expires_at: Some(expires_at),
+        }
+    }
+
+    /// Completes one step of flow `flow_id` in `authn`'s namespace with `credential`.
+    #[tracing::instrument(skip_all)]
+    pub async fn step(
+        &self,
+        authn: &Authn,
+        security: &SecuritySettings,
+        flow_id: &str,
+        credential: Credential<'_>,
+        client: ClientInfo<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Step, ApiSignInError> {
+        if let Some(sealed) = flow_id.strip_prefix(FIRST) {
+            let flow: SealedFlow = self
+                .seal
+                .open(sealed, FLOW_CONTEXT)
+                .ok()
+                .and_then(|plain| serde_json::from_slice(&plain).ok())
+                .filter(|f: &SealedFlow| f.n == authn.namespace() && f.x > now.timestamp())
+                .ok_or(ApiSignInError::UnknownFlow)?;
+            let Credential::Password(password) = credential else {
+                return Err(ApiSignInError::MethodNotAllowed);
+            };
+            let step = self
+                .sign_in
+                .sign_in(
+                    authn,
+                    SignInRequest {
+                        email: &flow.e,
+                        password,
+                        ip_address: client.ip_address,
+                        user_agent: client.user_agent,
+                    },
+                )
+                .await?;
+            return match step {
+                SignInStep::SignedIn(signed_in) => {
+                    Ok(Step::Tokens(self.issue(authn, &signed_in).await?))
+                }
+                SignInStep::SecondFactorRequired { pending, .. } => {
+                    let methods = self
+                        .sign_in
+                        .second_factor_methods(authn, pending.expose())
+                        .await?
+                        .ok_or(ApiSignInError::UnknownFlow)?;
+                    let mut allowed = Vec::new();
+                    if methods.totp {
+                        allowed.push(Method::Totp);
+                    }
+                    if methods.recovery_codes > 0 {
+                        allowed.push(Method::RecoveryCode);
+                    }
+                    if allowed.is_empty() {
+                        // Passkeys only: a program cannot hold one. Nothing it can finish.
+                        return Err(ApiSignInError::InvalidCredentials);
+                    }
+                    Ok(Step::Next(Flow {
+                        id: format!("{SECOND}{}", pending.expose()),
+                        allowed_methods: allowed,
+                        expires_at: None,
+                    }))
+                }
+                SignInStep::NewPasswordRequired { .. } => {
+                    Err(ApiSignInError::PasswordChangeRequired)
+                }
+            };
+        }
+        let pending = flow_id
+            .strip_prefix(SECOND)
+            .filter(|p| !p.is_empty() && p.len() <= 128)
+            .ok_or(ApiSignInError::UnknownFlow)?;
+        let factor = match credential {
+            Credential::Totp(code) => SecondFactor::Totp(code),
+            Credential::RecoveryCode(code) => SecondFactor::RecoveryCode(code),
+            Credential::Password(_) => return Err(ApiSignInError::MethodNotAllowed),
+        };
+        let signed_in = self
+            .sign_in
+            .complete_second_factor(authn, security, pending, factor, client)
+            .await?;
+        Ok(Step::Tokens(self.issue(authn, &signed_in).await?))
+    }
+
+    /// Tokens for a session a sign-in just opened: the first of a new refresh family.
+    async fn issue(&self, authn: &Authn, session: &SignedIn) -> Result<TokenPair, ApiSignInError> {
+        let refresh = OpaqueToken::generate();
+        let mut tx = authn.begin().await?;
+        let created = tx
+            .create_refresh_token(
+                session.session_id,
+                &refresh.hash(),
+                Some(self.refresh_lifetime),
+            )
+            .await?;
+        let roles = self.roles(&mut tx, session.user_id).await?;
+        tx.commit().await?;
+        let (access_token, access_expires_at) = self.keys.issue(
+            session.user_id,
+            session.session_id,
+            authn.namespace(),
+            roles.clone(),
+            Utc::now(),
+        );
+        Ok(TokenPair {
+            access_token,
+            access_expires_at,
+            refresh_token: refresh,
+            refresh_expires_at: created.expires_at,
+            user_id: session.user_id,
+            session_id: session.session_id,
+            roles,
+        })
+    }
+
+    /// The roles an access token names: `user`, then `admin` and `operator` where they apply.
+    async fn roles(
+        &self,
+        tx: &mut authn::AuthnTx<'_>,
+        user_id: Uuid,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let held = crate::roles::roles_of(tx, user_id, &self.operator_namespace).await?;
+        let mut roles = vec!["user".to_owned()];
+        if held.admin {
+            roles.push("admin".into());
+        }
+        if held.operator {
+            roles.push("operator".into());
+        }
+        Ok(roles)
+    }
+
+    /// Exchanges refresh token `presented` for a new pair. A token presented a second time (its
+    /// successor already issued) is taken as stolen: the core revokes its whole family, and the
+    /// session goes with it, so whoever holds either copy must sign in again (`TokenReused`).
+    /// Concurrent uses of one token are serialised by the core (decision D10), so of many at
+    /// once exactly one succeeds and the rest see the reuse.
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh(
+        &self,
+        authn: &Authn,
+        presented: &str,
+    ) -> Result<TokenPair, ApiSignInError> {
+        let presented = presented.trim();
+        if presented.is_empty() || presented.len() > 128 {
+            return Err(ApiSignInError::InvalidToken);
+        }
+        let old_hash = hash_token(presented);
+        let new = OpaqueToken::generate();
+        let mut tx = authn.begin().await?;
+        let Some(rotated) = tx
+            .rotate_refresh_token(&old_hash, &new.hash(), Some(self.refresh_lifetime))
+            .await?
+        else {
+            let reused = tx.replaced_refresh_token(&old_hash).await?;
+            if let Some(reused) = &reused {
+                tx.revoke_session_by_id(reused.session_id, reused.user_id)
+                    .await?;
+            }
+            // The core's reuse detection (family revoked, audited) is kept either way.
+            tx.commit().await?;
+            return Err(match reused {
+                Some(_) => ApiSignInError::TokenReused,
+                None => ApiSignInError::InvalidToken,
+            });
+        };
+        let roles = self.roles(&mut tx, rotated.user_id).await?;
+        tx.commit().await?;
+        let (access_token, access_expires_at) = self.keys.issue(
+            rotated.user_id,
+            rotated.session_id,
+            authn.namespace(),
+            roles.clone(),
+            Utc::now(),
+        );
+        Ok(TokenPair {
+            access_token,
+            access_expires_at,
+            refresh_token: new,
+            refresh_expires_at: rotated.expires_at,
+            user_id: rotated.user_id,
+            session_id: rotated.session_id,
+            roles,
+        })
+    }
+
+    /// Signs the caller's program out: its session (and so its refresh tokens), or with `all`
+    /// every session and refresh token of the account.
+    #[tracing::instrument(skip_all)]
+    pub async fn sign_out(&self, caller: &Principal, all: bool) -> Result<(), ApiSignInError> {
+        let mut tx = caller.authn.begin().await?;
+        if all {
+            tx.revoke_all_sessions(caller.user_id).await?;
+            tx.revoke_all_refresh_tokens(caller.user_id).await?;
+        } else {
+            tx.revoke_session_by_id(caller.session_id, caller.user_id)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

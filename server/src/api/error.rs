@@ -1,0 +1,180 @@
+//! The API's one error body, `{"error": <code>, "message": <text>, "status": <int>}`, with a
+//! fixed vocabulary of codes: programs branch on the code, people read the message.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+/// Every error the API answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    InvalidCredentials,
+    LockedOut,
+    InvalidToken,
+    TokenExpired,
+    TokenReused,
+    RateLimited,
+    /// The request itself is wrong: its body, a field, the content type (`status` says which).
+    ValidationFailed {
+        status: StatusCode,
+        message: String,
+    },
+    Unauthorized,
+    Forbidden(&'static str),
+    NotFound(&'static str),
+    Conflict(&'static str),
+    Internal,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    message: &'a str,
+    status: u16,
+}
+
+impl ApiError {
+    pub fn validation(message: impl Into<String>) -> ApiError {
+        ApiError::ValidationFailed {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::LockedOut => "locked_out",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::TokenExpired => "token_expired",
+            ApiError::TokenReused => "token_reused",
+            ApiError::RateLimited => "rate_limited",
+            ApiError::ValidationFailed { .. } => "validation_failed",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Internal => "internal_error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidCredentials
+            | ApiError::InvalidToken
+            | ApiError::TokenExpired
+            | ApiError::TokenReused
+            | ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::LockedOut | ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::ValidationFailed { status, .. } => *status,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message(&self) -> &str {
+        match self {
+            ApiError::InvalidCredentials => "The email or password is incorrect.",
+            ApiError::LockedOut => "Too many attempts. Try again later.",
+            ApiError::InvalidToken => "The token is missing, invalid, expired or revoked.",
+            ApiError::TokenExpired => "The access token has expired. Refresh it.",
+            ApiError::TokenReused => {
+                "This refresh token was already used. Its session was signed out: sign in again."
+            }
+            ApiError::RateLimited => "Too many requests. Try again later.",
+            ApiError::ValidationFailed { message, .. } => message,
+            ApiError::Unauthorized => "Sign in first: send an access token as a Bearer credential.",
+            ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::Conflict(m) => m,
+            ApiError::Internal => "Something went wrong on our side. Please try again.",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = (
+            status,
+            Json(Body {
+                error: self.code(),
+                message: self.message(),
+                status: status.as_u16(),
+            }),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"gatehouse\""),
+            );
+        }
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+impl From<identity::api_sessions::ApiSignInError> for ApiError {
+    fn from(e: identity::api_sessions::ApiSignInError) -> Self {
+        use identity::api_sessions::ApiSignInError as E;
+        match e {
+            E::InvalidCredentials => ApiError::InvalidCredentials,
+            E::LockedOut => ApiError::LockedOut,
+            // Only someone who knew the password gets here: it reveals nothing to a stranger.
+            E::EmailNotVerified => {
+                ApiError::Forbidden("Confirm your email address first: use the link we sent you.")
+            }
+            E::PasswordChangeRequired => ApiError::Forbidden(
+                "An admin set this account's password: sign in on the web once to choose your own.",
+            ),
+            E::UnknownFlow => {
+                ApiError::NotFound("This sign-in flow expired or was used. Start again.")
+            }
+            E::MethodNotAllowed => ApiError::validation(
+                "This step does not take that method: use one of allowed_methods.",
+            ),
+            E::WrongCode => ApiError::InvalidCredentials,
+            E::TooManyAttempts => ApiError::NotFound(
+                "Too many incorrect codes: this sign-in flow ended. Start again.",
+            ),
+            E::InvalidToken => ApiError::InvalidToken,
+            E::TokenReused => ApiError::TokenReused,
+            E::Internal(e) => {
+                tracing::error!(error = %e, "API request failed");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<identity::caller::AccessError> for ApiError {
+    fn from(e: identity::caller::AccessError) -> Self {
+        use identity::caller::AccessError as E;
+        match e {
+            E::Forbidden | E::ReadOnlyWhileImpersonating => {
+                ApiError::Forbidden("This credential may not do that.")
+            }
+            E::ConsoleNeedsTwoStep | E::AccountNeedsTwoStep => ApiError::Forbidden(
+                "This organisation requires two-step verification: set it up on the web first.",
+            ),
+            E::ReauthenticationRequired => ApiError::Forbidden(
+                "This needs a recent sign-in: sign in again and retry within a few minutes.",
+            ),
+            E::Internal(e) => {
+                tracing::error!(error = %e, "API caller resolution failed");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<authn::AuthnError> for ApiError {
+    fn from(e: authn::AuthnError) -> Self {
+        tracing::error!(sqlstate = ?e.sqlstate(), message = %e.message(), "core call failed");
+        ApiError::Internal
+    }
+}

@@ -1,0 +1,274 @@
+//! Sign-in as a flow of steps, token refresh with rotation, sign-out, and the public keys.
+//! The steps' rules are `identity::api_sessions`'s: lockout, attempts, activity and rate limits
+//! as on the web.
+
+use std::net::IpAddr;
+
+use app::client_address::ClientAddress;
+use app::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::Utc;
+use identity::api_sessions::{ApiSessions, Credential, Flow, Method, Step, TokenPair};
+use identity::RateRule;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ApiError, ApiJson};
+
+/// The request's client, as the server's first layer decided it.
+pub struct Client {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Client {
+    pub fn of(address: Option<Extension<ClientAddress>>, headers: &HeaderMap) -> Client {
+        let header = |name: &str, max: usize| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(max).collect::<String>())
+        };
+        Client {
+            ip: address.map(|Extension(ClientAddress(ip))| ip),
+            user_agent: header(header::USER_AGENT.as_str(), 512),
+            request_id: header("x-request-id", 64),
+        }
+    }
+
+    pub fn info(&self) -> identity::ClientInfo<'_> {
+        identity::ClientInfo {
+            ip_address: self.ip,
+            user_agent: self.user_agent.as_deref(),
+        }
+    }
+
+    /// A core client of `namespace` acting for this request (its id, address, user agent).
+    pub async fn authn(&self, state: &AppState, namespace: &str) -> Result<authn::Authn, ApiError> {
+        let authn = authn::Authn::new(state.pool.clone(), namespace)
+            .await
+            .map_err(|e| {
+                if e.is_client_error() {
+                    ApiError::NotFound("This organisation does not exist.")
+                } else {
+                    ApiError::from(e)
+                }
+            })?;
+        Ok(authn.with_actor(authn::Actor {
+            request_id: self.request_id.clone(),
+            ip_address: self.ip,
+            user_agent: self.user_agent.clone(),
+            ..authn::Actor::default()
+        }))
+    }
+}
+
+/// The API's sign-in, or `not_found` when this server has no token signing key.
+pub fn api(state: &AppState) -> Result<&ApiSessions, ApiError> {
+    state.api.as_deref().ok_or(ApiError::NotFound(
+        "Token sign-in is not configured on this server.",
+    ))
+}
+
+fn limit(state: &AppState, rule: RateRule, client: &Client) -> Result<(), ApiError> {
+    match client.ip {
+        Some(ip) if !state.limits.allow(rule, ip) => Err(ApiError::RateLimited),
+        _ => Ok(()),
+    }
+}
+
+/// `GET /.well-known/jwks.json`: the keys access tokens are signed with (none when token
+/// sign-in is off).
+pub async fn jwks(State(state): State<AppState>) -> Response {
+    let keys = match state.api.as_deref() {
+        Some(api) => api.keys().jwks(),
+        None => json!({ "keys": [] }),
+    };
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(keys)).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartSignIn {
+    email: String,
+}
+
+fn flow_body(flow: &Flow) -> serde_json::Value {
+    json!({
+        "flow": flow.id,
+        "allowed_methods": flow.allowed_methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        "expires_at": flow.expires_at,
+    })
+}
+
+fn tokens_body(pair: &TokenPair) -> Response {
+    let expires_in = (pair.access_expires_at - Utc::now()).num_seconds().max(0);
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({
+            "token_type": "Bearer",
+            "access_token": pair.access_token,
+            "expires_in": expires_in,
+            "access_token_expires_at": pair.access_expires_at,
+            "refresh_token": pair.refresh_token.expose(),
+            "refresh_token_expires_at": pair.refresh_expires_at,
+            "user_id": pair.user_id,
+            "session_id": pair.session_id,
+            "roles": pair.roles,
+        })),
+    )
+        .into_response()
+}
+
+/// `POST /{namespace}/api/v1/sign-in` `{"email"}`: starts a sign-in and says which methods the
+/// next step takes. The answer is the same for every address.
+pub async fn start_sign_in(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<StartSignIn>,
+) -> Result<Response, ApiError> {
+    let api = api(&state)?;
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::SIGN_IN, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    if body.email.trim().is_empty() || body.email.len() > 320 {
+        return Err(ApiError::validation("Give the account's email address."));
+    }
+    let flow = api.start(authn.namespace(), &body.email, Utc::now());
+    Ok((StatusCode::CREATED, Json(flow_body(&flow))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInStep {
+    method: String,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// `POST /{namespace}/api/v1/sign-in/{flow}/steps` `{"method", "password" | "code"}`: one step;
+/// tokens when it was the last, else the next flow and its methods.
+pub async fn sign_in_step(
+    State(state): State<AppState>,
+    Path((namespace, flow)): Path<(String, String)>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SignInStep>,
+) -> Result<Response, ApiError> {
+    let api = api(&state)?;
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::SIGN_IN, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    let method = Method::parse(&body.method).ok_or_else(|| {
+        ApiError::validation("Unknown method: use one of the flow's allowed_methods.")
+    })?;
+    let password;
+    let credential = match method {
+        Method::Password => {
+            password = SecretString::from(
+                body.password
+                    .ok_or_else(|| ApiError::validation("Give the password."))?,
+            );
+            Credential::Password(&password)
+        }
+        Method::Totp => Credential::Totp(
+            body.code
+                .as_deref()
+                .ok_or_else(|| ApiError::validation("Give the code."))?,
+        ),
+        Method::RecoveryCode => Credential::RecoveryCode(
+            body.code
+                .as_deref()
+                .ok_or_else(|| ApiError::validation("Give the recovery code."))?,
+        ),
+    };
+    match api
+        .step(
+            &authn,
+            &state.security,
+            &flow,
+            credential,
+            client.info(),
+            Utc::now(),
+        )
+        .await?
+    {
+        Step::Tokens(pair) => Ok(tokens_body(&pair)),
+        Step::Next(next) => Ok(Json(flow_body(&next)).into_response()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    refresh_token: String,
+}
+
+/// `POST /{namespace}/api/v1/token/refresh` `{"refresh_token"}`: a new pair for the presented
+/// token, which is used up; presenting a used one signs its session out (`token_reused`).
+pub async fn refresh(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Refresh>,
+) -> Result<Response, ApiError> {
+    let api = api(&state)?;
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::USE_TOKEN, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    let pair = api.refresh(&authn, &body.refresh_token).await?;
+    Ok(tokens_body(&pair))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SignOut {
+    #[serde(default)]
+    all: bool,
+}
+
+/// `POST /{namespace}/api/v1/sign-out` `{"all": false}` (body optional): ends the access
+/// token's session and its refresh tokens, or with `all` every session of the account.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let api = api(&state)?;
+    let client = Client::of(address, &headers);
+    let caller = super::account::caller(&state, &namespace, &client, &headers).await?;
+    // The body is optional; when there is one it is JSON like any other.
+    let all = if body.iter().all(u8::is_ascii_whitespace) {
+        false
+    } else {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !json {
+            return Err(ApiError::ValidationFailed {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                message: "Send the body as JSON (Content-Type: application/json).".into(),
+            });
+        }
+        serde_json::from_slice::<SignOut>(&body)
+            .map_err(|_| {
+                ApiError::validation("The body does not fit this request: {\"all\": true|false}.")
+            })?
+            .all
+    };
+    api.sign_out(&caller, all).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
