@@ -20,7 +20,7 @@ use crate::second_factor::{SecondFactor, SecondFactorError};
 use crate::session::{ClientInfo, SignInStep, SignedIn};
 use crate::signin::{SignInError, SignInRequest, SignInService};
 use crate::token::{hash_token, OpaqueToken};
-use crate::{SecretBox, SecuritySettings};
+use crate::{AccountFlows, FlowError, SecretBox, SecuritySettings};
 
 /// How long a first-step flow id stays usable.
 pub const FLOW_LIFETIME: TimeDelta = TimeDelta::minutes(10);
@@ -69,6 +69,18 @@ impl From<SignInError> for ApiSignInError {
     }
 }
 
+impl From<FlowError> for ApiSignInError {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::LockedOut => ApiSignInError::LockedOut,
+            FlowError::InvalidLink => ApiSignInError::InvalidToken,
+            FlowError::Internal(e) => ApiSignInError::Internal(e),
+            // A wrong or used code, an address that is no address: the usual refusal.
+            _ => ApiSignInError::InvalidCredentials,
+        }
+    }
+}
+
 impl From<SecondFactorError> for ApiSignInError {
     fn from(e: SecondFactorError) -> Self {
         match e {
@@ -90,6 +102,8 @@ impl From<SecondFactorError> for ApiSignInError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     Password,
+    /// A 6-digit code mailed to the address (ask for it first).
+    EmailCode,
     Totp,
     RecoveryCode,
 }
@@ -98,15 +112,21 @@ impl Method {
     pub const fn as_str(self) -> &'static str {
         match self {
             Method::Password => "password",
+            Method::EmailCode => "email_code",
             Method::Totp => "totp",
             Method::RecoveryCode => "recovery_code",
         }
     }
 
     pub fn parse(text: &str) -> Option<Method> {
-        [Method::Password, Method::Totp, Method::RecoveryCode]
-            .into_iter()
-            .find(|m| m.as_str() == text)
+        [
+            Method::Password,
+            Method::EmailCode,
+            Method::Totp,
+            Method::RecoveryCode,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == text)
     }
 }
 
@@ -114,6 +134,7 @@ impl Method {
 #[derive(Clone, Copy, Debug)]
 pub enum Credential<'a> {
     Password(&'a SecretString),
+    EmailCode(&'a str),
     Totp(&'a str),
     RecoveryCode(&'a str),
 }
@@ -145,6 +166,21 @@ pub struct TokenPair {
     pub roles: Vec<String>,
 }
 
+/// The session a pair is for.
+struct SignedInSession {
+    user_id: Uuid,
+    session_id: Uuid,
+}
+
+impl SignedInSession {
+    fn of(signed_in: &SignedIn) -> SignedInSession {
+        SignedInSession {
+            user_id: signed_in.user_id,
+            session_id: signed_in.session_id,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct SealedFlow {
     /// The address typed.
@@ -162,6 +198,7 @@ pub struct ApiSessions {
     keys: std::sync::Arc<TokenKeys>,
     refresh_lifetime: TimeDelta,
     sign_in: SignInService,
+    flows: AccountFlows,
     seal: SecretBox,
     operator_namespace: String,
 }
@@ -182,6 +219,7 @@ impl ApiSessions {
         keys: TokenKeys,
         refresh_lifetime: TimeDelta,
         sign_in: &SignInService,
+        flows: &AccountFlows,
         seal: SecretBox,
         operator_namespace: impl Into<String>,
     ) -> Result<ApiSessions, String> {
@@ -192,6 +230,7 @@ impl ApiSessions {
             keys: std::sync::Arc::new(keys),
             refresh_lifetime,
             sign_in: sign_in.with_session_lifetime(refresh_lifetime),
+            flows: flows.with_session_lifetime(refresh_lifetime),
             seal,
             operator_namespace: operator_namespace.into(),
         })
@@ -213,7 +252,7 @@ impl ApiSessions {
         let plain = serde_json::to_vec(&sealed).unwrap_or_default();
         Flow {
             id: format!("{FIRST}{}", self.seal.seal(&plain, FLOW_CONTEXT)),
-            allowed_methods: vec![Method::Password],
+            allowed_methods: vec![Method::Password, Method::EmailCode],
             expires_at: Some(expires_at),
         }
     }
@@ -229,60 +268,30 @@ impl ApiSessions {
         client: ClientInfo<'_>,
         now: DateTime<Utc>,
     ) -> Result<Step, ApiSignInError> {
-        if let Some(sealed) = flow_id.strip_prefix(FIRST) {
-            let flow: SealedFlow = self
-                .seal
-                .open(sealed, FLOW_CONTEXT)
-                .ok()
-                .and_then(|plain| serde_json::from_slice(&plain).ok())
-                .filter(|f: &SealedFlow| f.n == authn.namespace() && f.x > now.timestamp())
-                .ok_or(ApiSignInError::UnknownFlow)?;
-            let Credential::Password(password) = credential else {
-                return Err(ApiSignInError::MethodNotAllowed);
-            };
-            let step = self
-                .sign_in
-                .sign_in(
-                    authn,
-                    SignInRequest {
-                        email: &flow.e,
-                        password,
-                        ip_address: client.ip_address,
-                        user_agent: client.user_agent,
-                    },
-                )
-                .await?;
-            return match step {
-                SignInStep::SignedIn(signed_in) => {
-                    Ok(Step::Tokens(self.issue(authn, &signed_in).await?))
-                }
-                SignInStep::SecondFactorRequired { pending, .. } => {
-                    let methods = self
-                        .sign_in
-                        .second_factor_methods(authn, pending.expose())
+        if flow_id.starts_with(FIRST) {
+            let flow = self.open_first(authn, flow_id, now)?;
+            let step = match credential {
+                Credential::Password(password) => {
+                    self.sign_in
+                        .sign_in(
+                            authn,
+                            SignInRequest {
+                                email: &flow.e,
+                                password,
+                                ip_address: client.ip_address,
+                                user_agent: client.user_agent,
+                            },
+                        )
                         .await?
-                        .ok_or(ApiSignInError::UnknownFlow)?;
-                    let mut allowed = Vec::new();
-                    if methods.totp {
-                        allowed.push(Method::Totp);
-                    }
-                    if methods.recovery_codes > 0 {
-                        allowed.push(Method::RecoveryCode);
-                    }
-                    if allowed.is_empty() {
-                        // Passkeys only: a program cannot hold one. Nothing it can finish.
-                        return Err(ApiSignInError::InvalidCredentials);
-                    }
-                    Ok(Step::Next(Flow {
-                        id: format!("{SECOND}{}", pending.expose()),
-                        allowed_methods: allowed,
-                        expires_at: None,
-                    }))
                 }
-                SignInStep::NewPasswordRequired { .. } => {
-                    Err(ApiSignInError::PasswordChangeRequired)
+                Credential::EmailCode(code) => {
+                    self.flows
+                        .sign_in_with_email_code(authn, &flow.e, code, client)
+                        .await?
                 }
+                _ => return Err(ApiSignInError::MethodNotAllowed),
             };
+            return self.after_first_factor(authn, step).await;
         }
         let pending = flow_id
             .strip_prefix(SECOND)
@@ -291,17 +300,125 @@ impl ApiSessions {
         let factor = match credential {
             Credential::Totp(code) => SecondFactor::Totp(code),
             Credential::RecoveryCode(code) => SecondFactor::RecoveryCode(code),
-            Credential::Password(_) => return Err(ApiSignInError::MethodNotAllowed),
+            Credential::Password(_) | Credential::EmailCode(_) => {
+                return Err(ApiSignInError::MethodNotAllowed)
+            }
         };
         let signed_in = self
             .sign_in
             .complete_second_factor(authn, security, pending, factor, client)
             .await?;
-        Ok(Step::Tokens(self.issue(authn, &signed_in).await?))
+        Ok(Step::Tokens(
+            self.issue(authn, &SignedInSession::of(&signed_in)).await?,
+        ))
+    }
+
+    /// Mails a sign-in code to flow `flow_id`'s address (if it has an enabled account: the
+    /// answer is the same either way), for its `email_code` step.
+    #[tracing::instrument(skip_all)]
+    pub async fn request_email_code(
+        &self,
+        authn: &Authn,
+        flow_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiSignInError> {
+        let flow = self.open_first(authn, flow_id, now)?;
+        self.request_email_code_for(authn, &flow.e).await
+    }
+
+    /// Mails a sign-in code to `email` if it has an enabled account (the same answer for every
+    /// address, a malformed one included).
+    #[tracing::instrument(skip_all)]
+    pub async fn request_email_code_for(
+        &self,
+        authn: &Authn,
+        email: &str,
+    ) -> Result<(), ApiSignInError> {
+        match self.flows.request_email_code(authn, email).await {
+            Ok(()) | Err(FlowError::InvalidEmail(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Asks for a sign-in link mailed to `email` (same answer for every address).
+    #[tracing::instrument(skip_all)]
+    pub async fn request_magic_link(&self, authn: &Authn, email: &str) -> Result<(), FlowError> {
+        self.flows.request_magic_link(authn, email).await
+    }
+
+    /// Signs in with a mailed link's token: tokens, or the second step.
+    #[tracing::instrument(skip_all)]
+    pub async fn sign_in_with_magic_link(
+        &self,
+        authn: &Authn,
+        token: &str,
+        client: ClientInfo<'_>,
+    ) -> Result<Step, ApiSignInError> {
+        let step = self
+            .flows
+            .sign_in_with_magic_link(authn, token, client)
+            .await?;
+        self.after_first_factor(authn, step).await
+    }
+
+    /// A first-step flow id's sealed address, if it is this namespace's and still fresh.
+    fn open_first(
+        &self,
+        authn: &Authn,
+        flow_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SealedFlow, ApiSignInError> {
+        flow_id
+            .strip_prefix(FIRST)
+            .and_then(|sealed| self.seal.open(sealed, FLOW_CONTEXT).ok())
+            .and_then(|plain| serde_json::from_slice::<SealedFlow>(&plain).ok())
+            .filter(|f| f.n == authn.namespace() && f.x > now.timestamp())
+            .ok_or(ApiSignInError::UnknownFlow)
+    }
+
+    /// Where a proven first factor leads: tokens, or the second step's flow.
+    async fn after_first_factor(
+        &self,
+        authn: &Authn,
+        step: SignInStep,
+    ) -> Result<Step, ApiSignInError> {
+        match step {
+            SignInStep::SignedIn(signed_in) => Ok(Step::Tokens(
+                self.issue(authn, &SignedInSession::of(&signed_in)).await?,
+            )),
+            SignInStep::SecondFactorRequired { pending, .. } => {
+                let methods = self
+                    .sign_in
+                    .second_factor_methods(authn, pending.expose())
+                    .await?
+                    .ok_or(ApiSignInError::UnknownFlow)?;
+                let mut allowed = Vec::new();
+                if methods.totp {
+                    allowed.push(Method::Totp);
+                }
+                if methods.recovery_codes > 0 {
+                    allowed.push(Method::RecoveryCode);
+                }
+                if allowed.is_empty() {
+                    // Passkeys only: a program cannot hold one. Nothing it can finish.
+                    return Err(ApiSignInError::InvalidCredentials);
+                }
+                Ok(Step::Next(Flow {
+                    id: format!("{SECOND}{}", pending.expose()),
+                    allowed_methods: allowed,
+                    expires_at: None,
+                }))
+            }
+            SignInStep::NewPasswordRequired { .. } => Err(ApiSignInError::PasswordChangeRequired),
+        }
     }
 
     /// Tokens for a session a sign-in just opened: the first of a new refresh family.
-    async fn issue(&self, authn: &Authn, session: &SignedIn) -> Result<TokenPair, ApiSignInError> {
+    async fn issue(
+        &self,
+        authn: &Authn,
+        session: &SignedInSession,
+    ) -> Result<TokenPair, ApiSignInError> {
         let refresh = OpaqueToken::generate();
         let mut tx = authn.begin().await?;
         let created = tx
@@ -329,6 +446,20 @@ impl ApiSessions {
             session_id: session.session_id,
             roles,
         })
+    }
+
+    /// A new pair for the caller's own session after something revoked its refresh tokens (a
+    /// password change keeps the session it was made from but ends every refresh family).
+    #[tracing::instrument(skip_all)]
+    pub async fn reissue(&self, caller: &Principal) -> Result<TokenPair, ApiSignInError> {
+        self.issue(
+            &caller.authn,
+            &SignedInSession {
+                user_id: caller.user_id,
+                session_id: caller.session_id,
+            },
+        )
+        .await
     }
 
     /// The roles an access token names: `user`, then `admin` and `operator` where they apply.

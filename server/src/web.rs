@@ -50,19 +50,20 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
     let keys = config.secret_box()?;
     let totp = identity::TotpService::new(keys.clone(), Arc::new(identity::SystemClock));
     let sign_in = SignInService::new(hasher.clone(), lockout, session_lifetime);
-    let api = api_sessions(config, &sign_in, &keys)?;
+    let flows = AccountFlows::new(
+        hasher,
+        config.password_policy(),
+        lockout,
+        links.clone(),
+        session_lifetime,
+        keys.clone(),
+    );
+    let api = api_sessions(config, &sign_in, &flows, &keys)?;
     Ok(AppState {
         pool,
         operator_pool: None,
         sign_in,
-        flows: AccountFlows::new(
-            hasher,
-            config.password_policy(),
-            lockout,
-            links.clone(),
-            session_lifetime,
-            keys.clone(),
-        ),
+        flows,
         security: identity::SecuritySettings::new(
             totp,
             match identity::passkeys::relying_party(&config.base_url) {
@@ -116,6 +117,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
 fn api_sessions(
     config: &Config,
     sign_in: &SignInService,
+    flows: &AccountFlows,
     keys: &identity::SecretBox,
 ) -> Result<Option<Arc<identity::api_sessions::ApiSessions>>, String> {
     let Some(path) = &config.token_key_file else {
@@ -141,6 +143,7 @@ fn api_sessions(
         tokens,
         TimeDelta::hours(config.refresh_token_hours.into()),
         sign_in,
+        flows,
         keys.clone(),
         config.operator_namespace.clone(),
     )?)))

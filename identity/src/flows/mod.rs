@@ -144,6 +144,15 @@ pub struct AccountFlows {
 }
 
 impl AccountFlows {
+    /// The same flows opening sessions that live `lifetime` (the API's, which last as long as
+    /// their refresh tokens).
+    pub fn with_session_lifetime(&self, lifetime: TimeDelta) -> AccountFlows {
+        AccountFlows {
+            session_lifetime: lifetime,
+            ..self.clone()
+        }
+    }
+
     pub fn new(
         hasher: PasswordHasher,
         policy: PasswordPolicy,

@@ -21,10 +21,19 @@ fn api(f: &Fixture) -> ApiSessions {
         TimeDelta::minutes(15),
     )
     .unwrap();
+    let flows = identity::AccountFlows::new(
+        identity::PasswordHasher::new(1024, 1, 1).unwrap(),
+        identity::policy::PasswordPolicy::default(),
+        identity::LockoutPolicy::default(),
+        identity::mail::Links::new("http://localhost:3000"),
+        TimeDelta::hours(1),
+        SecretBox::from_hex(&"7c".repeat(32)).unwrap(),
+    );
     ApiSessions::new(
         keys,
         TimeDelta::days(7),
         &f.service,
+        &flows,
         SecretBox::from_hex(&"7c".repeat(32)).unwrap(),
         "platform",
     )
@@ -47,7 +56,10 @@ async fn password_step(
     password: &str,
 ) -> Result<Step, ApiSignInError> {
     let flow = api.start(f.authn.namespace(), EMAIL, Utc::now());
-    assert_eq!(flow.allowed_methods, vec![Method::Password]);
+    assert_eq!(
+        flow.allowed_methods,
+        vec![Method::Password, Method::EmailCode]
+    );
     let password = SecretString::from(password);
     api.step(
         &f.authn,
@@ -76,7 +88,10 @@ async fn a_password_sign_in_ends_in_tokens_the_caller_service_accepts() {
     let api = api(&f);
     // Every address gets the same first answer; a wrong password is the usual refusal.
     let stranger = api.start(f.authn.namespace(), "nobody@example.com", Utc::now());
-    assert_eq!(stranger.allowed_methods, vec![Method::Password]);
+    assert_eq!(
+        stranger.allowed_methods,
+        vec![Method::Password, Method::EmailCode]
+    );
     assert!(matches!(
         password_step(&f, &api, "not the password").await,
         Err(ApiSignInError::InvalidCredentials)

@@ -13,9 +13,22 @@ use uuid::Uuid;
 use super::tokens::{api, Client};
 use super::{bearer, ApiError};
 
+/// [`caller_any`], refused while the namespace requires two-step verification the account does
+/// not have yet (set it up on the web): everything but signing out.
+pub async fn caller(
+    state: &AppState,
+    namespace: &str,
+    client: &Client,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
+    let principal = caller_any(state, namespace, client, headers).await?;
+    principal.require_account_ready()?;
+    Ok(principal)
+}
+
 /// The caller behind the request's access token in `namespace`, through identity's one
 /// caller-resolution service: the signature, the expiry and the session's being live.
-pub async fn caller(
+pub async fn caller_any(
     state: &AppState,
     namespace: &str,
     client: &Client,

@@ -11,6 +11,10 @@ use serde::Serialize;
 pub enum ApiError {
     InvalidCredentials,
     LockedOut,
+    /// The password was right; the account needs its second step, which this route cannot take.
+    MfaRequired,
+    /// A sign-in method Gatehouse does not offer (Google, SAML, …).
+    UnsupportedMethod,
     InvalidToken,
     TokenExpired,
     TokenReused,
@@ -46,6 +50,8 @@ impl ApiError {
         match self {
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::LockedOut => "locked_out",
+            ApiError::MfaRequired => "mfa_required",
+            ApiError::UnsupportedMethod => "unsupported_method",
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenExpired => "token_expired",
             ApiError::TokenReused => "token_reused",
@@ -68,6 +74,8 @@ impl ApiError {
             | ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::LockedOut | ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ValidationFailed { status, .. } => *status,
+            ApiError::MfaRequired => StatusCode::FORBIDDEN,
+            ApiError::UnsupportedMethod => StatusCode::BAD_REQUEST,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -75,10 +83,16 @@ impl ApiError {
         }
     }
 
-    fn message(&self) -> &str {
+    pub fn message(&self) -> &str {
         match self {
             ApiError::InvalidCredentials => "The email or password is incorrect.",
             ApiError::LockedOut => "Too many attempts. Try again later.",
+            ApiError::MfaRequired => {
+                "This account uses two-step verification: sign in with the flow at /{namespace}/api/v1/sign-in."
+            }
+            ApiError::UnsupportedMethod => {
+                "That sign-in method is not offered here: use password or otp (a mailed code)."
+            }
             ApiError::InvalidToken => "The token is missing, invalid, expired or revoked.",
             ApiError::TokenExpired => "The access token has expired. Refresh it.",
             ApiError::TokenReused => {

@@ -4,13 +4,21 @@
 //!
 //! - `GET /api/v1/me`: the owner of a personal API key (`Bearer gh_…`).
 //! - `GET /.well-known/jwks.json`: the access tokens' public keys.
-//! - `/{namespace}/api/v1/…`: sign-in as a flow of steps, token refresh with rotation, sign-out,
-//!   `me` and the caller's sessions, with access tokens (`tokens.rs`, `account.rs`).
+//! - `/{namespace}/api/v1/…`: sign-in as a flow of steps, token refresh with rotation, sign-out
+//!   (`tokens.rs`); `me` and the caller's sessions (`account.rs`); register, address
+//!   confirmation, forgotten password, reset and password change (`account_flows.rs`); the
+//!   caller's personal API keys (`api_keys.rs`).
+//! - The seeds' interfaces as aliases over the same services: `/{namespace}/auth/…`
+//!   (`auth_client.rs`) and `/{namespace}/userAccount/…` (`user_account.rs`).
 
 mod account;
+mod account_flows;
+mod api_keys;
+mod auth_client;
 mod error;
 mod keys;
 mod tokens;
+mod user_account;
 
 use app::state::AppState;
 use axum::extract::rejection::JsonRejection;
@@ -35,9 +43,87 @@ pub fn routes(state: AppState) -> Router {
             &format!("{v1}/sign-in/{{flow}}/steps"),
             post(tokens::sign_in_step),
         )
+        .route(
+            &format!("{v1}/sign-in/{{flow}}/email-code"),
+            post(tokens::request_email_code),
+        )
+        .route(
+            &format!("{v1}/magic-link"),
+            post(tokens::request_magic_link),
+        )
+        .route(
+            &format!("{v1}/magic-link/sign-in"),
+            post(tokens::magic_link_sign_in),
+        )
         .route(&format!("{v1}/token/refresh"), post(tokens::refresh))
         .route(&format!("{v1}/sign-out"), post(tokens::sign_out))
+        .route(&format!("{v1}/register"), post(account_flows::register))
+        .route(
+            &format!("{v1}/verify-email"),
+            post(account_flows::verify_email),
+        )
+        .route(
+            &format!("{v1}/password/forgot"),
+            post(account_flows::forgot_password),
+        )
+        .route(
+            &format!("{v1}/password/reset"),
+            post(account_flows::reset_password),
+        )
+        .route(
+            &format!("{v1}/password"),
+            post(account_flows::change_password),
+        )
+        .route(
+            &format!("{v1}/api-keys"),
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route(
+            &format!("{v1}/api-keys/{{key_id}}"),
+            delete(api_keys::revoke),
+        )
         .route(&format!("{v1}/me"), get(account::me))
+        // The seeds' two interfaces, over the same handlers' services.
+        .route("/{namespace}/auth/login", post(auth_client::login))
+        .route("/{namespace}/auth/register", post(auth_client::register))
+        .route("/{namespace}/auth/logout", post(auth_client::logout))
+        .route("/{namespace}/auth/token/refresh", get(auth_client::refresh))
+        .route(
+            "/{namespace}/auth/change-password",
+            post(auth_client::change_password),
+        )
+        .route(
+            "/{namespace}/userAccount/initAuth",
+            post(user_account::init_auth),
+        )
+        .route(
+            "/{namespace}/userAccount/authenticate",
+            post(user_account::authenticate),
+        )
+        .route(
+            "/{namespace}/userAccount/login/otp/generate",
+            post(user_account::generate_otp),
+        )
+        .route(
+            "/{namespace}/userAccount/password/reset",
+            post(user_account::reset_password),
+        )
+        .route(
+            "/{namespace}/userAccount/password/forgot",
+            post(user_account::forgot_password),
+        )
+        .route(
+            "/{namespace}/userAccount/password/reset/token",
+            post(user_account::reset_password_with_token),
+        )
+        .route(
+            "/{namespace}/userAccount/refresh/token",
+            post(user_account::refresh),
+        )
+        .route(
+            "/{namespace}/userAccount/logout/manual",
+            post(user_account::logout),
+        )
         .route(&format!("{v1}/sessions"), get(account::sessions))
         .route(
             &format!("{v1}/sessions/{{session_id}}"),

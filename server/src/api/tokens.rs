@@ -75,7 +75,7 @@ pub fn api(state: &AppState) -> Result<&ApiSessions, ApiError> {
     ))
 }
 
-fn limit(state: &AppState, rule: RateRule, client: &Client) -> Result<(), ApiError> {
+pub(super) fn limit(state: &AppState, rule: RateRule, client: &Client) -> Result<(), ApiError> {
     match client.ip {
         Some(ip) if !state.limits.allow(rule, ip) => Err(ApiError::RateLimited),
         _ => Ok(()),
@@ -106,7 +106,7 @@ fn flow_body(flow: &Flow) -> serde_json::Value {
     })
 }
 
-fn tokens_body(pair: &TokenPair) -> Response {
+pub(super) fn tokens_body(pair: &TokenPair) -> Response {
     let expires_in = (pair.access_expires_at - Utc::now()).num_seconds().max(0);
     (
         [(header::CACHE_CONTROL, "no-store")],
@@ -180,6 +180,11 @@ pub async fn sign_in_step(
             );
             Credential::Password(&password)
         }
+        Method::EmailCode => Credential::EmailCode(
+            body.code
+                .as_deref()
+                .ok_or_else(|| ApiError::validation("Give the code from the mail."))?,
+        ),
         Method::Totp => Credential::Totp(
             body.code
                 .as_deref()
@@ -205,6 +210,85 @@ pub async fn sign_in_step(
         Step::Tokens(pair) => Ok(tokens_body(&pair)),
         Step::Next(next) => Ok(Json(flow_body(&next)).into_response()),
     }
+}
+
+/// `POST /{namespace}/api/v1/sign-in/{flow}/email-code`: mails a 6-digit code for the flow's
+/// `email_code` step (to an enabled account only; the answer is 202 either way).
+pub async fn request_email_code(
+    State(state): State<AppState>,
+    Path((namespace, flow)): Path<(String, String)>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let api = api(&state)?;
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::SEND_MAIL, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    api.request_email_code(&authn, &flow, Utc::now()).await?;
+    Ok(accepted(
+        "If the address has an account, a code is on its way.",
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MagicLinkRequest {
+    email: String,
+}
+
+/// `POST /{namespace}/api/v1/magic-link` `{"email"}`: mails a sign-in link (202 always).
+pub async fn request_magic_link(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<MagicLinkRequest>,
+) -> Result<Response, ApiError> {
+    let api = api(&state)?;
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::SEND_MAIL, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    api.request_magic_link(&authn, &body.email).await?;
+    Ok(accepted(
+        "If the address has an account, a sign-in link is on its way.",
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MagicLinkSignIn {
+    token: String,
+}
+
+/// `POST /{namespace}/api/v1/magic-link/sign-in` `{"token"}`: the link's token for tokens (or
+/// the second step).
+pub async fn magic_link_sign_in(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<MagicLinkSignIn>,
+) -> Result<Response, ApiError> {
+    let api = api(&state)?;
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::USE_TOKEN, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    match api
+        .sign_in_with_magic_link(&authn, &body.token, client.info())
+        .await?
+    {
+        Step::Tokens(pair) => Ok(tokens_body(&pair)),
+        Step::Next(next) => Ok(Json(flow_body(&next)).into_response()),
+    }
+}
+
+/// A request taken: the same answer whatever the address.
+pub(super) fn accepted(message: &str) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": 202, "message": message })),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -248,7 +332,7 @@ pub async fn sign_out(
 ) -> Result<Response, ApiError> {
     let api = api(&state)?;
     let client = Client::of(address, &headers);
-    let caller = super::account::caller(&state, &namespace, &client, &headers).await?;
+    let caller = super::account::caller_any(&state, &namespace, &client, &headers).await?;
     // The body is optional; when there is one it is JSON like any other.
     let all = if body.iter().all(u8::is_ascii_whitespace) {
         false

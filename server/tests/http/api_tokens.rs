@@ -50,7 +50,7 @@ fn assert_error(answer: &(u16, Value), status: u16, code: &str) {
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> (u16, Value) {
     let (status, flow) = post(app, "/sign-in", json!({ "email": email })).await;
     assert_eq!(status, 201, "{flow:?}");
-    assert_eq!(flow["allowed_methods"], json!(["password"]));
+    assert_eq!(flow["allowed_methods"], json!(["password", "email_code"]));
     let id = flow["flow"].as_str().unwrap().to_owned();
     post(
         app,
@@ -326,4 +326,401 @@ async fn bad_input_gets_the_fixed_error_body_and_changes_nothing() {
         .await
         .unwrap();
     assert_error(&answer(by_cookie).await, 401, "unauthorized");
+}
+
+/// A reset link's token made the way the flow makes one (the mail itself is sealed).
+async fn reset_token(app: &TestApp, email: &str) -> String {
+    let token = identity::OpaqueToken::generate();
+    let user = app.user_id(email).await;
+    app.core()
+        .await
+        .create_token(user, &token.hash(), authn::TokenType::PasswordReset, None)
+        .await
+        .unwrap();
+    token.expose().to_owned()
+}
+
+#[tokio::test]
+async fn account_flows_register_reset_change_password_and_keys() {
+    let app = spawn_app(&[]).await;
+    app.create_user("flows@example.com", PASSWORD).await;
+
+    // Sign-up is closed by default: the namespace's policy, as on the web.
+    assert_error(
+        &post(
+            &app,
+            "/register",
+            json!({ "email": "new@example.com", "password": "a long enough passphrase here" }),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    sqlx::query(
+        "INSERT INTO gatehouse.namespace_settings (namespace, sign_up) VALUES ($1, 'open')",
+    )
+    .bind(&app.namespace)
+    .execute(&app.superuser)
+    .await
+    .unwrap();
+    assert_error(
+        &post(
+            &app,
+            "/register",
+            json!({ "email": "new@example.com", "password": "short" }),
+        )
+        .await,
+        400,
+        "validation_failed",
+    );
+    // The same answer for a new address and a taken one; each mailbox gets its mail.
+    for email in ["new@example.com", "flows@example.com"] {
+        let (status, body) = post(
+            &app,
+            "/register",
+            json!({ "email": email, "password": "a long enough passphrase here" }),
+        )
+        .await;
+        assert_eq!(status, 202, "{body:?}");
+    }
+    app.settle_mail_requests().await;
+    assert_eq!(app.outbox_count("new@example.com").await, 1);
+    assert_eq!(app.outbox_count("flows@example.com").await, 1);
+    assert_error(
+        &post(
+            &app,
+            "/verify-email",
+            json!({ "token": "not-a-token", "password": "a long enough passphrase here" }),
+        )
+        .await,
+        401,
+        "invalid_token",
+    );
+
+    // Forgot: always 202; reset with the link's token, once.
+    for email in ["flows@example.com", "nobody@example.com"] {
+        assert_eq!(
+            post(&app, "/password/forgot", json!({ "email": email }))
+                .await
+                .0,
+            202
+        );
+    }
+    let (_, before) = sign_in(&app, "flows@example.com", PASSWORD).await;
+    let token = reset_token(&app, "flows@example.com").await;
+    let reset = post(
+        &app,
+        "/password/reset",
+        json!({ "token": token, "password": "another long passphrase" }),
+    )
+    .await;
+    assert_eq!(reset.0, 204, "{reset:?}");
+    assert_error(
+        &post(
+            &app,
+            "/password/reset",
+            json!({ "token": token, "password": "yet another long passphrase" }),
+        )
+        .await,
+        401,
+        "invalid_token",
+    );
+    // The reset ended every session: the old tokens are dead.
+    assert_error(
+        &get(&app, "/me", before["access_token"].as_str().unwrap()).await,
+        401,
+        "invalid_token",
+    );
+
+    // A signed-in change: the current password, then new tokens; the other session ends.
+    let (_, other) = sign_in(&app, "flows@example.com", "another long passphrase").await;
+    let (_, this) = sign_in(&app, "flows@example.com", "another long passphrase").await;
+    let access = this["access_token"].as_str().unwrap();
+    let change = |current: &'static str| {
+        app.http
+            .post(url(&app, "/password"))
+            .bearer_auth(access)
+            .json(&json!({ "current_password": current, "new_password": "the third long passphrase" }))
+            .send()
+    };
+    let wrong = change("not it").await.unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    let changed = change("another long passphrase").await.unwrap();
+    assert_eq!(changed.status().as_u16(), 200);
+    let fresh: Value = changed.json().await.unwrap();
+    let fresh_access = fresh["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(get(&app, "/me", &fresh_access).await.0, 200);
+    assert_error(
+        &get(&app, "/me", other["access_token"].as_str().unwrap()).await,
+        401,
+        "invalid_token",
+    );
+    assert_error(
+        &post(
+            &app,
+            "/token/refresh",
+            json!({ "refresh_token": this["refresh_token"] }),
+        )
+        .await,
+        401,
+        "invalid_token",
+    );
+
+    // API keys: created within the sudo window (a fresh sign-in), listed, used, revoked.
+    let created = app
+        .http
+        .post(url(&app, "/api-keys"))
+        .bearer_auth(&fresh_access)
+        .json(&json!({ "name": "ci", "expiry": "30" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let created: Value = created.json().await.unwrap();
+    let key = created["key"].as_str().unwrap();
+    assert!(key.starts_with("gh_"));
+    let (status, keys) = get(&app, "/api-keys", &fresh_access).await;
+    assert_eq!(status, 200);
+    assert_eq!(keys["api_keys"].as_array().unwrap().len(), 1);
+    assert!(!keys.to_string().contains(key), "the key is shown once");
+    let holder = app
+        .http
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(holder.status().as_u16(), 200);
+    let bad = app
+        .http
+        .post(url(&app, "/api-keys"))
+        .bearer_auth(&fresh_access)
+        .json(&json!({ "name": "ci", "expiry": "forever" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    let id = created["id"].as_str().unwrap();
+    let revoked = app
+        .http
+        .delete(url(&app, &format!("/api-keys/{id}")))
+        .bearer_auth(&fresh_access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status().as_u16(), 204);
+    let holder = app
+        .http
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(holder.status().as_u16(), 401);
+    // Out of the sudo window, creating a key is refused.
+    sqlx::query(
+        "UPDATE gatehouse.reauthentications SET authenticated_at = now() - interval '1 day'",
+    )
+    .execute(&app.superuser)
+    .await
+    .unwrap();
+    let late = app
+        .http
+        .post(url(&app, "/api-keys"))
+        .bearer_auth(&fresh_access)
+        .json(&json!({ "name": "late", "expiry": "30" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status().as_u16(), 403);
+}
+
+/// The claims of a JWT, read without checking it (as the seed's client does).
+fn claims(jwt: &str) -> Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_seed_auth_clients_interface_works_unchanged() {
+    let app = spawn_app(&[]).await;
+    app.create_user("seed@example.com", PASSWORD).await;
+    let auth = |path: &str| format!("{}/{}/auth{path}", app.base, app.namespace);
+    let seed_post = |path: &'static str, body: Value| {
+        let request = app.http.post(auth(path)).json(&body);
+        async move {
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // The seed's error fields.
+    let (status, refused) = seed_post(
+        "/login",
+        json!({ "email": "seed@example.com", "password": "nope", "cookie": false }),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(refused["error"], "invalid_credentials");
+    assert_eq!(refused["statusCode"], 401);
+    assert!(refused["message"].is_string());
+
+    let (status, login) = seed_post(
+        "/login",
+        json!({ "email": "seed@example.com", "password": PASSWORD, "cookie": false }),
+    )
+    .await;
+    assert_eq!(status, 200, "{login:?}");
+    let jwt = login["jwt_token"].as_str().unwrap();
+    let user_id = app.user_id("seed@example.com").await.to_string();
+    assert_eq!(claims(jwt)["hasura"]["x-hasura-user-id"], user_id.as_str());
+    assert_eq!(claims(jwt)["hasura"]["default_role"], "user");
+    assert!(claims(jwt)["exp"].is_i64());
+
+    let refreshed = app
+        .http
+        .get(auth("/token/refresh"))
+        .query(&[("refresh_token", login["refresh_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status().as_u16(), 200);
+    let refreshed: Value = refreshed.json().await.unwrap();
+    let jwt = refreshed["jwt_token"].as_str().unwrap().to_owned();
+
+    let changed = app
+        .http
+        .post(auth("/change-password"))
+        .bearer_auth(&jwt)
+        .json(&json!({ "old_password": PASSWORD, "new_password": "a brand new passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status().as_u16(), 200);
+    let changed: Value = changed.json().await.unwrap();
+    let jwt = changed["jwt_token"].as_str().unwrap().to_owned();
+    let out = app
+        .http
+        .post(auth("/logout"))
+        .query(&[("refresh_token", changed["refresh_token"].as_str().unwrap())])
+        .bearer_auth(&jwt)
+        .json(&json!({ "all": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+    assert_error(&get(&app, "/me", &jwt).await, 401, "invalid_token");
+    // Register without a password asks for a magic link.
+    let (status, magic) = seed_post(
+        "/register",
+        json!({ "email": "seed@example.com", "cookie": false }),
+    )
+    .await;
+    assert_eq!(status, 202, "{magic:?}");
+    assert_eq!(magic["magicLink"], true);
+    app.settle_mail_requests().await;
+}
+
+#[tokio::test]
+async fn the_seed_user_account_interface_signs_in_in_steps() {
+    let app = spawn_app(&[]).await;
+    app.create_user("steps@example.com", PASSWORD).await;
+    let ua = |path: &str| format!("{}/{}/userAccount{path}", app.base, app.namespace);
+    let init = app
+        .http
+        .post(ua("/initAuth"))
+        .json(&json!({ "email": "steps@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(init.status().as_u16(), 200);
+    let session = init.headers()["x-session-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = init.json().await.unwrap();
+    assert_eq!(body["allowedMethods"], json!(["password", "otp"]));
+
+    let authenticate = |method: &'static str, credentials: Value| {
+        app.http
+            .post(ua("/authenticate"))
+            .header("x-session-token", session.clone())
+            .json(&json!({ "method": method, "credentials": credentials }))
+            .send()
+    };
+    let google = authenticate("google", json!("id-token")).await.unwrap();
+    assert_eq!(google.status().as_u16(), 400);
+    assert_eq!(
+        google.json::<Value>().await.unwrap()["error"],
+        "unsupported_method"
+    );
+    let done = authenticate("password", json!({ "password": PASSWORD }))
+        .await
+        .unwrap();
+    assert_eq!(done.status().as_u16(), 200);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["message"], "Fully authenticated");
+    let access = done["accessToken"].as_str().unwrap().to_owned();
+
+    let refreshed = app
+        .http
+        .post(ua("/refresh/token"))
+        .bearer_auth(done["refreshToken"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status().as_u16(), 200);
+    let refreshed: Value = refreshed.json().await.unwrap();
+    assert!(refreshed["accessToken"].is_string());
+
+    for email in ["steps@example.com", "nobody@example.com"] {
+        let forgot = app
+            .http
+            .post(ua("/password/forgot"))
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forgot.status().as_u16(), 200);
+        let otp = app
+            .http
+            .post(ua("/login/otp/generate"))
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(otp.status().as_u16(), 200);
+    }
+    let token = reset_token(&app, "steps@example.com").await;
+    let reset = app
+        .http
+        .post(ua("/password/reset/token"))
+        .bearer_auth(&token)
+        .json(&json!({ "password": "a new long passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status().as_u16(), 200);
+    // The reset ended every session.
+    assert_error(&get(&app, "/me", &access).await, 401, "invalid_token");
+    let access = refreshed["accessToken"].as_str().unwrap();
+    assert_error(&get(&app, "/me", access).await, 401, "invalid_token");
+    // Signed in again with the new password; logging out ends that session.
+    let (_, tokens) = sign_in(&app, "steps@example.com", "a new long passphrase").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let out = app
+        .http
+        .post(ua("/logout/manual"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 200);
+    assert_error(&get(&app, "/me", access).await, 401, "invalid_token");
 }

@@ -1,0 +1,231 @@
+//! The account flows a program can drive for its own account, over the web's services: register
+//! (the web sign-up's policy and verification mail), confirm the address, forgot password
+//! (always 202) and reset by token, and a signed-in password change that returns new tokens.
+
+use app::client_address::ClientAddress;
+use app::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use identity::flows::{FlowError, NewPassword, PasswordChange};
+use identity::RateRule;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::tokens::{accepted, api, limit, tokens_body, Client};
+use super::{ApiError, ApiJson};
+
+impl From<FlowError> for ApiError {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::InvalidEmail(_) => ApiError::validation("Give a valid email address."),
+            // The policy's own words: what the strength meter says, the minimum length.
+            FlowError::WeakPassword(v) => {
+                ApiError::validation(format!("The new password is refused: {v}"))
+            }
+            FlowError::PasswordMismatch => ApiError::validation("The two passwords differ."),
+            FlowError::SignUpClosed => {
+                ApiError::Forbidden("Sign-up is by invitation only here. Ask an administrator.")
+            }
+            FlowError::InvalidLink | FlowError::InvalidCode => ApiError::InvalidToken,
+            FlowError::LockedOut => ApiError::LockedOut,
+            FlowError::WrongCurrentPassword => ApiError::InvalidCredentials,
+            FlowError::AddressTaken => ApiError::Conflict("That address already has an account."),
+            FlowError::AlreadyVerified => ApiError::Conflict("The address is already confirmed."),
+            FlowError::AccountDisabled => ApiError::Forbidden("The account is disabled."),
+            FlowError::Internal(e) => {
+                tracing::error!(error = %e, "API account flow failed");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    email: String,
+    password: String,
+}
+
+/// `POST /{namespace}/api/v1/register` `{"email", "password"}`: 202 whatever the address; the
+/// mailbox gets the link to confirm it (or a note that it has an account already).
+pub async fn register(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Register>,
+) -> Result<Response, ApiError> {
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::SEND_MAIL, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    let password = SecretString::from(body.password);
+    state
+        .flows
+        .sign_up(
+            &authn,
+            &body.email,
+            NewPassword {
+                password: &password,
+                confirm: &password,
+            },
+        )
+        .await?;
+    Ok(accepted(
+        "If the address can sign up, a link to confirm it is on its way.",
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithToken {
+    token: String,
+    password: String,
+}
+
+/// `POST /{namespace}/api/v1/verify-email` `{"token", "password"}`: confirms the address the
+/// link was mailed to, with the password its owner chooses now (whoever signed up may not own
+/// the mailbox: the earlier password is replaced and everything signed in is ended).
+pub async fn verify_email(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<WithToken>,
+) -> Result<Response, ApiError> {
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::USE_TOKEN, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    let password = SecretString::from(body.password);
+    let email = state
+        .flows
+        .verify_email(
+            &authn,
+            &body.token,
+            NewPassword {
+                password: &password,
+                confirm: &password,
+            },
+        )
+        .await?;
+    Ok(Json(json!({ "email": email, "verified": true })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forgot {
+    email: String,
+}
+
+/// `POST /{namespace}/api/v1/password/forgot` `{"email"}`: always 202.
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Forgot>,
+) -> Result<Response, ApiError> {
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::SEND_MAIL, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    state
+        .flows
+        .request_password_reset(&authn, &body.email)
+        .await?;
+    Ok(accepted(
+        "If the address has an account, a reset link is on its way.",
+    ))
+}
+
+/// `POST /{namespace}/api/v1/password/reset` `{"token", "password"}`: a new password with a
+/// reset link's token; every session, refresh token and API key of the account is revoked.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<WithToken>,
+) -> Result<Response, ApiError> {
+    let client = Client::of(address, &headers);
+    limit(&state, RateRule::USE_TOKEN, &client)?;
+    let authn = client.authn(&state, &namespace).await?;
+    let password = SecretString::from(body.password);
+    state
+        .flows
+        .reset_password(
+            &authn,
+            &body.token,
+            NewPassword {
+                password: &password,
+                confirm: &password,
+            },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /{namespace}/api/v1/password` `{"current_password", "new_password"}`: every other
+/// session and every refresh token is revoked; this session stays, with a new token pair.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<ChangePassword>,
+) -> Result<Response, ApiError> {
+    let client = Client::of(address, &headers);
+    let pair = change(
+        &state,
+        &namespace,
+        &client,
+        &headers,
+        body.current_password,
+        body.new_password,
+    )
+    .await?;
+    Ok(tokens_body(&pair))
+}
+
+/// The signed-in caller's password change, and the new pair for their session (shared with the
+/// seeds' interfaces).
+pub(super) async fn change(
+    state: &AppState,
+    namespace: &str,
+    client: &Client,
+    headers: &HeaderMap,
+    current: String,
+    new: String,
+) -> Result<identity::api_sessions::TokenPair, ApiError> {
+    let api = api(state)?;
+    let caller = super::account::caller(state, namespace, client, headers).await?;
+    caller.refuse_while_impersonating()?;
+    let current = SecretString::from(current);
+    let new = SecretString::from(new);
+    state
+        .flows
+        .change_password(
+            &caller.authn,
+            PasswordChange {
+                user_id: caller.user_id,
+                current_session: caller.session_id,
+                current: &current,
+                new: NewPassword {
+                    password: &new,
+                    confirm: &new,
+                },
+                ip_address: client.ip,
+            },
+        )
+        .await?;
+    Ok(api.reissue(&caller).await?)
+}
