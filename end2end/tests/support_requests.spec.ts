@@ -38,7 +38,7 @@ test("an organisation's admin approves a support request and the operator starts
   await page.context().clearCookies();
   await signIn(page, "platform", operator);
   await page.goto("/platform/operator");
-  await expect(page.locator("#namespaces")).toContainText(`${ns} — 1 user — support access needs the admins' approval`);
+  await expect(page.locator("#namespaces")).toContainText(`${ns} — 2 users — support access needs the admins' approval`);
   await askForAccess(page, ns, member, "SUP-5100");
   await page.getByRole("button", { name: "Start support access" }).click();
   await expect(page).toHaveURL(/\/platform\/operator\?done=support_requested$/);

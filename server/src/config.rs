@@ -198,6 +198,10 @@ pub struct Config {
     /// How long an API refresh token (and the API session) is valid, in hours.
     #[arg(long, env = "GATEHOUSE_REFRESH_TOKEN_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=2160))]
     pub refresh_token_hours: u32,
+    /// Browser origins allowed to call the JSON API (`https://app.example.com`, comma-separated).
+    /// Empty: none — a page on another origin gets nothing from the API.
+    #[arg(long, env = "GATEHOUSE_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: String,
     /// Reverse proxies whose `X-Forwarded-For` and `X-Request-Id` are believed: addresses or
     /// networks, comma-separated (e.g. `10.0.0.0/8,::1`). Empty: the TCP peer is the client
     /// and every request id is made here.
@@ -206,6 +210,28 @@ pub struct Config {
 }
 
 impl Config {
+    /// The CORS allow-list, each entry an exact origin (`scheme://host[:port]`, no path, no
+    /// wildcard): a bad entry stops the server.
+    pub fn cors_origins(&self) -> Result<Vec<http::HeaderValue>, String> {
+        self.cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|origin| {
+                let host = origin
+                    .strip_prefix("https://")
+                    .or_else(|| origin.strip_prefix("http://"));
+                if !host.is_some_and(|h| !h.is_empty() && !h.contains(['/', '*', '?', '#', ' '])) {
+                    return Err(format!(
+                        "GATEHOUSE_CORS_ORIGINS: {origin} is not an origin like https://app.example.com"
+                    ));
+                }
+                http::HeaderValue::from_str(origin)
+                    .map_err(|_| format!("GATEHOUSE_CORS_ORIGINS: {origin} is not a valid header value"))
+            })
+            .collect()
+    }
+
     /// The base URL's origin (`scheme://host[:port]`), which state-changing requests must
     /// come from.
     pub fn origin(&self) -> Result<String, String> {
@@ -338,11 +364,30 @@ mod tests {
             impersonation_max_minutes: 60,
             ticket_pattern: identity::support_access::SupportPolicy::DEFAULT_TICKET_PATTERN.into(),
             support_access_max_minutes: 240,
+            cors_origins: String::new(),
             token_key_file: None,
             token_previous_key_file: None,
             access_token_minutes: 15,
             refresh_token_hours: 168,
             trusted_proxies: String::new(),
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        let mut c = config("http://127.0.0.1:3000");
+        assert!(c.cors_origins().unwrap().is_empty());
+        c.cors_origins = " https://app.example.com, http://localhost:5173 ".into();
+        assert_eq!(c.cors_origins().unwrap().len(), 2);
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "app.example.com",
+            "https://a.example/path",
+            "ftp://a",
+        ] {
+            c.cors_origins = bad.into();
+            assert!(c.cors_origins().is_err(), "{bad}");
         }
     }
 

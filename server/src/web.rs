@@ -164,7 +164,7 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
         // The path only: query strings carry tokens (reset and magic links).
         tracing::info_span!("request", %request_id, method = %request.method(), path = %request.uri().path())
     });
-    let api = crate::api::routes(state.clone());
+    let api = crate::api::routes(state.clone(), config.cors_origins()?);
     let web = Router::new()
         .route("/", get(move || async move { Redirect::to(&default_home) }))
         .route("/healthz", get(|| async { "ok" }))

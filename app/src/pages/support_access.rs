@@ -146,7 +146,7 @@ pub(crate) fn BreakGlassField(#[prop(into)] error: Signal<Option<AppError>>) -> 
     view! {
         <details class="break-glass">
             <summary>"The organisation requires approval and this cannot wait (break glass)"</summary>
-            <Field label="Why this cannot wait for an admin's approval (10 to 500 characters; mailed to every admin of the organisation at once)" name="break_glass" required=false error/>
+            <Field label="Why this cannot wait for an admin's approval (10 to 500 characters; mailed to all its admins at once)" name="break_glass" required=false error/>
         </details>
     }
 }

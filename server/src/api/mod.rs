@@ -1,6 +1,7 @@
 //! The JSON API for programs. It takes JSON bodies and bearer credentials only and never reads
-//! the session cookie, so it needs no same-origin check (it is served outside that layer) and
-//! a browser on another origin gets nothing from it (no CORS headers are sent).
+//! the session cookie, so it needs no same-origin check (it is served outside that layer); a
+//! browser page on another origin gets nothing from it unless that origin is in
+//! `GATEHOUSE_CORS_ORIGINS` (empty by default).
 //!
 //! - `GET /api/v1/me`: the owner of a personal API key (`Bearer gh_…`).
 //! - `GET /.well-known/jwks.json`: the access tokens' public keys.
@@ -23,7 +24,7 @@ mod user_account;
 use app::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -33,9 +34,10 @@ pub use error::ApiError;
 /// The largest request body the API reads.
 const BODY_LIMIT: usize = 16 * 1024;
 
-pub fn routes(state: AppState) -> Router {
+/// The API's routes; `cors_origins` (see `Config::cors_origins`) may call it from a browser.
+pub fn routes(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
     let v1 = "/{namespace}/api/v1";
-    Router::new()
+    let router = Router::new()
         .route("/api/v1/me", get(keys::me))
         .route("/.well-known/jwks.json", get(tokens::jwks))
         .route(&format!("{v1}/sign-in"), post(tokens::start_sign_in))
@@ -130,7 +132,23 @@ pub fn routes(state: AppState) -> Router {
             delete(account::revoke_session),
         )
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
+        .with_state(state);
+    if cors_origins.is_empty() {
+        return router;
+    }
+    // Bearer tokens, never cookies: no credentials mode.
+    router.layer(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(tower_http::cors::AllowOrigin::list(cors_origins))
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-session-token"),
+            ])
+            .expose_headers([HeaderName::from_static("x-session-token")])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 /// A JSON body, refused with the API's error body: a wrong content type (415), malformed or

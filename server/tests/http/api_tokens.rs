@@ -724,3 +724,30 @@ async fn the_seed_user_account_interface_signs_in_in_steps() {
     assert_eq!(out.status().as_u16(), 200);
     assert_error(&get(&app, "/me", access).await, 401, "invalid_token");
 }
+
+#[tokio::test]
+async fn only_listed_origins_may_call_the_api_from_a_browser() {
+    let app = spawn_app(&["--cors-origins", "https://app.example"]).await;
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(reqwest::Method::OPTIONS, url(&app, "/token/refresh"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("https://app.example").await.unwrap();
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "https://app.example"
+    );
+    assert!(allowed
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
