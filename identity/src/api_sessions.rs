@@ -52,6 +52,8 @@ pub enum ApiSignInError {
     InvalidToken,
     #[error("a refresh token was presented twice: its family and session are revoked")]
     TokenReused,
+    #[error("the namespace requires two-step verification, which the account has not set up")]
+    TwoStepSetupRequired,
     #[error("internal error: {0}")]
     Internal(#[from] crate::Internal),
 }
@@ -213,8 +215,9 @@ impl std::fmt::Debug for ApiSessions {
 }
 
 impl ApiSessions {
-    /// `sign_in`: the web's sign-in service (its lockout and hasher); API sessions live as long
-    /// as their refresh tokens (`refresh_lifetime`, 1 hour to 90 days).
+    /// `sign_in`, `flows`: the web's services (lockout, hasher, mail). An API session lasts
+    /// `refresh_lifetime` (1 hour to 90 days) from its sign-in, however often it is refreshed:
+    /// a refresh token is worth at most what is left of its session.
     pub fn new(
         keys: TokenKeys,
         refresh_lifetime: TimeDelta,
@@ -421,6 +424,13 @@ impl ApiSessions {
     ) -> Result<TokenPair, ApiSignInError> {
         let refresh = OpaqueToken::generate();
         let mut tx = authn.begin().await?;
+        let Some(roles) = self.roles(&mut tx, session.user_id).await? else {
+            // The sign-in opened a session it cannot use: it goes again.
+            tx.revoke_session_by_id(session.session_id, session.user_id)
+                .await?;
+            tx.commit().await?;
+            return Err(ApiSignInError::TwoStepSetupRequired);
+        };
         let created = tx
             .create_refresh_token(
                 session.session_id,
@@ -428,7 +438,6 @@ impl ApiSessions {
                 Some(self.refresh_lifetime),
             )
             .await?;
-        let roles = self.roles(&mut tx, session.user_id).await?;
         tx.commit().await?;
         let (access_token, access_expires_at) = self.keys.issue(
             session.user_id,
@@ -462,21 +471,43 @@ impl ApiSessions {
         .await
     }
 
-    /// The roles an access token names: `user`, then `admin` and `operator` where they apply.
+    /// The roles an access token names: `user`, then `admin` and `operator` where they apply —
+    /// but not while the console's two-step verification is due (an admin without a second
+    /// factor is no admin to a relying party either). `None` when the namespace requires two-step
+    /// verification of every account and this one has none: no token at all, as the web lets
+    /// such a person do nothing but set it up.
     async fn roles(
         &self,
         tx: &mut authn::AuthnTx<'_>,
         user_id: Uuid,
-    ) -> Result<Vec<String>, sqlx::Error> {
+    ) -> Result<Option<Vec<String>>, authn::AuthnError> {
         let held = crate::roles::roles_of(tx, user_id, &self.operator_namespace).await?;
+        let due_for_console = held.privileged() && held.console_requires_mfa;
+        let enrolled = if held.accounts_require_mfa || due_for_console {
+            let second_factors = [
+                authn::MfaType::Totp.as_str(),
+                authn::MfaType::Webauthn.as_str(),
+            ];
+            tx.list_mfa(user_id)
+                .await?
+                .iter()
+                .any(|m| second_factors.contains(&m.mfa_type.as_str()))
+        } else {
+            true
+        };
+        if held.accounts_require_mfa && !enrolled {
+            return Ok(None);
+        }
         let mut roles = vec!["user".to_owned()];
-        if held.admin {
-            roles.push("admin".into());
+        if !due_for_console || enrolled {
+            if held.admin {
+                roles.push("admin".into());
+            }
+            if held.operator {
+                roles.push("operator".into());
+            }
         }
-        if held.operator {
-            roles.push("operator".into());
-        }
-        Ok(roles)
+        Ok(Some(roles))
     }
 
     /// Exchanges refresh token `presented` for a new pair. A token presented a second time (its
@@ -513,7 +544,20 @@ impl ApiSessions {
                 None => ApiSignInError::InvalidToken,
             });
         };
-        let roles = self.roles(&mut tx, rotated.user_id).await?;
+        let Some(roles) = self.roles(&mut tx, rotated.user_id).await? else {
+            // The namespace began to require two-step verification since: this session ends.
+            tx.revoke_session_by_id(rotated.session_id, rotated.user_id)
+                .await?;
+            tx.commit().await?;
+            return Err(ApiSignInError::TwoStepSetupRequired);
+        };
+        // The session does not slide: the new token is worth no more than what is left of it.
+        let session_ends = tx
+            .list_sessions(rotated.user_id)
+            .await?
+            .into_iter()
+            .find(|s| s.session_id == rotated.session_id)
+            .map(|s| s.expires_at);
         tx.commit().await?;
         let (access_token, access_expires_at) = self.keys.issue(
             rotated.user_id,
@@ -526,7 +570,8 @@ impl ApiSessions {
             access_token,
             access_expires_at,
             refresh_token: new,
-            refresh_expires_at: rotated.expires_at,
+            refresh_expires_at: session_ends
+                .map_or(rotated.expires_at, |e| e.min(rotated.expires_at)),
             user_id: rotated.user_id,
             session_id: rotated.session_id,
             roles,

@@ -1,7 +1,9 @@
 //! Access tokens for programs: short-lived JWTs signed with Ed25519 (`alg` `EdDSA`), whose
 //! public keys are published as a JWK set. A token names the core session it was issued for
-//! (`sid`); whoever accepts one also checks that session is still valid (caller resolution does),
-//! so signing out, revocation and a password change take effect at once, not at `exp`.
+//! (`sid`). Gatehouse's own API also checks that session is still live (caller resolution does),
+//! so there signing out, revocation and a password change take effect at once; a relying party
+//! that checks only the signature accepts a token until its `exp`, which is why tokens live
+//! an hour at most (15 minutes by default) and name their namespace (`ns`) for it to check.
 //!
 //! The signature is `ring`'s (already linked for TLS). Only this module makes or reads the
 //! compact form, and it accepts exactly one header: `{"alg":"EdDSA","typ":"JWT","kid":…}` with a
@@ -103,7 +105,7 @@ impl TokenKeys {
     }
 
     /// `current`: the PKCS#8 private key that signs; `previous`: a former key's PKCS#8, whose
-    /// tokens are still accepted (rotation). `access_lifetime`: 1 minute to 1 day.
+    /// tokens are still accepted (rotation). `access_lifetime`: 1 to 60 minutes.
     pub fn new(
         current: &[u8],
         previous: Option<&[u8]>,
@@ -121,8 +123,8 @@ impl TokenKeys {
             )),
             None => None,
         };
-        if access_lifetime < TimeDelta::minutes(1) || access_lifetime > TimeDelta::days(1) {
-            return Err("the access token lifetime must be 1 minute to 1 day".into());
+        if access_lifetime < TimeDelta::minutes(1) || access_lifetime > TimeDelta::hours(1) {
+            return Err("the access token lifetime must be 1 to 60 minutes".into());
         }
         let current = PublicKey::new(signing.public_key().as_ref());
         Ok(TokenKeys {
@@ -314,6 +316,7 @@ mod tests {
         assert!(TokenKeys::new(b"not a key", None, "i", TimeDelta::minutes(15)).is_err());
         let pkcs8 = TokenKeys::generate_pkcs8().unwrap();
         assert!(TokenKeys::new(&pkcs8, None, "i", TimeDelta::seconds(5)).is_err());
+        assert!(TokenKeys::new(&pkcs8, None, "i", TimeDelta::minutes(61)).is_err());
         assert!(TokenKeys::new(&pkcs8, Some(b"junk"), "i", TimeDelta::minutes(5)).is_err());
     }
 }

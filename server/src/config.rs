@@ -192,8 +192,9 @@ pub struct Config {
     /// (and its public key published) until they expire.
     #[arg(long, env = "GATEHOUSE_TOKEN_PREVIOUS_KEY_FILE")]
     pub token_previous_key_file: Option<std::path::PathBuf>,
-    /// How long an API access token is valid, in minutes.
-    #[arg(long, env = "GATEHOUSE_ACCESS_TOKEN_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    /// How long an API access token is valid, in minutes (at most 60: a relying party that only
+    /// checks the signature honours it until then, whatever happened to its session).
+    #[arg(long, env = "GATEHOUSE_ACCESS_TOKEN_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub access_token_minutes: u32,
     /// How long an API refresh token (and the API session) is valid, in hours.
     #[arg(long, env = "GATEHOUSE_REFRESH_TOKEN_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=2160))]

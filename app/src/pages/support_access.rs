@@ -157,9 +157,11 @@ pub(crate) fn OperatorRequests() -> impl IntoView {
     let namespace = use_namespace();
     let start = form_action::<StartApprovedSupportAccess>();
     let error = action_error(start);
+    // A request made on this page comes back with `?done=…`: read the list again then.
+    let done = query_value(vocabulary::Done::QUERY);
     let requests = Resource::new(
-        move || (namespace.get(), start.version().get()),
-        |(ns, _)| operator_support_requests(ns),
+        move || (namespace.get(), start.version().get(), done.get()),
+        |(ns, _, _)| operator_support_requests(ns),
     );
     view! {
         {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1" id="support-request-error">{e.to_string()}</p> })}

@@ -309,3 +309,37 @@ async fn of_fifty_concurrent_rotations_exactly_one_succeeds() {
         Err(ApiSignInError::InvalidToken)
     ));
 }
+
+/// A namespace requiring two-step verification gives an account without it no tokens (and ends
+/// the session its sign-in opened); an admin without a second factor gets no admin role.
+#[tokio::test]
+async fn no_tokens_while_two_step_verification_is_owed() {
+    let f = setup().await;
+    let api = api(&f);
+    let superuser = crate::harness::superuser_pool(&f.db).await;
+    // An admin without a second factor (the console requires one by default): a user's token.
+    let mut tx = f.authn.begin().await.unwrap();
+    identity::roles::grant_admin(&mut tx, f.user).await.unwrap();
+    tx.commit().await.unwrap();
+    let pair = signed_in(&f, &api).await;
+    assert_eq!(pair.roles, vec!["user".to_owned()]);
+    // Every account must have one: nothing at all, and no session left behind.
+    sqlx::query(
+        "INSERT INTO gatehouse.namespace_settings (namespace, accounts_require_mfa) VALUES ($1, true) \
+         ON CONFLICT (namespace) DO UPDATE SET accounts_require_mfa = true",
+    )
+    .bind(f.authn.namespace())
+    .execute(&superuser)
+    .await
+    .unwrap();
+    assert!(matches!(
+        password_step(&f, &api, PASSWORD).await,
+        Err(ApiSignInError::TwoStepSetupRequired)
+    ));
+    // The earlier session's refresh is refused too, and ends it.
+    assert!(matches!(
+        api.refresh(&f.authn, pair.refresh_token.expose()).await,
+        Err(ApiSignInError::TwoStepSetupRequired)
+    ));
+    assert!(f.authn.list_sessions(f.user).await.unwrap().is_empty());
+}

@@ -335,3 +335,34 @@ async fn each_pool_runs_only_its_own_side_of_consent() {
         .unwrap_err();
     assert!(denied(err));
 }
+
+/// The database holds the rule too: the operator role calling the core's start directly into a
+/// namespace that requires approval cannot commit it without a spent approval or break glass.
+#[tokio::test]
+async fn the_database_refuses_an_unapproved_access_where_approval_is_required() {
+    let p = setup().await;
+    let (operator, _) = p.operator().await;
+    let member = p
+        .signed_in(&p.customer, "member@customer.example", false)
+        .await;
+    require_approval(&p).await;
+    let token = identity::OpaqueToken::generate();
+    let mut tx = p.operators_pool.begin().await.unwrap();
+    tx.start_operator_impersonation(authn::StartOperatorImpersonation {
+        operator_session_id: operator.session_id,
+        target_user_id: member.user_id,
+        target_namespace: p.customer.namespace(),
+        token_hash: &token.hash(),
+        reason: "going around the console",
+        duration: Some(TimeDelta::minutes(5)),
+        ticket_reference: Some("SUP-80"),
+    })
+    .await
+    .unwrap();
+    let refused = tx.commit().await.unwrap_err();
+    assert_eq!(refused.sqlstate(), Some("23514"), "{refused:?}");
+    assert!(support_access::running(&p.operators_pool, &operator)
+        .await
+        .unwrap()
+        .is_empty());
+}

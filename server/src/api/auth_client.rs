@@ -198,8 +198,9 @@ pub struct RefreshQuery {
     refresh_token: Option<String>,
 }
 
-/// `GET /{namespace}/auth/token/refresh?refresh_token=…`: a new pair; the presented token is
-/// used up (presenting it again signs its session out: `token_reused`).
+/// `GET /{namespace}/auth/token/refresh?refresh_token=…` (or the token as the bearer
+/// credential): a new pair; the presented token is used up (presenting it again signs its
+/// session out: `token_reused`).
 pub async fn refresh(
     State(state): State<AppState>,
     Path(namespace): Path<String>,
@@ -211,7 +212,12 @@ pub async fn refresh(
     let client = Client::of(address, &headers);
     limit(&state, RateRule::USE_TOKEN, &client).map_err(err)?;
     let authn = client.authn(&state, &namespace).await.map_err(err)?;
-    let presented = query.refresh_token.unwrap_or_default();
+    // The seed's client puts it in the query string, where proxies and access logs may keep
+    // it; a client that can should send it as the bearer credential instead.
+    let presented = query
+        .refresh_token
+        .or_else(|| super::bearer(&headers).map(str::to_owned))
+        .unwrap_or_default();
     let pair = api.refresh(&authn, &presented).await.map_err(err)?;
     Ok(tokens(&pair))
 }

@@ -157,6 +157,9 @@ impl From<identity::api_sessions::ApiSignInError> for ApiError {
             ),
             E::InvalidToken => ApiError::InvalidToken,
             E::TokenReused => ApiError::TokenReused,
+            E::TwoStepSetupRequired => ApiError::Forbidden(
+                "This organisation requires two-step verification: set it up on the web, then sign in again.",
+            ),
             E::Internal(e) => {
                 tracing::error!(error = %e, "API request failed");
                 ApiError::Internal
