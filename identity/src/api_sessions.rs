@@ -439,22 +439,40 @@ impl ApiSessions {
             )
             .await?;
         tx.commit().await?;
+        Ok(self.pair(
+            authn.namespace(),
+            session,
+            roles,
+            refresh,
+            created.expires_at,
+        ))
+    }
+
+    /// A new access token beside refresh token `refresh` (good until `refresh_expires_at`).
+    fn pair(
+        &self,
+        namespace: &str,
+        session: &SignedInSession,
+        roles: Vec<String>,
+        refresh: OpaqueToken,
+        refresh_expires_at: DateTime<Utc>,
+    ) -> TokenPair {
         let (access_token, access_expires_at) = self.keys.issue(
             session.user_id,
             session.session_id,
-            authn.namespace(),
+            namespace,
             roles.clone(),
             Utc::now(),
         );
-        Ok(TokenPair {
+        TokenPair {
             access_token,
             access_expires_at,
             refresh_token: refresh,
-            refresh_expires_at: created.expires_at,
+            refresh_expires_at,
             user_id: session.user_id,
             session_id: session.session_id,
             roles,
-        })
+        }
     }
 
     /// A new pair for the caller's own session after something revoked its refresh tokens (a
@@ -559,23 +577,16 @@ impl ApiSessions {
             .find(|s| s.session_id == rotated.session_id)
             .map(|s| s.expires_at);
         tx.commit().await?;
-        let (access_token, access_expires_at) = self.keys.issue(
-            rotated.user_id,
-            rotated.session_id,
+        Ok(self.pair(
             authn.namespace(),
-            roles.clone(),
-            Utc::now(),
-        );
-        Ok(TokenPair {
-            access_token,
-            access_expires_at,
-            refresh_token: new,
-            refresh_expires_at: session_ends
-                .map_or(rotated.expires_at, |e| e.min(rotated.expires_at)),
-            user_id: rotated.user_id,
-            session_id: rotated.session_id,
+            &SignedInSession {
+                user_id: rotated.user_id,
+                session_id: rotated.session_id,
+            },
             roles,
-        })
+            new,
+            session_ends.map_or(rotated.expires_at, |e| e.min(rotated.expires_at)),
+        ))
     }
 
     /// Signs the caller's program out: its session (and so its refresh tokens), or with `all`

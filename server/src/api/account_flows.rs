@@ -2,19 +2,17 @@
 //! (the web sign-up's policy and verification mail), confirm the address, forgot password
 //! (always 202) and reset by token, and a signed-in password change that returns new tokens.
 
-use app::client_address::ClientAddress;
-use app::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use identity::flows::{FlowError, NewPassword, PasswordChange};
 use identity::RateRule;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::tokens::{accepted, api, limit, tokens_body, Client};
+use super::call::Call;
+use super::tokens::{accepted, tokens_body};
 use super::{ApiError, ApiJson};
 
 impl From<FlowError> for ApiError {
@@ -52,21 +50,13 @@ pub struct Register {
 
 /// `POST /{namespace}/api/v1/register` `{"email", "password"}`: 202 whatever the address; the
 /// mailbox gets the link to confirm it (or a note that it has an account already).
-pub async fn register(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<Register>,
-) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SEND_MAIL, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
+pub async fn register(call: Call, ApiJson(body): ApiJson<Register>) -> Result<Response, ApiError> {
+    call.limit(RateRule::SEND_MAIL)?;
     let password = SecretString::from(body.password);
-    state
+    call.state
         .flows
         .sign_up(
-            &authn,
+            &call.authn,
             &body.email,
             NewPassword {
                 password: &password,
@@ -90,20 +80,16 @@ pub struct WithToken {
 /// link was mailed to, with the password its owner chooses now (whoever signed up may not own
 /// the mailbox: the earlier password is replaced and everything signed in is ended).
 pub async fn verify_email(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<WithToken>,
 ) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::USE_TOKEN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
+    call.limit(RateRule::USE_TOKEN)?;
     let password = SecretString::from(body.password);
-    let email = state
+    let email = call
+        .state
         .flows
         .verify_email(
-            &authn,
+            &call.authn,
             &body.token,
             NewPassword {
                 password: &password,
@@ -122,18 +108,13 @@ pub struct Forgot {
 
 /// `POST /{namespace}/api/v1/password/forgot` `{"email"}`: always 202.
 pub async fn forgot_password(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<Forgot>,
 ) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SEND_MAIL, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    state
+    call.limit(RateRule::SEND_MAIL)?;
+    call.state
         .flows
-        .request_password_reset(&authn, &body.email)
+        .request_password_reset(&call.authn, &body.email)
         .await?;
     Ok(accepted(
         "If the address has an account, a reset link is on its way.",
@@ -143,20 +124,15 @@ pub async fn forgot_password(
 /// `POST /{namespace}/api/v1/password/reset` `{"token", "password"}`: a new password with a
 /// reset link's token; every session, refresh token and API key of the account is revoked.
 pub async fn reset_password(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<WithToken>,
 ) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::USE_TOKEN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
+    call.limit(RateRule::USE_TOKEN)?;
     let password = SecretString::from(body.password);
-    state
+    call.state
         .flows
         .reset_password(
-            &authn,
+            &call.authn,
             &body.token,
             NewPassword {
                 password: &password,
@@ -177,41 +153,26 @@ pub struct ChangePassword {
 /// `POST /{namespace}/api/v1/password` `{"current_password", "new_password"}`: every other
 /// session and every refresh token is revoked; this session stays, with a new token pair.
 pub async fn change_password(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    let pair = change(
-        &state,
-        &namespace,
-        &client,
-        &headers,
-        body.current_password,
-        body.new_password,
-    )
-    .await?;
+    let pair = change(&call, body.current_password, body.new_password).await?;
     Ok(tokens_body(&pair))
 }
 
 /// The signed-in caller's password change, and the new pair for their session (shared with the
 /// seeds' interfaces).
 pub(super) async fn change(
-    state: &AppState,
-    namespace: &str,
-    client: &Client,
-    headers: &HeaderMap,
+    call: &Call,
     current: String,
     new: String,
 ) -> Result<identity::api_sessions::TokenPair, ApiError> {
-    let api = api(state)?;
-    let caller = super::account::caller(state, namespace, client, headers).await?;
+    let api = call.api()?;
+    let caller = call.caller().await?;
     caller.refuse_while_impersonating()?;
     let current = SecretString::from(current);
     let new = SecretString::from(new);
-    state
+    call.state
         .flows
         .change_password(
             &caller.authn,
@@ -223,7 +184,7 @@ pub(super) async fn change(
                     password: &new,
                     confirm: &new,
                 },
-                ip_address: client.ip,
+                ip_address: call.client.ip,
             },
         )
         .await?;

@@ -1,19 +1,17 @@
 //! A signed-in program's personal API keys: list, create (needs a sign-in within the sudo
 //! window, as in the portal; the owner is mailed) and revoke.
 
-use app::client_address::ClientAddress;
-use app::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use identity::api_keys::{ApiKeyError, Expiry};
 use identity::security::SecurityError;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::tokens::Client;
+use super::call::Call;
 use super::{ApiError, ApiJson};
 
 impl From<ApiKeyError> for ApiError {
@@ -44,14 +42,8 @@ impl From<SecurityError> for ApiError {
 }
 
 /// `GET /{namespace}/api/v1/api-keys`: the account's usable keys (never the keys themselves).
-pub async fn list(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    let caller = super::account::caller(&state, &namespace, &client, &headers).await?;
+pub async fn list(call: Call) -> Result<Response, ApiError> {
+    let caller = call.caller().await?;
     let keys = identity::api_keys::list(&caller.authn, caller.user_id).await?;
     Ok(Json(json!({
         "api_keys": keys.iter().map(|k| json!({
@@ -75,21 +67,15 @@ pub struct Create {
 }
 
 /// `POST /{namespace}/api/v1/api-keys` `{"name", "expiry"}`: 201 with the key, shown once.
-pub async fn create(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<Create>,
-) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    let caller = super::account::caller(&state, &namespace, &client, &headers).await?;
+pub async fn create(call: Call, ApiJson(body): ApiJson<Create>) -> Result<Response, ApiError> {
+    let caller = call.caller().await?;
     caller
-        .require_recent_authentication(state.sudo_window)
+        .require_recent_authentication(call.state.sudo_window)
         .await?;
     let expiry = Expiry::parse(body.expiry.trim())
         .ok_or_else(|| ApiError::validation("Choose expiry: 30, 90 or 365 (days), or never."))?;
-    let created = state
+    let created = call
+        .state
         .security
         .create_api_key(&caller.authn, caller.owner(), &body.name, expiry)
         .await?;
@@ -105,13 +91,10 @@ pub async fn create(
 
 /// `DELETE /{namespace}/api/v1/api-keys/{id}`.
 pub async fn revoke(
-    State(state): State<AppState>,
-    Path((namespace, key_id)): Path<(String, String)>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
+    Path((_, key_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    let caller = super::account::caller(&state, &namespace, &client, &headers).await?;
+    let caller = call.caller().await?;
     caller.refuse_while_impersonating()?;
     let id = Uuid::parse_str(key_id.trim())
         .map_err(|_| ApiError::NotFound("No such key of this account."))?;

@@ -4,12 +4,10 @@
 //! `logout` (`{"all": …}`), `GET token/refresh?refresh_token=…` and `change-password`, with its
 //! field names (`jwt_token`, `refresh_token`; errors as `error`, `message`, `statusCode`).
 
-use app::client_address::ClientAddress;
-use app::state::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use chrono::Utc;
 use identity::api_sessions::{Credential, Step, TokenPair};
 use identity::flows::NewPassword;
@@ -18,7 +16,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::tokens::{api, limit, Client};
+use super::call::Call;
 use super::{ApiError, ApiJson};
 
 /// A JSON body refused in the seed's error form.
@@ -95,26 +93,20 @@ pub struct Login {
 
 /// `POST /{namespace}/auth/login` `{"email", "password", "cookie"}`: one step. An account with
 /// two-step verification is told to use the native flow (`mfa_required`).
-pub async fn login(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    SeedJson(body): SeedJson<Login>,
-) -> Answer {
-    let api = api(&state).map_err(err)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SIGN_IN, &client).map_err(err)?;
-    let authn = client.authn(&state, &namespace).await.map_err(err)?;
-    let flow = api.start(authn.namespace(), &body.email, Utc::now());
+pub async fn login(call: Result<Call, ApiError>, SeedJson(body): SeedJson<Login>) -> Answer {
+    // Even an unknown namespace is answered in the seed's error form.
+    let call = call.map_err(err)?;
+    let api = call.api().map_err(err)?;
+    call.limit(RateRule::SIGN_IN).map_err(err)?;
+    let flow = api.start(call.authn.namespace(), &body.email, Utc::now());
     let password = SecretString::from(body.password);
     match api
         .step(
-            &authn,
-            &state.security,
+            &call.authn,
+            &call.state.security,
             &flow.id,
             Credential::Password(&password),
-            client.info(),
+            call.client.info(),
             Utc::now(),
         )
         .await
@@ -138,24 +130,18 @@ pub struct Register {
 /// `POST /{namespace}/auth/register` `{"email", "password"?}`: with a password, a sign-up whose
 /// address must be confirmed from the mail before signing in (no tokens yet); without one, a
 /// magic link. 202 whatever the address.
-pub async fn register(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    SeedJson(body): SeedJson<Register>,
-) -> Answer {
-    let api = api(&state).map_err(err)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SEND_MAIL, &client).map_err(err)?;
-    let authn = client.authn(&state, &namespace).await.map_err(err)?;
+pub async fn register(call: Result<Call, ApiError>, SeedJson(body): SeedJson<Register>) -> Answer {
+    // Even an unknown namespace is answered in the seed's error form.
+    let call = call.map_err(err)?;
+    let api = call.api().map_err(err)?;
+    call.limit(RateRule::SEND_MAIL).map_err(err)?;
     let (magic_link, message) = match body.password {
         Some(password) => {
             let password = SecretString::from(password);
-            state
+            call.state
                 .flows
                 .sign_up(
-                    &authn,
+                    &call.authn,
                     &body.email,
                     NewPassword {
                         password: &password,
@@ -170,7 +156,7 @@ pub async fn register(
             )
         }
         None => {
-            api.request_magic_link(&authn, &body.email)
+            api.request_magic_link(&call.authn, &body.email)
                 .await
                 .map_err(err)?;
             (
@@ -201,24 +187,18 @@ pub struct RefreshQuery {
 /// `GET /{namespace}/auth/token/refresh?refresh_token=…` (or the token as the bearer
 /// credential): a new pair; the presented token is used up (presenting it again signs its
 /// session out: `token_reused`).
-pub async fn refresh(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    Query(query): Query<RefreshQuery>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-) -> Answer {
-    let api = api(&state).map_err(err)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::USE_TOKEN, &client).map_err(err)?;
-    let authn = client.authn(&state, &namespace).await.map_err(err)?;
+pub async fn refresh(call: Result<Call, ApiError>, Query(query): Query<RefreshQuery>) -> Answer {
+    // Even an unknown namespace is answered in the seed's error form.
+    let call = call.map_err(err)?;
+    let api = call.api().map_err(err)?;
+    call.limit(RateRule::USE_TOKEN).map_err(err)?;
     // The seed's client puts it in the query string, where proxies and access logs may keep
     // it; a client that can should send it as the bearer credential instead.
     let presented = query
         .refresh_token
-        .or_else(|| super::bearer(&headers).map(str::to_owned))
+        .or_else(|| super::bearer(&call.headers).map(str::to_owned))
         .unwrap_or_default();
-    let pair = api.refresh(&authn, &presented).await.map_err(err)?;
+    let pair = api.refresh(&call.authn, &presented).await.map_err(err)?;
     Ok(tokens(&pair))
 }
 
@@ -230,18 +210,11 @@ pub struct Logout {
 
 /// `POST /{namespace}/auth/logout` (access token as bearer) `{"all": true}`: every session of
 /// the account, or with `false` this one.
-pub async fn logout(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Answer {
-    let api = api(&state).map_err(err)?;
-    let client = Client::of(address, &headers);
-    let caller = super::account::caller_any(&state, &namespace, &client, &headers)
-        .await
-        .map_err(err)?;
+pub async fn logout(call: Result<Call, ApiError>, body: axum::body::Bytes) -> Answer {
+    // Even an unknown namespace is answered in the seed's error form.
+    let call = call.map_err(err)?;
+    let api = call.api().map_err(err)?;
+    let caller = call.caller_any().await.map_err(err)?;
     let all = if body.iter().all(u8::is_ascii_whitespace) {
         // The seed's default.
         true
@@ -267,22 +240,13 @@ pub struct ChangePassword {
 /// `POST /{namespace}/auth/change-password` `{"old_password", "new_password"}`: other sessions
 /// and every refresh token end; new tokens for this session.
 pub async fn change_password(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Result<Call, ApiError>,
     SeedJson(body): SeedJson<ChangePassword>,
 ) -> Answer {
-    let client = Client::of(address, &headers);
-    let pair = super::account_flows::change(
-        &state,
-        &namespace,
-        &client,
-        &headers,
-        body.old_password,
-        body.new_password,
-    )
-    .await
-    .map_err(err)?;
+    // Even an unknown namespace is answered in the seed's error form.
+    let call = call.map_err(err)?;
+    let pair = super::account_flows::change(&call, body.old_password, body.new_password)
+        .await
+        .map_err(err)?;
     Ok(tokens(&pair))
 }

@@ -16,6 +16,7 @@ mod account;
 mod account_flows;
 mod api_keys;
 mod auth_client;
+mod call;
 mod error;
 mod keys;
 mod tokens;

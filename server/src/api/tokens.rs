@@ -2,85 +2,20 @@
 //! The steps' rules are `identity::api_sessions`'s: lockout, attempts, activity and rate limits
 //! as on the web.
 
-use std::net::IpAddr;
-
-use app::client_address::ClientAddress;
 use app::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use chrono::Utc;
-use identity::api_sessions::{ApiSessions, Credential, Flow, Method, Step, TokenPair};
+use identity::api_sessions::{Credential, Flow, Method, Step, TokenPair};
 use identity::RateRule;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::call::Call;
 use super::{ApiError, ApiJson};
-
-/// The request's client, as the server's first layer decided it.
-pub struct Client {
-    pub ip: Option<IpAddr>,
-    pub user_agent: Option<String>,
-    pub request_id: Option<String>,
-}
-
-impl Client {
-    pub fn of(address: Option<Extension<ClientAddress>>, headers: &HeaderMap) -> Client {
-        let header = |name: &str, max: usize| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(max).collect::<String>())
-        };
-        Client {
-            ip: address.map(|Extension(ClientAddress(ip))| ip),
-            user_agent: header(header::USER_AGENT.as_str(), 512),
-            request_id: header("x-request-id", 64),
-        }
-    }
-
-    pub fn info(&self) -> identity::ClientInfo<'_> {
-        identity::ClientInfo {
-            ip_address: self.ip,
-            user_agent: self.user_agent.as_deref(),
-        }
-    }
-
-    /// A core client of `namespace` acting for this request (its id, address, user agent).
-    pub async fn authn(&self, state: &AppState, namespace: &str) -> Result<authn::Authn, ApiError> {
-        let authn = authn::Authn::new(state.pool.clone(), namespace)
-            .await
-            .map_err(|e| {
-                if e.is_client_error() {
-                    ApiError::NotFound("This organisation does not exist.")
-                } else {
-                    ApiError::from(e)
-                }
-            })?;
-        Ok(authn.with_actor(authn::Actor {
-            request_id: self.request_id.clone(),
-            ip_address: self.ip,
-            user_agent: self.user_agent.clone(),
-            ..authn::Actor::default()
-        }))
-    }
-}
-
-/// The API's sign-in, or `not_found` when this server has no token signing key.
-pub fn api(state: &AppState) -> Result<&ApiSessions, ApiError> {
-    state.api.as_deref().ok_or(ApiError::NotFound(
-        "Token sign-in is not configured on this server.",
-    ))
-}
-
-pub(super) fn limit(state: &AppState, rule: RateRule, client: &Client) -> Result<(), ApiError> {
-    match client.ip {
-        Some(ip) if !state.limits.allow(rule, ip) => Err(ApiError::RateLimited),
-        _ => Ok(()),
-    }
-}
 
 /// `GET /.well-known/jwks.json`: the keys access tokens are signed with (none when token
 /// sign-in is off).
@@ -128,20 +63,15 @@ pub(super) fn tokens_body(pair: &TokenPair) -> Response {
 /// `POST /{namespace}/api/v1/sign-in` `{"email"}`: starts a sign-in and says which methods the
 /// next step takes. The answer is the same for every address.
 pub async fn start_sign_in(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<StartSignIn>,
 ) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SIGN_IN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
+    let api = call.api()?;
+    call.limit(RateRule::SIGN_IN)?;
     if body.email.trim().is_empty() || body.email.len() > 320 {
         return Err(ApiError::validation("Give the account's email address."));
     }
-    let flow = api.start(authn.namespace(), &body.email, Utc::now());
+    let flow = api.start(call.authn.namespace(), &body.email, Utc::now());
     Ok((StatusCode::CREATED, Json(flow_body(&flow))).into_response())
 }
 
@@ -158,16 +88,12 @@ pub struct SignInStep {
 /// `POST /{namespace}/api/v1/sign-in/{flow}/steps` `{"method", "password" | "code"}`: one step;
 /// tokens when it was the last, else the next flow and its methods.
 pub async fn sign_in_step(
-    State(state): State<AppState>,
-    Path((namespace, flow)): Path<(String, String)>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
+    Path((_, flow)): Path<(String, String)>,
     ApiJson(body): ApiJson<SignInStep>,
 ) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SIGN_IN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
+    let api = call.api()?;
+    call.limit(RateRule::SIGN_IN)?;
     let method = Method::parse(&body.method).ok_or_else(|| {
         ApiError::validation("Unknown method: use one of the flow's allowed_methods.")
     })?;
@@ -198,11 +124,11 @@ pub async fn sign_in_step(
     };
     match api
         .step(
-            &authn,
-            &state.security,
+            &call.authn,
+            &call.state.security,
             &flow,
             credential,
-            client.info(),
+            call.client.info(),
             Utc::now(),
         )
         .await?
@@ -215,16 +141,13 @@ pub async fn sign_in_step(
 /// `POST /{namespace}/api/v1/sign-in/{flow}/email-code`: mails a 6-digit code for the flow's
 /// `email_code` step (to an enabled account only; the answer is 202 either way).
 pub async fn request_email_code(
-    State(state): State<AppState>,
-    Path((namespace, flow)): Path<(String, String)>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
+    Path((_, flow)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SEND_MAIL, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    api.request_email_code(&authn, &flow, Utc::now()).await?;
+    let api = call.api()?;
+    call.limit(RateRule::SEND_MAIL)?;
+    api.request_email_code(&call.authn, &flow, Utc::now())
+        .await?;
     Ok(accepted(
         "If the address has an account, a code is on its way.",
     ))
@@ -238,17 +161,12 @@ pub struct MagicLinkRequest {
 
 /// `POST /{namespace}/api/v1/magic-link` `{"email"}`: mails a sign-in link (202 always).
 pub async fn request_magic_link(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<MagicLinkRequest>,
 ) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SEND_MAIL, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    api.request_magic_link(&authn, &body.email).await?;
+    let api = call.api()?;
+    call.limit(RateRule::SEND_MAIL)?;
+    api.request_magic_link(&call.authn, &body.email).await?;
     Ok(accepted(
         "If the address has an account, a sign-in link is on its way.",
     ))
@@ -263,18 +181,13 @@ pub struct MagicLinkSignIn {
 /// `POST /{namespace}/api/v1/magic-link/sign-in` `{"token"}`: the link's token for tokens (or
 /// the second step).
 pub async fn magic_link_sign_in(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<MagicLinkSignIn>,
 ) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::USE_TOKEN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
+    let api = call.api()?;
+    call.limit(RateRule::USE_TOKEN)?;
     match api
-        .sign_in_with_magic_link(&authn, &body.token, client.info())
+        .sign_in_with_magic_link(&call.authn, &body.token, call.client.info())
         .await?
     {
         Step::Tokens(pair) => Ok(tokens_body(&pair)),
@@ -299,18 +212,10 @@ pub struct Refresh {
 
 /// `POST /{namespace}/api/v1/token/refresh` `{"refresh_token"}`: a new pair for the presented
 /// token, which is used up; presenting a used one signs its session out (`token_reused`).
-pub async fn refresh(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<Refresh>,
-) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::USE_TOKEN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    let pair = api.refresh(&authn, &body.refresh_token).await?;
+pub async fn refresh(call: Call, ApiJson(body): ApiJson<Refresh>) -> Result<Response, ApiError> {
+    let api = call.api()?;
+    call.limit(RateRule::USE_TOKEN)?;
+    let pair = api.refresh(&call.authn, &body.refresh_token).await?;
     Ok(tokens_body(&pair))
 }
 
@@ -323,21 +228,15 @@ pub struct SignOut {
 
 /// `POST /{namespace}/api/v1/sign-out` `{"all": false}` (body optional): ends the access
 /// token's session and its refresh tokens, or with `all` every session of the account.
-pub async fn sign_out(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    let caller = super::account::caller_any(&state, &namespace, &client, &headers).await?;
+pub async fn sign_out(call: Call, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let api = call.api()?;
+    let caller = call.caller_any().await?;
     // The body is optional; when there is one it is JSON like any other.
     let all = if body.iter().all(u8::is_ascii_whitespace) {
         false
     } else {
-        let json = headers
+        let json = call
+            .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));

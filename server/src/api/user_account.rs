@@ -5,12 +5,9 @@
 //! as the bearer credential, and logout. Errors have the native body. Sign-in methods Gatehouse
 //! does not offer (`google`, `microsoft`, `azureAd`, `oauth`, `samlSso`) are `unsupported_method`.
 
-use app::client_address::ClientAddress;
-use app::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use chrono::Utc;
 use identity::api_sessions::{Credential, Flow, Step, TokenPair};
 use identity::flows::NewPassword;
@@ -19,7 +16,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::tokens::{api, limit, Client};
+use super::call::Call;
 use super::{bearer, ApiError, ApiJson};
 
 const SESSION_TOKEN: HeaderName = HeaderName::from_static("x-session-token");
@@ -69,18 +66,10 @@ pub struct Email {
 
 /// `POST /{namespace}/userAccount/initAuth` `{"email"}`: the flow's token in `x-session-token`
 /// and the first step's `allowedMethods`; the same for every address.
-pub async fn init_auth(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<Email>,
-) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SIGN_IN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    let flow = api.start(authn.namespace(), &body.email, Utc::now());
+pub async fn init_auth(call: Call, ApiJson(body): ApiJson<Email>) -> Result<Response, ApiError> {
+    let api = call.api()?;
+    call.limit(RateRule::SIGN_IN)?;
+    let flow = api.start(call.authn.namespace(), &body.email, Utc::now());
     with_session_token(
         &flow,
         json!({
@@ -112,17 +101,13 @@ pub struct Authenticate {
 /// one step; the next step's token and `allowedMethods`, or `Fully authenticated` with the
 /// tokens.
 pub async fn authenticate(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<Authenticate>,
 ) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SIGN_IN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    let flow = headers
+    let api = call.api()?;
+    call.limit(RateRule::SIGN_IN)?;
+    let flow = call
+        .headers
         .get(&SESSION_TOKEN)
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::Unauthorized)?
@@ -164,11 +149,11 @@ pub async fn authenticate(
     };
     match api
         .step(
-            &authn,
-            &state.security,
+            &call.authn,
+            &call.state.security,
             &flow,
             credential,
-            client.info(),
+            call.client.info(),
             Utc::now(),
         )
         .await?
@@ -187,18 +172,10 @@ pub async fn authenticate(
 
 /// `POST /{namespace}/userAccount/login/otp/generate` `{"email"}`: a 6-digit code mailed to an
 /// enabled account (the answer is the same for every address).
-pub async fn generate_otp(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<Email>,
-) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SEND_MAIL, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    api.request_email_code_for(&authn, &body.email).await?;
+pub async fn generate_otp(call: Call, ApiJson(body): ApiJson<Email>) -> Result<Response, ApiError> {
+    let api = call.api()?;
+    call.limit(RateRule::SEND_MAIL)?;
+    api.request_email_code_for(&call.authn, &body.email).await?;
     Ok(
         Json(json!({ "message": "If the address has an account, a code is on its way." }))
             .into_response(),
@@ -216,22 +193,11 @@ pub struct ResetSignedIn {
 /// `POST /{namespace}/userAccount/password/reset` (access token) `{"currentPassword",
 /// "newPassword"}`: a signed-in change; new tokens for this session.
 pub async fn reset_password(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<ResetSignedIn>,
 ) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    let pair = super::account_flows::change(
-        &state,
-        &namespace,
-        &client,
-        &headers,
-        body.current_password,
-        body.new_password,
-    )
-    .await?;
+    let pair =
+        super::account_flows::change(&call, body.current_password, body.new_password).await?;
     Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
         Json(json!({
@@ -245,19 +211,15 @@ pub async fn reset_password(
 
 /// `POST /{namespace}/userAccount/password/forgot` `{"email"}`: always 200.
 pub async fn forgot_password(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<Email>,
 ) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::SEND_MAIL, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
+    call.limit(RateRule::SEND_MAIL)?;
     // A malformed address gets the same answer as any other.
-    match state
+    match call
+        .state
         .flows
-        .request_password_reset(&authn, &body.email)
+        .request_password_reset(&call.authn, &body.email)
         .await
     {
         Ok(()) | Err(identity::FlowError::InvalidEmail(_)) => {}
@@ -277,21 +239,16 @@ pub struct NewPasswordBody {
 /// `POST /{namespace}/userAccount/password/reset/token` (the mailed token as the bearer
 /// credential) `{"password"}`: every session, refresh token and API key of the account ends.
 pub async fn reset_password_with_token(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
+    call: Call,
     ApiJson(body): ApiJson<NewPasswordBody>,
 ) -> Result<Response, ApiError> {
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::USE_TOKEN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    let token = bearer(&headers).ok_or(ApiError::Unauthorized)?;
+    call.limit(RateRule::USE_TOKEN)?;
+    let token = bearer(&call.headers).ok_or(ApiError::Unauthorized)?;
     let password = SecretString::from(body.password);
-    state
+    call.state
         .flows
         .reset_password(
-            &authn,
+            &call.authn,
             token,
             NewPassword {
                 password: &password,
@@ -307,31 +264,18 @@ pub async fn reset_password_with_token(
 
 /// `POST /{namespace}/userAccount/refresh/token` (the refresh token as the bearer credential):
 /// a new pair; the presented token is used up.
-pub async fn refresh(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    limit(&state, RateRule::USE_TOKEN, &client)?;
-    let authn = client.authn(&state, &namespace).await?;
-    let presented = bearer(&headers).ok_or(ApiError::Unauthorized)?;
-    let pair = api.refresh(&authn, presented).await?;
+pub async fn refresh(call: Call) -> Result<Response, ApiError> {
+    let api = call.api()?;
+    call.limit(RateRule::USE_TOKEN)?;
+    let presented = bearer(&call.headers).ok_or(ApiError::Unauthorized)?;
+    let pair = api.refresh(&call.authn, presented).await?;
     Ok(fully_authenticated(&pair))
 }
 
 /// `POST /{namespace}/userAccount/logout/manual` (the access token): this session ends.
-pub async fn logout(
-    State(state): State<AppState>,
-    Path(namespace): Path<String>,
-    address: Option<Extension<ClientAddress>>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let api = api(&state)?;
-    let client = Client::of(address, &headers);
-    let caller = super::account::caller_any(&state, &namespace, &client, &headers).await?;
+pub async fn logout(call: Call) -> Result<Response, ApiError> {
+    let api = call.api()?;
+    let caller = call.caller_any().await?;
     api.sign_out(&caller, false).await?;
     Ok(Json(json!({ "message": "Logged out" })).into_response())
 }
