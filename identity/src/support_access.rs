@@ -206,17 +206,7 @@ pub async fn start(
         return Err(SupportError::FromImpersonation);
     }
     let email = EmailAddress::parse(request.target_email).map_err(|_| SupportError::UnknownUser)?;
-    let tenant = cx
-        .tenants
-        .for_namespace(request.target_namespace)
-        .await
-        .map_err(|e| {
-            if e.is_client_error() {
-                SupportError::UnknownNamespace
-            } else {
-                SupportError::from(e)
-            }
-        })?;
+    let tenant = customer(cx.tenants, request.target_namespace).await?;
     // Who the target is, read under the target namespace's row-level security.
     let mut tx = tenant.begin().await?;
     let target = tx
@@ -641,6 +631,17 @@ pub async fn end(
         .await?)
 }
 
+/// A tenant-pool client of the customer namespace `namespace` (as typed), or `UnknownNamespace`.
+async fn customer(tenants: &Authn, namespace: &str) -> Result<Authn, SupportError> {
+    tenants.for_namespace(namespace.trim()).await.map_err(|e| {
+        if e.is_client_error() {
+            SupportError::UnknownNamespace
+        } else {
+            SupportError::from(e)
+        }
+    })
+}
+
 /// A namespace as the operator console lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamespaceSummary {
@@ -691,13 +692,7 @@ pub async fn find_users(
     after: Option<String>,
 ) -> Result<crate::admin::users::UserPage, SupportError> {
     operator.require_operator()?;
-    let ns = tenants.for_namespace(namespace.trim()).await.map_err(|e| {
-        if e.is_client_error() {
-            SupportError::UnknownNamespace
-        } else {
-            SupportError::from(e)
-        }
-    })?;
+    let ns = customer(tenants, namespace).await?;
     let mut tx = ns.begin().await?;
     let page = crate::admin::users::search(
         &mut tx,
@@ -725,13 +720,7 @@ pub async fn user_view(
     operator_namespace: &str,
 ) -> Result<crate::admin::user::AccountDetail, SupportError> {
     operator.require_operator()?;
-    let ns = tenants.for_namespace(namespace.trim()).await.map_err(|e| {
-        if e.is_client_error() {
-            SupportError::UnknownNamespace
-        } else {
-            SupportError::from(e)
-        }
-    })?;
+    let ns = customer(tenants, namespace).await?;
     Ok(crate::admin::user::detail(&ns, user_id, lockout, operator_namespace).await?)
 }
 
