@@ -751,3 +751,104 @@ async fn only_listed_origins_may_call_the_api_from_a_browser() {
     let other = preflight("https://evil.example").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+/// The newest mail to `recipient`, opened with the test server's key.
+async fn last_mail(app: &TestApp, recipient: &str) -> String {
+    app.settle_mail_requests().await;
+    let sealed: String = sqlx::query_scalar(
+        "SELECT text_body FROM gatehouse.mail_outbox WHERE namespace = $1 AND recipient = $2 \
+          ORDER BY id DESC LIMIT 1",
+    )
+    .bind(&app.namespace)
+    .bind(recipient)
+    .fetch_one(&app.superuser)
+    .await
+    .unwrap();
+    let keys = identity::SecretBox::from_hex(&"0".repeat(64)).unwrap();
+    identity::mail::outbox::open_body(&keys, &app.namespace, recipient, &sealed).unwrap()
+}
+
+#[tokio::test]
+async fn a_mailed_code_and_a_magic_link_sign_a_program_in() {
+    let app = spawn_app(&[]).await;
+    app.create_user("mailed@example.com", PASSWORD).await;
+
+    // The e-mail code step: ask for the code on the flow, then give it.
+    let (status, flow) = post(&app, "/sign-in", json!({ "email": "mailed@example.com" })).await;
+    assert_eq!(status, 201);
+    let id = flow["flow"].as_str().unwrap().to_owned();
+    assert_eq!(
+        post(&app, &format!("/sign-in/{id}/email-code"), json!({}))
+            .await
+            .0,
+        202
+    );
+    let text = last_mail(&app, "mailed@example.com").await;
+    let code = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    assert_error(
+        &post(
+            &app,
+            &format!("/sign-in/{id}/steps"),
+            json!({ "method": "email_code", "code": "000000" }),
+        )
+        .await,
+        401,
+        "invalid_credentials",
+    );
+    let (status, tokens) = post(
+        &app,
+        &format!("/sign-in/{id}/steps"),
+        json!({ "method": "email_code", "code": code }),
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens:?}");
+    assert_eq!(
+        get(&app, "/me", tokens["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    // A code works once.
+    assert_error(
+        &post(
+            &app,
+            &format!("/sign-in/{id}/steps"),
+            json!({ "method": "email_code", "code": code }),
+        )
+        .await,
+        401,
+        "invalid_credentials",
+    );
+
+    // A magic link: requested (202 for anyone), then its token for tokens, once.
+    for email in ["mailed@example.com", "nobody@example.com"] {
+        assert_eq!(
+            post(&app, "/magic-link", json!({ "email": email })).await.0,
+            202
+        );
+    }
+    let text = last_mail(&app, "mailed@example.com").await;
+    let token = text
+        .split(|c: char| c.is_whitespace())
+        .find_map(|w| w.split("token=").nth(1))
+        .unwrap()
+        .to_owned();
+    let (status, tokens) = post(&app, "/magic-link/sign-in", json!({ "token": token })).await;
+    assert_eq!(status, 200, "{tokens:?}");
+    assert_eq!(
+        get(&app, "/me", tokens["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    assert_error(
+        &post(&app, "/magic-link/sign-in", json!({ "token": token })).await,
+        401,
+        "invalid_token",
+    );
+}
