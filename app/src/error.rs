@@ -94,6 +94,8 @@ pub enum AppError {
     SupportAlreadyDecided,
     #[error("That request lapsed: nobody decided on it within 24 hours.")]
     SupportRequestLapsed,
+    #[error("This organisation now requires its admins' approval. Start again to ask them.")]
+    SupportApprovalRequired,
     /// A field's value was refused. Both parts are ours (enums, no free text), so the error
     /// can travel in a URL after a form posted without JavaScript.
     #[error("{problem}")]
@@ -343,7 +345,8 @@ impl AppError {
             | AppError::SupportApprovalUsed
             | AppError::SupportApprovalExpired
             | AppError::SupportAlreadyDecided
-            | AppError::SupportRequestLapsed => 409,
+            | AppError::SupportRequestLapsed
+            | AppError::SupportApprovalRequired => 409,
             AppError::SupportAccessUnavailable => 404,
             AppError::AccountDisabled | AppError::NotLockedOut | AppError::AlreadyVerified => 409,
             AppError::Internal => 500,
@@ -592,6 +595,7 @@ mod from_services {
                 E::OwnRequest => AppError::SupportOwnRequest,
                 E::AlreadyDecided => AppError::SupportAlreadyDecided,
                 E::RequestLapsed => AppError::SupportRequestLapsed,
+                E::ApprovalRequired => AppError::SupportApprovalRequired,
                 E::Access(a) => a.into(),
                 E::Lookup(a) => a.into(),
                 E::Internal(e) => {

@@ -57,6 +57,8 @@ pub enum SupportError {
     AlreadyDecided,
     #[error("the request lapsed undecided")]
     RequestLapsed,
+    #[error("the namespace requires its admins' approval (it began to while this started)")]
+    ApprovalRequired,
     #[error(transparent)]
     Access(#[from] crate::caller::AccessError),
     /// A search or lookup refused by the admin read models it reuses (filters, cursors, ids).
@@ -313,7 +315,15 @@ pub async fn start(
         }
         Consent::Ask => {}
     }
-    otx.commit().await?;
+    otx.commit().await.map_err(|e| {
+        // The database's own check of consent (migration 34): the namespace began to require
+        // approval after it was read above.
+        if e.sqlstate() == Some("23514") {
+            SupportError::ApprovalRequired
+        } else {
+            SupportError::from(e)
+        }
+    })?;
 
     let told = async {
         operator
