@@ -74,7 +74,9 @@ pub async fn revoke_api_key(namespace: String, key_id: String) -> Result<(), App
     let key_id = uuid::Uuid::parse_str(key_id.trim())
         .map_err(|_| AppError::field(FormField::KeyId, FieldProblem::UnknownKey))?;
     identity::api_keys::revoke(&caller.authn, caller.user_id, key_id).await?;
-    leptos_axum::redirect(&vocabulary::Page::ApiKeys.path_with(&namespace, &[("revoked", "1")]));
+    leptos_axum::redirect(
+        &vocabulary::Page::ApiKeys.path_with(&namespace, &[vocabulary::Notice::Revoked.flag()]),
+    );
     Ok(())
 }
 
@@ -84,8 +86,9 @@ pub async fn revoke_all_api_keys(namespace: String) -> Result<i32, AppError> {
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
     caller.refuse_while_impersonating()?;
     let count = identity::api_keys::revoke_all(&caller.authn, caller.user_id).await?;
-    leptos_axum::redirect(
-        &vocabulary::Page::ApiKeys.path_with(&namespace, &[("revoked", &count.to_string())]),
-    );
+    leptos_axum::redirect(&vocabulary::Page::ApiKeys.path_with(
+        &namespace,
+        &[(vocabulary::Notice::Revoked.as_str(), &count.to_string())],
+    ));
     Ok(count)
 }

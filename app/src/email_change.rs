@@ -17,7 +17,9 @@ pub async fn request_email_change(namespace: String, email: String) -> Result<()
         .flows
         .request_email_change(&caller.authn, caller.user_id, &caller.email, &email)
         .await?;
-    leptos_axum::redirect(&vocabulary::Page::EmailChange.path_with(&namespace, &[("sent", "1")]));
+    leptos_axum::redirect(
+        &vocabulary::Page::EmailChange.path_with(&namespace, &[vocabulary::Notice::Sent.flag()]),
+    );
     Ok(())
 }
 
@@ -33,7 +35,7 @@ pub async fn confirm_email_change(namespace: String, token: String) -> Result<()
     let authn = state.authn(&namespace).await?;
     state.flows.confirm_email_change(&authn, &token).await?;
     leptos_axum::redirect(
-        &vocabulary::Page::EmailChange.path_with(&namespace, &[("changed", "1")]),
+        &vocabulary::Page::EmailChange.path_with(&namespace, &[vocabulary::Notice::Changed.flag()]),
     );
     Ok(())
 }

@@ -38,7 +38,9 @@ pub async fn sign_up(
     let authn = state.authn(&namespace).await?;
     let typed = identity::TypedPassword::new(password, password_confirm);
     state.flows.sign_up(&authn, &email, typed.as_new()).await?;
-    leptos_axum::redirect(&vocabulary::Page::SignUp.path_with(&namespace, &[("sent", "1")]));
+    leptos_axum::redirect(
+        &vocabulary::Page::SignUp.path_with(&namespace, &[vocabulary::Notice::Sent.flag()]),
+    );
     Ok(())
 }
 
@@ -73,7 +75,9 @@ pub async fn request_magic_link(namespace: String, email: String) -> Result<(), 
     state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
     let authn = state.authn(&namespace).await?;
     state.flows.request_magic_link(&authn, &email).await?;
-    leptos_axum::redirect(&vocabulary::Page::MagicLink.path_with(&namespace, &[("sent", "1")]));
+    leptos_axum::redirect(
+        &vocabulary::Page::MagicLink.path_with(&namespace, &[vocabulary::Notice::Sent.flag()]),
+    );
     Ok(())
 }
 
@@ -161,7 +165,7 @@ pub async fn request_password_reset(namespace: String, email: String) -> Result<
     let authn = state.authn(&namespace).await?;
     state.flows.request_password_reset(&authn, &email).await?;
     leptos_axum::redirect(
-        &vocabulary::Page::ForgotPassword.path_with(&namespace, &[("sent", "1")]),
+        &vocabulary::Page::ForgotPassword.path_with(&namespace, &[vocabulary::Notice::Sent.flag()]),
     );
     Ok(())
 }

@@ -69,6 +69,8 @@ pub async fn change_password(
             },
         )
         .await?;
-    leptos_axum::redirect(&vocabulary::Page::Password.path_with(&namespace, &[("changed", "1")]));
+    leptos_axum::redirect(
+        &vocabulary::Page::Password.path_with(&namespace, &[vocabulary::Notice::Changed.flag()]),
+    );
     Ok(())
 }

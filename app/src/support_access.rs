@@ -251,7 +251,9 @@ pub async fn operator_end_support_access(
     if !identity::support_access::end(&ops, &caller, id).await? {
         return Err(AppError::UnknownImpersonation);
     }
-    leptos_axum::redirect(&vocabulary::Page::Operator.path_with(&namespace, &[("stopped", "1")]));
+    leptos_axum::redirect(
+        &vocabulary::Page::Operator.path_with(&namespace, &[vocabulary::Notice::Stopped.flag()]),
+    );
     Ok(())
 }
 
@@ -560,7 +562,8 @@ pub(crate) mod ssr {
             Left::Restored(token) => {
                 set_session_cookie(&state.cookie, Some(token.expose()));
                 leptos_axum::redirect(
-                    &vocabulary::Page::Operator.path_with(&operator_ns, &[("ended", "1")]),
+                    &vocabulary::Page::Operator
+                        .path_with(&operator_ns, &[vocabulary::Notice::Ended.flag()]),
                 );
             }
             Left::SignedOut => {

@@ -129,10 +129,10 @@ pub async fn admin_decide_support_request(
     use crate::error::{FieldProblem, FormField};
 
     let (state, caller, _) = crate::admin::ssr::admin(&namespace, None).await?;
-    let decision = match decision.as_str() {
-        "approve" => Decision::Approve,
-        "deny" => Decision::Deny,
-        _ => return Err(AppError::FormRejected),
+    let decision = match vocabulary::SupportDecision::parse(&decision) {
+        Some(vocabulary::SupportDecision::Approve) => Decision::Approve,
+        Some(vocabulary::SupportDecision::Deny) => Decision::Deny,
+        None => return Err(AppError::FormRejected),
     };
     if decision == Decision::Approve {
         // Letting somebody in as one of your users is a sensitive change.

@@ -13,5 +13,5 @@ mod words;
 
 pub use activity::ActivityKind;
 pub use audit::{EventType, OperatorEventType};
-pub use outcome::Done;
+pub use outcome::{Done, Notice, SupportDecision};
 pub use paths::{percent_encode, query_string, segment, Page};

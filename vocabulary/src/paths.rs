@@ -211,9 +211,15 @@ mod tests {
 
     #[test]
     fn words_read_back_and_refuse_strangers() {
-        use crate::{Done, EventType};
+        use crate::{Done, EventType, Notice, SupportDecision};
         for w in Done::ALL {
             assert_eq!(Done::parse(w.as_str()), Some(*w));
+        }
+        for w in Notice::ALL {
+            assert_eq!(Notice::parse(w.flag().0), Some(*w));
+        }
+        for w in SupportDecision::ALL {
+            assert_eq!(SupportDecision::parse(w.as_str()), Some(*w));
         }
         assert_eq!(
             EventType::parse("lockout_cleared"),

@@ -117,7 +117,8 @@ pub async fn end_impersonation(namespace: String) -> Result<(), AppError> {
         Left::Restored(token) => {
             set_session_cookie(&state.cookie, Some(token.expose()));
             leptos_axum::redirect(
-                &vocabulary::Page::AdminImpersonations.path_with(&namespace, &[("ended", "1")]),
+                &vocabulary::Page::AdminImpersonations
+                    .path_with(&namespace, &[vocabulary::Notice::Ended.flag()]),
             );
         }
         Left::SignedOut => {
@@ -154,7 +155,8 @@ pub async fn admin_end_impersonation(
     let id = super::parse_id(&impersonation_id, AppError::UnknownImpersonation)?;
     identity::admin::impersonation::end(&authn, id).await?;
     leptos_axum::redirect(
-        &vocabulary::Page::AdminImpersonations.path_with(&namespace, &[("ended", "1")]),
+        &vocabulary::Page::AdminImpersonations
+            .path_with(&namespace, &[vocabulary::Notice::Ended.flag()]),
     );
     Ok(())
 }
@@ -242,7 +244,8 @@ pub async fn admin_set_impersonation_notice(
     };
     identity::admin::impersonation::set_notify_target(&authn, on).await?;
     leptos_axum::redirect(
-        &vocabulary::Page::AdminImpersonations.path_with(&namespace, &[("saved", "1")]),
+        &vocabulary::Page::AdminImpersonations
+            .path_with(&namespace, &[vocabulary::Notice::Saved.flag()]),
     );
     Ok(())
 }

@@ -39,7 +39,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     focus_first_error(error);
     let sudo = Signal::derive(move || needs_sudo(error));
     let revoked = use_query_count(
-        "revoked",
+        vocabulary::Notice::Revoked.as_str(),
         "There was no key to revoke.",
         "1 key was revoked.",
         "{n} keys were revoked.",

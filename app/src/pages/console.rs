@@ -47,8 +47,8 @@ pub fn AdminPage() -> impl IntoView {
 pub fn OperatorPage() -> impl IntoView {
     let namespace = use_namespace();
     let namespaces = Resource::new(move || namespace.get(), operator_namespaces);
-    let ended = crate::pages::admin::query_value("ended");
-    let stopped = crate::pages::admin::query_value("stopped");
+    let ended = crate::pages::admin::query_value(vocabulary::Notice::Ended.as_str());
+    let stopped = crate::pages::admin::query_value(vocabulary::Notice::Stopped.as_str());
     view! {
         <section class="card">
             <h1>"Platform operations"</h1>

@@ -20,8 +20,8 @@ pub fn EmailChangePage() -> impl IntoView {
     let error = action_error(request);
     focus_first_error(error);
     let sudo = Signal::derive(move || needs_sudo(error));
-    let sent = use_query_flag("sent");
-    let changed = use_query_flag("changed");
+    let sent = use_query_flag(vocabulary::Notice::Sent.as_str());
+    let changed = use_query_flag(vocabulary::Notice::Changed.as_str());
     view! {
         <section class="card narrow">
             <h1>"Email address"</h1>

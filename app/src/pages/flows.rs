@@ -70,7 +70,7 @@ pub fn SignUpPage() -> impl IntoView {
     let open = Resource::new(move || namespace.get(), sign_up_open);
     let action = form_action::<SignUp>();
     let error = action_error(action);
-    let done = use_query_flag("sent");
+    let done = use_query_flag(vocabulary::Notice::Sent.as_str());
     focus_first_error(error);
     let sign_in = page_link(Page::SignIn);
     view! {
@@ -145,7 +145,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
 pub fn MagicLinkPage() -> impl IntoView {
     let action = form_action::<RequestMagicLink>();
     let error = action_error(action);
-    let sent = use_query_flag("sent");
+    let sent = use_query_flag(vocabulary::Notice::Sent.as_str());
     let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">
@@ -234,7 +234,7 @@ pub fn EmailCodeVerifyPage() -> impl IntoView {
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = form_action::<RequestPasswordReset>();
     let error = action_error(action);
-    let sent = use_query_flag("sent");
+    let sent = use_query_flag(vocabulary::Notice::Sent.as_str());
     let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">

@@ -17,7 +17,7 @@ pub fn PasswordPage() -> impl IntoView {
     let change = form_action::<ChangePassword>();
     let error = action_error(change);
     focus_first_error(error);
-    let changed = use_query_flag("changed");
+    let changed = use_query_flag(vocabulary::Notice::Changed.as_str());
 
     view! {
         <section class="card narrow">

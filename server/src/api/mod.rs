@@ -32,6 +32,9 @@ use serde::de::DeserializeOwned;
 
 pub use error::ApiError;
 
+/// The header carrying a sign-in flow's token in the seed's user-account interface.
+pub const SESSION_TOKEN: HeaderName = HeaderName::from_static("x-session-token");
+
 /// The largest request body the API reads.
 const BODY_LIMIT: usize = 16 * 1024;
 
@@ -142,12 +145,8 @@ pub fn routes(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         tower_http::cors::CorsLayer::new()
             .allow_origin(tower_http::cors::AllowOrigin::list(cors_origins))
             .allow_methods([Method::GET, Method::POST, Method::DELETE])
-            .allow_headers([
-                header::AUTHORIZATION,
-                header::CONTENT_TYPE,
-                HeaderName::from_static("x-session-token"),
-            ])
-            .expose_headers([HeaderName::from_static("x-session-token")])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, SESSION_TOKEN])
+            .expose_headers([SESSION_TOKEN])
             .max_age(std::time::Duration::from_secs(600)),
     )
 }

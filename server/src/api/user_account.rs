@@ -5,7 +5,7 @@
 //! as the bearer credential, and logout. Errors have the native body. Sign-in methods Gatehouse
 //! does not offer (`google`, `microsoft`, `azureAd`, `oauth`, `samlSso`) are `unsupported_method`.
 
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
@@ -17,9 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::call::Call;
-use super::{bearer, ApiError, ApiJson};
-
-const SESSION_TOKEN: HeaderName = HeaderName::from_static("x-session-token");
+use super::{bearer, ApiError, ApiJson, SESSION_TOKEN};
 
 /// The seed's names for the methods of a step.
 fn seed_methods(flow: &Flow) -> Vec<&'static str> {

@@ -21,7 +21,7 @@ pub fn ImpersonationsPage() -> impl IntoView {
     let target = query_value("target");
     let since = query_value("since");
     let until = query_value("until");
-    let ended = query_value("ended");
+    let ended = query_value(vocabulary::Notice::Ended.as_str());
     let data = Resource::new(
         move || {
             (

@@ -146,9 +146,9 @@ fn PendingRequest(
                     <label for=note_id.clone()>"Note for the operator and the audit log (optional)"</label>
                     <input id=note_id name="note" maxlength="500" autocomplete="off"/>
                 </div>
-                <button type="submit" name="decision" value="approve">"Approve"</button>
+                <button type="submit" name="decision" value=vocabulary::SupportDecision::Approve.as_str()>"Approve"</button>
                 " "
-                <button type="submit" name="decision" value="deny" class="danger">"Deny"</button>
+                <button type="submit" name="decision" value=vocabulary::SupportDecision::Deny.as_str() class="danger">"Deny"</button>
             </ActionForm>
         </li>
     }
