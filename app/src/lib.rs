@@ -39,6 +39,10 @@ use vocabulary::segment;
 use crate::pages::*;
 use crate::shell::TopBar;
 
+/// The site's stylesheet (cargo-leptos writes `style/main.css` there), also linked by pages
+/// the server renders outside the app (the API reference).
+pub const STYLESHEET: &str = "/pkg/gatehouse.css";
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -74,7 +78,7 @@ pub fn App() -> impl IntoView {
     // before the bundle loads, or without JavaScript at all, and nothing jumps while loading.
     let ns = || ParamSegment("ns");
     view! {
-        <Stylesheet id="gatehouse" href="/pkg/gatehouse.css"/>
+        <Stylesheet id="gatehouse" href=STYLESHEET/>
         <Title text="Gatehouse"/>
         <Router>
             <TopBar/>

@@ -111,6 +111,14 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, in the order flows offer them.
+    pub const ALL: [Method; 4] = [
+        Method::Password,
+        Method::EmailCode,
+        Method::Totp,
+        Method::RecoveryCode,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Method::Password => "password",
@@ -121,14 +129,7 @@ impl Method {
     }
 
     pub fn parse(text: &str) -> Option<Method> {
-        [
-            Method::Password,
-            Method::EmailCode,
-            Method::Totp,
-            Method::RecoveryCode,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == text)
+        Method::ALL.into_iter().find(|m| m.as_str() == text)
     }
 }
 

@@ -235,6 +235,18 @@ impl From<ResolvedRoles> for Roles {
     }
 }
 
+/// The owner of a personal API key presenting it to their namespace's API. A key reads the
+/// account; it never carries roles, changes how the account signs in, or signs anything out
+/// (those take a signed-in session: an access token).
+#[derive(Clone, Debug)]
+pub struct KeyHolder {
+    pub authn: Authn,
+    pub user_id: Uuid,
+    pub email: String,
+    pub email_verified: bool,
+    pub key_id: Uuid,
+}
+
 /// Why a bearer access token resolved to nobody.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BearerRefusal {
@@ -335,6 +347,36 @@ impl Callers {
             }
             _ => Ok(Err(BearerRefusal::Invalid)),
         }
+    }
+
+    /// The owner of personal API key `key` (`gh_…`) in `authn`'s namespace, or `None` when it
+    /// is no usable key there (unknown, revoked, expired, another namespace's, or its owner is
+    /// disabled).
+    #[tracing::instrument(skip_all)]
+    pub async fn resolve_api_key(
+        &self,
+        authn: Authn,
+        pool: &PgPool,
+        key: &str,
+    ) -> Result<Option<KeyHolder>, AccessError> {
+        let owner = match crate::api_keys::authenticate(pool, key).await {
+            Ok(owner) => owner,
+            Err(crate::api_keys::ApiKeyError::Internal(e)) => return Err(AccessError::Internal(e)),
+            // (Checking a key names no key or name of the caller's: nothing else to refuse.)
+            Err(_) => None,
+        };
+        let Some(owner) = owner.filter(|o| o.namespace == authn.namespace()) else {
+            return Ok(None);
+        };
+        let mut authn = authn;
+        authn.set_actor(Actor::id(format!("user:{}", owner.user.user_id)));
+        Ok(Some(KeyHolder {
+            authn,
+            user_id: owner.user.user_id,
+            email: owner.user.email,
+            email_verified: owner.user.email_verified_at.is_some(),
+            key_id: owner.key_id,
+        }))
     }
 
     /// The principal of a resolved session (either credential).

@@ -8,12 +8,13 @@ use axum::Json;
 use identity::flows::{FlowError, NewPassword, PasswordChange};
 use identity::RateRule;
 use secrecy::SecretString;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::call::Call;
-use super::tokens::{accepted, tokens_body};
-use super::{ApiError, ApiJson};
+use super::error::ErrorBody;
+use super::tokens::{accepted, tokens_body, Tokens};
+use super::{Accepted, ApiError, ApiJson};
 
 impl From<FlowError> for ApiError {
     fn from(e: FlowError) -> Self {
@@ -41,15 +42,23 @@ impl From<FlowError> for ApiError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
     email: String,
+    /// Judged as on the web: a minimum length and the strength meter.
     password: String,
 }
 
 /// `POST /{namespace}/api/v1/register` `{"email", "password"}`: 202 whatever the address; the
 /// mailbox gets the link to confirm it (or a note that it has an account already).
+#[utoipa::path(post, path = "/{namespace}/api/v1/register", tag = "account",
+    request_body = Register,
+    responses(
+        (status = 202, description = "Taken; the same whether or not the address has an account.", body = Accepted),
+        (status = 403, description = "`forbidden`: sign-up is by invitation here.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
 pub async fn register(call: Call, ApiJson(body): ApiJson<Register>) -> Result<Response, ApiError> {
     call.limit(RateRule::SEND_MAIL)?;
     let password = SecretString::from(body.password);
@@ -69,16 +78,34 @@ pub async fn register(call: Call, ApiJson(body): ApiJson<Register>) -> Result<Re
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithToken {
+    /// The `token` of the mailed link.
     token: String,
+    /// The password to keep.
     password: String,
+}
+
+/// A confirmed address.
+#[derive(Serialize, ToSchema)]
+pub struct Verified {
+    email: String,
+    /// Always `true`.
+    verified: bool,
 }
 
 /// `POST /{namespace}/api/v1/verify-email` `{"token", "password"}`: confirms the address the
 /// link was mailed to, with the password its owner chooses now (whoever signed up may not own
 /// the mailbox: the earlier password is replaced and everything signed in is ended).
+#[utoipa::path(post, path = "/{namespace}/api/v1/verify-email", tag = "account",
+    request_body = WithToken,
+    responses(
+        (status = 200, description = "Confirmed; sign in with the password given.", body = Verified),
+        (status = 401, description = "`invalid_token`: unknown, used or expired.", body = ErrorBody),
+        (status = 409, description = "`conflict`: the address is confirmed already.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
 pub async fn verify_email(
     call: Call,
     ApiJson(body): ApiJson<WithToken>,
@@ -97,16 +124,26 @@ pub async fn verify_email(
             },
         )
         .await?;
-    Ok(Json(json!({ "email": email, "verified": true })).into_response())
+    Ok(Json(Verified {
+        email,
+        verified: true,
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Forgot {
     email: String,
 }
 
 /// `POST /{namespace}/api/v1/password/forgot` `{"email"}`: always 202.
+#[utoipa::path(post, path = "/{namespace}/api/v1/password/forgot", tag = "account",
+    request_body = Forgot,
+    responses(
+        (status = 202, description = "Taken; the same for every address.", body = Accepted),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
 pub async fn forgot_password(
     call: Call,
     ApiJson(body): ApiJson<Forgot>,
@@ -123,6 +160,13 @@ pub async fn forgot_password(
 
 /// `POST /{namespace}/api/v1/password/reset` `{"token", "password"}`: a new password with a
 /// reset link's token; every session, refresh token and API key of the account is revoked.
+#[utoipa::path(post, path = "/{namespace}/api/v1/password/reset", tag = "account",
+    request_body = WithToken,
+    responses(
+        (status = 204, description = "Reset; every session, refresh token and API key of the account was revoked."),
+        (status = 401, description = "`invalid_token`: unknown, used or expired.", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
 pub async fn reset_password(
     call: Call,
     ApiJson(body): ApiJson<WithToken>,
@@ -143,7 +187,7 @@ pub async fn reset_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     current_password: String,
@@ -152,6 +196,15 @@ pub struct ChangePassword {
 
 /// `POST /{namespace}/api/v1/password` `{"current_password", "new_password"}`: every other
 /// session and every refresh token is revoked; this session stays, with a new token pair.
+#[utoipa::path(post, path = "/{namespace}/api/v1/password", tag = "account",
+    request_body = ChangePassword,
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "Changed; new tokens for this session (the old refresh tokens no longer work).", body = Tokens),
+        (status = 401, description = "`invalid_credentials` (the current password is wrong), or the access token's `unauthorized`, `invalid_token`, `token_expired`.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: an API key cannot, during an impersonation, or two-step verification must be set up first.", body = ErrorBody),
+        (status = 429, description = "`locked_out`: too many wrong current passwords.", body = ErrorBody),
+    ))]
 pub async fn change_password(
     call: Call,
     ApiJson(body): ApiJson<ChangePassword>,

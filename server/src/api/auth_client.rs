@@ -4,6 +4,7 @@
 //! `logout` (`{"all": …}`), `GET token/refresh?refresh_token=…` and `change-password`, with its
 //! field names (`jwt_token`, `refresh_token`; errors as `error`, `message`, `statusCode`).
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,10 +14,12 @@ use identity::api_sessions::{Credential, Step, TokenPair};
 use identity::flows::NewPassword;
 use identity::RateRule;
 use secrecy::SecretString;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::call::Call;
+use super::error::ErrorCode;
 use super::{ApiError, ApiJson};
 
 /// A JSON body refused in the seed's error form.
@@ -40,6 +43,15 @@ where
 /// The seed's error body: `{"error", "message", "statusCode"}` with the same status.
 pub struct SeedError(pub ApiError);
 
+/// The error body of the seed auth client's interface.
+#[derive(Serialize, ToSchema)]
+pub struct SeedErrorBody<'a> {
+    error: ErrorCode,
+    message: &'a str,
+    #[serde(rename = "statusCode")]
+    status_code: u16,
+}
+
 impl From<ApiError> for SeedError {
     fn from(e: ApiError) -> Self {
         SeedError(e)
@@ -52,11 +64,11 @@ impl IntoResponse for SeedError {
         (
             status,
             [(axum::http::header::CACHE_CONTROL, "no-store")],
-            Json(json!({
-                "error": self.0.code(),
-                "message": self.0.message(),
-                "statusCode": status.as_u16(),
-            })),
+            Json(SeedErrorBody {
+                error: self.0.code(),
+                message: self.0.message(),
+                status_code: status.as_u16(),
+            }),
         )
             .into_response()
     }
@@ -68,20 +80,31 @@ pub fn err(e: impl Into<ApiError>) -> SeedError {
     SeedError(e.into())
 }
 
+/// The seed client's token pair.
+#[derive(Serialize, ToSchema)]
+pub struct SeedTokens {
+    /// The access token (a JWT).
+    jwt_token: String,
+    /// Seconds until it expires.
+    jwt_expires_in: i64,
+    refresh_token: String,
+    user_id: Uuid,
+}
+
 fn tokens(pair: &TokenPair) -> Response {
     (
         [(axum::http::header::CACHE_CONTROL, "no-store")],
-        Json(json!({
-            "jwt_token": pair.access_token,
-            "jwt_expires_in": (pair.access_expires_at - Utc::now()).num_seconds().max(0),
-            "refresh_token": pair.refresh_token.expose(),
-            "user_id": pair.user_id,
-        })),
+        Json(SeedTokens {
+            jwt_token: pair.access_token.clone(),
+            jwt_expires_in: (pair.access_expires_at - Utc::now()).num_seconds().max(0),
+            refresh_token: pair.refresh_token.expose().to_owned(),
+            user_id: pair.user_id,
+        }),
     )
         .into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Login {
     email: String,
     password: String,
@@ -93,6 +116,14 @@ pub struct Login {
 
 /// `POST /{namespace}/auth/login` `{"email", "password", "cookie"}`: one step. An account with
 /// two-step verification is told to use the native flow (`mfa_required`).
+#[utoipa::path(post, path = "/{namespace}/auth/login", tag = "auth (seed)",
+    request_body = Login,
+    responses(
+        (status = 200, description = "Signed in.", body = SeedTokens),
+        (status = 401, description = "`invalid_credentials`", body = SeedErrorBody),
+        (status = 403, description = "`mfa_required` (use the native flow), or `forbidden`: the address is not confirmed or the account must act on the web first.", body = SeedErrorBody),
+        (status = 429, description = "`locked_out` or `rate_limited`", body = SeedErrorBody),
+    ))]
 pub async fn login(call: Result<Call, ApiError>, SeedJson(body): SeedJson<Login>) -> Answer {
     // Even an unknown namespace is answered in the seed's error form.
     let call = call.map_err(err)?;
@@ -117,7 +148,7 @@ pub async fn login(call: Result<Call, ApiError>, SeedJson(body): SeedJson<Login>
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Register {
     email: String,
     #[serde(default)]
@@ -130,6 +161,13 @@ pub struct Register {
 /// `POST /{namespace}/auth/register` `{"email", "password"?}`: with a password, a sign-up whose
 /// address must be confirmed from the mail before signing in (no tokens yet); without one, a
 /// magic link. 202 whatever the address.
+#[utoipa::path(post, path = "/{namespace}/auth/register", tag = "auth (seed)",
+    request_body = Register,
+    responses(
+        (status = 202, description = "Taken; the same whether or not the address has an account.", body = SeedRegistered),
+        (status = 403, description = "`forbidden`: sign-up is by invitation here.", body = SeedErrorBody),
+        (status = 429, description = "`rate_limited`", body = SeedErrorBody),
+    ))]
 pub async fn register(call: Result<Call, ApiError>, SeedJson(body): SeedJson<Register>) -> Answer {
     // Even an unknown namespace is answered in the seed's error form.
     let call = call.map_err(err)?;
@@ -167,15 +205,30 @@ pub async fn register(call: Result<Call, ApiError>, SeedJson(body): SeedJson<Reg
     };
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "jwt_token": null,
-            "refresh_token": null,
-            "magicLink": magic_link,
-            "message": message,
-            "statusCode": 202,
-        })),
+        Json(SeedRegistered {
+            jwt_token: None,
+            refresh_token: None,
+            magic_link,
+            message,
+            status_code: StatusCode::ACCEPTED.as_u16(),
+        }),
     )
         .into_response())
+}
+
+/// A registration taken: no tokens until the address is confirmed (or the link used).
+#[derive(Serialize, ToSchema)]
+pub struct SeedRegistered {
+    /// Always `null`.
+    jwt_token: Option<String>,
+    /// Always `null`.
+    refresh_token: Option<String>,
+    /// Whether a sign-in link was mailed (no password given).
+    #[serde(rename = "magicLink")]
+    magic_link: bool,
+    message: &'static str,
+    #[serde(rename = "statusCode")]
+    status_code: u16,
 }
 
 #[derive(Deserialize)]
@@ -187,9 +240,24 @@ pub struct RefreshQuery {
 /// `GET /{namespace}/auth/token/refresh?refresh_token=…` (or the token as the bearer
 /// credential): a new pair; the presented token is used up (presenting it again signs its
 /// session out: `token_reused`).
-pub async fn refresh(call: Result<Call, ApiError>, Query(query): Query<RefreshQuery>) -> Answer {
+#[utoipa::path(get, path = "/{namespace}/auth/token/refresh", tag = "auth (seed)",
+    params(("refresh_token" = Option<String>, Query, description = "The refresh token (or send it as the bearer credential, which keeps it out of access logs).")),
+    security((), ("refresh_token" = [])),
+    responses(
+        (status = 200, description = "A new pair; the presented refresh token is used up.", body = SeedTokens),
+        (status = 400, description = "`validation_failed`: the query string is malformed.", body = SeedErrorBody),
+        (status = 401, description = "`invalid_token`, or `token_reused`: it was used before, so its session was signed out.", body = SeedErrorBody),
+        (status = 403, description = "`forbidden`: two-step verification must be set up on the web first.", body = SeedErrorBody),
+        (status = 429, description = "`rate_limited`", body = SeedErrorBody),
+    ))]
+pub async fn refresh(
+    call: Result<Call, ApiError>,
+    query: Result<Query<RefreshQuery>, QueryRejection>,
+) -> Answer {
     // Even an unknown namespace is answered in the seed's error form.
     let call = call.map_err(err)?;
+    let Query(query) =
+        query.map_err(|_| err(ApiError::validation("The query string is malformed.")))?;
     let api = call.api().map_err(err)?;
     call.limit(RateRule::USE_TOKEN).map_err(err)?;
     // The seed's client puts it in the query string, where proxies and access logs may keep
@@ -202,14 +270,23 @@ pub async fn refresh(call: Result<Call, ApiError>, Query(query): Query<RefreshQu
     Ok(tokens(&pair))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 pub struct Logout {
+    /// Every session of the account (the default), or only this one.
     #[serde(default)]
     all: bool,
 }
 
 /// `POST /{namespace}/auth/logout` (access token as bearer) `{"all": true}`: every session of
 /// the account, or with `false` this one.
+#[utoipa::path(post, path = "/{namespace}/auth/logout", tag = "auth (seed)",
+    request_body(content = Option<Logout>, description = "Optional; without it, every session."),
+    security(("access_token" = [])),
+    responses(
+        (status = 204, description = "Signed out."),
+        (status = 400, description = "`validation_failed`: the body is not `{\"all\": true|false}`.", body = SeedErrorBody),
+        (status = 403, description = "`forbidden`: an API key cannot sign out.", body = SeedErrorBody),
+    ))]
 pub async fn logout(call: Result<Call, ApiError>, body: axum::body::Bytes) -> Answer {
     // Even an unknown namespace is answered in the seed's error form.
     let call = call.map_err(err)?;
@@ -231,7 +308,7 @@ pub async fn logout(call: Result<Call, ApiError>, body: axum::body::Bytes) -> An
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChangePassword {
     old_password: String,
     new_password: String,
@@ -239,6 +316,15 @@ pub struct ChangePassword {
 
 /// `POST /{namespace}/auth/change-password` `{"old_password", "new_password"}`: other sessions
 /// and every refresh token end; new tokens for this session.
+#[utoipa::path(post, path = "/{namespace}/auth/change-password", tag = "auth (seed)",
+    request_body = ChangePassword,
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "Changed; new tokens for this session.", body = SeedTokens),
+        (status = 401, description = "`invalid_credentials` (the old password is wrong), or the access token's `unauthorized`, `invalid_token`, `token_expired`.", body = SeedErrorBody),
+        (status = 403, description = "`forbidden`: an API key cannot, during an impersonation, or two-step verification must be set up first.", body = SeedErrorBody),
+        (status = 429, description = "`locked_out`: too many wrong old passwords.", body = SeedErrorBody),
+    ))]
 pub async fn change_password(
     call: Result<Call, ApiError>,
     SeedJson(body): SeedJson<ChangePassword>,

@@ -12,7 +12,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use identity::api_sessions::ApiSessions;
-use identity::caller::{BearerRefusal, Principal};
+use identity::caller::{BearerRefusal, KeyHolder, Principal};
 use identity::RateRule;
 
 use super::{bearer, ApiError};
@@ -43,6 +43,28 @@ impl Client {
         identity::ClientInfo {
             ip_address: self.ip,
             user_agent: self.user_agent.as_deref(),
+        }
+    }
+}
+
+/// Who may read the account: a signed-in session (an access token) or a personal API key.
+pub enum Reader {
+    Session(Principal),
+    Key(KeyHolder),
+}
+
+impl Reader {
+    pub fn authn(&self) -> &authn::Authn {
+        match self {
+            Reader::Session(p) => &p.authn,
+            Reader::Key(k) => &k.authn,
+        }
+    }
+
+    pub fn user_id(&self) -> uuid::Uuid {
+        match self {
+            Reader::Session(p) => p.user_id,
+            Reader::Key(k) => k.user_id,
         }
     }
 }
@@ -124,10 +146,30 @@ impl Call {
         Ok(principal)
     }
 
+    /// The caller behind an access token or, for routes that only read the account, a
+    /// personal API key (`gh_…`) of this namespace.
+    pub async fn reader(&self) -> Result<Reader, ApiError> {
+        let token = self.bearer()?;
+        if !token.starts_with(identity::api_keys::PREFIX) {
+            return Ok(Reader::Session(self.caller().await?));
+        }
+        self.state
+            .callers
+            .resolve_api_key(self.authn.clone(), &self.state.pool, token)
+            .await?
+            .map(Reader::Key)
+            .ok_or(ApiError::InvalidToken)
+    }
+
     /// [`Call::caller`] without the two-step gate (for signing out).
     pub async fn caller_any(&self) -> Result<Principal, ApiError> {
-        let api = self.api()?;
         let token = self.bearer()?;
+        if token.starts_with(identity::api_keys::PREFIX) {
+            return Err(ApiError::Forbidden(
+                "An API key only reads the account: sign in for an access token to do this.",
+            ));
+        }
+        let api = self.api()?;
         match self
             .state
             .callers

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Every error the API answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,11 +32,34 @@ pub enum ApiError {
     Internal,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    message: &'a str,
-    status: u16,
+/// The fixed vocabulary of error codes programs branch on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidCredentials,
+    LockedOut,
+    MfaRequired,
+    UnsupportedMethod,
+    InvalidToken,
+    TokenExpired,
+    TokenReused,
+    RateLimited,
+    ValidationFailed,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    InternalError,
+}
+
+/// The body of every error of the native API (and of the user-account interface).
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorCode,
+    /// For people: what went wrong and what to do.
+    pub message: &'a str,
+    /// The HTTP status again, for clients that only keep the body.
+    pub status: u16,
 }
 
 impl ApiError {
@@ -46,22 +70,22 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::LockedOut => "locked_out",
-            ApiError::MfaRequired => "mfa_required",
-            ApiError::UnsupportedMethod => "unsupported_method",
-            ApiError::InvalidToken => "invalid_token",
-            ApiError::TokenExpired => "token_expired",
-            ApiError::TokenReused => "token_reused",
-            ApiError::RateLimited => "rate_limited",
-            ApiError::ValidationFailed { .. } => "validation_failed",
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::Internal => "internal_error",
+            ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            ApiError::LockedOut => ErrorCode::LockedOut,
+            ApiError::MfaRequired => ErrorCode::MfaRequired,
+            ApiError::UnsupportedMethod => ErrorCode::UnsupportedMethod,
+            ApiError::InvalidToken => ErrorCode::InvalidToken,
+            ApiError::TokenExpired => ErrorCode::TokenExpired,
+            ApiError::TokenReused => ErrorCode::TokenReused,
+            ApiError::RateLimited => ErrorCode::RateLimited,
+            ApiError::ValidationFailed { .. } => ErrorCode::ValidationFailed,
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::Internal => ErrorCode::InternalError,
         }
     }
 
@@ -112,7 +136,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let mut response = (
             status,
-            Json(Body {
+            Json(ErrorBody {
                 error: self.code(),
                 message: self.message(),
                 status: status.as_u16(),

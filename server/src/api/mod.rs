@@ -8,7 +8,10 @@
 //! - `/{namespace}/api/v1/…`: sign-in as a flow of steps, token refresh with rotation, sign-out
 //!   (`tokens.rs`); `me` and the caller's sessions (`account.rs`); register, address
 //!   confirmation, forgotten password, reset and password change (`account_flows.rs`); the
-//!   caller's personal API keys (`api_keys.rs`).
+//!   caller's personal API keys (`api_keys.rs`); two-step verification (`mfa.rs`). Routes that
+//!   only read the account also take a personal API key.
+//! - `/api/v1/openapi.json` and `/api/v1/docs`: the OpenAPI document and its reference page
+//!   (`openapi.rs`).
 //! - The seeds' interfaces as aliases over the same services: `/{namespace}/auth/…`
 //!   (`auth_client.rs`) and `/{namespace}/userAccount/…` (`user_account.rs`).
 
@@ -19,16 +22,21 @@ mod auth_client;
 mod call;
 mod error;
 mod keys;
+mod mfa;
+mod openapi;
 mod tokens;
 mod user_account;
 
 use app::state::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub use error::ApiError;
 
@@ -42,6 +50,8 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub fn routes(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
     let v1 = "/{namespace}/api/v1";
     let router = Router::new()
+        .route(openapi::DOCUMENT, get(openapi::document))
+        .route(openapi::REFERENCE, get(openapi::reference))
         .route("/api/v1/me", get(keys::me))
         .route("/.well-known/jwks.json", get(tokens::jwks))
         .route(&format!("{v1}/sign-in"), post(tokens::start_sign_in))
@@ -89,6 +99,16 @@ pub fn routes(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
             delete(api_keys::revoke),
         )
         .route(&format!("{v1}/me"), get(account::me))
+        .route(&format!("{v1}/mfa"), get(mfa::status))
+        .route(
+            &format!("{v1}/mfa/totp"),
+            post(mfa::begin_totp).delete(mfa::remove_totp),
+        )
+        .route(&format!("{v1}/mfa/totp/confirm"), post(mfa::confirm_totp))
+        .route(
+            &format!("{v1}/mfa/recovery-codes"),
+            post(mfa::regenerate_recovery_codes),
+        )
         // The seeds' two interfaces, over the same handlers' services.
         .route("/{namespace}/auth/login", post(auth_client::login))
         .route("/{namespace}/auth/register", post(auth_client::register))
@@ -186,6 +206,53 @@ where
                 _ => ApiError::validation("The body could not be read."),
             }),
         }
+    }
+}
+
+/// A path's parameters, an unreadable one (not UTF-8 once decoded) answered as `not_found`.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|_| ApiError::NotFound("Nothing is at this address."))
+    }
+}
+
+/// A request taken, with the same answer whatever the address it names.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    /// Always 202.
+    status: u16,
+    message: &'static str,
+}
+
+impl Accepted {
+    pub fn new(message: &'static str) -> Accepted {
+        Accepted {
+            status: StatusCode::ACCEPTED.as_u16(),
+            message,
+        }
+    }
+}
+
+/// A plain answer for people.
+#[derive(Serialize, ToSchema)]
+pub struct Message {
+    message: &'static str,
+}
+
+impl Message {
+    pub fn new(message: &'static str) -> Message {
+        Message { message }
     }
 }
 

@@ -491,6 +491,46 @@ async fn account_flows_register_reset_change_password_and_keys() {
         .await
         .unwrap();
     assert_eq!(holder.status().as_u16(), 200);
+    // The key reads the account on the namespace's own routes too, and nothing more.
+    let (status, me) = get(&app, "/me", key).await;
+    assert_eq!(status, 200, "{me:?}");
+    assert_eq!(me["email"], "flows@example.com");
+    assert_eq!(me["session_id"], Value::Null);
+    assert_eq!(me["roles"], json!({ "admin": false, "operator": false }));
+    let (status, sessions) = get(&app, "/sessions", key).await;
+    assert_eq!(status, 200);
+    assert!(sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["current"] == false));
+    assert_eq!(get(&app, "/api-keys", key).await.0, 200);
+    let by_key = app
+        .http
+        .post(url(&app, "/api-keys"))
+        .bearer_auth(key)
+        .json(&json!({ "name": "from a key", "expiry": "30" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_key.status().as_u16(), 403);
+    let signing_out = app
+        .http
+        .post(url(&app, "/sign-out"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signing_out.status().as_u16(), 403);
+    // Another namespace's routes do not know it.
+    let elsewhere = app
+        .http
+        .get(format!("{}/elsewhere/api/v1/me", app.base))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(elsewhere.status().as_u16(), 401 | 404));
     let bad = app
         .http
         .post(url(&app, "/api-keys"))
@@ -517,6 +557,7 @@ async fn account_flows_register_reset_change_password_and_keys() {
         .await
         .unwrap();
     assert_eq!(holder.status().as_u16(), 401);
+    assert_error(&get(&app, "/me", key).await, 401, "invalid_token");
     // Out of the sudo window, creating a key is refused.
     sqlx::query(
         "UPDATE gatehouse.reauthentications SET authenticated_at = now() - interval '1 day'",
@@ -851,4 +892,182 @@ async fn a_mailed_code_and_a_magic_link_sign_a_program_in() {
         401,
         "invalid_token",
     );
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_its_reference_page_cover_every_route() {
+    let app = spawn_app(&[]).await;
+    let answer = app
+        .http
+        .get(format!("{}/api/v1/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let doc: Value = answer.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/{namespace}/api/v1/sign-in", "post"),
+        ("/{namespace}/api/v1/sign-in/{flow}/steps", "post"),
+        ("/{namespace}/api/v1/token/refresh", "post"),
+        ("/{namespace}/api/v1/api-keys/{key_id}", "delete"),
+        ("/{namespace}/auth/token/refresh", "get"),
+        ("/{namespace}/userAccount/authenticate", "post"),
+        ("/.well-known/jwks.json", "get"),
+        ("/api/v1/me", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path}");
+    }
+    let codes = &doc["components"]["schemas"]["ErrorCode"]["enum"];
+    for code in [
+        "invalid_credentials",
+        "token_reused",
+        "validation_failed",
+        "conflict",
+    ] {
+        assert!(
+            codes.as_array().unwrap().iter().any(|c| c == code),
+            "{code}"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["access_token"].is_object());
+
+    let page = app
+        .http
+        .get(format!("{}/api/v1/docs", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains("/{namespace}/api/v1/sign-in/{flow}/steps"));
+    assert!(page.contains("id=\"schema-Tokens\""));
+}
+
+/// The code an authenticator app shows for `uri`, `steps` 30-second steps from now.
+fn app_code(uri: &str, steps: i64) -> String {
+    let totp = totp_rs::TOTP::from_url_unchecked(uri).unwrap();
+    let at = chrono::Utc::now().timestamp() + steps * 30;
+    totp.generate(u64::try_from(at).unwrap())
+}
+
+#[tokio::test]
+async fn a_program_adds_an_authenticator_app_and_signs_in_with_it() {
+    let app = spawn_app(&[]).await;
+    app.create_user("totp@example.com", PASSWORD).await;
+    let (status, tokens) = sign_in(&app, "totp@example.com", PASSWORD).await;
+    assert_eq!(status, 200, "{tokens:?}");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let send = |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
+        let mut request = app.http.request(method, url(&app, path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    use reqwest::Method;
+
+    let (status, mfa) = get(&app, "/mfa", &access).await;
+    assert_eq!(status, 200);
+    assert_eq!(mfa["totp_added_at"], Value::Null);
+    assert_eq!(mfa["recovery_codes_left"], 0);
+    // Recovery codes go with another second factor.
+    assert_error(
+        &send(Method::POST, "/mfa/recovery-codes", &access, None).await,
+        409,
+        "conflict",
+    );
+
+    let (status, setup) = send(Method::POST, "/mfa/totp", &access, None).await;
+    assert_eq!(status, 201, "{setup:?}");
+    let uri = setup["otpauth_uri"].as_str().unwrap().to_owned();
+    let enrollment = setup["enrollment"].as_str().unwrap().to_owned();
+    let right = app_code(&uri, 0);
+    let wrong = ["000000", "111111", "222222", "333333"]
+        .into_iter()
+        .find(|c| ![-1, 0, 1].iter().any(|s| app_code(&uri, *s) == *c))
+        .unwrap();
+    assert_error(
+        &send(
+            Method::POST,
+            "/mfa/totp/confirm",
+            &access,
+            Some(json!({ "enrollment": enrollment, "code": wrong })),
+        )
+        .await,
+        400,
+        "validation_failed",
+    );
+    assert_error(
+        &send(
+            Method::POST,
+            "/mfa/totp/confirm",
+            &access,
+            Some(json!({ "enrollment": "forged", "code": right })),
+        )
+        .await,
+        400,
+        "validation_failed",
+    );
+    let (status, codes) = send(
+        Method::POST,
+        "/mfa/totp/confirm",
+        &access,
+        Some(json!({ "enrollment": enrollment, "code": right })),
+    )
+    .await;
+    assert_eq!(status, 200, "{codes:?}");
+    let codes = codes["recovery_codes"].as_array().unwrap().len();
+    assert!(codes >= 8);
+    let (_, mfa) = get(&app, "/mfa", &access).await;
+    assert!(mfa["totp_added_at"].is_string());
+    assert_eq!(mfa["recovery_codes_left"], codes);
+
+    // Signing in now takes the app's code as a second step (a later step than the one used).
+    let (status, flow) = post(&app, "/sign-in", json!({ "email": "totp@example.com" })).await;
+    assert_eq!(status, 201);
+    let (status, next) = post(
+        &app,
+        &format!("/sign-in/{}/steps", flow["flow"].as_str().unwrap()),
+        json!({ "method": "password", "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(status, 200, "{next:?}");
+    assert_eq!(next["allowed_methods"], json!(["totp", "recovery_code"]));
+    assert!(next.get("access_token").is_none());
+    let (status, second) = post(
+        &app,
+        &format!("/sign-in/{}/steps", next["flow"].as_str().unwrap()),
+        json!({ "method": "totp", "code": app_code(&uri, 1) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{second:?}");
+    let fresh = second["access_token"].as_str().unwrap().to_owned();
+
+    // Changes take a recent sign-in.
+    sqlx::query(
+        "UPDATE gatehouse.reauthentications SET authenticated_at = now() - interval '1 day'",
+    )
+    .execute(&app.superuser)
+    .await
+    .unwrap();
+    assert_error(
+        &send(Method::DELETE, "/mfa/totp", &fresh, None).await,
+        403,
+        "forbidden",
+    );
+    let (_, mfa) = get(&app, "/mfa", &fresh).await;
+    assert!(mfa["totp_added_at"].is_string(), "nothing changed");
 }
