@@ -1,6 +1,9 @@
 """A program written against Gatehouse's JSON API the way the seed's auth client is written
 (httpx, async, `../shared/seeds/http-auth-client.md`): register, confirm the address from the
-mail the SMTP sink received, log in, refresh, change the password, log out of every session.
+mail the SMTP sink received, log in, refresh, change the password, log out of every session;
+then two-step verification: an authenticator app added over the API, and the multi-step
+sign-in with a TOTP code (native flow) and a recovery code (the seed's user-account interface)
+as the second step.
 
     python api_client.py BASE_URL NAMESPACE MAIL_DIR
 
@@ -9,6 +12,8 @@ Run by scripts/e2e against the real server it starts (sign-up open in NAMESPACE)
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -40,6 +45,15 @@ def mail_to(mail_dir: str, address: str, timeout: float = 15.0) -> dict:
                 return mail
         time.sleep(0.1)
     raise ApiError(f"no mail to {address}")
+
+
+def totp(secret_base32: str, steps_ahead: int = 0) -> str:
+    """RFC 6238 (SHA-1, 6 digits, 30-second steps), as an authenticator app computes it."""
+    key = base64.b32decode(secret_base32 + "=" * (-len(secret_base32) % 8))
+    counter = int(time.time() // 30) + steps_ahead
+    mac = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return f"{(int.from_bytes(mac[offset:offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 class Client:
@@ -142,10 +156,68 @@ async def main(base_url: str, namespace: str, mail_dir: str) -> None:
     other = Client(base_url, namespace)
     await other.login(email, third)
 
+    # Two-step verification, added over the native API with the fresh sign-in.
+    native = f"{client.base}/api/v1"
+    async with httpx.AsyncClient() as http:
+        r = await http.post(f"{native}/mfa/totp", headers=other.auth_headers)
+        assert r.status_code == 201, r.text
+        setup = r.json()
+        r = await http.post(f"{native}/mfa/totp/confirm", headers=other.auth_headers,
+                            json={"enrollment": setup["enrollment"], "code": totp(setup["secret"])})
+        assert r.status_code == 200, r.text
+        recovery_codes = r.json()["recovery_codes"]
+        assert len(recovery_codes) >= 8, recovery_codes
+
     await client.logout(all_sessions=True)
     assert await client.me(other.access_token) == 401, "logout of all sessions left one"
     assert await client.me(old_access) == 401
-    print("api client: register, confirm, login, refresh, change password, logout all: ok")
+
+    # The one-step login of the seed's client now says a second step is owed.
+    try:
+        await client.login(email, third)
+        raise AssertionError("a one-step login skipped the authenticator app")
+    except ApiError as e:
+        assert "mfa_required" in str(e), e
+
+    async with httpx.AsyncClient() as http:
+        # The native flow: password, then a TOTP code (a later step than the one that turned
+        # the app on: each step's code is good once).
+        flow = (await http.post(f"{native}/sign-in", json={"email": email})).json()
+        r = await http.post(f"{native}/sign-in/{flow['flow']}/steps",
+                            json={"method": "password", "password": third})
+        assert r.status_code == 200, r.text
+        second_step = r.json()
+        assert "access_token" not in second_step, second_step
+        assert set(second_step["allowed_methods"]) == {"totp", "recovery_code"}, second_step
+        valid = {totp(setup["secret"], step) for step in (-1, 0, 1)}
+        wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+        r = await http.post(f"{native}/sign-in/{second_step['flow']}/steps",
+                            json={"method": "totp", "code": wrong})
+        assert r.status_code == 401 and r.json()["error"] == "invalid_credentials", r.text
+        r = await http.post(f"{native}/sign-in/{second_step['flow']}/steps",
+                            json={"method": "totp", "code": totp(setup["secret"], 1)})
+        assert r.status_code == 200, r.text
+        tokens = r.json()
+        assert await client.me(tokens["access_token"]) == 200
+
+        # The seed's user-account interface: password, then a recovery code, used up.
+        for attempt in range(2):
+            r = await http.post(f"{client.base}/userAccount/initAuth", json={"email": email})
+            r = await http.post(f"{client.base}/userAccount/authenticate",
+                                headers={"x-session-token": r.headers["x-session-token"]},
+                                json={"method": "password", "credentials": {"password": third}})
+            assert r.status_code == 200 and r.json()["nextStep"] == 1, r.text
+            r = await http.post(f"{client.base}/userAccount/authenticate",
+                                headers={"x-session-token": r.headers["x-session-token"]},
+                                json={"method": "recovery_code",
+                                      "credentials": {"code": recovery_codes[0]}})
+            if attempt == 0:
+                assert r.status_code == 200 and r.json()["message"] == "Fully authenticated", r.text
+                assert await client.me(r.json()["accessToken"]) == 200
+            else:
+                assert r.status_code == 401, "a recovery code worked twice"
+    print("api client: register, confirm, login, refresh, change password, logout all, "
+          "TOTP and recovery code as second steps: ok")
 
 
 if __name__ == "__main__":
