@@ -1056,6 +1056,26 @@ async fn a_program_adds_an_authenticator_app_and_signs_in_with_it() {
     assert_eq!(status, 200, "{second:?}");
     let fresh = second["access_token"].as_str().unwrap().to_owned();
 
+    // A new set of recovery codes replaces the old; an API key reads but cannot change them.
+    let (status, renewed) = send(Method::POST, "/mfa/recovery-codes", &fresh, None).await;
+    assert_eq!(status, 200, "{renewed:?}");
+    assert_eq!(renewed["recovery_codes"].as_array().unwrap().len(), codes);
+    let (status, key) = send(
+        Method::POST,
+        "/api-keys",
+        &fresh,
+        Some(json!({ "name": "reader", "expiry": "30" })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let key = key["key"].as_str().unwrap().to_owned();
+    assert_eq!(get(&app, "/mfa", &key).await.0, 200);
+    assert_error(
+        &send(Method::DELETE, "/mfa/totp", &key, None).await,
+        403,
+        "forbidden",
+    );
+
     // Changes take a recent sign-in.
     sqlx::query(
         "UPDATE gatehouse.reauthentications SET authenticated_at = now() - interval '1 day'",
@@ -1070,4 +1090,31 @@ async fn a_program_adds_an_authenticator_app_and_signs_in_with_it() {
     );
     let (_, mfa) = get(&app, "/mfa", &fresh).await;
     assert!(mfa["totp_added_at"].is_string(), "nothing changed");
+
+    // Signed in again: the app is removed, and with it the recovery codes.
+    let (status, flow) = post(&app, "/sign-in", json!({ "email": "totp@example.com" })).await;
+    assert_eq!(status, 201);
+    let (_, next) = post(
+        &app,
+        &format!("/sign-in/{}/steps", flow["flow"].as_str().unwrap()),
+        json!({ "method": "password", "password": PASSWORD }),
+    )
+    .await;
+    let (status, again) = post(
+        &app,
+        &format!("/sign-in/{}/steps", next["flow"].as_str().unwrap()),
+        json!({ "method": "recovery_code", "code": renewed["recovery_codes"][0] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{again:?}");
+    let again = again["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(send(Method::DELETE, "/mfa/totp", &again, None).await.0, 204);
+    let (_, mfa) = get(&app, "/mfa", &again).await;
+    assert_eq!(mfa["totp_added_at"], Value::Null);
+    assert_eq!(mfa["recovery_codes_left"], 0);
+    assert_error(
+        &send(Method::DELETE, "/mfa/totp", &again, None).await,
+        404,
+        "not_found",
+    );
 }
