@@ -134,7 +134,8 @@ async fn main() {
         .output_name("gatehouse")
         .site_addr(addr)
         .build();
-    let router = web::router(&cli.config, state, options).unwrap();
+    let health = gatehouse_server::health::Health::new(pool.clone(), false);
+    let router = web::router(&cli.config, state, options, health).unwrap();
     tokio::spawn(async move {
         axum::serve(
             listener,

@@ -157,6 +157,9 @@ pub struct Config {
     /// ...within this many minutes.
     #[arg(long, env = "GATEHOUSE_LOCKOUT_WINDOW_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub lockout_window_minutes: u32,
+    /// On SIGTERM, the longest the server waits for in-flight requests before it exits.
+    #[arg(long, env = "GATEHOUSE_SHUTDOWN_GRACE_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=600))]
+    pub shutdown_grace_seconds: u32,
     /// Multiplies the per-client request limits of sign-in, sign-up, reset and sign-in links
     /// (raise it when many people share one address).
     #[arg(long, env = "GATEHOUSE_RATE_LIMIT_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10000))]
@@ -359,6 +362,7 @@ mod tests {
             lockout_threshold: 5,
             rate_limit_scale: 1,
             lockout_window_minutes: 15,
+            shutdown_grace_seconds: 20,
             sudo_minutes: 10,
             password_min_chars: 12,
             password_min_score: 3,

@@ -14,6 +14,7 @@ pub fn spawn_mail_worker(
     pool: PgPool,
     delivery: MailDelivery,
     keep_bodies: bool,
+    on_turn: impl Fn() + Send + Sync + 'static,
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     let settings = WorkerSettings {
@@ -21,7 +22,7 @@ pub fn spawn_mail_worker(
         ..WorkerSettings::default()
     };
     tokio::spawn(async move {
-        run_worker(pool, delivery, settings, stop.cancelled_owned()).await;
+        run_worker(pool, delivery, settings, on_turn, stop.cancelled_owned()).await;
     })
 }
 

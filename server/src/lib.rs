@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod error_status;
 pub mod export_access;
+pub mod health;
 pub mod input_guard;
 pub mod jobs;
 pub mod operator_export;

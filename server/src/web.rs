@@ -27,6 +27,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::health::{self, Health};
 use crate::{jobs, security};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -149,8 +150,14 @@ fn api_sessions(
     )?)))
 }
 
-/// The whole HTTP application.
-pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Result<Router, String> {
+/// The whole HTTP application; `health` answers `/readyz` and gates requests while the
+/// database is unreachable.
+pub fn router(
+    config: &Config,
+    state: AppState,
+    options: LeptosOptions,
+    health: Arc<Health>,
+) -> Result<Router, String> {
     let origin = config.origin()?;
     let trusted_proxies = Arc::new(config.trusted_proxies()?);
     let routes = generate_route_list(App);
@@ -168,6 +175,7 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
     let web = Router::new()
         .route("/", get(move || async move { Redirect::to(&default_home) }))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(health::readyz).with_state(health.clone()))
         .route(
             &format!(
                 "/{{namespace}}/{}/{}",
@@ -227,6 +235,7 @@ pub fn router(config: &Config, state: AppState, options: LeptosOptions) -> Resul
     Ok(Router::new()
         .merge(api)
         .merge(web)
+        .layer(axum::middleware::from_fn_with_state(health, health::gate))
         .layer(axum::middleware::from_fn_with_state(
             config.is_https(),
             security::headers,
@@ -256,9 +265,14 @@ pub fn without_nagle(
     axum::serve::ListenerExt::tap_io(listener, no_delay as fn(&mut tokio::net::TcpStream))
 }
 
+/// How long a request waits for a database connection before failing: while the database is
+/// away, requests fail fast (and the outage gate answers them) instead of piling up.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub async fn connect_pool(config: &Config) -> Result<PgPool, String> {
     PgPoolOptions::new()
         .max_connections(20)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect(&config.database_url)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))
@@ -275,6 +289,7 @@ pub async fn connect_operator_pool(config: &Config) -> Result<Option<PgPool>, St
     };
     let pool = PgPoolOptions::new()
         .max_connections(OPERATOR_POOL_SIZE)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect(url)
         .await
         .map_err(|e| format!("cannot connect to the database as the operator role: {e}"))?;
@@ -372,7 +387,9 @@ pub async fn serve(config: &Config) -> Result<(), String> {
             "GATEHOUSE_OPERATOR_DATABASE_URL is not set: support access across namespaces is off"
         );
     }
+    let health = Health::new(pool.clone(), config.smtp_url().is_some());
     let mut background = vec![
+        health::spawn_prober(health.clone(), stop.clone()),
         jobs::spawn_upkeep(pool.clone(), config.default_namespace.clone(), stop.clone()),
         jobs::spawn_mail_request_worker(pool.clone(), state.flows.clone(), stop.clone()),
     ];
@@ -384,6 +401,7 @@ pub async fn serve(config: &Config) -> Result<(), String> {
                 pool.clone(),
                 delivery,
                 config.dev_mode,
+                health.mail_worker_beat(),
                 stop.clone(),
             ));
         }
@@ -396,15 +414,31 @@ pub async fn serve(config: &Config) -> Result<(), String> {
             }
         ),
     }
-    let app = router(config, state, options)?;
+    let app = router(config, state, options, health)?;
     tracing::info!("listening on http://{addr}");
-    let result = axum::serve(
+    // On SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish, but no longer than
+    // the grace period (a stuck client must not hold a deploy).
+    let draining = CancellationToken::new();
+    let server = axum::serve(
         without_nagle(listener),
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| e.to_string());
+    .with_graceful_shutdown({
+        let draining = draining.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: draining in-flight requests");
+            draining.cancel();
+        }
+    });
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_seconds.into());
+    let result = tokio::select! {
+        result = server => result.map_err(|e| e.to_string()),
+        _ = async { draining.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!(seconds = grace.as_secs(), "grace period over: closing open requests");
+            Ok(())
+        }
+    };
     stop.cancel();
     for task in background {
         let _ = task.await;

@@ -101,7 +101,13 @@ where
 /// Creates a database named `{prefix}_{pid}_{random}`, applies the migrations and grants
 /// [`APP_ROLE`]; returns its name.
 pub fn create_migrated_database(prefix: &str) -> String {
-    let admin = admin_url();
+    create_migrated_database_on(&admin_url(), prefix)
+}
+
+/// [`create_migrated_database`] on another cluster, given by its superuser URL (a test that
+/// stops its database runs a cluster of its own).
+pub fn create_migrated_database_on(admin: &str, prefix: &str) -> String {
+    let admin = admin.to_owned();
     let _one_at_a_time = SETUP
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -111,7 +117,7 @@ pub fn create_migrated_database(prefix: &str) -> String {
         Uuid::new_v4().simple()
     );
     let db = name.clone();
-    let db_url = url_for(&name, None);
+    let db_url = with_database(&admin, &name, None);
     on_own_runtime(move || async move {
         let mut conn = PgConnection::connect(&admin).await.expect("connect admin");
         conn.execute(format!("CREATE DATABASE \"{db}\"").as_str())

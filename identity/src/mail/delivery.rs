@@ -141,11 +141,14 @@ pub async fn run_worker(
     pool: PgPool,
     delivery: MailDelivery,
     settings: WorkerSettings,
+    on_turn: impl Fn(),
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
     let mut listener = connect_listener(&pool).await;
     loop {
+        // A heartbeat for readiness checks: the loop turns at least every `poll_every`.
+        on_turn();
         if let Err(e) = deliver_due(&pool, &delivery, settings).await {
             tracing::warn!(error = %e, "mail outbox unavailable");
         }

@@ -30,6 +30,8 @@ pub enum ApiError {
     NotFound(&'static str),
     Conflict(&'static str),
     Internal,
+    /// The database cannot be reached: nothing was done; retry shortly.
+    Unavailable,
 }
 
 /// The fixed vocabulary of error codes programs branch on.
@@ -50,6 +52,7 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     InternalError,
+    Unavailable,
 }
 
 /// The body of every error of the native API (and of the user-account interface).
@@ -86,6 +89,7 @@ impl ApiError {
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::Internal => ErrorCode::InternalError,
+            ApiError::Unavailable => ErrorCode::Unavailable,
         }
     }
 
@@ -104,6 +108,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -127,6 +132,9 @@ impl ApiError {
             ApiError::Unauthorized => "Sign in first: send an access token as a Bearer credential.",
             ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::Conflict(m) => m,
             ApiError::Internal => "Something went wrong on our side. Please try again.",
+            ApiError::Unavailable => {
+                "The service cannot reach its database right now; nothing was changed. Retry in a few seconds."
+            }
         }
     }
 }

@@ -39,6 +39,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use error::ApiError;
+pub use openapi::{DOCUMENT, REFERENCE};
 
 /// The header carrying a sign-in flow's token in the seed's user-account interface.
 pub const SESSION_TOKEN: HeaderName = HeaderName::from_static("x-session-token");

@@ -201,6 +201,10 @@ impl Modify for Shared {
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "`internal_error`: nothing was changed; try again.",
                 );
+                add(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "`unavailable`: the database cannot be reached; nothing was changed. Retry after `Retry-After` seconds.",
+                );
                 if namespaced {
                     let parameter = ParameterBuilder::new()
                         .name("namespace")

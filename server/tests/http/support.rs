@@ -24,18 +24,28 @@ pub struct TestApp {
 /// Starts the server on a free port with a fresh database. `flags` are extra command-line
 /// flags (e.g. `--dev-mode`).
 pub async fn spawn_app(flags: &[&str]) -> TestApp {
+    spawn_app_on(&test_support::admin_url(), flags).await
+}
+
+/// [`spawn_app`] on the cluster of superuser URL `admin`.
+pub async fn spawn_app_on(admin: &str, flags: &[&str]) -> TestApp {
     let turn = ONE_SERVER_AT_A_TIME.lock().await;
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
         .with_env_filter("warn")
         .try_init();
-    let db = tokio::task::spawn_blocking(|| test_support::create_migrated_database("server_http"))
+    let db = {
+        let admin = admin.to_owned();
+        tokio::task::spawn_blocking(move || {
+            test_support::create_migrated_database_on(&admin, "server_http")
+        })
         .await
-        .unwrap();
+        .unwrap()
+    };
     // The server connects as roles row-level security applies to, as in production: the
     // tenant pool's holds `authn_app` only, the operator pool's `authn_operator` only.
-    let database_url = test_support::url_for(&db, Some(test_support::TENANT_ROLE));
-    let operator_url = test_support::url_for(&db, Some(test_support::OPERATOR_ROLE));
+    let database_url = test_support::with_database(admin, &db, Some(test_support::TENANT_ROLE));
+    let operator_url = test_support::with_database(admin, &db, Some(test_support::OPERATOR_ROLE));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
@@ -60,7 +70,7 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
     let cli = Cli::parse_from(args);
     let pool = web::connect_pool(&cli.config).await.unwrap();
     web::check_database_role(&pool).await.unwrap();
-    let superuser = sqlx::PgPool::connect(&test_support::url_for(&db, None))
+    let superuser = sqlx::PgPool::connect(&test_support::with_database(admin, &db, None))
         .await
         .unwrap();
     let mut state = web::app_state(&cli.config, pool.clone()).unwrap();
@@ -75,7 +85,13 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
         state.flows.clone(),
         tokio_util::sync::CancellationToken::new(),
     );
-    let router = web::router(&cli.config, state, options).unwrap();
+    // As `serve` does: the database is probed for readiness and the outage gate.
+    let health = gatehouse_server::health::Health::new(pool.clone(), false);
+    gatehouse_server::health::spawn_prober(
+        health.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    );
+    let router = web::router(&cli.config, state, options, health).unwrap();
     tokio::spawn(async move {
         axum::serve(
             web::without_nagle(listener),

@@ -1,0 +1,326 @@
+//! Whether this instance can serve: `/healthz` (the process answers), `/readyz` (the database
+//! answers, its migrations are the ones this binary expects, the mail worker is turning) and the
+//! outage gate, which answers every other request with a clear 503 while the database is
+//! unreachable, instead of letting each one fail on its own (a storm of 500s, or requests
+//! waiting on the pool). A prober checks the database every second, so the gate opens again by
+//! itself when the database returns: no restart.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+/// How often the prober checks the database, and how long it waits for an answer.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The mail worker turns at least every 10 seconds (`WorkerSettings::poll_every`); a worker
+/// silent for this long is stuck.
+const MAIL_WORKER_SILENT_SECONDS: i64 = 45;
+
+/// What the last probe found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Database {
+    /// Not probed yet: taken as up, so that a starting instance serves at once.
+    Unknown,
+    Up {
+        applied_migration: Option<i64>,
+    },
+    Down(&'static str),
+}
+
+/// The instance's health, shared by the prober, the mail worker and the request layers.
+#[derive(Debug)]
+pub struct Health {
+    pool: PgPool,
+    /// The newest migration this binary carries.
+    expected_migration: i64,
+    database: Mutex<Database>,
+    /// Unix seconds of the mail worker's last turn; `None` when this instance sends no mail.
+    mail_worker: Option<Arc<AtomicI64>>,
+}
+
+impl Health {
+    pub fn new(pool: PgPool, sends_mail: bool) -> Arc<Health> {
+        Arc::new(Health {
+            pool,
+            expected_migration: authn::MIGRATOR
+                .iter()
+                .map(|m| m.version)
+                .max()
+                .unwrap_or_default(),
+            database: Mutex::new(Database::Unknown),
+            mail_worker: sends_mail.then(|| Arc::new(AtomicI64::new(now()))),
+        })
+    }
+
+    /// Called by the mail worker on every turn of its loop.
+    pub fn mail_worker_beat(&self) -> impl Fn() + Send + Sync + 'static {
+        let beat = self.mail_worker.clone();
+        move || {
+            if let Some(beat) = &beat {
+                beat.store(now(), Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn database(&self) -> Database {
+        self.database
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or(Database::Unknown)
+    }
+
+    fn set_database(&self, state: Database) {
+        if let Ok(mut current) = self.database.lock() {
+            if *current != state {
+                match &state {
+                    Database::Down(why) => tracing::error!(reason = why, "database unavailable"),
+                    _ if matches!(*current, Database::Down(_)) => {
+                        tracing::info!("database available again")
+                    }
+                    _ => {}
+                }
+            }
+            *current = state;
+        }
+    }
+
+    /// Whether requests should reach the database now.
+    pub fn database_reachable(&self) -> bool {
+        !matches!(self.database(), Database::Down(_))
+    }
+
+    /// One check of the database: does it answer, and which migration is applied.
+    pub async fn probe(&self) {
+        let query = sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT max(version) FROM public._sqlx_migrations WHERE success",
+        )
+        .fetch_one(&self.pool);
+        let state = match tokio::time::timeout(PROBE_TIMEOUT, query).await {
+            Ok(Ok(applied)) => Database::Up {
+                applied_migration: applied,
+            },
+            // The database answered, but this role may not read the migrations' table (a
+            // schema applied with plain psql has none): it is up, the version is unknown.
+            Ok(Err(sqlx::Error::Database(e)))
+                if matches!(e.code().as_deref(), Some("42501" | "42P01")) =>
+            {
+                Database::Up {
+                    applied_migration: None,
+                }
+            }
+            Ok(Err(sqlx::Error::Database(_))) => Database::Down("the database refused the check"),
+            Ok(Err(_)) => Database::Down("the database cannot be reached"),
+            Err(_) => Database::Down("the database did not answer within 2 seconds"),
+        };
+        self.set_database(state);
+    }
+
+    /// What `/readyz` answers.
+    fn readiness(&self) -> Readiness {
+        let (database, migrations) = match self.database() {
+            Database::Unknown => ("checking", Migrations::unknown(self.expected_migration)),
+            Database::Up { applied_migration } => (
+                "ok",
+                Migrations {
+                    status: match applied_migration {
+                        None => "unknown",
+                        Some(applied) if applied >= self.expected_migration => "current",
+                        Some(_) => "behind",
+                    },
+                    applied: applied_migration,
+                    expected: self.expected_migration,
+                },
+            ),
+            Database::Down(why) => (why, Migrations::unknown(self.expected_migration)),
+        };
+        let mail_worker = match &self.mail_worker {
+            None => "off",
+            Some(beat) if now() - beat.load(Ordering::Relaxed) <= MAIL_WORKER_SILENT_SECONDS => {
+                "alive"
+            }
+            Some(_) => "stalled",
+        };
+        let ready = matches!(database, "ok" | "checking")
+            && migrations.status != "behind"
+            && mail_worker != "stalled";
+        Readiness {
+            status: if ready { "ready" } else { "unavailable" },
+            database,
+            migrations,
+            mail_worker,
+        }
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[derive(Serialize)]
+struct Migrations {
+    /// `current`, `behind` (this binary expects a newer schema: run `gatehouse migrate`), or
+    /// `unknown`.
+    status: &'static str,
+    applied: Option<i64>,
+    expected: i64,
+}
+
+impl Migrations {
+    fn unknown(expected: i64) -> Migrations {
+        Migrations {
+            status: "unknown",
+            applied: None,
+            expected,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Readiness {
+    status: &'static str,
+    database: &'static str,
+    migrations: Migrations,
+    mail_worker: &'static str,
+}
+
+/// Probes the database every second until `stop`.
+pub fn spawn_prober(health: Arc<Health>, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            health.probe().await;
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(PROBE_EVERY) => {}
+            }
+        }
+    })
+}
+
+/// `GET /readyz`: 200 when this instance can serve, else 503; the body says why.
+pub async fn readyz(State(health): State<Arc<Health>>) -> Response {
+    let readiness = health.readiness();
+    let status = if readiness.status == "ready" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(readiness),
+    )
+        .into_response()
+}
+
+/// Paths served whatever the database does: the probes, the static files, the API's public
+/// keys and its document.
+fn needs_no_database(path: &str) -> bool {
+    matches!(
+        path,
+        "/healthz" | "/readyz" | "/favicon.svg" | "/.well-known/jwks.json"
+    ) || path == crate::api::DOCUMENT
+        || path == crate::api::REFERENCE
+        || path.starts_with("/pkg/")
+}
+
+/// Paths whose callers are programs: they get the API's error body.
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path.starts_with("/.well-known/")
+        || path
+            .split('/')
+            .nth(2)
+            .is_some_and(|segment| matches!(segment, "api" | "auth" | "userAccount"))
+}
+
+/// The outage gate: while the database is unreachable, every request that would need it is
+/// answered 503 at once, with `Retry-After`.
+///
+/// A request that was let through but failed (500) is checked once more: if the database went
+/// away meanwhile, it is answered as unavailable too, so an outage never shows as a storm of
+/// internal errors in the second before the prober notices.
+pub async fn gate(State(health): State<Arc<Health>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if needs_no_database(&path) {
+        return next.run(request).await;
+    }
+    if health.database_reachable() {
+        let response = next.run(request).await;
+        if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+            return response;
+        }
+        health.probe().await;
+        if health.database_reachable() {
+            return response;
+        }
+    }
+    unavailable(&path)
+}
+
+fn unavailable(path: &str) -> Response {
+    let mut response = if is_api(path) {
+        crate::api::ApiError::Unavailable.into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            unavailable_page(),
+        )
+            .into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn unavailable_page() -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"color-scheme\" content=\"light dark\">\
+         <title>Unavailable for a moment · Gatehouse</title>\
+         <link rel=\"stylesheet\" href=\"{}\"></head><body><main class=\"card narrow\">\
+         <h1>Unavailable for a moment</h1>\
+         <p>Gatehouse cannot reach its database right now, so nobody can sign in or change \
+         anything. Nothing was changed by your request.</p>\
+         <p>Try again in a few seconds: this page does not reload by itself.</p>\
+         </main></body></html>",
+        app::STYLESHEET
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_get_json_and_the_probes_and_assets_pass() {
+        for path in [
+            "/api/v1/me",
+            "/api/sign_in123",
+            "/.well-known/jwks.json",
+            "/acme/api/v1/sign-in",
+            "/acme/auth/login",
+            "/acme/userAccount/initAuth",
+        ] {
+            assert!(is_api(path), "{path}");
+        }
+        for path in ["/acme/sign-in", "/acme/admin/users", "/", "/acme/account"] {
+            assert!(!is_api(path), "{path}");
+        }
+        for path in ["/healthz", "/readyz", "/pkg/gatehouse.wasm", "/favicon.svg"] {
+            assert!(needs_no_database(path), "{path}");
+        }
+        assert!(!needs_no_database("/acme/sign-in"));
+    }
+}

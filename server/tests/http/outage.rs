@@ -1,0 +1,148 @@
+//! Fail closed, recover alone (issue 13): with its PostgreSQL stopped, the server answers every
+//! page and API call with a clear 503 and `/readyz` says why; when PostgreSQL is back it serves
+//! again by itself, without a restart. The test runs a cluster of its own (it stops it).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::spawn_app_on;
+
+fn pg_local(args: &[&str]) -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-local");
+    let out = Command::new(script).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "pg-local {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Stops the cluster (and removes its folder) however the test ends.
+struct Cluster(String);
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-local");
+        let _ = Command::new(script).args(["stop", &self.0]).output();
+    }
+}
+
+async fn readiness(http: &reqwest::Client, base: &str) -> (u16, Value) {
+    let answer = http.get(format!("{base}/readyz")).send().await.unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+async fn wait_for_readiness(http: &reqwest::Client, base: &str, status: u16) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (now, body) = readiness(http, base).await;
+        if now == status {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "readyz stayed {now}: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn without_its_database_the_server_answers_503_and_recovers_alone() {
+    let (admin, dir) = {
+        let line = pg_local(&["throwaway"]);
+        let (url, dir) = line.split_once(' ').unwrap();
+        (url.to_owned(), dir.to_owned())
+    };
+    let _cluster = Cluster(dir.clone());
+    let app = spawn_app_on(&admin, &[]).await;
+    app.create_user("steady@example.com", "correct horse battery staple")
+        .await;
+    let http = &app.http;
+
+    let ready = wait_for_readiness(http, &app.base, 200).await;
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["database"], "ok");
+    assert_eq!(ready["migrations"]["status"], "current", "{ready}");
+    assert_eq!(ready["mail_worker"], "off");
+    let sign_in = format!("{}/{}/sign-in", app.base, app.namespace);
+    assert_eq!(http.get(&sign_in).send().await.unwrap().status(), 200);
+
+    // PostgreSQL goes away as in a crash.
+    pg_local(&["halt", &dir]);
+    let down = wait_for_readiness(http, &app.base, 503).await;
+    assert_eq!(down["status"], "unavailable");
+    assert_ne!(down["database"], "ok", "{down}");
+    assert_eq!(
+        http.get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // A page: a clear 503 page, retry advised, nothing cached.
+    let page = http.get(&sign_in).send().await.unwrap();
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let text = page.text().await.unwrap();
+    assert!(text.contains("Unavailable for a moment"), "{text}");
+    assert!(!text.to_lowercase().contains("sqlx"), "{text}");
+    // An API call and a server function: the API's error body.
+    let api = http
+        .post(format!("{}/{}/api/v1/sign-in", app.base, app.namespace))
+        .json(&json!({ "email": "steady@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 503);
+    let body: Value = api.json().await.unwrap();
+    assert_eq!(body["error"], "unavailable");
+    assert_eq!(body["status"], 503);
+    let form = http
+        .post(format!("{}/api/sign_in", app.base))
+        .header("Origin", &app.base)
+        .form(&[("namespace", app.namespace.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 503);
+    // The public keys need no database.
+    assert_eq!(
+        http.get(format!("{}/.well-known/jwks.json", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Back on its port: the server serves again without a restart.
+    pg_local(&["start", &dir]);
+    let back = wait_for_readiness(http, &app.base, 200).await;
+    assert_eq!(back["database"], "ok");
+    assert_eq!(http.get(&sign_in).send().await.unwrap().status(), 200);
+    let started = http
+        .post(format!("{}/{}/api/v1/sign-in", app.base, app.namespace))
+        .json(&json!({ "email": "steady@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+    let flow: Value = started.json().await.unwrap();
+    let tokens = http
+        .post(format!(
+            "{}/{}/api/v1/sign-in/{}/steps",
+            app.base,
+            app.namespace,
+            flow["flow"].as_str().unwrap()
+        ))
+        .json(&json!({ "method": "password", "password": "correct horse battery staple" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tokens.status(), 200, "{:?}", tokens.text().await);
+}
