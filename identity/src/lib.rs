@@ -38,6 +38,7 @@ pub mod session_policy;
 pub mod signin;
 pub mod support_access;
 pub mod support_requests;
+pub mod telemetry;
 pub mod token;
 pub mod totp;
 

@@ -15,6 +15,7 @@ use crate::recovery;
 use crate::security::SecuritySettings;
 use crate::session::{lock_address, open_session, ClientInfo, SignedIn};
 use crate::signin::SignInService;
+use crate::telemetry::{self, Outcome};
 use crate::totp::TotpError;
 
 /// What the person offers as their second factor.
@@ -88,6 +89,26 @@ impl SignInService {
     /// nothing but the failure counts.
     #[tracing::instrument(skip_all)]
     pub async fn complete_second_factor(
+        &self,
+        authn: &Authn,
+        security: &SecuritySettings,
+        pending_token: &str,
+        factor: SecondFactor<'_>,
+        client: ClientInfo<'_>,
+    ) -> Result<SignedIn, SecondFactorError> {
+        let method = match factor {
+            SecondFactor::Totp(_) => "totp",
+            SecondFactor::RecoveryCode(_) => "recovery_code",
+            SecondFactor::Passkey { .. } => "passkey",
+        };
+        let result = self
+            .check_second_factor(authn, security, pending_token, factor, client)
+            .await;
+        telemetry::mfa_step(method, outcome(&result));
+        result
+    }
+
+    async fn check_second_factor(
         &self,
         authn: &Authn,
         security: &SecuritySettings,
@@ -218,6 +239,21 @@ impl SignInService {
         response: &str,
         client: ClientInfo<'_>,
     ) -> Result<SignedIn, SecondFactorError> {
+        let result = self
+            .check_passkey(authn, security, ceremony, response, client)
+            .await;
+        telemetry::sign_in("passkey", outcome(&result));
+        result
+    }
+
+    async fn check_passkey(
+        &self,
+        authn: &Authn,
+        security: &SecuritySettings,
+        ceremony: Uuid,
+        response: &str,
+        client: ClientInfo<'_>,
+    ) -> Result<SignedIn, SecondFactorError> {
         let mut tx = authn.begin().await?;
         let user_id = match security
             .passkeys()?
@@ -249,5 +285,19 @@ impl SignInService {
         .await?;
         tx.commit().await?;
         Ok(signed_in)
+    }
+}
+
+/// How a step that signs in ended, for the counters.
+fn outcome(result: &Result<SignedIn, SecondFactorError>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Success,
+        Err(SecondFactorError::LockedOut) => Outcome::LockedOut,
+        Err(
+            SecondFactorError::Internal(_)
+            | SecondFactorError::Totp(_)
+            | SecondFactorError::Passkey(_),
+        ) => Outcome::Error,
+        Err(_) => Outcome::Failure,
     }
 }

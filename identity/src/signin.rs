@@ -15,6 +15,7 @@ use crate::lockout::LockoutPolicy;
 use crate::password::PasswordHasher;
 use crate::pending::FirstFactor;
 use crate::session::{after_first_factor, lock_address, ClientInfo, SignInStep};
+use crate::telemetry::{self, Outcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -90,6 +91,23 @@ impl SignInService {
     /// different addresses do not wait for each other.
     #[tracing::instrument(skip_all)]
     pub async fn sign_in(
+        &self,
+        authn: &Authn,
+        req: SignInRequest<'_>,
+    ) -> Result<SignInStep, SignInError> {
+        let result = self.check_password(authn, req).await;
+        telemetry::sign_in(
+            "password",
+            Outcome::of_first_step(&result, |e| match e {
+                SignInError::InvalidCredentials | SignInError::EmailNotVerified => Outcome::Failure,
+                SignInError::LockedOut => Outcome::LockedOut,
+                SignInError::Internal(_) => Outcome::Error,
+            }),
+        );
+        result
+    }
+
+    async fn check_password(
         &self,
         authn: &Authn,
         req: SignInRequest<'_>,

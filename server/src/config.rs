@@ -157,6 +157,10 @@ pub struct Config {
     /// ...within this many minutes.
     #[arg(long, env = "GATEHOUSE_LOCKOUT_WINDOW_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub lockout_window_minutes: u32,
+    /// Address of the Prometheus `/metrics` listener (e.g. `127.0.0.1:9464`); unset: no metrics.
+    /// Keep it off the public network: it tells how the service is used.
+    #[arg(long, env = "GATEHOUSE_METRICS_BIND")]
+    pub metrics_bind: Option<std::net::SocketAddr>,
     /// On SIGTERM, the longest the server waits for in-flight requests before it exits.
     #[arg(long, env = "GATEHOUSE_SHUTDOWN_GRACE_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=600))]
     pub shutdown_grace_seconds: u32,
@@ -363,6 +367,7 @@ mod tests {
             rate_limit_scale: 1,
             lockout_window_minutes: 15,
             shutdown_grace_seconds: 20,
+            metrics_bind: None,
             sudo_minutes: 10,
             password_min_chars: 12,
             password_min_score: 3,

@@ -11,6 +11,7 @@ pub mod export_access;
 pub mod health;
 pub mod input_guard;
 pub mod jobs;
+pub mod metrics;
 pub mod operator_export;
 pub mod security;
 pub mod web;

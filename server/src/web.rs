@@ -232,10 +232,14 @@ pub fn router(
         ));
     // The JSON API takes bearer credentials only, never the cookie: no same-origin check (a
     // program sends no Origin), its own error bodies, the same outer layers.
-    Ok(Router::new()
+    let mut app = Router::new()
         .merge(api)
         .merge(web)
-        .layer(axum::middleware::from_fn_with_state(health, health::gate))
+        .layer(axum::middleware::from_fn_with_state(health, health::gate));
+    if config.metrics_bind.is_some() {
+        app = app.layer(axum::middleware::from_fn(crate::metrics::observe));
+    }
+    Ok(app
         .layer(axum::middleware::from_fn_with_state(
             config.is_https(),
             security::headers,
@@ -413,6 +417,28 @@ pub async fn serve(config: &Config) -> Result<(), String> {
                 ""
             }
         ),
+    }
+    if let Some(bind) = config.metrics_bind {
+        let handle = crate::metrics::install()?;
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| format!("cannot listen for metrics on {bind}: {e}"))?;
+        let metrics = crate::metrics::router(
+            handle,
+            pool.clone(),
+            state.operator_pool.clone(),
+            health.clone(),
+        );
+        let stop = stop.clone();
+        background.push(tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, metrics)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+            {
+                tracing::error!(error = %e, "metrics listener stopped");
+            }
+        }));
+        tracing::info!("metrics on http://{bind}/metrics");
     }
     let app = router(config, state, options, health)?;
     tracing::info!("listening on http://{addr}");

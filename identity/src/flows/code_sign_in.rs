@@ -1,6 +1,7 @@
 //! Signing in with a code mailed to the address (keyed hash, a few guesses).
 
 use super::*;
+use crate::telemetry::{self, Outcome};
 
 impl AccountFlows {
     /// Asks for a 6-digit code valid for 10 minutes, mailed to the address if it has an enabled
@@ -34,6 +35,25 @@ impl AccountFlows {
     /// each code also dies after [`email_code::MAX_FAILURES`] wrong guesses of its own.
     #[tracing::instrument(skip_all)]
     pub async fn sign_in_with_email_code(
+        &self,
+        authn: &Authn,
+        email: &str,
+        code: &str,
+        client: ClientInfo<'_>,
+    ) -> Result<SignInStep, FlowError> {
+        let result = self.check_email_code(authn, email, code, client).await;
+        telemetry::sign_in(
+            "email_code",
+            Outcome::of_first_step(&result, |e| match e {
+                FlowError::LockedOut => Outcome::LockedOut,
+                FlowError::Internal(_) => Outcome::Error,
+                _ => Outcome::Failure,
+            }),
+        );
+        result
+    }
+
+    async fn check_email_code(
         &self,
         authn: &Authn,
         email: &str,

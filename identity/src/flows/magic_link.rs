@@ -1,6 +1,7 @@
 //! Signing in with a link mailed to the address (single use).
 
 use super::*;
+use crate::telemetry::{self, Outcome};
 
 impl AccountFlows {
     /// Asks for a single-use sign-in link valid for 15 minutes, mailed to the address if it
@@ -15,6 +16,24 @@ impl AccountFlows {
     /// mailbox, so it also confirms the address.
     #[tracing::instrument(skip_all)]
     pub async fn sign_in_with_magic_link(
+        &self,
+        authn: &Authn,
+        token: &str,
+        client: ClientInfo<'_>,
+    ) -> Result<SignInStep, FlowError> {
+        let result = self.check_magic_link(authn, token, client).await;
+        telemetry::sign_in(
+            "magic_link",
+            Outcome::of_first_step(&result, |e| match e {
+                FlowError::LockedOut => Outcome::LockedOut,
+                FlowError::Internal(_) => Outcome::Error,
+                _ => Outcome::Failure,
+            }),
+        );
+        result
+    }
+
+    async fn check_magic_link(
         &self,
         authn: &Authn,
         token: &str,

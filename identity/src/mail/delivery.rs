@@ -219,6 +219,7 @@ pub async fn deliver_due(
                         retry_delay(mail.attempts, settings.max_attempts)
                     };
                     tracing::warn!(mail_id = mail.id, attempts = mail.attempts, retry_in_s = ?retry, error = %e, "mail not delivered");
+                    crate::telemetry::mail_delivery_failed();
                     outbox::mark_attempt_failed(pool, mail.id, &e.to_string(), retry).await?;
                 }
             }

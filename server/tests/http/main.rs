@@ -9,6 +9,7 @@ mod api_tokens;
 mod database_roles;
 mod headers;
 mod impersonation;
+mod metrics;
 mod outage;
 mod server_functions;
 mod support_access;
