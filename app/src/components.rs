@@ -223,3 +223,15 @@ pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
 pub fn needs_sudo(error: Signal<Option<AppError>>) -> bool {
     matches!(error.get(), Some(AppError::ReauthenticationRequired))
 }
+
+/// Sends the browser to the absolute `path`: on the server through the response (a 302; pages
+/// render whole before they are sent), in the browser by navigating. Unlike the router's
+/// `<Redirect>`, which resolves against the matched route and panics outside one, it works in
+/// the shell around the routes.
+#[component]
+pub fn GoTo(path: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    leptos_axum::redirect(&path);
+    #[cfg(not(feature = "ssr"))]
+    leptos_router::hooks::use_navigate()(&path, Default::default());
+}

@@ -118,7 +118,7 @@ pub fn TopBar() -> impl IntoView {
                         });
                         view! {
                             {enrol_first.map(|due| view! {
-                                <leptos_router::components::Redirect path=due.path(&ns)/>
+                                <crate::components::GoTo path=due.path(&ns)/>
                             })}
                             <nav aria-label="Main">
                                 <a href=vocabulary::Page::Account.path(&ns)>"Account"</a>
