@@ -74,6 +74,9 @@ test("a passkey is added, renamed, signs in without a password, and serves as th
   await expect(page.locator("#checklist")).toContainText("1 passkey");
   await expect(page.locator("#activity tbody tr").first()).toContainText("Signed in (password + passkey)");
   await expect(page.locator("#activity")).toContainText("Signed in (passkey)");
+  // The activity names the method that changed, with the name it was given.
+  await expect(page.locator("#activity")).toContainText("Passkey \u201claptop\u201d added");
+  await expect(page.locator("#activity")).not.toContainText("Authenticator app added");
   await page.goto(`/${ns}/security/mfa`);
   await expect(page.locator("#passkeys tbody tr").first()).not.toContainText("never");
 });

@@ -17,8 +17,8 @@ pub enum Activity<'a> {
     SignInFailed(&'a str),
     PasswordChanged,
     PasswordReset,
-    MfaAdded,
-    MfaRemoved,
+    MfaAdded(SecondFactorKind<'a>),
+    MfaRemoved(SecondFactorKind<'a>),
     RecoveryCodesRegenerated,
     ApiKeyCreated,
     ApiKeyRevoked,
@@ -32,8 +32,8 @@ impl Activity<'_> {
             Activity::SignInFailed(_) => ActivityKind::SignInFailed,
             Activity::PasswordChanged => ActivityKind::PasswordChanged,
             Activity::PasswordReset => ActivityKind::PasswordReset,
-            Activity::MfaAdded => ActivityKind::MfaAdded,
-            Activity::MfaRemoved => ActivityKind::MfaRemoved,
+            Activity::MfaAdded(_) => ActivityKind::MfaAdded,
+            Activity::MfaRemoved(_) => ActivityKind::MfaRemoved,
             Activity::RecoveryCodesRegenerated => ActivityKind::RecoveryCodesRegenerated,
             Activity::ApiKeyCreated => ActivityKind::ApiKeyCreated,
             Activity::ApiKeyRevoked => ActivityKind::ApiKeyRevoked,
@@ -42,10 +42,41 @@ impl Activity<'_> {
         .as_str()
     }
 
-    fn detail(&self) -> Option<&str> {
+    fn detail(&self) -> Option<String> {
         match self {
-            Activity::SignIn(d) | Activity::SignInFailed(d) => Some(d),
+            Activity::SignIn(d) | Activity::SignInFailed(d) => Some((*d).to_owned()),
+            Activity::MfaAdded(kind) | Activity::MfaRemoved(kind) => Some(kind.detail()),
             _ => None,
+        }
+    }
+}
+
+/// Which second factor an `MfaAdded`/`MfaRemoved` line is about, stored as its detail:
+/// `authenticator`, `passkey`, or `passkey:<name>` (see [`SecondFactorKind::parse`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondFactorKind<'a> {
+    Authenticator,
+    /// A passkey, by its name when known.
+    Passkey(Option<&'a str>),
+}
+
+impl<'a> SecondFactorKind<'a> {
+    fn detail(&self) -> String {
+        match self {
+            SecondFactorKind::Authenticator => "authenticator".to_owned(),
+            SecondFactorKind::Passkey(None) => "passkey".to_owned(),
+            SecondFactorKind::Passkey(Some(name)) => format!("passkey:{name}"),
+        }
+    }
+
+    /// The kind a stored detail names; `None` for rows written before details were kept.
+    pub fn parse(detail: &'a str) -> Option<SecondFactorKind<'a>> {
+        match detail {
+            "authenticator" => Some(SecondFactorKind::Authenticator),
+            "passkey" => Some(SecondFactorKind::Passkey(None)),
+            other => other
+                .strip_prefix("passkey:")
+                .map(|name| SecondFactorKind::Passkey(Some(name))),
         }
     }
 }
@@ -118,4 +149,25 @@ pub async fn purge_older_than(tx: &mut AuthnTx<'_>, days: i32) -> Result<u64, sq
     .execute(conn)
     .await?
     .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_factors_detail_reads_back() {
+        for kind in [
+            SecondFactorKind::Authenticator,
+            SecondFactorKind::Passkey(None),
+            SecondFactorKind::Passkey(Some("work: laptop")),
+        ] {
+            assert_eq!(SecondFactorKind::parse(&kind.detail()), Some(kind));
+        }
+        assert_eq!(SecondFactorKind::parse("password"), None);
+        assert_eq!(
+            Activity::MfaAdded(SecondFactorKind::Passkey(Some("laptop"))).detail(),
+            Some("passkey:laptop".to_owned())
+        );
+    }
 }

@@ -5,7 +5,7 @@
 use authn::{Authn, AuthnError, MfaType};
 use uuid::Uuid;
 
-use crate::activity::{self, Activity};
+use crate::activity::{self, Activity, SecondFactorKind};
 use crate::api_keys::{self, ApiKeyError, Expiry, NewApiKey};
 use crate::mail::outbox;
 use crate::mail::templates::{self, SecurityChange};
@@ -127,9 +127,13 @@ impl SecuritySettings {
         } else {
             None
         };
-        let detail = format!("Its name is \"{}\".", name.trim());
-        self.notify(&mut tx, owner, SecurityChange::PasskeyAdded, Some(&detail))
-            .await?;
+        self.notify(
+            &mut tx,
+            owner,
+            SecurityChange::PasskeyAdded,
+            Some(name.trim()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(codes)
     }
@@ -196,12 +200,22 @@ impl SecuritySettings {
         mfa_id: Uuid,
     ) -> Result<(), SecurityError> {
         let mut tx = authn.begin().await?;
+        let name = passkeys::list(&mut tx, owner.user_id)
+            .await?
+            .into_iter()
+            .find(|p| p.mfa_id == mfa_id)
+            .map(|p| p.name);
         passkeys::remove(&mut tx, owner.user_id, mfa_id).await?;
         if !has_second_factor(&mut tx, owner.user_id).await? {
             recovery::remove_all(&mut tx, owner.user_id).await?;
         }
-        self.notify(&mut tx, owner, SecurityChange::PasskeyRemoved, None)
-            .await?;
+        self.notify(
+            &mut tx,
+            owner,
+            SecurityChange::PasskeyRemoved,
+            name.as_deref(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -302,35 +316,45 @@ impl SecuritySettings {
     ) -> Result<NewApiKey, SecurityError> {
         let mut tx = authn.begin().await?;
         let key = api_keys::create(&mut tx, owner.user_id, name, expiry).await?;
-        let detail = format!("Its name is \"{}\".", name.trim());
-        self.notify(&mut tx, owner, SecurityChange::ApiKeyCreated, Some(&detail))
-            .await?;
+        self.notify(
+            &mut tx,
+            owner,
+            SecurityChange::ApiKeyCreated,
+            Some(name.trim()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(key)
     }
 
+    /// Mails the owner about `change` and records it in their activity; `name` is the name of
+    /// what was added (a passkey's, an API key's).
     async fn notify(
         &self,
         tx: &mut authn::AuthnTx<'_>,
         owner: Owner<'_>,
         change: SecurityChange,
-        detail: Option<&str>,
+        name: Option<&str>,
     ) -> Result<(), SecurityError> {
+        let detail = name.map(|name| format!("Its name is \"{name}\"."));
         let namespace = tx.namespace().to_owned();
         let mail = templates::security_notice(
             owner.email,
             &namespace,
             change,
-            detail,
+            detail.as_deref(),
             self.links.page(&namespace, vocabulary::Page::Devices),
         );
         outbox::enqueue(tx, &mail, self.totp.secrets()).await?;
         let activity = match change {
-            SecurityChange::AuthenticatorAdded => Activity::MfaAdded,
-            SecurityChange::AuthenticatorRemoved | SecurityChange::PasskeyRemoved => {
-                Activity::MfaRemoved
+            SecurityChange::AuthenticatorAdded => {
+                Activity::MfaAdded(SecondFactorKind::Authenticator)
             }
-            SecurityChange::PasskeyAdded => Activity::MfaAdded,
+            SecurityChange::AuthenticatorRemoved => {
+                Activity::MfaRemoved(SecondFactorKind::Authenticator)
+            }
+            SecurityChange::PasskeyAdded => Activity::MfaAdded(SecondFactorKind::Passkey(name)),
+            SecurityChange::PasskeyRemoved => Activity::MfaRemoved(SecondFactorKind::Passkey(name)),
             SecurityChange::RecoveryCodesRegenerated => Activity::RecoveryCodesRegenerated,
             SecurityChange::ApiKeyCreated => Activity::ApiKeyCreated,
         };
