@@ -192,6 +192,12 @@ pub enum FieldProblem {
     DeviceAlreadySignedOut,
     #[error("That code is incorrect or was already used. Wait for the next one and try again.")]
     CodeNotAccepted,
+    #[error("That is not one of your recovery codes. Check it and try again.")]
+    RecoveryCodeNotAccepted,
+    #[error(
+        "That recovery code was already used: each works once. Use another one from your list."
+    )]
+    RecoveryCodeUsed,
     #[error("That is not your current password.")]
     WrongPassword,
     #[error("That is already your address.")]
@@ -456,6 +462,12 @@ mod from_services {
                     AppError::PasskeysUnavailable
                 }
                 E::WrongCode => AppError::field(FormField::Code, FieldProblem::CodeNotAccepted),
+                E::WrongRecoveryCode => {
+                    AppError::field(FormField::Code, FieldProblem::RecoveryCodeNotAccepted)
+                }
+                E::RecoveryCodeUsed => {
+                    AppError::field(FormField::Code, FieldProblem::RecoveryCodeUsed)
+                }
                 E::TooManyAttempts => AppError::TooManyCodes,
                 E::LockedOut => AppError::LockedOut,
                 other => {

@@ -97,7 +97,9 @@ test("a recovery code signs in once; the count goes down and regenerating replac
   await again.getByText("Use a recovery code instead").click();
   await again.getByLabel("Recovery code").fill(codes[0]);
   await again.getByRole("button", { name: "Use recovery code" }).click();
-  await expect(again.locator("#recovery_code-error")).toContainText("incorrect or was already used");
+  await expect(again.locator("#recovery_code-error")).toHaveText(
+    "That recovery code was already used: each works once. Use another one from your list.",
+  );
 
   await page.goto(`/${ns}/security/mfa`);
   await expect(page.locator("#recovery-status")).toHaveText("9 of 10 recovery codes left.");
@@ -108,7 +110,9 @@ test("a recovery code signs in once; the count goes down and regenerating replac
   // An old code of the replaced set no longer works.
   await again.getByLabel("Recovery code").fill(codes[1]);
   await again.getByRole("button", { name: "Use recovery code" }).click();
-  await expect(again.locator("#recovery_code-error")).toContainText("incorrect or was already used");
+  await expect(again.locator("#recovery_code-error")).toHaveText(
+    "That is not one of your recovery codes. Check it and try again.",
+  );
   await again.getByLabel("Recovery code").fill(fresh[0]);
   await again.getByRole("button", { name: "Use recovery code" }).click();
   await expect(again).toHaveURL(new RegExp(`/${ns}/account$`));

@@ -87,7 +87,9 @@ impl From<SecondFactorError> for ApiSignInError {
     fn from(e: SecondFactorError) -> Self {
         match e {
             SecondFactorError::Expired => ApiSignInError::UnknownFlow,
-            SecondFactorError::WrongCode => ApiSignInError::WrongCode,
+            SecondFactorError::WrongCode
+            | SecondFactorError::WrongRecoveryCode
+            | SecondFactorError::RecoveryCodeUsed => ApiSignInError::WrongCode,
             SecondFactorError::TooManyAttempts => ApiSignInError::TooManyAttempts,
             SecondFactorError::LockedOut => ApiSignInError::LockedOut,
             SecondFactorError::Internal(e) => ApiSignInError::Internal(e),

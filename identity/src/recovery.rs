@@ -27,6 +27,17 @@ impl std::fmt::Debug for RecoveryCodes {
     }
 }
 
+/// What presenting a recovery code did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Use {
+    /// It was one of the user's unused codes, and is used up now.
+    Used,
+    /// One of the user's codes that was used before.
+    AlreadyUsed,
+    /// Not one of the user's codes.
+    Unknown,
+}
+
 /// Replaces the user's codes with a new set.
 pub async fn regenerate(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<RecoveryCodes, AuthnError> {
     remove_all(tx, user_id).await?;
@@ -43,10 +54,10 @@ pub async fn regenerate(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<RecoveryC
     Ok(RecoveryCodes(codes))
 }
 
-/// Uses up `code` if it is one of the user's; false for anything else.
-pub async fn consume(tx: &mut AuthnTx<'_>, user_id: Uuid, code: &str) -> Result<bool, AuthnError> {
+/// Uses up `code` if it is one of the user's unused codes; says whether it was used before.
+pub async fn consume(tx: &mut AuthnTx<'_>, user_id: Uuid, code: &str) -> Result<Use, AuthnError> {
     let Some(normalized) = normalize(code) else {
-        return Ok(false);
+        return Ok(Use::Unknown);
     };
     let presented = hash_code(&normalized);
     let mut matching = None;
@@ -55,11 +66,45 @@ pub async fn consume(tx: &mut AuthnTx<'_>, user_id: Uuid, code: &str) -> Result<
             matching = Some(stored.mfa_id);
         }
     }
-    match matching {
-        // The removal is the use: of two requests racing with one code, one removes it.
-        Some(id) => tx.remove_mfa(id).await,
-        None => Ok(false),
+    // The removal is the use: of two requests racing with one code, one removes it.
+    if let Some(id) = matching {
+        if tx.remove_mfa(id).await? {
+            spend(tx, user_id, &presented).await?;
+            return Ok(Use::Used);
+        }
     }
+    Ok(if is_spent(tx, user_id, &presented).await? {
+        Use::AlreadyUsed
+    } else {
+        Use::Unknown
+    })
+}
+
+async fn spend(tx: &mut AuthnTx<'_>, user_id: Uuid, hash: &str) -> Result<(), AuthnError> {
+    let (conn, namespace) = tx.parts();
+    sqlx::query(
+        "INSERT INTO gatehouse.spent_recovery_codes (namespace, user_id, code_hash) \
+         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(namespace)
+    .bind(user_id)
+    .bind(hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn is_spent(tx: &mut AuthnTx<'_>, user_id: Uuid, hash: &str) -> Result<bool, AuthnError> {
+    let (conn, namespace) = tx.parts();
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM gatehouse.spent_recovery_codes \
+                         WHERE namespace = $1 AND user_id = $2 AND code_hash = $3)",
+    )
+    .bind(namespace)
+    .bind(user_id)
+    .bind(hash)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// How many unused codes the user has.
@@ -67,12 +112,19 @@ pub async fn remaining(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<usize, Aut
     Ok(tx.get_mfa(user_id, MfaType::RecoveryCodes).await?.len())
 }
 
-/// Drops every code (when the last real second factor goes, codes alone are not MFA).
+/// Drops every code (when the last real second factor goes, codes alone are not MFA), and
+/// forgets the spent ones: a code of a replaced set is just not a code any more.
 pub async fn remove_all(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<usize, AuthnError> {
     let existing = tx.get_mfa(user_id, MfaType::RecoveryCodes).await?;
     for stored in &existing {
         tx.remove_mfa(stored.mfa_id).await?;
     }
+    let (conn, namespace) = tx.parts();
+    sqlx::query("DELETE FROM gatehouse.spent_recovery_codes WHERE namespace = $1 AND user_id = $2")
+        .bind(namespace)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
     Ok(existing.len())
 }
 

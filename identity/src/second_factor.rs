@@ -37,6 +37,12 @@ pub enum SecondFactorError {
     Expired,
     #[error("The code is incorrect or has already been used.")]
     WrongCode,
+    /// Not one of the account's recovery codes.
+    #[error("That is not one of your recovery codes.")]
+    WrongRecoveryCode,
+    /// A recovery code of the account that was used before (each works once).
+    #[error("That recovery code was already used.")]
+    RecoveryCodeUsed,
     /// The pending sign-in was dropped after too many wrong codes.
     #[error("Too many incorrect codes. Sign in again.")]
     TooManyAttempts,
@@ -139,13 +145,23 @@ impl SignInService {
             return Err(SecondFactorError::Expired);
         }
 
+        let mut spent = false;
         let accepted = match factor {
             SecondFactor::Totp(code) => security
                 .totp()
                 .verify(&mut tx, user_id, code)
                 .await?
                 .is_some(),
-            SecondFactor::RecoveryCode(code) => recovery::consume(&mut tx, user_id, code).await?,
+            SecondFactor::RecoveryCode(code) => {
+                match recovery::consume(&mut tx, user_id, code).await? {
+                    recovery::Use::Used => true,
+                    recovery::Use::AlreadyUsed => {
+                        spent = true;
+                        false
+                    }
+                    recovery::Use::Unknown => false,
+                }
+            }
             SecondFactor::Passkey { ceremony, response } => {
                 security
                     .passkeys()?
@@ -170,10 +186,13 @@ impl SignInService {
             .await?;
             let still_usable = pending::record_failure(&mut tx, pending_token).await?;
             tx.commit().await?;
-            return Err(if still_usable {
-                SecondFactorError::WrongCode
-            } else {
-                SecondFactorError::TooManyAttempts
+            return Err(match (still_usable, spent) {
+                (false, _) => SecondFactorError::TooManyAttempts,
+                (true, true) => SecondFactorError::RecoveryCodeUsed,
+                (true, false) if matches!(factor, SecondFactor::RecoveryCode(_)) => {
+                    SecondFactorError::WrongRecoveryCode
+                }
+                (true, false) => SecondFactorError::WrongCode,
             });
         }
         pending::complete(&mut tx, pending_token)

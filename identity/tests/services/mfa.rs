@@ -442,7 +442,10 @@ async fn recovery_codes_each_work_once_and_regenerating_replaces_the_set() {
             Default::default(),
         )
         .await;
-    assert!(matches!(reused, Err(SecondFactorError::WrongCode)));
+    assert!(
+        matches!(reused, Err(SecondFactorError::RecoveryCodeUsed)),
+        "a used code is told apart from a wrong one: {reused:?}"
+    );
 
     let mut tx = f.authn.begin().await.unwrap();
     let fresh = identity::recovery::regenerate(&mut tx, f.user)
@@ -460,8 +463,8 @@ async fn recovery_codes_each_work_once_and_regenerating_replaces_the_set() {
         )
         .await;
     assert!(
-        matches!(reused_old, Err(SecondFactorError::WrongCode)),
-        "the old set is gone"
+        matches!(reused_old, Err(SecondFactorError::WrongRecoveryCode)),
+        "the old set is gone, its spent codes forgotten: {reused_old:?}"
     );
     f.service
         .complete_second_factor(
@@ -498,7 +501,7 @@ async fn five_wrong_second_factors_drop_the_pending_sign_in() {
     }
     assert!(outcomes[..4]
         .iter()
-        .all(|e| matches!(e, SecondFactorError::WrongCode)));
+        .all(|e| matches!(e, SecondFactorError::WrongRecoveryCode)));
     assert!(matches!(outcomes[4], SecondFactorError::TooManyAttempts));
     assert!(f
         .service
