@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("The email or password is incorrect.")]
     InvalidCredentials,
-    #[error("Too many attempts. Try again later.")]
-    LockedOut,
+    /// `minutes`: about how long until the address opens again, when known.
+    #[error("{}", locked_out(*minutes))]
+    LockedOut { minutes: Option<i64> },
     #[error("Please sign in.")]
     NotSignedIn,
     #[error("You are not allowed to do that.")]
@@ -300,6 +301,19 @@ impl From<identity::policy::Weakness> for Guessable {
     }
 }
 
+/// The lockout message: how long, when known, and the ways in that do not need the password.
+fn locked_out(minutes: Option<i64>) -> String {
+    let wait = match minutes {
+        Some(1) => "Try again in about a minute".to_owned(),
+        Some(n) => format!("Try again in about {n} minutes"),
+        None => "Try again later".to_owned(),
+    };
+    format!(
+        "Too many attempts: this address is locked for now. {wait}, or reset your password or \
+         sign in with a link by email meanwhile."
+    )
+}
+
 impl AppError {
     pub fn field(field: FormField, problem: FieldProblem) -> AppError {
         AppError::Field { field, problem }
@@ -333,7 +347,7 @@ impl AppError {
             AppError::NoPasskey => 400,
             AppError::TooManyCodes => 429,
             AppError::UnknownNamespace => 404,
-            AppError::LockedOut | AppError::RateLimited => 429,
+            AppError::LockedOut { .. } | AppError::RateLimited => 429,
             AppError::FormRejected | AppError::Field { .. } => 400,
             AppError::UnknownUser
             | AppError::UnknownImpersonation
@@ -381,7 +395,11 @@ mod from_services {
         fn from(err: identity::SignInError) -> Self {
             match err {
                 identity::SignInError::InvalidCredentials => AppError::InvalidCredentials,
-                identity::SignInError::LockedOut => AppError::LockedOut,
+                identity::SignInError::LockedOut { until } => AppError::LockedOut {
+                    // Rounded up: "about 1 minute" rather than "0".
+                    minutes: until
+                        .map(|t| ((t - chrono::Utc::now()).num_seconds() + 59).max(60) / 60),
+                },
                 identity::SignInError::EmailNotVerified => AppError::EmailNotVerified,
                 other => {
                     tracing::error!(error = ?other, "sign-in failed");
@@ -441,7 +459,7 @@ mod from_services {
                 F::InvalidCode => AppError::field(FormField::Code, FieldProblem::InvalidCode),
                 F::SignUpClosed => AppError::SignUpClosed,
                 F::InvalidLink => AppError::InvalidLink,
-                F::LockedOut => AppError::LockedOut,
+                F::LockedOut => AppError::LockedOut { minutes: None },
                 F::AddressTaken => AppError::field(FormField::Email, FieldProblem::AddressTaken),
                 F::AlreadyVerified => AppError::AlreadyVerified,
                 F::AccountDisabled => AppError::AccountDisabled,
@@ -469,7 +487,7 @@ mod from_services {
                     AppError::field(FormField::Code, FieldProblem::RecoveryCodeUsed)
                 }
                 E::TooManyAttempts => AppError::TooManyCodes,
-                E::LockedOut => AppError::LockedOut,
+                E::LockedOut => AppError::LockedOut { minutes: None },
                 other => {
                     tracing::error!(error = ?other, "second factor failed");
                     AppError::Internal

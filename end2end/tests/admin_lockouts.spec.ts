@@ -14,7 +14,7 @@ test("a locked-out account shows in the queue, is unlocked with a reason, and si
   await memberPage.getByLabel("Email").fill(member);
   await memberPage.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await memberPage.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(memberPage.getByRole("alert")).toHaveText("Too many attempts. Try again later.");
+  await expect(memberPage.getByRole("alert")).toContainText("this address is locked for now. Try again in about");
 
   await signIn(page, ns, admin);
   await page.goto(`/${ns}/admin/lockouts`);

@@ -64,7 +64,7 @@ impl From<SignInError> for ApiSignInError {
     fn from(e: SignInError) -> Self {
         match e {
             SignInError::InvalidCredentials => ApiSignInError::InvalidCredentials,
-            SignInError::LockedOut => ApiSignInError::LockedOut,
+            SignInError::LockedOut { .. } => ApiSignInError::LockedOut,
             SignInError::EmailNotVerified => ApiSignInError::EmailNotVerified,
             SignInError::Internal(e) => ApiSignInError::Internal(e),
         }

@@ -40,6 +40,25 @@ impl LockoutPolicy {
         tx.is_locked_out(email, Some(self.window), Some(max)).await
     }
 
+    /// When a locked-out `email` opens again, from its recent attempts (`None` when it is not
+    /// locked by this policy's count).
+    pub async fn lifts_at(
+        &self,
+        tx: &mut authn::AuthnTx<'_>,
+        email: &str,
+    ) -> Result<Option<DateTime<Utc>>, authn::AuthnError> {
+        let attempts = tx.get_recent_attempts(email, Some(100)).await?;
+        let failures: Vec<DateTime<Utc>> = attempts
+            .iter()
+            .filter(|a| !a.success)
+            .map(|a| a.attempted_at)
+            .collect();
+        Ok(match self.state(&failures, Utc::now()) {
+            LockoutState::Locked { until } => Some(until),
+            LockoutState::Open { .. } => None,
+        })
+    }
+
     /// The state at `now` given the times of failed attempts (any order). A failure counts
     /// while `now - window < t`, exactly as the core's `is_locked_out` counts.
     pub fn state(&self, failures: &[DateTime<Utc>], now: DateTime<Utc>) -> LockoutState {

@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use authn::Authn;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 
 use crate::lockout::LockoutPolicy;
@@ -22,8 +22,11 @@ pub enum SignInError {
     /// Wrong e-mail or password, or an account that may not sign in; deliberately vague.
     #[error("The email or password is incorrect.")]
     InvalidCredentials,
+    /// Too many failures in the window; `until` is when the address opens again, when known.
+    /// It depends only on the attempts made with the address, so it is the same for an address
+    /// with an account and one without.
     #[error("Too many attempts. Try again later.")]
-    LockedOut,
+    LockedOut { until: Option<DateTime<Utc>> },
     /// The password was right but the address was never confirmed. Shown only to someone who
     /// knew the password, so it reveals nothing to a stranger.
     #[error("Confirm your email address first: use the link we sent you.")]
@@ -100,7 +103,7 @@ impl SignInService {
             "password",
             Outcome::of_first_step(&result, |e| match e {
                 SignInError::InvalidCredentials | SignInError::EmailNotVerified => Outcome::Failure,
-                SignInError::LockedOut => Outcome::LockedOut,
+                SignInError::LockedOut { .. } => Outcome::LockedOut,
                 SignInError::Internal(_) => Outcome::Error,
             }),
         );
@@ -138,7 +141,8 @@ impl SignInService {
             Err(e) => return Err(e.into()),
         };
         if locked {
-            return Err(SignInError::LockedOut);
+            let until = self.lockout.lifts_at(&mut tx, req.email).await?;
+            return Err(SignInError::LockedOut { until });
         }
 
         let credentials = tx.get_credentials(req.email).await?;
@@ -207,7 +211,8 @@ impl SignInService {
         let mut tx = authn.begin().await?;
         lock_address(&mut tx, email).await?;
         if self.lockout.is_locked(&mut tx, email).await? {
-            return Err(SignInError::LockedOut);
+            let until = self.lockout.lifts_at(&mut tx, email).await?;
+            return Err(SignInError::LockedOut { until });
         }
         let credentials = tx.get_credentials(email).await?;
         let stored = credentials

@@ -523,7 +523,10 @@ async fn five_wrong_second_factors_drop_the_pending_sign_in() {
             },
         )
         .await;
-    assert!(matches!(locked, Err(identity::SignInError::LockedOut)));
+    assert!(matches!(
+        locked,
+        Err(identity::SignInError::LockedOut { .. })
+    ));
 }
 
 #[tokio::test]

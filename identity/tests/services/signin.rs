@@ -160,7 +160,22 @@ async fn lockout_after_five_failures_refuses_even_the_right_password() {
     let err = attempt(&authn, &service, "carol@example.com", "the right password")
         .await
         .unwrap_err();
-    assert!(matches!(err, SignInError::LockedOut));
+    // Locked until the first of the five failures leaves the 15-minute window.
+    let first_failure = authn
+        .get_recent_attempts("carol@example.com", None)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|a| !a.success)
+        .map(|a| a.attempted_at)
+        .min()
+        .unwrap();
+    match err {
+        SignInError::LockedOut { until: Some(until) } => {
+            assert_eq!(until, first_failure + chrono::TimeDelta::minutes(15));
+        }
+        other => panic!("expected a lockout with its end, got {other:?}"),
+    }
     assert_eq!(err.to_string(), "Too many attempts. Try again later.");
     // The same answer for an e-mail that has no account: lockout reveals nothing.
     for _ in 0..5 {
@@ -168,7 +183,7 @@ async fn lockout_after_five_failures_refuses_even_the_right_password() {
     }
     assert!(matches!(
         attempt(&authn, &service, "ghost@example.com", "whatever it is").await,
-        Err(SignInError::LockedOut)
+        Err(SignInError::LockedOut { until: Some(_) })
     ));
     // An admin's unlock lets the owner in again.
     authn.clear_attempts("carol@example.com").await.unwrap();
@@ -203,7 +218,7 @@ async fn concurrent_guesses_cannot_exceed_the_threshold() {
     for task in tasks {
         match task.await.unwrap() {
             Err(SignInError::InvalidCredentials) => checked += 1,
-            Err(SignInError::LockedOut) => locked += 1,
+            Err(SignInError::LockedOut { .. }) => locked += 1,
             other => panic!("{other:?}"),
         }
     }
