@@ -22,8 +22,9 @@ pub enum AppError {
     ReadOnlyWhileImpersonating,
     #[error("This organisation does not exist.")]
     UnknownNamespace,
-    #[error("Too many requests from your network. Wait a minute and try again.")]
-    RateLimited,
+    /// `seconds`: how long until the network's requests count from zero again.
+    #[error("{}", rate_limited(*seconds))]
+    RateLimited { seconds: Option<i64> },
     #[error("Confirm your email address first: use the link we sent you.")]
     EmailNotVerified,
     /// Sudo mode: a sensitive change needs a fresh confirmation of who is at the keyboard.
@@ -301,6 +302,16 @@ impl From<identity::policy::Weakness> for Guessable {
     }
 }
 
+/// The rate limit's message, with the wait rounded up to what a person would say.
+fn rate_limited(seconds: Option<i64>) -> String {
+    let wait = match seconds {
+        Some(s) if s <= 60 => "a minute".to_owned(),
+        Some(s) => format!("about {} minutes", (s + 59) / 60),
+        None => "a few minutes".to_owned(),
+    };
+    format!("Too many requests from your network. Wait {wait} and try again.")
+}
+
 /// The lockout message: how long, when known, and the ways in that do not need the password.
 fn locked_out(minutes: Option<i64>) -> String {
     let wait = match minutes {
@@ -347,7 +358,7 @@ impl AppError {
             AppError::NoPasskey => 400,
             AppError::TooManyCodes => 429,
             AppError::UnknownNamespace => 404,
-            AppError::LockedOut { .. } | AppError::RateLimited => 429,
+            AppError::LockedOut { .. } | AppError::RateLimited { .. } => 429,
             AppError::FormRejected | AppError::Field { .. } => 400,
             AppError::UnknownUser
             | AppError::UnknownImpersonation

@@ -70,11 +70,13 @@ impl AppState {
     /// without a known peer address (never the case behind `serve`) is not limited.
     pub fn limit(&self, rule: RateRule, client: Option<std::net::IpAddr>) -> Result<(), AppError> {
         match client {
-            Some(ip) if !self.limits.allow(rule, ip) => {
+            Some(ip) => self.limits.check(rule, ip).map_err(|wait| {
                 tracing::warn!(rule = rule.name, %ip, "rate limit reached");
-                Err(AppError::RateLimited)
-            }
-            _ => Ok(()),
+                AppError::RateLimited {
+                    seconds: Some(wait.num_seconds().max(1)),
+                }
+            }),
+            None => Ok(()),
         }
     }
 

@@ -90,6 +90,11 @@ impl RateLimiter {
 
     /// Counts one request; `false` when the client is over the limit.
     pub fn allow(&self, rule: RateRule, client: IpAddr) -> bool {
+        self.check(rule, client).is_ok()
+    }
+
+    /// Counts one request; over the limit, how long until the client's window starts over.
+    pub fn check(&self, rule: RateRule, client: IpAddr) -> Result<(), TimeDelta> {
         let now = self.clock.now();
         let key = (rule.name, client_block(client));
         // A poisoned lock only means another request panicked mid-update; the counters are
@@ -113,10 +118,10 @@ impl RateLimiter {
             };
         }
         if window.count >= rule.max.saturating_mul(self.scale) {
-            return false;
+            return Err(window.started + rule.per - now);
         }
         window.count += 1;
-        true
+        Ok(())
     }
 }
 
@@ -172,7 +177,8 @@ mod tests {
             "rules count apart"
         );
         *clock.0.lock().unwrap() += TimeDelta::seconds(59);
-        assert!(!limiter.allow(RULE, a));
+        // Refused, with the truth about how long to wait.
+        assert_eq!(limiter.check(RULE, a), Err(TimeDelta::seconds(1)));
         *clock.0.lock().unwrap() += TimeDelta::seconds(1);
         assert!(limiter.allow(RULE, a));
     }

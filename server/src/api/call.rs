@@ -127,8 +127,14 @@ impl Call {
     /// Counts the request against `rule` for its client, as the web's forms do.
     pub fn limit(&self, rule: RateRule) -> Result<(), ApiError> {
         match self.client.ip {
-            Some(ip) if !self.state.limits.allow(rule, ip) => Err(ApiError::RateLimited),
-            _ => Ok(()),
+            Some(ip) => self
+                .state
+                .limits
+                .check(rule, ip)
+                .map_err(|wait| ApiError::RateLimited {
+                    retry_after: u64::try_from(wait.num_seconds().max(1)).unwrap_or(1),
+                }),
+            None => Ok(()),
         }
     }
 

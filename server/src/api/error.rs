@@ -19,7 +19,11 @@ pub enum ApiError {
     InvalidToken,
     TokenExpired,
     TokenReused,
-    RateLimited,
+    /// Over the client's request limit; `retry_after` seconds until it starts over (sent as
+    /// `Retry-After`).
+    RateLimited {
+        retry_after: u64,
+    },
     /// The request itself is wrong: its body, a field, the content type (`status` says which).
     ValidationFailed {
         status: StatusCode,
@@ -82,7 +86,7 @@ impl ApiError {
             ApiError::InvalidToken => ErrorCode::InvalidToken,
             ApiError::TokenExpired => ErrorCode::TokenExpired,
             ApiError::TokenReused => ErrorCode::TokenReused,
-            ApiError::RateLimited => ErrorCode::RateLimited,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::ValidationFailed { .. } => ErrorCode::ValidationFailed,
             ApiError::Unauthorized => ErrorCode::Unauthorized,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
@@ -100,7 +104,7 @@ impl ApiError {
             | ApiError::TokenExpired
             | ApiError::TokenReused
             | ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::LockedOut | ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::LockedOut | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ValidationFailed { status, .. } => *status,
             ApiError::MfaRequired => StatusCode::FORBIDDEN,
             ApiError::UnsupportedMethod => StatusCode::BAD_REQUEST,
@@ -127,7 +131,9 @@ impl ApiError {
             ApiError::TokenReused => {
                 "This refresh token was already used. Its session was signed out: sign in again."
             }
-            ApiError::RateLimited => "Too many requests. Try again later.",
+            ApiError::RateLimited { .. } => {
+                "Too many requests from this network. Retry after the seconds in Retry-After."
+            }
             ApiError::ValidationFailed { message, .. } => message,
             ApiError::Unauthorized => "Sign in first: send an access token as a Bearer credential.",
             ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::Conflict(m) => m,
@@ -156,6 +162,11 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"gatehouse\""),
             );
+        }
+        if let ApiError::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         response
             .headers_mut()

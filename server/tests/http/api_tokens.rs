@@ -207,6 +207,20 @@ async fn five_failures_lock_the_address_out_as_on_the_web() {
         }
     }
     assert_error(&last, 429, "rate_limited");
+    // With how long to wait: what is left of the one-minute window.
+    let limited = app
+        .http
+        .post(url(&app, "/sign-in"))
+        .json(&json!({ "email": "anyone@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
 }
 
 #[tokio::test]

@@ -152,7 +152,18 @@ async fn sign_in_is_rate_limited_per_client() {
         )
         .await;
     assert_eq!(res.status(), 429);
-    assert!(res.text().await.unwrap().contains("RateLimited"));
+    let error: app::error::AppError = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    // The wait is the truth: what is left of the one-minute window.
+    match &error {
+        app::error::AppError::RateLimited {
+            seconds: Some(seconds),
+        } => assert!((1..=60).contains(seconds), "{seconds}"),
+        other => panic!("expected a rate limit with its wait, got {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "Too many requests from your network. Wait a minute and try again."
+    );
 }
 
 #[tokio::test]
