@@ -62,6 +62,8 @@ fn is_mfa_path(path: &str, namespace: &str) -> bool {
 #[component]
 pub fn TopBar() -> impl IntoView {
     let location = use_location();
+    // Signing out is on every page of a signed-in person.
+    let sign_out = ServerAction::<crate::session::SignOut>::new();
     // Keyed on the path: signing in or out navigates, and the bar follows.
     let viewer = Resource::new(
         move || location.pathname.get(),
@@ -109,6 +111,7 @@ pub fn TopBar() -> impl IntoView {
                 {move || Suspend::new(async move {
                     viewer.await.map(|v| {
                         let ns = v.namespace.clone();
+                        let sign_out_ns = ns.clone();
                         // The console is for admins and operators with two-step verification
                         // where their namespace asks for it: walk them to setting it up.
                         let path = location.pathname.get_untracked();
@@ -131,6 +134,10 @@ pub fn TopBar() -> impl IntoView {
                                 {v.operator.then(|| view! { <a href=vocabulary::Page::Operator.path(&ns)>"Operator"</a> })}
                             </nav>
                             <span class="who">{v.email.clone()}</span>
+                            <ActionForm action=sign_out attr:class="topbar-sign-out">
+                                <input type="hidden" name="namespace" value=sign_out_ns/>
+                                <button type="submit" class="secondary">"Sign out"</button>
+                            </ActionForm>
                             {v.impersonation.clone().map(|imp| view! {
                                 <ImpersonationBanner namespace=ns.clone() target=v.email.clone() imp/>
                             })}

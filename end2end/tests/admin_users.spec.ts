@@ -38,6 +38,10 @@ test("users: search, filters and paging live in the URL", async ({ page }) => {
   await expect(rows).toHaveCount(1);
   await page.getByRole("link", { name: "person007@paging.example" }).click();
   await expect(page.locator("#user-email")).toHaveText("person007@paging.example");
+  // Actions with nothing to act on are not offered: no session, no second factor.
+  await expect(page.locator("#sessions")).toBeAttached();
+  await expect(page.getByRole("button", { name: "Sign out everywhere" })).toHaveCount(0);
+  await expect(page.getByText("Reset two-step verification…")).toHaveCount(0);
 
   // Bad input: clear messages, no rows.
   await page.goto(`/${ns}/admin/users?disabled=maybe`);

@@ -23,6 +23,20 @@ test("sign in shows the account, sign out ends the session", async ({ page }) =>
   await expect(page.getByText("You are not signed in.")).toBeVisible();
 });
 
+test("every page of a signed-in person has a sign-out in the top bar", async ({ page }) => {
+  const ns = freshNamespace();
+  createUser(ns, "erin@example.com", PASSWORD);
+  await signIn(page, ns, "erin@example.com", PASSWORD);
+  await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
+  for (const path of ["security", "devices", "security/password", "api-keys", "security/mfa"]) {
+    await page.goto(`/${ns}/${path}`);
+    await expect(page.locator("header.topbar").getByRole("button", { name: "Sign out" })).toBeVisible();
+  }
+  await page.locator("header.topbar").getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${ns}/sign-in$`));
+  await expect(page.locator("header.topbar").getByRole("button", { name: "Sign out" })).toHaveCount(0);
+});
+
 test("wrong password and unknown email get the same generic message", async ({ page }) => {
   const ns = freshNamespace();
   createUser(ns, "bob@example.com", PASSWORD);

@@ -2,14 +2,12 @@ use leptos::prelude::*;
 
 use crate::caller::current_viewer;
 use crate::pages::use_namespace;
-use crate::session::SignOut;
 use vocabulary::Page;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let namespace = use_namespace();
     let user = Resource::new(move || namespace.get(), current_viewer);
-    let sign_out = ServerAction::<SignOut>::new();
 
     view! {
         <section class="card">
@@ -32,10 +30,6 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"Roles"</dt>
                                 <dd id="account-roles">{roles_text(user.admin, user.operator)}</dd>
                             </dl>
-                            <ActionForm action=sign_out>
-                                <input type="hidden" name="namespace" value=user.namespace/>
-                                <button type="submit">"Sign out"</button>
-                            </ActionForm>
                         }.into_any(),
                         Ok(None) => view! {
                             <p>"You are not signed in. "

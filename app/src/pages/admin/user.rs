@@ -130,6 +130,9 @@ pub fn UserPage() -> impl IntoView {
                     let audit_link = history(&ns, "user", &a.user_id);
                     let protected = a.admin || a.operator;
                     let (default_minutes, max_minutes) = a.impersonation_minutes;
+                    // Actions with nothing to act on are not offered.
+                    let signed_in_somewhere = !a.sessions.is_empty();
+                    let has_methods = !a.methods.is_empty();
                     view! {
                         <h1 id="user-email">{a.email.clone()}</h1>
                         <dl class="facts" id="profile">
@@ -224,7 +227,9 @@ pub fn UserPage() -> impl IntoView {
                                 </tr>
                             }).collect_view()}
                         </tbody></table>
-                        <ActionForm action=revoke_sessions>{ids()}<button type="submit" class="secondary">"Sign out everywhere"</button></ActionForm>
+                        {signed_in_somewhere.then(|| view! {
+                            <ActionForm action=revoke_sessions>{ids()}<button type="submit" class="secondary">"Sign out everywhere"</button></ActionForm>
+                        })}
 
                         <h2>"Two-step verification"</h2>
                         {a.methods.is_empty().then(|| view! { <p class="empty">"No second factor."</p> })}
@@ -241,11 +246,13 @@ pub fn UserPage() -> impl IntoView {
                                 </tr>
                             }).collect_view()}
                         </tbody></table>
-                        <details class="confirm">
-                            <summary>"Reset two-step verification…"</summary>
-                            <p>"Removes every authenticator app, passkey and recovery code of this user."</p>
-                            <ActionForm action=reset_methods>{ids()}<Note id="reset-methods-note"/><button type="submit" class="danger">"Remove all methods"</button></ActionForm>
-                        </details>
+                        {has_methods.then(|| view! {
+                            <details class="confirm">
+                                <summary>"Reset two-step verification…"</summary>
+                                <p>"Removes every authenticator app, passkey and recovery code of this user."</p>
+                                <ActionForm action=reset_methods>{ids()}<Note id="reset-methods-note"/><button type="submit" class="danger">"Remove all methods"</button></ActionForm>
+                            </details>
+                        })}
 
                         <h2>"API keys"</h2>
                         {a.api_keys.is_empty().then(|| view! { <p class="empty">"No active key."</p> })}
