@@ -33,6 +33,8 @@ test("an API key is shown once, works as a bearer token, and stops working when 
   await expect(row).toHaveCount(1);
   await expect(row).toContainText("deploy script");
   await expect(row).toContainText(`…${key.slice(-4)}`);
+  // The form is ready for the next key.
+  await expect(page.getByLabel("Name")).toHaveValue("");
   expect((await waitForMail(email)).subject).toBe("A new API key was created for your account");
 
   const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${key}` } });

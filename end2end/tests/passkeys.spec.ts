@@ -44,6 +44,8 @@ test("a passkey is added, renamed, signs in without a password, and serves as th
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
 
   await addPasskey(page, ns, "laptop");
+  // The name field is cleared for the next one.
+  await expect(page.getByLabel("Passkey name")).toHaveValue("");
   // The first second factor comes with recovery codes.
   await expect(page.locator("#recovery-codes li")).toHaveCount(10);
   expect((await waitForMail(email)).subject).toBe("A passkey was added to your account");

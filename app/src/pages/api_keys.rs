@@ -38,6 +38,16 @@ pub fn ApiKeysPage() -> impl IntoView {
     });
     focus_first_error(error);
     let sudo = Signal::derive(move || needs_sudo(error));
+    // The name field clears once its key is made (in the browser; without JavaScript the page
+    // is rendered anew).
+    let create_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            if let Some(form) = create_form.get() {
+                form.reset();
+            }
+        }
+    });
     let revoked = use_query_count(
         vocabulary::Notice::Revoked.as_str(),
         "There was no key to revoke.",
@@ -62,7 +72,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                 </div>
             })}
             <h2>"Create a key"</h2>
-            <ActionForm action=create attr:class="form">
+            <ActionForm action=create node_ref=create_form attr:class="form">
                 <NamespaceInput/>
                 <Field label="Name" name="name" hint="What the key is for, e.g. \u{201c}deploy script\u{201d}." error/>
                 <div class="field">

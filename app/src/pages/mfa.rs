@@ -34,6 +34,12 @@ pub fn MfaPage() -> impl IntoView {
             add_passkey(ns, challenge.ceremony, answer, name).await
         }
     });
+    // The name field clears once its passkey is added.
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_))) {
+            passkey_name.set(String::new());
+        }
+    });
     let status = Resource::new(
         move || {
             (
