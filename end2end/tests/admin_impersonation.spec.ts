@@ -56,6 +56,8 @@ test("impersonation from the console: banner everywhere, read-only credentials, 
   await expect(page.locator("#impersonation-banner")).toHaveCount(0);
   await expect(page.locator(".who")).toHaveText(admin);
   await expect(page.locator("#impersonation-history")).toContainText(member);
+  // The history's filters come before the table they filter.
+  await expect(page.locator("form.filters ~ #impersonation-history")).toHaveCount(1);
   await expect(page.locator("#active-impersonations tr")).toHaveCount(0);
 });
 

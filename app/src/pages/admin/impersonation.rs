@@ -75,7 +75,22 @@ pub fn ImpersonationsPage() -> impl IntoView {
                                 " Mail a person when an admin starts impersonating them"</label>
                             <button type="submit" class="secondary">"Save"</button>
                         </ActionForm>
-                        <h2>"History"</h2>
+                    }.into_any()
+                })}
+            </Suspense>
+            // The history's filters sit above the table they filter.
+            <h2>"History"</h2>
+            <form method="get" class="filters" role="search" aria-label="Filter the history">
+                <div class="field"><label for="admin">"Admin's email"</label><input id="admin" name="admin" type="search" value=admin/></div>
+                <div class="field"><label for="target">"User's email"</label><input id="target" name="target" type="search" value=target/></div>
+                <div class="field"><label for="since">"Started from (UTC)"</label><input id="since" name="since" type="datetime-local" value=since/></div>
+                <div class="field"><label for="until">"Started before (UTC)"</label><input id="until" name="until" type="datetime-local" value=until/></div>
+                <button type="submit">"Filter"</button>
+                <a href=move || Page::AdminImpersonations.path(&namespace.get())>"Reset"</a>
+            </form>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    data.await.ok().map(|v| view! {
                         <table id="impersonation-history">
                             <thead><tr><th scope="col">"Started"</th><th scope="col">"Admin"</th><th scope="col">"User"</th><th scope="col">"Reason"</th><th scope="col">"Ended"</th></tr></thead>
                             <tbody>
@@ -85,17 +100,9 @@ pub fn ImpersonationsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any()
+                    })
                 })}
             </Suspense>
-            <form method="get" class="filters" role="search" aria-label="Filter the history">
-                <div class="field"><label for="admin">"Admin's email"</label><input id="admin" name="admin" type="search" value=admin/></div>
-                <div class="field"><label for="target">"User's email"</label><input id="target" name="target" type="search" value=target/></div>
-                <div class="field"><label for="since">"Started from (UTC)"</label><input id="since" name="since" type="datetime-local" value=since/></div>
-                <div class="field"><label for="until">"Started before (UTC)"</label><input id="until" name="until" type="datetime-local" value=until/></div>
-                <button type="submit">"Filter"</button>
-                <a href=move || Page::AdminImpersonations.path(&namespace.get())>"Reset"</a>
-            </form>
         </section>
     }
 }
