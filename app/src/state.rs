@@ -73,7 +73,8 @@ impl AppState {
             Some(ip) => self.limits.check(rule, ip).map_err(|wait| {
                 tracing::warn!(rule = rule.name, %ip, "rate limit reached");
                 AppError::RateLimited {
-                    seconds: Some(wait.num_seconds().max(1)),
+                    // Rounded up: a client that waits this long is let through.
+                    seconds: Some(((wait.num_milliseconds() + 999) / 1000).max(1)),
                 }
             }),
             None => Ok(()),

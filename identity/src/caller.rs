@@ -351,7 +351,8 @@ impl Callers {
 
     /// The owner of personal API key `key` (`gh_…`) in `authn`'s namespace, or `None` when it
     /// is no usable key there (unknown, revoked, expired, another namespace's, or its owner is
-    /// disabled).
+    /// disabled). Refused (`AccountNeedsTwoStep`) while the namespace requires two-step
+    /// verification the account does not have, as its sessions are.
     #[tracing::instrument(skip_all)]
     pub async fn resolve_api_key(
         &self,
@@ -370,6 +371,20 @@ impl Callers {
         };
         let mut authn = authn;
         authn.set_actor(Actor::id(format!("user:{}", owner.user.user_id)));
+        let mut tx = authn.begin().await?;
+        let accounts_require_mfa = roles::accounts_require_mfa(&mut tx).await?;
+        tx.commit().await?;
+        // A key carries no roles: only the requirement on every account applies.
+        let requirement = Roles {
+            accounts_require_mfa,
+            ..Roles::default()
+        };
+        if roles::mfa_due(&authn, owner.user.user_id, &requirement)
+            .await?
+            .is_some()
+        {
+            return Err(AccessError::AccountNeedsTwoStep);
+        }
         Ok(Some(KeyHolder {
             authn,
             user_id: owner.user.user_id,

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -21,9 +21,10 @@ use tokio_util::sync::CancellationToken;
 /// How often the prober checks the database, and how long it waits for an answer.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
-/// The mail worker turns at least every 10 seconds (`WorkerSettings::poll_every`); a worker
-/// silent for this long is stuck.
-const MAIL_WORKER_SILENT_SECONDS: i64 = 45;
+/// The mail worker beats at least every 10 seconds when idle (`WorkerSettings::poll_every`)
+/// and after every message it hands over; one SMTP exchange may take a minute before it times
+/// out. A worker silent for longer than this is stuck.
+const MAIL_WORKER_SILENT_SECONDS: i64 = 150;
 
 /// What the last probe found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +40,11 @@ enum Database {
 /// The instance's health, shared by the prober, the mail worker and the request layers.
 #[derive(Debug)]
 pub struct Health {
-    pool: PgPool,
+    /// A connection of the probe's own: a busy request pool is not an outage.
+    probe_pool: PgPool,
+    /// One probe at a time: failed requests ask for a recheck, and a burst of them must not
+    /// become a burst of probes.
+    probing: tokio::sync::Mutex<()>,
     /// The newest migration this binary carries.
     expected_migration: i64,
     database: Mutex<Database>,
@@ -49,8 +54,13 @@ pub struct Health {
 
 impl Health {
     pub fn new(pool: PgPool, sends_mail: bool) -> Arc<Health> {
+        let probe_pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(PROBE_TIMEOUT)
+            .connect_lazy_with(pool.connect_options().as_ref().clone());
         Arc::new(Health {
-            pool,
+            probe_pool,
+            probing: tokio::sync::Mutex::new(()),
             expected_migration: authn::MIGRATOR
                 .iter()
                 .map(|m| m.version)
@@ -98,12 +108,20 @@ impl Health {
         !matches!(self.database(), Database::Down(_))
     }
 
-    /// One check of the database: does it answer, and which migration is applied.
+    /// One check of the database: does it answer, and which migration is applied. While another
+    /// check runs, this one waits for it and keeps its finding.
     pub async fn probe(&self) {
+        let _one_at_a_time = match self.probing.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                let _ = self.probing.lock().await;
+                return;
+            }
+        };
         let query = sqlx::query_scalar::<_, Option<i64>>(
             "SELECT max(version) FROM public._sqlx_migrations WHERE success",
         )
-        .fetch_one(&self.pool);
+        .fetch_one(&self.probe_pool);
         let state = match tokio::time::timeout(PROBE_TIMEOUT, query).await {
             Ok(Ok(applied)) => Database::Up {
                 applied_migration: applied,
@@ -242,20 +260,27 @@ fn is_api(path: &str) -> bool {
             .is_some_and(|segment| matches!(segment, "api" | "auth" | "userAccount"))
 }
 
+/// Paths of the seed auth client's interface, whose errors have its own body.
+fn is_seed_auth(path: &str) -> bool {
+    path.split('/').nth(2) == Some("auth")
+}
+
 /// The outage gate: while the database is unreachable, every request that would need it is
 /// answered 503 at once, with `Retry-After`.
 ///
-/// A request that was let through but failed (500) is checked once more: if the database went
-/// away meanwhile, it is answered as unavailable too, so an outage never shows as a storm of
-/// internal errors in the second before the prober notices.
+/// A read (GET, HEAD) that was let through but failed (500) is checked once more: if the
+/// database went away meanwhile, it is answered as unavailable too, so an outage does not show
+/// as a storm of internal errors in the second before the prober notices. A failed change is
+/// left as it is: it ran, and "nothing was changed" might not be true of it.
 pub async fn gate(State(health): State<Arc<Health>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     if needs_no_database(&path) {
         return next.run(request).await;
     }
     if health.database_reachable() {
+        let safe = matches!(*request.method(), Method::GET | Method::HEAD);
         let response = next.run(request).await;
-        if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        if !safe || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
             return response;
         }
         health.probe().await;
@@ -267,7 +292,9 @@ pub async fn gate(State(health): State<Arc<Health>>, request: Request, next: Nex
 }
 
 fn unavailable(path: &str) -> Response {
-    let mut response = if is_api(path) {
+    let mut response = if is_seed_auth(path) {
+        crate::api::SeedError(crate::api::ApiError::Unavailable).into_response()
+    } else if is_api(path) {
         crate::api::ApiError::Unavailable.into_response()
     } else {
         (
@@ -318,6 +345,8 @@ mod tests {
         for path in ["/acme/sign-in", "/acme/admin/users", "/", "/acme/account"] {
             assert!(!is_api(path), "{path}");
         }
+        assert!(is_seed_auth("/acme/auth/login"));
+        assert!(!is_seed_auth("/acme/api/v1/sign-in"));
         for path in ["/healthz", "/readyz", "/pkg/gatehouse.wasm", "/favicon.svg"] {
             assert!(needs_no_database(path), "{path}");
         }

@@ -466,8 +466,11 @@ pub async fn serve(config: &Config) -> Result<(), String> {
         }
     };
     stop.cancel();
-    for task in background {
-        let _ = task.await;
+    // Background work stops at its next turn; a stuck one (an SMTP exchange waiting out its
+    // timeout) must not hold the exit past the grace period either.
+    let stopping = futures::future::join_all(background);
+    if tokio::time::timeout(grace, stopping).await.is_err() {
+        tracing::warn!("background work still running at exit");
     }
     result
 }

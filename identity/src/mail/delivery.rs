@@ -149,7 +149,7 @@ pub async fn run_worker(
     loop {
         // A heartbeat for readiness checks: the loop turns at least every `poll_every`.
         on_turn();
-        if let Err(e) = deliver_due(&pool, &delivery, settings).await {
+        if let Err(e) = deliver_due(&pool, &delivery, settings, &on_turn).await {
             tracing::warn!(error = %e, "mail outbox unavailable");
         }
         let wake = async {
@@ -193,10 +193,12 @@ async fn connect_listener(pool: &PgPool) -> Option<PgListener> {
 }
 
 /// Sends every due message (in batches) and records each outcome. Returns how many were sent.
+/// `on_message` is called after each message handed over or failed (the worker's heartbeat).
 pub async fn deliver_due(
     pool: &PgPool,
     delivery: &MailDelivery,
     settings: WorkerSettings,
+    on_message: &impl Fn(),
 ) -> Result<usize, sqlx::Error> {
     let mut sent = 0;
     loop {
@@ -206,7 +208,9 @@ pub async fn deliver_due(
             return Ok(sent);
         }
         for mail in batch {
-            match delivery.send(&mail).await {
+            let sent_or_failed = delivery.send(&mail).await;
+            on_message();
+            match sent_or_failed {
                 Ok(()) => {
                     outbox::mark_sent(pool, mail.id, settings.keep_bodies).await?;
                     tracing::info!(mail_id = mail.id, "mail delivered");

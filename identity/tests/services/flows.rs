@@ -91,9 +91,14 @@ impl Env {
     /// the outbox.
     async fn deliver(&self) {
         self.flows.fulfil_mail_requests(&self.pool).await.unwrap();
-        deliver_due(&self.pool, &self.delivery, WorkerSettings::default())
-            .await
-            .unwrap();
+        deliver_due(
+            &self.pool,
+            &self.delivery,
+            WorkerSettings::default(),
+            &|| (),
+        )
+        .await
+        .unwrap();
     }
 
     async fn open_sign_up(&self) {
@@ -940,7 +945,7 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         keys(),
     )
     .unwrap();
-    deliver_due(&env.pool, &broken, WorkerSettings::default())
+    deliver_due(&env.pool, &broken, WorkerSettings::default(), &|| ())
         .await
         .unwrap();
     let (attempts, sent, failed, has_body, due_later): (i32, bool, bool, bool, bool) =

@@ -61,16 +61,17 @@ impl From<ApiError> for SeedError {
 impl IntoResponse for SeedError {
     fn into_response(self) -> Response {
         let status = self.0.status();
-        (
+        let mut response = (
             status,
-            [(axum::http::header::CACHE_CONTROL, "no-store")],
             Json(SeedErrorBody {
                 error: self.0.code(),
                 message: self.0.message(),
                 status_code: status.as_u16(),
             }),
         )
-            .into_response()
+            .into_response();
+        self.0.add_headers(&mut response);
+        response
     }
 }
 

@@ -132,7 +132,7 @@ impl Call {
                 .limits
                 .check(rule, ip)
                 .map_err(|wait| ApiError::RateLimited {
-                    retry_after: u64::try_from(wait.num_seconds().max(1)).unwrap_or(1),
+                    retry_after: u64::try_from(seconds_up(wait)).unwrap_or(1),
                 }),
             None => Ok(()),
         }
@@ -187,4 +187,9 @@ impl Call {
             Err(BearerRefusal::Invalid) => Err(ApiError::InvalidToken),
         }
     }
+}
+
+/// A wait in whole seconds, rounded up (a client that waits this long is let through).
+fn seconds_up(wait: chrono::TimeDelta) -> i64 {
+    ((wait.num_milliseconds() + 999) / 1000).max(1)
 }

@@ -145,6 +145,21 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// What every error answer carries besides its body (shared with the seeds' error form):
+    /// no caching, and how long to wait when rate-limited.
+    pub fn add_headers(&self, response: &mut Response) {
+        if let ApiError::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -163,14 +178,7 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"gatehouse\""),
             );
         }
-        if let ApiError::RateLimited { retry_after } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-        }
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        self.add_headers(&mut response);
         response
     }
 }

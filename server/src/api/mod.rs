@@ -38,6 +38,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use auth_client::SeedError;
 pub use error::ApiError;
 pub use openapi::{DOCUMENT, REFERENCE};
 

@@ -519,6 +519,24 @@ async fn account_flows_register_reset_change_password_and_keys() {
         .iter()
         .all(|s| s["current"] == false));
     assert_eq!(get(&app, "/api-keys", key).await.0, 200);
+    // When the organisation comes to require two-step verification, a key of an account
+    // without it stops reading, as the account's sessions do.
+    sqlx::query(
+        "UPDATE gatehouse.namespace_settings SET accounts_require_mfa = true WHERE namespace = $1",
+    )
+    .bind(&app.namespace)
+    .execute(&app.superuser)
+    .await
+    .unwrap();
+    assert_error(&get(&app, "/me", key).await, 403, "forbidden");
+    sqlx::query(
+        "UPDATE gatehouse.namespace_settings SET accounts_require_mfa = false WHERE namespace = $1",
+    )
+    .bind(&app.namespace)
+    .execute(&app.superuser)
+    .await
+    .unwrap();
+    assert_eq!(get(&app, "/me", key).await.0, 200);
     let by_key = app
         .http
         .post(url(&app, "/api-keys"))

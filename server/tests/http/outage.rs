@@ -108,6 +108,17 @@ async fn without_its_database_the_server_answers_503_and_recovers_alone() {
     let body: Value = api.json().await.unwrap();
     assert_eq!(body["error"], "unavailable");
     assert_eq!(body["status"], 503);
+    // The seed client's interface keeps its own error form.
+    let seed = http
+        .post(format!("{}/{}/auth/login", app.base, app.namespace))
+        .json(&json!({ "email": "steady@example.com", "password": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seed.status(), 503);
+    let body: Value = seed.json().await.unwrap();
+    assert_eq!(body["statusCode"], 503);
+    assert_eq!(body["error"], "unavailable");
     let form = http
         .post(format!("{}/api/sign_in", app.base))
         .header("Origin", &app.base)
