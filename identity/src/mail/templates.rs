@@ -51,7 +51,8 @@ impl Links {
     }
 }
 
-fn escape_html(text: &str) -> String {
+/// Text made safe inside HTML (mail bodies, and the few pages the server writes by hand).
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -7,6 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use identity::caller::Principal;
 use identity::totp::TotpError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -69,6 +70,17 @@ pub async fn status(call: Call) -> Result<Response, ApiError> {
     .into_response())
 }
 
+/// The caller who may change how the account signs in: a session (never a key), not an
+/// impersonation, signed in within the sudo window.
+async fn changer(call: &Call) -> Result<Principal, ApiError> {
+    let caller = call.caller().await?;
+    caller.refuse_while_impersonating()?;
+    caller
+        .require_recent_authentication(call.state.sudo_window)
+        .await?;
+    Ok(caller)
+}
+
 /// A new authenticator secret; nothing is stored until it is confirmed with a code.
 #[derive(Serialize, ToSchema)]
 pub struct TotpSetupBody {
@@ -90,11 +102,7 @@ pub struct TotpSetupBody {
         (status = 403, description = "`forbidden`: it needs a sign-in within the last few minutes, an access token rather than a key, and no impersonation.", body = ErrorBody),
     ))]
 pub async fn begin_totp(call: Call) -> Result<Response, ApiError> {
-    let caller = call.caller().await?;
-    caller.refuse_while_impersonating()?;
-    caller
-        .require_recent_authentication(call.state.sudo_window)
-        .await?;
+    let caller = changer(&call).await?;
     let setup = call
         .state
         .security
@@ -141,11 +149,7 @@ pub async fn confirm_totp(
     call: Call,
     ApiJson(body): ApiJson<ConfirmTotp>,
 ) -> Result<Response, ApiError> {
-    let caller = call.caller().await?;
-    caller.refuse_while_impersonating()?;
-    caller
-        .require_recent_authentication(call.state.sudo_window)
-        .await?;
+    let caller = changer(&call).await?;
     let codes = call
         .state
         .security
@@ -174,11 +178,7 @@ pub async fn confirm_totp(
         (status = 403, description = "`forbidden`: it needs a sign-in within the last few minutes, an access token rather than a key, and no impersonation.", body = ErrorBody),
     ))]
 pub async fn remove_totp(call: Call) -> Result<Response, ApiError> {
-    let caller = call.caller().await?;
-    caller.refuse_while_impersonating()?;
-    caller
-        .require_recent_authentication(call.state.sudo_window)
-        .await?;
+    let caller = changer(&call).await?;
     call.state
         .security
         .disable_totp(&caller.authn, caller.owner())
@@ -195,11 +195,7 @@ pub async fn remove_totp(call: Call) -> Result<Response, ApiError> {
         (status = 409, description = "`conflict`: recovery codes need another second factor first.", body = ErrorBody),
     ))]
 pub async fn regenerate_recovery_codes(call: Call) -> Result<Response, ApiError> {
-    let caller = call.caller().await?;
-    caller.refuse_while_impersonating()?;
-    caller
-        .require_recent_authentication(call.state.sudo_window)
-        .await?;
+    let caller = changer(&call).await?;
     let codes = call
         .state
         .security

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use identity::mail::templates::escape_html as escape;
 use serde_json::Value;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -257,21 +258,6 @@ pub async fn reference() -> Response {
         PAGE.as_str(),
     )
         .into_response()
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Prose of the document: escaped, with `code` spans and paragraphs.
