@@ -174,8 +174,11 @@ pub fn router(
     let api = crate::api::routes(state.clone(), config.cors_origins()?);
     let web = Router::new()
         .route("/", get(move || async move { Redirect::to(&default_home) }))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(health::readyz).with_state(health.clone()))
+        .route(health::HEALTHZ, get(|| async { "ok" }))
+        .route(
+            health::READYZ,
+            get(health::readyz).with_state(health.clone()),
+        )
         .route(
             &format!(
                 "/{{namespace}}/{}/{}",

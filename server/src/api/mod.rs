@@ -45,6 +45,42 @@ pub use openapi::{DOCUMENT, REFERENCE};
 /// The header carrying a sign-in flow's token in the seed's user-account interface.
 pub const SESSION_TOKEN: HeaderName = HeaderName::from_static("x-session-token");
 
+/// Where the access tokens' public keys are published.
+pub const JWKS: &str = "/.well-known/jwks.json";
+
+/// The error body a path's callers read, where they are programs (a page's are people).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorForm {
+    /// The API's `{"error", "message", "status"}` (the native API, the user-account interface,
+    /// the server functions).
+    Api,
+    /// The seed auth client's `{"error", "message", "statusCode"}` (`/{namespace}/auth/…`).
+    Seed,
+}
+
+impl ErrorForm {
+    /// `error` in this form.
+    pub fn answer(self, error: ApiError) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match self {
+            ErrorForm::Api => error.into_response(),
+            ErrorForm::Seed => SeedError(error).into_response(),
+        }
+    }
+}
+
+/// Which error body the callers of `path` read, from the routes above; `None` for pages.
+pub fn error_form(path: &str) -> Option<ErrorForm> {
+    if path.starts_with("/api/") || path.starts_with("/.well-known/") {
+        return Some(ErrorForm::Api);
+    }
+    match path.split('/').nth(2) {
+        Some("auth") => Some(ErrorForm::Seed),
+        Some("api" | "userAccount") => Some(ErrorForm::Api),
+        _ => None,
+    }
+}
+
 /// The largest request body the API reads.
 const BODY_LIMIT: usize = 16 * 1024;
 
@@ -55,7 +91,7 @@ pub fn routes(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         .route(openapi::DOCUMENT, get(openapi::document))
         .route(openapi::REFERENCE, get(openapi::reference))
         .route("/api/v1/me", get(keys::me))
-        .route("/.well-known/jwks.json", get(tokens::jwks))
+        .route(JWKS, get(tokens::jwks))
         .route(&format!("{v1}/sign-in"), post(tokens::start_sign_in))
         .route(
             &format!("{v1}/sign-in/{{flow}}/steps"),
@@ -266,4 +302,26 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_get_their_error_bodies_and_pages_none() {
+        for path in [
+            "/api/v1/me",
+            "/api/sign_in123",
+            "/.well-known/jwks.json",
+            "/acme/api/v1/sign-in",
+            "/acme/userAccount/initAuth",
+        ] {
+            assert_eq!(error_form(path), Some(ErrorForm::Api), "{path}");
+        }
+        assert_eq!(error_form("/acme/auth/login"), Some(ErrorForm::Seed));
+        for path in ["/acme/sign-in", "/acme/admin/users", "/", "/acme/account"] {
+            assert_eq!(error_form(path), None, "{path}");
+        }
+    }
 }
