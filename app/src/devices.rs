@@ -80,3 +80,34 @@ pub async fn sign_out_other_devices(namespace: String) -> Result<i32, AppError> 
     );
     Ok(count)
 }
+
+/// Whether the caller is mailed about sign-ins from a new browser and device.
+#[server]
+pub async fn new_device_mail(namespace: String) -> Result<bool, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    Ok(identity::sign_in_alert::new_device_mail(&caller.authn, caller.user_id).await?)
+}
+
+/// Turns the new-device mail on or off (`on` is the checkbox: present or not). Turning it off
+/// hides sign-ins from the owner, so it takes a recent sign-in or password confirmation, and
+/// never during an impersonation.
+#[server]
+pub async fn set_new_device_mail(
+    namespace: String,
+    #[server(default)] on: Option<String>,
+) -> Result<(), AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
+    caller.refuse_while_impersonating()?;
+    let on = on.is_some();
+    if !on {
+        caller.require_recent_authentication(&state).await?;
+    }
+    identity::sign_in_alert::set_new_device_mail(&caller.authn, caller.user_id, on).await?;
+    leptos_axum::redirect(
+        &vocabulary::Page::Devices
+            .path_with(&namespace, &[("alerts", if on { "on" } else { "off" })]),
+    );
+    Ok(())
+}

@@ -92,7 +92,9 @@ pub async fn confirm_magic_link(namespace: String, token: String) -> Result<(), 
         .flows
         .sign_in_with_magic_link(&authn, &token, request.client())
         .await?;
-    finish_sign_in(&state, &namespace, signed_in)
+    finish_sign_in(&state, &namespace, signed_in, None)
+        .await
+        .map(drop)
 }
 
 /// The sign-in step of an account whose password an admin set: its owner chooses their own,
@@ -122,7 +124,9 @@ pub async fn set_new_password(
             other => AppError::from(other),
         })?;
     crate::session::ssr::set_cookie(&state.cookie, &state.cookie.pending_name, None);
-    finish_sign_in(&state, &namespace, step)
+    finish_sign_in(&state, &namespace, step, None)
+        .await
+        .map(drop)
 }
 
 #[server]
@@ -154,7 +158,9 @@ pub async fn sign_in_with_code(
         .flows
         .sign_in_with_email_code(&authn, &email, &code, request.client())
         .await?;
-    finish_sign_in(&state, &namespace, signed_in)
+    finish_sign_in(&state, &namespace, signed_in, None)
+        .await
+        .map(drop)
 }
 
 #[server]

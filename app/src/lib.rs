@@ -31,7 +31,7 @@ pub mod webauthn;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use vocabulary::segment;
@@ -104,19 +104,23 @@ pub fn App() -> impl IntoView {
                     <Route path=(ns(), StaticSegment(segment::SECURITY), StaticSegment(segment::EMAIL), StaticSegment(segment::CONFIRM)) view=EmailChangeConfirmPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::SECURITY), StaticSegment(segment::PASSWORD)) view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=(ns(), StaticSegment(segment::API_KEYS)) view=ApiKeysPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN)) view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::USERS)) view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::USERS), StaticSegment(segment::NEW)) view=NewUserPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::USERS), ParamSegment("id")) view=UserPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::LOCKOUTS)) view=LockoutsPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::IMPERSONATIONS)) view=ImpersonationsPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::AUDIT)) view=AuditPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::SUPPORT_ACCESS)) view=SupportAccessPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::ADMIN), StaticSegment(segment::AUDIT), ParamSegment("event")) view=AuditEventPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::OPERATOR)) view=OperatorPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::OPERATOR), StaticSegment(segment::USERS)) view=OperatorUsersPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::OPERATOR), StaticSegment(segment::USER)) view=OperatorUserPage ssr=SsrMode::Async/>
-                    <Route path=(ns(), StaticSegment(segment::OPERATOR), StaticSegment(segment::AUDIT)) view=OperatorAuditPage ssr=SsrMode::Async/>
+                    <ParentRoute path=(ns(), StaticSegment(segment::ADMIN)) view=AdminConsole ssr=SsrMode::Async>
+                        <Route path=StaticSegment("") view=AdminPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment::USERS) view=UsersPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment(segment::USERS), StaticSegment(segment::NEW)) view=NewUserPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment(segment::USERS), ParamSegment("id")) view=UserPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment::LOCKOUTS) view=LockoutsPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment::IMPERSONATIONS) view=ImpersonationsPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment::AUDIT) view=AuditPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment::SUPPORT_ACCESS) view=SupportAccessPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment(segment::AUDIT), ParamSegment("event")) view=AuditEventPage ssr=SsrMode::Async/>
+                    </ParentRoute>
+                    <ParentRoute path=(ns(), StaticSegment(segment::OPERATOR)) view=OperatorConsole ssr=SsrMode::Async>
+                        <Route path=StaticSegment("") view=OperatorPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment::USERS) view=OperatorUsersPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment::USER) view=OperatorUserPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment::AUDIT) view=OperatorAuditPage ssr=SsrMode::Async/>
+                    </ParentRoute>
                 </Routes>
             </main>
         </Router>

@@ -4,6 +4,7 @@ mod account;
 pub(crate) mod admin;
 mod api_keys;
 mod console;
+mod console_frame;
 mod dev_mailbox;
 mod devices;
 mod email_change;
@@ -23,6 +24,7 @@ pub use admin::{
 };
 pub use api_keys::ApiKeysPage;
 pub use console::{AdminPage, OperatorPage};
+pub use console_frame::{AdminConsole, OperatorConsole};
 pub use dev_mailbox::DevMailboxPage;
 pub use devices::DevicesPage;
 pub use email_change::{EmailChangeConfirmPage, EmailChangePage};
@@ -81,6 +83,10 @@ pub(crate) fn DoneNotice() -> impl IntoView {
 
 #[component]
 pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
     view! {
         <section class="card">
             <h1>"Page not found"</h1>

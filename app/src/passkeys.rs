@@ -149,11 +149,13 @@ pub async fn begin_passkey_sign_in(namespace: String) -> Result<PasskeyChallenge
 }
 
 #[server]
+/// Answers the page to go to: `next` (a same-namespace path) or the account page.
 pub async fn passkey_sign_in(
     namespace: String,
     ceremony: String,
     response: String,
-) -> Result<(), AppError> {
+    next: Option<String>,
+) -> Result<String, AppError> {
     let state = crate::state::AppState::current()?;
     let request = crate::session::ssr::RequestInfo::extract().await;
     state.limit(identity::RateRule::SIGN_IN, request.ip)?;
@@ -178,7 +180,9 @@ pub async fn passkey_sign_in(
         &state,
         &namespace,
         identity::SignInStep::SignedIn(signed_in),
+        next.as_deref(),
     )
+    .await
 }
 
 /// The passkey check of the second sign-in step; `None` without a pending sign-in.
@@ -203,7 +207,7 @@ pub async fn complete_sign_in_with_passkey(
     namespace: String,
     ceremony: String,
     response: String,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     crate::second_factor::ssr::complete(
         &namespace,
         identity::SecondFactor::Passkey {

@@ -49,7 +49,7 @@ pub async fn complete_sign_in(
         "recovery" => identity::SecondFactor::RecoveryCode(&code),
         _ => return Err(AppError::FormRejected),
     };
-    ssr::complete(&namespace, factor).await
+    ssr::complete(&namespace, factor).await.map(drop)
 }
 
 #[cfg(feature = "ssr")]
@@ -57,11 +57,12 @@ pub(crate) mod ssr {
     use crate::error::AppError;
     use crate::session::ssr::{set_cookie, RequestInfo};
 
-    /// Completes the pending sign-in of this browser with `factor`.
+    /// Completes the pending sign-in of this browser with `factor`; answers the page it sends
+    /// the person to.
     pub async fn complete(
         namespace: &str,
         factor: identity::SecondFactor<'_>,
-    ) -> Result<(), AppError> {
+    ) -> Result<String, AppError> {
         let state = crate::state::AppState::current()?;
         let request = RequestInfo::extract().await;
         state.limit(identity::RateRule::SIGN_IN, request.ip)?;
@@ -81,7 +82,9 @@ pub(crate) mod ssr {
                     &state,
                     namespace,
                     identity::SignInStep::SignedIn(signed_in),
+                    None,
                 )
+                .await
             }
             Err(e) => {
                 let e = AppError::from(e);

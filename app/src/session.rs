@@ -5,7 +5,12 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 #[server]
-pub async fn sign_in(namespace: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    namespace: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use secrecy::SecretString;
 
     let state = crate::state::AppState::current()?;
@@ -25,7 +30,9 @@ pub async fn sign_in(namespace: String, email: String, password: String) -> Resu
             },
         )
         .await?;
-    ssr::finish_sign_in(&state, &namespace, signed_in)
+    ssr::finish_sign_in(&state, &namespace, signed_in, next.as_deref())
+        .await
+        .map(drop)
 }
 
 /// Signs out this browser. During an impersonation that also ends the impersonation and
@@ -118,40 +125,53 @@ pub mod ssr {
         }
     }
 
-    /// Ends a successful first factor: the session cookie and the account page, or — for an
-    /// account with MFA — the second step.
-    pub fn finish_sign_in(
+    /// Ends a successful sign-in step: the session cookie and the page the person came for
+    /// (`next`, or the one kept while the steps went on; the account page otherwise), or the
+    /// next step — the second factor, or a new password — keeping where they were going.
+    /// Answers the page it sent them to (the passkey buttons navigate there themselves).
+    pub async fn finish_sign_in(
         state: &crate::state::AppState,
         namespace: &str,
         step: identity::SignInStep,
-    ) -> Result<(), AppError> {
-        match step {
+        next: Option<&str>,
+    ) -> Result<String, AppError> {
+        let settings = &state.cookie;
+        let kept = cookie_value(&settings.return_name).await;
+        let next = next
+            .filter(|n| !n.is_empty())
+            .or(kept.as_deref())
+            .and_then(|raw| vocabulary::return_path(namespace, raw));
+        let (pending, page) = match step {
             identity::SignInStep::SignedIn(signed_in) => {
-                set_session_cookie(&state.cookie, Some(signed_in.token.expose()));
-                leptos_axum::redirect(&vocabulary::Page::Account.path(namespace));
-                Ok(())
+                set_session_cookie(settings, Some(signed_in.token.expose()));
+                if kept.is_some() {
+                    set_cookie(settings, &settings.return_name, None);
+                }
+                let page =
+                    next.map_or_else(|| vocabulary::Page::Account.path(namespace), str::to_owned);
+                leptos_axum::redirect(&page);
+                return Ok(page);
             }
             // No session yet: the browser holds the pending step until a second factor.
+            identity::SignInStep::SecondFactorRequired { pending, .. } => {
+                (pending, vocabulary::Page::SecondFactor.path(namespace))
+            }
             // No session yet: the owner first replaces the password an admin set.
             identity::SignInStep::NewPasswordRequired { pending, .. } => {
-                set_cookie(
-                    &state.cookie,
-                    &state.cookie.pending_name,
-                    Some(pending.expose()),
-                );
-                leptos_axum::redirect(&vocabulary::Page::NewPassword.path(namespace));
-                Ok(())
+                (pending, vocabulary::Page::NewPassword.path(namespace))
             }
-            identity::SignInStep::SecondFactorRequired { pending, .. } => {
-                set_cookie(
-                    &state.cookie,
-                    &state.cookie.pending_name,
-                    Some(pending.expose()),
-                );
-                leptos_axum::redirect(&vocabulary::Page::SecondFactor.path(namespace));
-                Ok(())
-            }
+        };
+        set_cookie(settings, &settings.pending_name, Some(pending.expose()));
+        if let Some(next) = next {
+            set_cookie_until(
+                settings,
+                &settings.return_name,
+                Some(next),
+                Some(chrono::TimeDelta::minutes(15)),
+            );
         }
+        leptos_axum::redirect(&page);
+        Ok(page)
     }
 
     /// The session token from the request's cookie, if any.

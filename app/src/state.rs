@@ -18,6 +18,9 @@ pub struct CookieSettings {
     pub pending_name: String,
     /// Holds an admin's own session token while they impersonate someone.
     pub aside_name: String,
+    /// Where to go once a sign-in that needs more steps (second factor, new password) is
+    /// done: a same-namespace path, checked again when read.
+    pub return_name: String,
     /// Whether to mark it `Secure` (true whenever the public URL is https).
     pub secure: bool,
 }

@@ -81,6 +81,30 @@ pub struct FailedAttempt {
     pub attempted_at: DateTime<Utc>,
 }
 
+/// What an audit trail's ids name: a user's address, or a session, API key or sign-in method
+/// with its owner ([`AuthnTx::audit_names`]).
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct AuditName {
+    /// `user`, `session`, `api_key` or `mfa` (the audit trail's resource types).
+    pub kind: String,
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub owner_email: String,
+    /// The session's user agent, the key's name, the method's name.
+    pub label: Option<String>,
+    /// The method's type (`totp`, `webauthn`, …); `None` for the others.
+    pub detail: Option<String>,
+}
+
+/// The ids [`AuthnTx::audit_names`] looks up, by kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditIds {
+    pub users: Vec<Uuid>,
+    pub sessions: Vec<Uuid>,
+    pub api_keys: Vec<Uuid>,
+    pub methods: Vec<Uuid>,
+}
+
 /// `%`, `_` and `\` match themselves in a search.
 fn like_pattern(text: &str) -> String {
     let mut out = String::from("%");
@@ -230,6 +254,36 @@ impl AuthnTx<'_> {
         )
         .bind(namespace)
         .bind(first)
+        .fetch_all(conn)
+        .await?)
+    }
+
+    /// The names behind the ids of a page of audit events, in one query (ids that no longer
+    /// exist are simply missing).
+    pub async fn audit_names(&mut self, ids: &AuditIds) -> Result<Vec<AuditName>> {
+        let (conn, namespace) = self.parts();
+        Ok(sqlx::query_as(
+            "SELECT 'user' AS kind, u.id, u.id AS owner_id, u.email AS owner_email, \
+                    NULL::text AS label, NULL::text AS detail \
+               FROM authn.users u WHERE u.namespace = $1 AND u.id = ANY($2) \
+             UNION ALL \
+             SELECT 'session', s.id, s.user_id, u.email, s.user_agent, NULL \
+               FROM authn.sessions s JOIN authn.users u ON u.id = s.user_id \
+              WHERE s.namespace = $1 AND s.id = ANY($3) \
+             UNION ALL \
+             SELECT 'api_key', k.id, k.user_id, u.email, k.name, NULL \
+               FROM authn.api_keys k JOIN authn.users u ON u.id = k.user_id \
+              WHERE k.namespace = $1 AND k.id = ANY($4) \
+             UNION ALL \
+             SELECT 'mfa', m.id, m.user_id, u.email, m.name, m.mfa_type \
+               FROM authn.mfa_secrets m JOIN authn.users u ON u.id = m.user_id \
+              WHERE m.namespace = $1 AND m.id = ANY($5)",
+        )
+        .bind(namespace)
+        .bind(&ids.users)
+        .bind(&ids.sessions)
+        .bind(&ids.api_keys)
+        .bind(&ids.methods)
         .fetch_all(conn)
         .await?)
     }

@@ -35,6 +35,7 @@ pub mod secret_box;
 pub mod security;
 pub mod session;
 pub mod session_policy;
+pub mod sign_in_alert;
 pub mod signin;
 pub mod support_access;
 pub mod support_requests;

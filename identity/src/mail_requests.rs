@@ -21,6 +21,8 @@ pub enum RequestKind {
     PasswordReset,
     MagicLink,
     EmailCode,
+    /// "Was this you?" after a sign-in from a new browser and device (`crate::sign_in_alert`).
+    NewDevice,
 }
 
 impl RequestKind {
@@ -30,6 +32,7 @@ impl RequestKind {
             RequestKind::PasswordReset => "password_reset",
             RequestKind::MagicLink => "magic_link",
             RequestKind::EmailCode => "email_code",
+            RequestKind::NewDevice => "new_device",
         }
     }
 
@@ -39,6 +42,7 @@ impl RequestKind {
             RequestKind::PasswordReset,
             RequestKind::MagicLink,
             RequestKind::EmailCode,
+            RequestKind::NewDevice,
         ]
         .into_iter()
         .find(|k| k.as_str() == stored)
@@ -51,6 +55,10 @@ pub struct MailRequest {
     pub kind: RequestKind,
     pub email: String,
     pub password_hash: Option<String>,
+    /// The sign-in a new-device notice is about: where from, on what, when.
+    pub ip_address: Option<std::net::IpAddr>,
+    pub user_agent: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(FromRow)]
@@ -58,6 +66,9 @@ struct Row {
     kind: String,
     email: String,
     password_hash: Option<String>,
+    ip_address: Option<std::net::IpAddr>,
+    user_agent: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Records a request in the caller's transaction: one insert and one notification, the same
@@ -79,6 +90,32 @@ pub async fn record(
     .bind(kind.as_str())
     .bind(email)
     .bind(password_hash)
+    .bind(CHANNEL)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a new-device notice for `email` about the sign-in of `client`, in the sign-in's
+/// transaction.
+pub async fn record_new_device(
+    tx: &mut AuthnTx<'_>,
+    email: &str,
+    client: crate::ClientInfo<'_>,
+) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
+    let user_agent: Option<String> = client.user_agent.map(|ua| ua.chars().take(512).collect());
+    sqlx::query(
+        "WITH recorded AS ( \
+             INSERT INTO gatehouse.mail_requests (namespace, kind, email, ip_address, user_agent) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id) \
+         SELECT pg_notify($6, '') FROM recorded",
+    )
+    .bind(namespace)
+    .bind(RequestKind::NewDevice.as_str())
+    .bind(email)
+    .bind(client.ip_address)
+    .bind(user_agent)
     .bind(CHANNEL)
     .execute(conn)
     .await?;
@@ -117,7 +154,7 @@ pub async fn take(tx: &mut AuthnTx<'_>, id: i64) -> Result<Option<MailRequest>, 
     let conn = tx.conn();
     let row: Option<Row> = sqlx::query_as(
         "DELETE FROM gatehouse.mail_requests WHERE id = $1 \
-      RETURNING kind, email, password_hash",
+      RETURNING kind, email, password_hash, ip_address, user_agent, created_at",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -127,6 +164,9 @@ pub async fn take(tx: &mut AuthnTx<'_>, id: i64) -> Result<Option<MailRequest>, 
             kind: RequestKind::parse(&r.kind)?,
             email: r.email,
             password_hash: r.password_hash,
+            ip_address: r.ip_address,
+            user_agent: r.user_agent,
+            created_at: r.created_at,
         })
     }))
 }

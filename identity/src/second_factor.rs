@@ -201,10 +201,10 @@ impl SignInService {
         let signed_in = open_session(&mut tx, user_id, self.session_lifetime(), client).await?;
         let first = pending::FirstFactor::parse(&pending.first_factor)
             .map_or("first factor", pending::FirstFactor::label);
-        crate::activity::record(
+        crate::sign_in_alert::record_sign_in(
             &mut tx,
             user_id,
-            crate::activity::Activity::SignIn(&format!("{first} + {second}")),
+            &format!("{first} + {second}"),
             client,
         )
         .await?;
@@ -295,13 +295,7 @@ impl SignInService {
         tx.record_login_attempt(&user.email, true, client.ip_address)
             .await?;
         let signed_in = open_session(&mut tx, user_id, self.session_lifetime(), client).await?;
-        crate::activity::record(
-            &mut tx,
-            user_id,
-            crate::activity::Activity::SignIn("passkey"),
-            client,
-        )
-        .await?;
+        crate::sign_in_alert::record_sign_in(&mut tx, user_id, "passkey", client).await?;
         tx.commit().await?;
         Ok(signed_in)
     }

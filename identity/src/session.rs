@@ -75,13 +75,7 @@ pub(crate) async fn continue_sign_in(
         return Ok(SignInStep::SecondFactorRequired { pending, user_id });
     }
     let signed_in = open_session(tx, user_id, lifetime, client).await?;
-    crate::activity::record(
-        tx,
-        user_id,
-        crate::activity::Activity::SignIn(first.label()),
-        client,
-    )
-    .await?;
+    crate::sign_in_alert::record_sign_in(tx, user_id, first.label(), client).await?;
     Ok(SignInStep::SignedIn(signed_in))
 }
 

@@ -106,6 +106,11 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
             } else {
                 "gatehouse_admin".into()
             },
+            return_name: if config.is_https() {
+                "__Host-gatehouse_return".into()
+            } else {
+                "gatehouse_return".into()
+            },
             secure: config.is_https(),
         },
         operator_namespace: config.operator_namespace.clone(),

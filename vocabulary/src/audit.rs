@@ -44,6 +44,50 @@ crate::words! {
     }
 }
 
+impl EventType {
+    /// How the consoles word it (the stored code stays beside it, for search and export).
+    pub const fn label(self) -> &'static str {
+        match self {
+            EventType::UserCreated => "Account created",
+            EventType::UserUpdated => "Account updated",
+            EventType::UserDisabled => "Account disabled",
+            EventType::UserEnabled => "Account enabled",
+            EventType::UserDeleted => "Account deleted",
+            EventType::PasswordUpdated => "Password changed",
+            EventType::EmailUpdated => "Email address changed",
+            EventType::EmailVerified => "Email address confirmed",
+            EventType::SessionCreated => "Signed in",
+            EventType::SessionExtended => "Session extended",
+            EventType::SessionRevoked => "Signed out",
+            EventType::SessionsRevokedAll => "Signed out everywhere",
+            EventType::SessionsRevokedOther => "Signed out other devices",
+            EventType::TokenCreated => "One-time link or code issued",
+            EventType::TokenConsumed => "One-time link or code used",
+            EventType::RefreshTokenCreated => "API sign-in (refresh token issued)",
+            EventType::RefreshTokenRotated => "API tokens refreshed",
+            EventType::RefreshTokenReuseDetected => "Reused refresh token detected",
+            EventType::RefreshTokenFamilyRevoked => "API sign-in ended",
+            EventType::RefreshTokensRevokedAll => "Every API sign-in ended",
+            EventType::ApiKeyCreated => "API key created",
+            EventType::ApiKeyRevoked => "API key revoked",
+            EventType::ApiKeysRevokedAll => "Every API key revoked",
+            EventType::MfaAdded => "Sign-in method added",
+            EventType::MfaRemoved => "Sign-in method removed",
+            EventType::MfaUsed => "Second step passed",
+            EventType::LoginAttemptFailed => "Sign-in failed",
+            EventType::LockoutTriggered => "Locked out after failed sign-ins",
+            EventType::ImpersonationStarted => "Impersonation started",
+            EventType::ImpersonationEnded => "Impersonation ended",
+            EventType::LockoutCleared => "Lockout cleared",
+            EventType::NamespaceSettingsUpdated => "Organisation settings changed",
+            EventType::SupportAccessRequested => "Support access requested",
+            EventType::SupportAccessApproved => "Support access approved",
+            EventType::SupportAccessDenied => "Support access denied",
+            EventType::SupportAccessBreakGlass => "Support access without approval (break glass)",
+        }
+    }
+}
+
 crate::words! {
     /// One kind of operator audit event (`authn.operator_audit_events.event_type`, spec §2.11).
     pub enum OperatorEventType {

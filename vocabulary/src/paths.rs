@@ -151,6 +151,28 @@ impl<'a> Page<'a> {
     }
 }
 
+/// The query parameter that carries where to go after signing in.
+pub const RETURN_QUERY: &str = "next";
+
+/// `raw` if it is a safe place to come back to after signing in to `namespace`: a path (with
+/// its query) of that namespace on this site. Anything else is ignored, so a link cannot send a
+/// person who just signed in to another site (`//evil.example`, `/\evil`, `https:…`), out of
+/// their namespace (`/demo/../other`), or back to the sign-in pages.
+pub fn return_path<'r>(namespace: &str, raw: &'r str) -> Option<&'r str> {
+    let prefix = format!("/{}/", percent_encode(namespace));
+    let rest = raw.strip_prefix(prefix.as_str())?;
+    let safe_char =
+        |c: char| c.is_ascii_graphic() && !matches!(c, '\\' | '"' | '<' | '>' | '`' | ';' | ',');
+    let path = rest.split(['?', '#']).next().unwrap_or_default();
+    let ok = raw.len() <= 2048
+        && raw.chars().all(safe_char)
+        && !raw.contains("//")
+        // No dot segments, written or encoded: the browser would resolve them elsewhere.
+        && !path.split('/').any(|s| s.starts_with('.') || s.to_ascii_lowercase().starts_with("%2e"))
+        && !rest.starts_with(SIGN_IN);
+    ok.then_some(raw)
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters (a path segment or a query
 /// value).
 pub fn percent_encode(text: &str) -> String {
@@ -197,6 +219,44 @@ mod tests {
         assert_eq!(
             Page::MagicLinkConfirm.path_with("demo", &[("token", "t+k"), ("x", "")]),
             "/demo/magic-link/confirm?token=t%2Bk"
+        );
+    }
+
+    #[test]
+    fn return_paths_stay_on_this_site_and_in_the_namespace() {
+        for good in [
+            "/demo/admin",
+            "/demo/admin/users?email=a%40b&sort=oldest",
+            "/demo/account",
+        ] {
+            assert_eq!(return_path("demo", good), Some(good), "{good}");
+        }
+        assert_eq!(return_path("a b", "/a%20b/admin"), Some("/a%20b/admin"));
+        for bad in [
+            "",
+            "https://evil.example/demo/admin",
+            "//evil.example/demo/admin",
+            "/demo//evil.example",
+            "/\\evil.example/demo/",
+            "/demo/\\\\evil.example",
+            "/other/admin",
+            "/demo",
+            "/demo/../other/admin",
+            "/demo/%2E%2E/other/admin",
+            "/demo/./admin",
+            "/demo/admin\nLocation: x",
+            "/demo/admin users",
+            "/demo/<script>",
+            "/demo/admin;Domain=evil",
+            "/demo/sign-in",
+            "/demo/sign-in/second-factor",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(return_path("demo", bad), None, "{bad}");
+        }
+        assert_eq!(
+            return_path("demo", &format!("/demo/{}", "a".repeat(3000))),
+            None
         );
     }
 

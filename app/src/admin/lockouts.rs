@@ -31,15 +31,23 @@ pub struct LockoutsView {
     pub window_minutes: i64,
 }
 
+/// How many recent failed sign-ins the page lists, and with "Show more".
+pub const FAILURES_FIRST: u16 = 50;
+pub const FAILURES_MORE: u16 = 500;
+
 #[server(endpoint = "admin_lockouts")]
-pub async fn admin_lockouts(namespace: String) -> Result<LockoutsView, AppError> {
+pub async fn admin_lockouts(
+    namespace: String,
+    #[server(default)] more: bool,
+) -> Result<LockoutsView, AppError> {
     use identity::admin::lockouts::{queue, recent_failures};
 
     let (state, _, authn) = super::ssr::admin(&namespace, None).await?;
     let policy = state.sign_in.lockout();
     let mut tx = authn.begin().await?;
     let locked = queue(&mut tx, policy).await?;
-    let failures = recent_failures(&mut tx, 50).await?;
+    let failures =
+        recent_failures(&mut tx, if more { FAILURES_MORE } else { FAILURES_FIRST }).await?;
     tx.commit().await?;
     Ok(LockoutsView {
         locked: locked

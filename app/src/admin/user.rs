@@ -18,11 +18,13 @@ pub struct AccountView {
     pub operator: bool,
     pub locked_out: bool,
     pub is_self: bool,
+    /// The newest sessions, up to the page's limit; `sessions_total` says how many there are.
     pub sessions: Vec<SessionLine>,
+    pub sessions_total: usize,
     pub methods: Vec<MethodLine>,
     pub api_keys: Vec<KeyLine>,
     pub attempts: Vec<AttemptLine>,
-    pub timeline: Vec<EventLine>,
+    pub timeline: Vec<super::audit::AuditLine>,
     pub impersonations: Vec<ImpersonationLine>,
     /// Platform support's accesses to this user (none listed without an operator pool).
     pub support_accesses: Vec<crate::support_access::SupportAccessLine>,
@@ -35,8 +37,14 @@ pub struct SessionLine {
     pub created: String,
     pub expires: String,
     pub ip_address: Option<String>,
+    /// "Chrome 156 on Linux"; the raw user agent beside it.
+    pub device: String,
     pub user_agent: Option<String>,
 }
+
+/// How many sessions the user's page lists at first, and at most when asked for all.
+pub const SESSIONS_FIRST: usize = 20;
+pub const SESSIONS_ALL: usize = 1000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MethodLine {
@@ -61,15 +69,6 @@ pub struct AttemptLine {
     pub success: bool,
     pub ip_address: Option<String>,
     pub at: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventLine {
-    pub event_id: Option<String>,
-    pub event_type: String,
-    pub at: String,
-    pub actor: Option<String>,
-    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,7 +98,13 @@ impl ImpersonationLine {
 }
 
 #[server(endpoint = "admin_user")]
-pub async fn admin_user(namespace: String, user_id: String) -> Result<AccountView, AppError> {
+/// The user's page; with `all_sessions` every session rather than the newest few (a user may
+/// hold thousands).
+pub async fn admin_user(
+    namespace: String,
+    user_id: String,
+    #[server(default)] all_sessions: bool,
+) -> Result<AccountView, AppError> {
     let (state, caller, authn) = super::ssr::admin(&namespace, None).await?;
     let user_id = super::parse_id(&user_id, AppError::UnknownUser)?;
     let d = identity::admin::user::detail(
@@ -134,10 +139,17 @@ pub async fn admin_user(namespace: String, user_id: String) -> Result<AccountVie
         operator: d.roles.operator,
         locked_out: d.locked_out,
         is_self: d.user.user_id == caller.user_id,
+        sessions_total: d.sessions.len(),
         sessions: d
             .sessions
             .into_iter()
+            .take(if all_sessions {
+                SESSIONS_ALL
+            } else {
+                SESSIONS_FIRST
+            })
             .map(|s| SessionLine {
+                device: identity::admin::audit_names::device_name(s.user_agent.as_deref()),
                 session_id: s.session_id.to_string(),
                 created: when(s.created_at),
                 expires: when(s.expires_at),
@@ -178,14 +190,9 @@ pub async fn admin_user(namespace: String, user_id: String) -> Result<AccountVie
             .collect(),
         timeline: d
             .timeline
-            .into_iter()
-            .map(|e| EventLine {
-                event_id: e.event_id.map(|id| id.to_string()),
-                event_type: e.event_type,
-                at: when(e.event_time),
-                actor: e.actor_id,
-                reason: e.reason,
-            })
+            .iter()
+            .zip(d.timeline_names)
+            .map(|(e, names)| super::audit::line(e, names))
             .collect(),
         impersonations: d
             .impersonations

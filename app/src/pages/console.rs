@@ -16,7 +16,6 @@ pub fn AdminPage() -> impl IntoView {
     let overview = Resource::new(move || namespace.get(), namespace_overview);
     view! {
         <section class="card">
-            <crate::pages::admin::AdminNav namespace current=Page::Admin/>
             <h1>"Administration"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -62,7 +61,6 @@ pub fn OperatorPage() -> impl IntoView {
             <StartSupportAccessForm/>
             <crate::pages::support_access::OperatorRequests/>
             <SupportAccessLists/>
-            <p><a href=move || Page::OperatorAudit.path(&namespace.get())>"Operator audit log"</a></p>
             <h2>"Namespaces"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {

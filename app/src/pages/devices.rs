@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 
 use crate::components::{action_error, focus_first_error, use_query_count, FormAlert};
-use crate::devices::{my_devices, SignOutDevice, SignOutOtherDevices};
+use crate::devices::{
+    my_devices, new_device_mail, SetNewDeviceMail, SignOutDevice, SignOutOtherDevices,
+};
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
 
@@ -89,6 +91,42 @@ pub fn DevicesPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <NewDeviceMail/>
         </section>
+    }
+}
+
+/// The owner's choice of the "was this you?" mail.
+#[component]
+fn NewDeviceMail() -> impl IntoView {
+    let namespace = use_namespace();
+    let save = form_action::<SetNewDeviceMail>();
+    let error = action_error(save);
+    let saved = crate::pages::admin::query_value("alerts");
+    let setting = Resource::new(
+        move || (namespace.get(), save.version().get()),
+        |(ns, _)| new_device_mail(ns),
+    );
+    view! {
+        <h2 id="sign-in-alerts">"Sign-in alerts"</h2>
+        <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
+        <p class="notice" role="status" hidden=move || saved.get().is_empty()>
+            {move || if saved.get() == "off" { "Sign-in alerts are off." } else { "Sign-in alerts are on." }}
+        </p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                setting.await.ok().map(|on| view! {
+                    <ActionForm action=save attr:class="form" attr:id="new-device-mail-form">
+                        <input type="hidden" name="namespace" value=namespace/>
+                        <label class="check">
+                            <input type="checkbox" name="on" value="1" checked=on/>
+                            " Email me when my account is signed in to from a browser or device it has not used in the last 90 days"
+                        </label>
+                        <FormAlert error id="new-device-mail-error"/>
+                        <button type="submit" class="secondary" disabled=move || save.pending().get()>"Save"</button>
+                    </ActionForm>
+                })
+            })}
+        </Suspense>
     }
 }

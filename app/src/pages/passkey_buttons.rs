@@ -10,26 +10,24 @@ use crate::passkeys::{
     passkey_sign_in,
 };
 
-/// After a successful sign-in the server answered with a redirect; follow it as a full load so
-/// the new session cookie is used from the first request.
-fn go_to_account(namespace: &str) {
-    let _ = window()
-        .location()
-        .set_href(&vocabulary::Page::Account.path(namespace));
+/// After a successful sign-in the server answered the page to go to (a same-namespace path it
+/// checked); follow it as a full load so the new session cookie is used from the first request.
+fn go_to(page: &str) {
+    let _ = window().location().set_href(page);
 }
 
 /// Passwordless sign-in with a discoverable passkey.
 #[component]
-pub fn PasskeySignInButton(namespace: Signal<String>) -> impl IntoView {
+pub fn PasskeySignInButton(namespace: Signal<String>, next: Signal<String>) -> impl IntoView {
     let run = Action::new_local(move |_: &()| {
         let ns = namespace.get_untracked();
+        let next = Some(next.get_untracked()).filter(|n| !n.is_empty());
         async move {
             let challenge = begin_passkey_sign_in(ns.clone()).await?;
             let answer = crate::webauthn::get(&challenge.options)
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
-            passkey_sign_in(ns.clone(), challenge.ceremony, answer).await?;
-            go_to_account(&ns);
+            go_to(&passkey_sign_in(ns, challenge.ceremony, answer, next).await?);
             Ok::<(), AppError>(())
         }
     });
@@ -48,8 +46,7 @@ pub fn PasskeySecondFactorButton(namespace: Signal<String>) -> impl IntoView {
             let answer = crate::webauthn::get(&challenge.options)
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
-            complete_sign_in_with_passkey(ns.clone(), challenge.ceremony, answer).await?;
-            go_to_account(&ns);
+            go_to(&complete_sign_in_with_passkey(ns, challenge.ceremony, answer).await?);
             Ok::<(), AppError>(())
         }
     });

@@ -17,6 +17,13 @@ pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let after_reset = move || query.read().get("reset").as_deref() == Some("done");
     let verified = move || query.read().get("verified").is_some();
+    // Where the person was going when they were asked to sign in (checked by the server).
+    let next = Signal::derive(move || {
+        query
+            .read()
+            .get(vocabulary::RETURN_QUERY)
+            .unwrap_or_default()
+    });
     let open = Resource::new(move || namespace.get(), sign_up_open);
     let passkeys = Resource::new(|| (), |_| crate::passkeys::passkeys_available());
     let link = move |page: Page<'static>| move || page.path(&namespace.get());
@@ -36,6 +43,7 @@ pub fn SignInPage() -> impl IntoView {
             </Show>
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="namespace" value=namespace/>
+                <input type="hidden" name=vocabulary::RETURN_QUERY value=next/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" error/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error/>
                 <FormAlert error id="sign-in-error"/>
@@ -44,7 +52,7 @@ pub fn SignInPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     matches!(passkeys.await, Ok(true)).then(|| view! {
-                        <crate::pages::passkey_buttons::PasskeySignInButton namespace/>
+                        <crate::pages::passkey_buttons::PasskeySignInButton namespace next/>
                     })
                 })}
             </Suspense>

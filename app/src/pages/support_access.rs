@@ -34,7 +34,6 @@ pub fn OperatorUsersPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <p><a href=move || Page::Operator.path(&namespace.get())>"← Platform operations"</a></p>
             <h1>"Find a user"</h1>
             <form method="get" class="filters" role="search" aria-label="Find a user">
                 <div class="field"><label for="target_namespace">"Organisation"</label>
@@ -242,7 +241,6 @@ pub fn OperatorAuditPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <p><a href=move || Page::Operator.path(&namespace.get())>"← Platform operations"</a></p>
             <h1>"Operator audit log"</h1>
             <form method="get" class="filters" role="search" aria-label="Filter operator events">
                 <div class="field"><label for="event_type">"Event"</label>

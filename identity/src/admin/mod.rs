@@ -5,6 +5,7 @@
 //! the core writes names the admin, the request and the reason.
 
 pub mod audit;
+pub mod audit_names;
 pub mod impersonation;
 pub mod lockouts;
 pub mod reason;

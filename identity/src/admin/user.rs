@@ -16,8 +16,8 @@ use crate::lockout::LockoutPolicy;
 use crate::roles::{self, Roles};
 use crate::token::OpaqueToken;
 
-/// How many rows of each history the detail page shows.
-const HISTORY: i32 = 20;
+/// How many rows of each history the detail page shows (the audit log has the rest).
+pub const HISTORY: i32 = 20;
 
 #[derive(Clone, Debug)]
 pub struct AccountDetail {
@@ -29,6 +29,8 @@ pub struct AccountDetail {
     pub api_keys: Vec<ApiKeyInfo>,
     pub attempts: Vec<LoginAttempt>,
     pub timeline: Vec<AuditEvent>,
+    /// The timeline's actors and resources, named (in its order).
+    pub timeline_names: Vec<super::audit_names::NamedEvent>,
     pub impersonations: Vec<ImpersonationRecord>,
 }
 
@@ -56,6 +58,7 @@ pub async fn detail(
             ..AuditQuery::default()
         })
         .await?;
+    let timeline_names = super::audit_names::name_events(&mut tx, &timeline).await?;
     let impersonations = tx
         .list_impersonation_history(Some(HISTORY), None, Some(user_id))
         .await?;
@@ -69,6 +72,7 @@ pub async fn detail(
         api_keys,
         attempts,
         timeline,
+        timeline_names,
         impersonations,
     })
 }

@@ -92,6 +92,30 @@ impl AccountFlows {
         }
     }
 
+    /// The worker's half of a new-device notice: the mail, to an account still enabled.
+    async fn fulfil_new_device(
+        &self,
+        tx: &mut AuthnTx<'_>,
+        email: &EmailAddress,
+        request: &mail_requests::MailRequest,
+    ) -> Result<(), FlowError> {
+        if enabled_user(tx, email).await?.is_none() {
+            return Ok(());
+        }
+        let namespace = tx.namespace().to_owned();
+        let (browser, system, _) =
+            crate::devices::describe_user_agent(request.user_agent.as_deref());
+        let mail = templates::new_device_sign_in(
+            email.as_str(),
+            &namespace,
+            &format!("{browser} on {system}"),
+            request.ip_address.map(|ip| ip.to_string()).as_deref(),
+            &request.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            self.links.page(&namespace, vocabulary::Page::Devices),
+        );
+        enqueue(tx, &mail, &self.keys).await
+    }
+
     pub(super) async fn fulfil(
         &self,
         pool: &PgPool,
@@ -119,6 +143,9 @@ impl AccountFlows {
                         .await?
                 }
                 (RequestKind::EmailCode, _) => self.fulfil_email_code(&mut tx, &email).await?,
+                (RequestKind::NewDevice, _) => {
+                    self.fulfil_new_device(&mut tx, &email, &request).await?
+                }
             }
         }
         tx.commit().await?;

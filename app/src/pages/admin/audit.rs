@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{query_value, AdminNav};
-use crate::admin::audit::{admin_audit, admin_audit_event, AuditFilters};
+use super::query_value;
+use crate::admin::audit::{admin_audit, admin_audit_event, AuditFilters, AuditLine, PartyView};
 use crate::pages::use_namespace;
 use vocabulary::{EventType, Page};
 
@@ -49,15 +49,15 @@ pub fn AuditPage() -> impl IntoView {
     };
     view! {
         <section class="card wide">
-            <AdminNav namespace current=Page::AdminAudit/>
             <h1>"Audit log"</h1>
             <form method="get" class="filters" role="search" aria-label="Filter events">
                 <div class="field">
                     <label for="event_type">"Event"</label>
                     <select id="event_type" name="event_type">
                         <option value="">"Any"</option>
-                        {EventType::ALL.iter().map(|t| t.as_str()).map(|t| view! {
-                            <option value=t selected=move || event_type.get() == t>{t}</option>
+                        {EventType::ALL.iter().map(|t| {
+                            let code = t.as_str();
+                            view! { <option value=code selected=move || event_type.get() == code>{format!("{} ({code})", t.label())}</option> }
                         }).collect_view()}
                     </select>
                 </div>
@@ -92,19 +92,7 @@ pub fn AuditPage() -> impl IntoView {
                                 <th scope="col">"Resource"</th><th scope="col">"Reason"</th>
                             </tr></thead>
                             <tbody>
-                                {page.events.into_iter().map(|e| {
-                                    let detail = e.event_id.as_ref().map(|id| Page::AuditEvent(id).path(&ns));
-                                    let resource_filter = Page::AdminAudit.path_with(&ns, &[("resource_type", &e.resource_type), ("resource_id", &e.resource_id)]);
-                                    view! {
-                                        <tr data-event-id=e.event_id.clone().unwrap_or_default()>
-                                            <td>{match detail { Some(h) => view! { <a href=h>{e.at.clone()}</a> }.into_any(), None => e.at.clone().into_any() }}</td>
-                                            <td>{e.event_type}</td>
-                                            <td>{e.actor.unwrap_or_default()}{e.on_behalf_of.map(|o| format!(" for {o}"))}</td>
-                                            <td><a href=resource_filter>{format!("{} {}", e.resource_type, e.resource_id)}</a></td>
-                                            <td>{e.reason.unwrap_or_default()}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
+                                {page.events.into_iter().map(|e| view! { <AuditRow line=e namespace=ns.clone()/> }).collect_view()}
                             </tbody>
                         </table>
                         <nav class="pager" aria-label="Pages">
@@ -129,7 +117,6 @@ pub fn AuditEventPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <AdminNav namespace current=Page::AdminAudit/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let d = match event.await {
@@ -139,17 +126,29 @@ pub fn AuditEventPage() -> impl IntoView {
                     let ns = namespace.get_untracked();
                     let l = d.line;
                     let resource_link = Page::AdminAudit.path_with(&ns, &[("resource_type", &l.resource_type), ("resource_id", &l.resource_id)]);
+                    let raw = |id: Option<String>| id.map(|id| view! { " " <code class="muted">{id}</code> });
                     view! {
-                        <h1>{l.event_type.clone()}</h1>
+                        <h1>{l.event_label.clone()}" "<code class="event-code">{l.event_type.clone()}</code></h1>
                         <dl class="facts" id="event-facts">
                             <dt>"When"</dt><dd>{l.at}</dd>
-                            <dt>"Actor"</dt><dd>{l.actor.unwrap_or_else(|| "—".into())}</dd>
-                            <dt>"On behalf of"</dt><dd>{l.on_behalf_of.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Actor"</dt><dd>
+                                {match l.actor { Some(a) => view! { <Party party=a namespace=ns.clone()/> }.into_any(), None => "—".into_any() }}
+                                {l.self_service.then_some(" (on their own account)")}
+                                {raw(l.actor_id)}
+                            </dd>
+                            <dt>"On behalf of"</dt><dd>
+                                {match l.on_behalf_of { Some(a) => view! { <Party party=a namespace=ns.clone()/> }.into_any(), None => "—".into_any() }}
+                                {raw(l.on_behalf_of_id)}
+                            </dd>
                             <dt>"Reason"</dt><dd>{l.reason.unwrap_or_else(|| "—".into())}</dd>
                             <dt>"Request id"</dt><dd>{l.request_id.unwrap_or_else(|| "—".into())}</dd>
-                            <dt>"Resource"</dt><dd><a href=resource_link>{format!("{} {}", l.resource_type, l.resource_id)}</a></dd>
+                            <dt>"Resource"</dt><dd>
+                                <a href=resource_link>{format!("{} {}", resource_word(&l.resource_type), l.resource_label.unwrap_or_default())}</a>
+                                " "<code class="muted">{format!("{} {}", l.resource_type, l.resource_id)}</code>
+                            </dd>
                             <dt>"IP address"</dt><dd>{d.ip_address.unwrap_or_else(|| "—".into())}</dd>
-                            <dt>"User agent"</dt><dd>{d.user_agent.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Device"</dt><dd>{d.device.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"User agent"</dt><dd><code class="muted">{d.user_agent.unwrap_or_else(|| "—".into())}</code></dd>
                         </dl>
                         <h2>"Values"</h2>
                         {d.fields.is_empty().then(|| view! { <p class="empty">"This event records no values."</p> })}
@@ -170,5 +169,72 @@ pub fn AuditEventPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// One event of a list: when (linking to its detail), what in words with its code, who, and
+/// on what.
+#[component]
+pub(crate) fn AuditRow(line: AuditLine, namespace: String) -> impl IntoView {
+    let e = line;
+    let ns = namespace;
+    let detail = e.event_id.as_ref().map(|id| Page::AuditEvent(id).path(&ns));
+    let resource_filter = Page::AdminAudit.path_with(
+        &ns,
+        &[
+            ("resource_type", &e.resource_type),
+            ("resource_id", &e.resource_id),
+        ],
+    );
+    let resource_title = format!("{} {}", e.resource_type, e.resource_id);
+    // The owner of a session, key or method, beside it (an account is its own owner).
+    let owner = e.resource_owner.filter(|_| e.resource_type != "user");
+    let resource_text = e
+        .resource_label
+        .clone()
+        .unwrap_or_else(|| e.resource_id.clone());
+    view! {
+        <tr data-event-id=e.event_id.clone().unwrap_or_default() data-resource-id=e.resource_id.clone()>
+            <td>{match detail { Some(h) => view! { <a href=h>{e.at.clone()}</a> }.into_any(), None => e.at.clone().into_any() }}</td>
+            <td><span class="event-label">{e.event_label}</span>" "<code class="event-code">{e.event_type}</code></td>
+            <td class="actor">
+                {e.actor.map(|a| view! { <Party party=a namespace=ns.clone()/> })}
+                {e.self_service.then(|| view! { <span class="muted">" (own account)"</span> })}
+                {e.on_behalf_of.map(|o| view! { " as " <Party party=o namespace=ns.clone()/> })}
+            </td>
+            <td>
+                <span class="muted">{resource_word(&e.resource_type)}" "</span>
+                <a href=resource_filter title=resource_title>{resource_text}</a>
+                {owner.map(|o| view! { <span class="muted">" of "</span><Party party=o namespace=ns.clone()/> })}
+            </td>
+            <td>{e.reason.unwrap_or_default()}</td>
+        </tr>
+    }
+}
+
+/// A person of the trail, linked to their page when they are a user here.
+#[component]
+pub(crate) fn Party(party: PartyView, namespace: String) -> impl IntoView {
+    match party.user_id {
+        Some(id) => {
+            view! { <a href=Page::AdminUser(&id).path(&namespace)>{party.name}</a> }.into_any()
+        }
+        None => view! { <span>{party.name}</span> }.into_any(),
+    }
+}
+
+/// What kind of thing an event is about, in words.
+fn resource_word(resource_type: &str) -> &str {
+    match resource_type {
+        "user" => "Account",
+        "session" => "Session",
+        "api_key" => "API key",
+        "mfa" => "Sign-in method",
+        "refresh_token" => "API sign-in",
+        "refresh_token_family" => "API sign-in",
+        "token" => "One-time link or code",
+        "impersonation" => "Impersonation",
+        "namespace" => "Organisation",
+        other => other,
     }
 }

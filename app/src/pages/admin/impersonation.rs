@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{query_value, AdminNav};
+use super::query_value;
 use crate::admin::impersonation::{
     admin_impersonations, AdminEndImpersonation, AdminSetImpersonationNotice,
 };
@@ -40,7 +40,6 @@ pub fn ImpersonationsPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <AdminNav namespace current=Page::AdminImpersonations/>
             <h1>"Impersonations"</h1>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1">{e.to_string()}</p> })}
             <p class="notice" role="status" hidden=move || ended.get().is_empty()>"The impersonation has ended."</p>

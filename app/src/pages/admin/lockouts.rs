@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
-use super::{query_value, AdminNav};
-use crate::admin::lockouts::{admin_lockouts, AdminUnlock};
+use super::query_value;
+use crate::admin::lockouts::{admin_lockouts, AdminUnlock, FAILURES_FIRST};
 use crate::components::action_error;
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
@@ -14,13 +14,20 @@ pub fn LockoutsPage() -> impl IntoView {
     let error = action_error(unlock);
     crate::components::focus_first_error(error);
     let unlocked = query_value("unlocked");
+    let more = query_value("failures");
     let view_data = Resource::new(
-        move || (namespace.get(), unlock.version().get(), unlocked.get()),
-        |(ns, _, _)| admin_lockouts(ns),
+        move || {
+            (
+                namespace.get(),
+                unlock.version().get(),
+                unlocked.get(),
+                more.get(),
+            )
+        },
+        |(ns, _, _, more)| admin_lockouts(ns, more == "more"),
     );
     view! {
         <section class="card wide">
-            <AdminNav namespace current=Page::AdminLockouts/>
             <h1>"Lockouts"</h1>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1">{e.to_string()}</p> })}
             <p class="notice" role="status" hidden=move || unlocked.get().is_empty()>"The address was unlocked."</p>
@@ -70,6 +77,10 @@ pub fn LockoutsPage() -> impl IntoView {
                             </tbody>
                         </table>
                         <h2>"Recent failed sign-ins"</h2>
+                        {(v.recent_failures.len() == FAILURES_FIRST as usize && more.get_untracked().is_empty()).then(|| view! {
+                            <p class="muted">{format!("The newest {FAILURES_FIRST}. ")}
+                                <a href=Page::AdminLockouts.path_with(&namespace.get_untracked(), &[("failures", "more")])>"Show more"</a></p>
+                        })}
                         {v.recent_failures.is_empty().then(|| view! { <p class="empty">"None."</p> })}
                         <table id="recent-failures">
                             <thead><tr><th scope="col">"When"</th><th scope="col">"Email"</th><th scope="col">"From"</th></tr></thead>

@@ -1,7 +1,7 @@
 //! The admin console's pages beyond the dashboard. Lists keep their filters, sort and page in
 //! the URL query (plain GET forms and links), so a view can be linked and reloaded.
 
-mod audit;
+pub(crate) mod audit;
 
 mod impersonation;
 mod lockouts;
@@ -18,29 +18,6 @@ pub use users::{NewUserPage, UsersPage};
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-
-use vocabulary::Page;
-
-/// The console's own navigation, on each of its pages.
-#[component]
-pub fn AdminNav(namespace: Signal<String>, current: Page<'static>) -> impl IntoView {
-    let link = move |page: Page<'static>, label: &'static str| {
-        view! {
-            <a href=move || page.path(&namespace.get())
-                aria-current=move || (page == current).then_some("page")>{label}</a>
-        }
-    };
-    view! {
-        <nav class="subnav" aria-label="Administration">
-            {link(Page::Admin, "Dashboard")}
-            {link(Page::AdminUsers, "Users")}
-            {link(Page::AdminLockouts, "Lockouts")}
-            {link(Page::AdminImpersonations, "Impersonations")}
-            {link(Page::AdminAudit, "Audit log")}
-            {link(Page::AdminSupportAccess, "Support access")}
-        </nav>
-    }
-}
 
 /// The value of `name` in the URL query ("" when absent).
 pub(crate) fn query_value(name: &'static str) -> Signal<String> {

@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 
-use super::AdminNav;
 use crate::components::{action_error, NamespaceInput};
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
@@ -20,7 +19,6 @@ pub fn SupportAccessPage() -> impl IntoView {
     let list = Resource::new(move || namespace.get(), admin_support_access);
     view! {
         <section class="card wide">
-            <AdminNav namespace current=Page::AdminSupportAccess/>
             <h1>"Support access"</h1>
             <crate::pages::DoneNotice/>
             <SupportRequests/>

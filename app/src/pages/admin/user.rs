@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{query_value, AdminNav};
+use super::query_value;
 use crate::admin::impersonation::AdminImpersonate;
 use crate::admin::user::*;
 use crate::error::AppError;
@@ -98,9 +98,18 @@ pub fn UserPage() -> impl IntoView {
             unlock.version().get(),
         ]
     };
+    let all_sessions = query_value("sessions");
     let account = Resource::new(
-        move || (namespace.get(), user_id.get(), done.get(), versions()),
-        |(ns, id, _, _)| admin_user(ns, id),
+        move || {
+            (
+                namespace.get(),
+                user_id.get(),
+                done.get(),
+                versions(),
+                all_sessions.get(),
+            )
+        },
+        |(ns, id, _, _, all)| admin_user(ns, id, all == "all"),
     );
 
     // The two hidden fields every action form posts.
@@ -113,7 +122,6 @@ pub fn UserPage() -> impl IntoView {
 
     view! {
         <section class="card wide">
-            <AdminNav namespace current=Page::AdminUsers/>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1" id="action-error">{e.to_string()}</p> })}
             <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
             <crate::pages::DoneNotice/>
@@ -146,7 +154,7 @@ pub fn UserPage() -> impl IntoView {
                             <dt>"Locked out"</dt>
                             <dd id="user-locked">{if a.locked_out { "Yes" } else { "No" }}</dd>
                         </dl>
-                        <p><a href=audit_link>"Full audit history of this user"</a></p>
+                        <p><a href=audit_link.clone()>"Full audit history of this user"</a></p>
 
                         <h2>"Actions"</h2>
                         <div class="actions">
@@ -214,10 +222,16 @@ pub fn UserPage() -> impl IntoView {
 
                         <h2>"Sessions"</h2>
                         {a.sessions.is_empty().then(|| view! { <p class="empty">"Not signed in anywhere."</p> })}
+                        {(a.sessions_total > a.sessions.len()).then(|| view! {
+                            <p class="muted" id="sessions-shown">
+                                {format!("The newest {} of {} sessions. ", a.sessions.len(), a.sessions_total)}
+                                <a href=Page::AdminUser(&a.user_id).path_with(&ns, &[("sessions", "all")])>"Show all"</a>
+                            </p>
+                        })}
                         <table id="sessions"><tbody>
                             {a.sessions.into_iter().map(|s| view! {
                                 <tr>
-                                    <td><a href=history(&ns, "session", &s.session_id) title="Audit history of this session">{s.user_agent.unwrap_or_else(|| "unknown device".into())}</a></td>
+                                    <td><a href=history(&ns, "session", &s.session_id) title=s.user_agent.unwrap_or_default()>{s.device}</a></td>
                                     <td>{s.ip_address.unwrap_or_default()}</td>
                                     <td>{format!("since {}", s.created)}</td>
                                     <td><ActionForm action=revoke_session>{ids()}
@@ -279,19 +293,16 @@ pub fn UserPage() -> impl IntoView {
                         </tbody></table>
 
                         <h2>"Audit timeline"</h2>
-                        <table id="timeline"><tbody>
-                            {a.timeline.into_iter().map(|e| {
-                                let href = e.event_id.as_ref().map(|id| Page::AuditEvent(id).path(&ns));
-                                view! {
-                                    <tr>
-                                        <td>{e.at}</td>
-                                        <td>{match href { Some(h) => view! { <a href=h>{e.event_type.clone()}</a> }.into_any(), None => e.event_type.clone().into_any() }}</td>
-                                        <td>{e.actor.unwrap_or_default()}</td>
-                                        <td>{e.reason.unwrap_or_default()}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody></table>
+                        <p class="muted">"The most recent events. "<a href=audit_link>"Everything in the audit log"</a></p>
+                        <table id="timeline">
+                            <thead><tr>
+                                <th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col">"Actor"</th>
+                                <th scope="col">"Resource"</th><th scope="col">"Reason"</th>
+                            </tr></thead>
+                            <tbody>
+                            {a.timeline.into_iter().map(|e| view! { <crate::pages::admin::audit::AuditRow line=e namespace=ns.clone()/> }).collect_view()}
+                            </tbody>
+                        </table>
 
                         <h2>"Platform support access to this user"</h2>
                         {a.support_accesses.is_empty().then(|| view! { <p class="empty">"Never."</p> })}

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{query_value, AdminNav, Choice};
+use super::{query_value, Choice};
 use crate::admin::users::{admin_users, AdminCreateUser};
 use crate::components::{action_error, focus_first_error, Field, FormAlert};
 use crate::form_errors::form_action;
@@ -43,7 +43,6 @@ pub fn UsersPage() -> impl IntoView {
     );
     view! {
         <section class="card wide">
-            <AdminNav namespace current=Page::AdminUsers/>
             <h1>"Users"</h1>
             <p class="notice" role="status" hidden=move || deleted.get().is_empty()>"The user was deleted."</p>
             <p><a class="button" href=move || Page::AdminNewUser.path(&namespace.get())>"Create user"</a></p>
@@ -123,7 +122,6 @@ pub fn NewUserPage() -> impl IntoView {
     focus_first_error(error);
     view! {
         <section class="card">
-            <AdminNav namespace current=Page::AdminUsers/>
             <h1>"Create user"</h1>
             <FormAlert error id="create-error"/>
             <ActionForm action=create>
