@@ -70,6 +70,7 @@ pub fn OperatorConsole() -> impl IntoView {
 fn frame(console: Console) -> impl IntoView {
     let namespace = use_namespace();
     let location = use_location();
+    let (pathname, search) = (location.pathname, location.search);
     let viewer = Resource::new(move || namespace.get(), current_viewer);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -85,9 +86,9 @@ fn frame(console: Console) -> impl IntoView {
                     .into_any(),
                     Ok(Some(v)) => view! { <Forbidden console namespace=ns email=v.email/> }.into_any(),
                     Ok(None) => {
-                        let here = match location.search.get_untracked() {
-                            q if q.is_empty() => location.pathname.get_untracked(),
-                            q => format!("{}?{q}", location.pathname.get_untracked()),
+                        let here = match search.get_untracked() {
+                            q if q.is_empty() => pathname.get_untracked(),
+                            q => format!("{}?{q}", pathname.get_untracked()),
                         };
                         let sign_in = Page::SignIn.path_with(&ns, &[(vocabulary::RETURN_QUERY, &here)]);
                         view! {
@@ -109,7 +110,7 @@ fn frame(console: Console) -> impl IntoView {
 /// The console's side navigation; the section holding the current page is marked.
 #[component]
 fn ConsoleNav(console: Console, namespace: String) -> impl IntoView {
-    let location = use_location();
+    let pathname = use_location().pathname;
     let links = console
         .sections()
         .iter()
@@ -120,7 +121,7 @@ fn ConsoleNav(console: Console, namespace: String) -> impl IntoView {
             // the dashboard, which is the console's root.
             let nested = *page != Page::Admin && *page != Page::Operator;
             let current = move || {
-                let path = location.pathname.get();
+                let path = pathname.get();
                 (path == mine || (nested && path.starts_with(&format!("{mine}/"))))
                     .then_some("page")
             };

@@ -553,6 +553,36 @@ pub fn password_changed_by_owner(to: &str, namespace: &str, reset: String) -> Ma
     .render()
 }
 
+/// "Was this you?": a sign-in from a browser and device the account had not used in 90 days.
+pub fn new_device_sign_in(
+    to: &str,
+    namespace: &str,
+    device: &str,
+    ip_address: Option<&str>,
+    at: &str,
+    devices: String,
+) -> Mail {
+    let place = ip_address.map_or_else(String::new, |ip| format!(" from IP address {ip}"));
+    Message {
+        kind: MailKind::SecurityNotice,
+        to,
+        subject: "New sign-in to your account".into(),
+        intro: vec![
+            format!("Your account {to} in {namespace} was signed in to on {device}{place} at {at}. It had not been used on this browser and device in the last 90 days."),
+            "If this was you, there is nothing to do. If not, sign that device out, change your password and tell your administrator.".into(),
+        ],
+        action: Some(Action::Link {
+            label: "Review your devices",
+            url: devices,
+        }),
+        outro: vec![
+            "You can turn these messages off on the devices page.".into(),
+            FOOTER.into(),
+        ],
+    }
+    .render()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -602,34 +632,4 @@ mod tests {
         assert!(code.text.contains("123456") && code.html.contains("123456"));
         assert!(!format!("{code:?}").contains("123456"));
     }
-}
-
-/// "Was this you?": a sign-in from a browser and device the account had not used in 90 days.
-pub fn new_device_sign_in(
-    to: &str,
-    namespace: &str,
-    device: &str,
-    ip_address: Option<&str>,
-    at: &str,
-    devices: String,
-) -> Mail {
-    let place = ip_address.map_or_else(String::new, |ip| format!(" from IP address {ip}"));
-    Message {
-        kind: MailKind::SecurityNotice,
-        to,
-        subject: "New sign-in to your account".into(),
-        intro: vec![
-            format!("Your account {to} in {namespace} was signed in to on {device}{place} at {at}. It had not been used on this browser and device in the last 90 days."),
-            "If this was you, there is nothing to do. If not, sign that device out, change your password and tell your administrator.".into(),
-        ],
-        action: Some(Action::Link {
-            label: "Review your devices",
-            url: devices,
-        }),
-        outro: vec![
-            "You can turn these messages off on the devices page.".into(),
-            FOOTER.into(),
-        ],
-    }
-    .render()
 }

@@ -1270,3 +1270,95 @@ async fn an_expired_email_change_link_changes_nothing() {
     );
     tx.commit().await.unwrap();
 }
+
+const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+const CHROME_LINUX_NEXT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/157.0.0.0 Safari/537.36";
+const FIREFOX_WINDOWS: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+impl Env {
+    async fn sign_in_from(&self, email: &str, user_agent: &str) {
+        let p = SecretString::from(PASSWORD);
+        self.sign_in
+            .sign_in(
+                &self.authn,
+                SignInRequest {
+                    email,
+                    password: &p,
+                    ip_address: Some("203.0.113.9".parse().unwrap()),
+                    user_agent: Some(user_agent),
+                },
+            )
+            .await
+            .unwrap();
+        self.deliver().await;
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_from_a_new_browser_and_device_mails_the_owner_unless_they_turned_it_off() {
+    let env = setup().await;
+    let email = "traveller@example.com";
+    let id = env.account(email).await;
+
+    // A new account's first sign-in has nothing to compare with.
+    env.sign_in_from(email, CHROME_LINUX).await;
+    assert_eq!(env.mails_to(email).await, 0);
+    // A browser update is the same device; a script is not a browser.
+    env.sign_in_from(email, CHROME_LINUX_NEXT).await;
+    env.sign_in_from(email, "python-requests/2.32").await;
+    assert_eq!(env.mails_to(email).await, 0);
+
+    // Another browser and system: one mail naming it, the place and the devices page.
+    env.sign_in_from(email, FIREFOX_WINDOWS).await;
+    let mails = env.smtp.all();
+    let notice: Vec<_> = mails.iter().filter(|m| m.to == email).collect();
+    assert_eq!(notice.len(), 1);
+    assert_eq!(notice[0].subject, "New sign-in to your account");
+    assert!(
+        notice[0].text.contains("Firefox 128 on Windows 10"),
+        "{}",
+        notice[0].text
+    );
+    assert!(notice[0].text.contains("from IP address 203.0.113.9"));
+    assert!(notice[0].text.contains("http://console.test/"));
+    assert!(notice[0].text.contains("/devices"));
+    // Known from now on.
+    env.sign_in_from(email, FIREFOX_WINDOWS).await;
+    assert_eq!(env.mails_to(email).await, 1);
+
+    // Sign-ins older than 90 days do not count, nor does the account's age spare it.
+    env.as_superuser(&format!(
+        "UPDATE gatehouse.account_activity SET occurred_at = now() - interval '91 days' WHERE user_id = '{id}'"
+    ))
+    .await;
+    env.as_superuser(&format!(
+        "UPDATE authn.users SET created_at = now() - interval '200 days' WHERE id = '{id}'"
+    ))
+    .await;
+    env.sign_in_from(email, CHROME_LINUX).await;
+    assert_eq!(env.mails_to(email).await, 2);
+
+    // Turned off: nothing, and the choice reads back; on again, mail again.
+    identity::sign_in_alert::set_new_device_mail(&env.authn, id, false)
+        .await
+        .unwrap();
+    assert!(!identity::sign_in_alert::new_device_mail(&env.authn, id)
+        .await
+        .unwrap());
+    env.as_superuser(&format!(
+        "UPDATE gatehouse.account_activity SET occurred_at = now() - interval '91 days' WHERE user_id = '{id}'"
+    ))
+    .await;
+    env.sign_in_from(email, FIREFOX_WINDOWS).await;
+    assert_eq!(env.mails_to(email).await, 2);
+    identity::sign_in_alert::set_new_device_mail(&env.authn, id, true)
+        .await
+        .unwrap();
+    env.as_superuser(&format!(
+        "UPDATE gatehouse.account_activity SET occurred_at = now() - interval '91 days' WHERE user_id = '{id}'"
+    ))
+    .await;
+    env.sign_in_from(email, FIREFOX_WINDOWS).await;
+    assert_eq!(env.mails_to(email).await, 3);
+}

@@ -203,7 +203,7 @@ pub(crate) fn AuditRow(line: AuditLine, namespace: String) -> impl IntoView {
                 {e.on_behalf_of.map(|o| view! { " as " <Party party=o namespace=ns.clone()/> })}
             </td>
             <td>
-                <span class="muted">{resource_word(&e.resource_type)}" "</span>
+                <span class="muted">{resource_word(&e.resource_type).to_owned()}" "</span>
                 <a href=resource_filter title=resource_title>{resource_text}</a>
                 {owner.map(|o| view! { <span class="muted">" of "</span><Party party=o namespace=ns.clone()/> })}
             </td>
@@ -225,6 +225,7 @@ pub(crate) fn Party(party: PartyView, namespace: String) -> impl IntoView {
 
 /// What kind of thing an event is about, in words.
 fn resource_word(resource_type: &str) -> &str {
+    // Unknown types are shown as stored.
     match resource_type {
         "user" => "Account",
         "session" => "Session",
