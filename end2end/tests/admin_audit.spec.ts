@@ -22,11 +22,31 @@ test("audit log: filters, detail with old and new values, and exports of exactly
   await expect(page).toHaveURL(/event_type=user_disabled/);
   const rows = page.locator("#audit-events tbody tr");
   await expect(rows).toHaveCount(2);
-  await expect(rows.first()).toContainText(ids[1]);
+  // Readable: the event in words with its code, the admin and the account by address (linked
+  // to their pages), the raw id kept for search.
+  await expect(rows.first()).toHaveAttribute("data-resource-id", ids[1]);
+  await expect(rows.first()).toContainText("Account disabled");
+  await expect(rows.first().locator(".event-code")).toHaveText("user_disabled");
+  await expect(rows.first().locator("td.actor").getByRole("link", { name: admin })).toHaveAttribute("href", new RegExp(`/${ns}/admin/users/`));
+  await expect(rows.first()).toContainText("member2-");
+  await expect(rows.first()).not.toContainText("user:");
+
+  // A sign-in reads as the person themself, on a named device.
+  await page.goto(`/${ns}/admin/audit?event_type=session_created`);
+  await expect(rows.first()).toContainText("Signed in");
+  await expect(rows.first().locator("td.actor")).toContainText(admin);
+  await expect(rows.first().locator("td.actor")).toContainText("own account");
+  await expect(rows.first()).toContainText(/Chrome \d+ on Linux|Unknown browser on Linux/);
+  // And on the admin's own page: the device by name, the timeline in words.
+  await page.getByRole("link", { name: admin }).first().click();
+  await expect(page.locator("#sessions")).toContainText(" on Linux");
+  await expect(page.locator("#sessions")).not.toContainText("Mozilla/5.0");
 
   // The detail view shows old and new values side by side.
+  await page.goto(`/${ns}/admin/audit?event_type=user_disabled`);
   await rows.first().locator("a").first().click();
-  await expect(page.locator("h1")).toHaveText("user_disabled");
+  await expect(page.locator("h1")).toContainText("Account disabled");
+  await expect(page.locator("h1 .event-code")).toHaveText("user_disabled");
   await expect(page.locator("#event-values")).toContainText("sessions_revoked");
   await expect(page.locator("#event-facts")).toContainText("user:");
 
@@ -45,9 +65,11 @@ test("audit log: filters, detail with old and new values, and exports of exactly
 
   // From a user's page to their own history.
   await page.goto(`/${ns}/admin/users/${ids[0]}`);
+  await expect(page.locator("#timeline")).toContainText("Account disabled");
+  await expect(page.locator("#timeline")).toContainText(admin);
   await page.getByRole("link", { name: "Full audit history of this user" }).click();
   await expect(page).toHaveURL(new RegExp(`resource_id=${ids[0]}`));
-  await expect(rows.first()).toContainText(ids[0]);
+  await expect(rows.first()).toHaveAttribute("data-resource-id", ids[0]);
 
   // Bad filters get a clear message.
   await page.goto(`/${ns}/admin/audit?since=yesterday`);
