@@ -235,6 +235,75 @@ async fn an_account_with_mfa_gets_the_second_step_not_a_session() {
     assert!(core.list_sessions(user.user_id).await.unwrap().is_empty());
 }
 
+/// Issue 15: where a signed-out visitor was going survives the second step (a cookie with
+/// the session cookie's protections), but only for a path of the same namespace on this site.
+#[tokio::test]
+async fn the_return_path_is_kept_through_the_second_step_only_when_it_stays_in_the_namespace() {
+    let app = spawn_app(&[]).await;
+    app.create_user("returning@example.com", PASSWORD).await;
+    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
+        .await
+        .unwrap();
+    let user = core
+        .get_user_by_email("returning@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    core.add_mfa(
+        user.user_id,
+        authn::MfaType::Totp,
+        "secret-held-elsewhere",
+        None,
+    )
+    .await
+    .unwrap();
+    let action = app
+        .form_action(&format!("/{}/sign-in", app.namespace), "sign_in")
+        .await;
+    let ns = app.namespace.clone();
+    let here = format!("/{ns}/admin/users?email=a");
+    for (next, kept) in [
+        (here.as_str(), true),
+        ("//evil.example/x", false),
+        ("/other-namespace/admin", false),
+        ("https://evil.example/", false),
+    ] {
+        let res = app
+            .call(
+                &action,
+                &[
+                    ("namespace", ns.as_str()),
+                    ("email", "returning@example.com"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        let cookies: Vec<String> = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        let returning: Vec<&String> = cookies
+            .iter()
+            .filter(|c| c.starts_with("gatehouse_return="))
+            .collect();
+        if kept {
+            assert_eq!(returning.len(), 1, "{cookies:?}");
+            let cookie = returning[0];
+            assert!(
+                cookie.starts_with(&format!("gatehouse_return={here};")),
+                "{cookie}"
+            );
+            assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+            assert!(cookie.contains("Max-Age=900"), "{cookie}");
+        } else {
+            assert!(returning.is_empty(), "{next}: {cookies:?}");
+        }
+    }
+}
+
 /// Issue 10.9: in a namespace that requires two-step verification of every account, a person
 /// without it can do nothing but set it up; the server functions say so.
 #[tokio::test]
