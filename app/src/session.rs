@@ -46,6 +46,7 @@ pub async fn sign_out(namespace: String) -> Result<(), AppError> {
     // The cookies go whatever happens below: a failing step must not leave this browser
     // signed in. Each step is tried even if an earlier one failed.
     ssr::set_cookie(&state.cookie, &state.cookie.aside_name, None);
+    ssr::set_cookie(&state.cookie, &state.cookie.return_name, None);
     ssr::set_session_cookie(&state.cookie, None);
     if token.is_some() || aside.is_some() {
         let authn = state.authn(&namespace).await?;

@@ -139,6 +139,10 @@ pub async fn recent(
     Ok(entries)
 }
 
+/// How long the activity is kept (the cleanup job's window); the new-device check compares a
+/// sign-in with the account's sign-ins of this window (`crate::sign_in_alert`).
+pub const KEPT_DAYS: i32 = 90;
+
 /// Drops activity older than `days` (the cleanup job).
 pub async fn purge_older_than(tx: &mut AuthnTx<'_>, days: i32) -> Result<u64, sqlx::Error> {
     let conn = tx.conn();

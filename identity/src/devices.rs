@@ -23,13 +23,30 @@ pub struct Device {
     pub current: bool,
 }
 
-/// What makes a browser and device the same one for the new-device check: the browser's
-/// family (not its version: an update is not a new device), the system and the kind. `None`
-/// for anything that is not a recognisable browser (API clients, scripts, robots).
-pub fn device_key(user_agent: &str) -> Option<(String, String, String)> {
-    let r = woothee::parser::Parser::new().parse(user_agent)?;
-    let browser = matches!(r.category, "pc" | "smartphone" | "mobilephone") && r.name != "UNKNOWN";
-    browser.then(|| (r.name.to_owned(), r.os.to_owned(), r.category.to_owned()))
+/// What makes a browser and device the same one for the new-device check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceKey {
+    /// A browser's family (not its version: an update is not a new device), system and kind.
+    Browser {
+        name: String,
+        system: String,
+        kind: String,
+    },
+    /// No user agent, or one that names no browser (API clients, scripts, robots).
+    Unrecognised,
+}
+
+pub fn device_key(user_agent: Option<&str>) -> DeviceKey {
+    user_agent
+        .and_then(|ua| woothee::parser::Parser::new().parse(ua))
+        .filter(|r| {
+            matches!(r.category, "pc" | "smartphone" | "mobilephone") && r.name != "UNKNOWN"
+        })
+        .map_or(DeviceKey::Unrecognised, |r| DeviceKey::Browser {
+            name: r.name.to_owned(),
+            system: r.os.to_owned(),
+            kind: r.category.to_owned(),
+        })
 }
 
 /// Browser, operating system and kind of device, as a person would name them.

@@ -7,13 +7,13 @@ use chrono::{TimeDelta, Utc};
 use uuid::Uuid;
 
 use crate::activity::{self, Activity};
-use crate::devices::device_key;
+use crate::devices::{device_key, DeviceKey};
 use crate::ClientInfo;
 
-/// How far back a device counts as known.
-pub const KNOWN_FOR: TimeDelta = TimeDelta::days(90);
+/// How far back a device counts as known: as long as the activity is kept.
+pub const KNOWN_FOR: TimeDelta = TimeDelta::days(activity::KEPT_DAYS as i64);
 
-/// The most recent sign-ins compared (distinct user agents are few; this bounds the read).
+/// The distinct user agents compared, newest first (an account has few; this bounds the read).
 const COMPARED: i64 = 200;
 
 /// Records the sign-in of `user_id` by `method` and, if it comes from a new browser and
@@ -25,11 +25,12 @@ pub(crate) async fn record_sign_in(
     method: &str,
     client: ClientInfo<'_>,
 ) -> Result<(), AuthnError> {
-    if let Some(device) = client.user_agent.and_then(device_key) {
-        if is_new(tx, user_id, &device).await? && wants_mail(tx, user_id).await? {
-            if let Some(user) = tx.get_user(user_id).await? {
-                crate::mail_requests::record_new_device(tx, &user.email, client).await?;
-            }
+    // The user agent is the client's word: a missing or unrecognisable one is a device of its
+    // own ("an unrecognised client"), so leaving it out or making one up is announced too.
+    let device = device_key(client.user_agent);
+    if is_new(tx, user_id, &device).await? && wants_mail(tx, user_id).await? {
+        if let Some(user) = tx.get_user(user_id).await? {
+            crate::mail_requests::record_new_device(tx, &user.email, client).await?;
         }
     }
     activity::record(tx, user_id, Activity::SignIn(method), client).await?;
@@ -42,14 +43,14 @@ pub(crate) async fn record_sign_in(
 async fn is_new(
     tx: &mut AuthnTx<'_>,
     user_id: Uuid,
-    device: &(String, String, String),
+    device: &DeviceKey,
 ) -> Result<bool, AuthnError> {
     let (conn, namespace) = tx.parts();
     let seen: Vec<Option<String>> = sqlx::query_scalar(
         "SELECT user_agent FROM gatehouse.account_activity \
           WHERE namespace = $1 AND user_id = $2 AND kind = 'sign_in' \
             AND occurred_at > now() - $3::interval \
-          ORDER BY occurred_at DESC LIMIT $4",
+          GROUP BY user_agent ORDER BY max(occurred_at) DESC LIMIT $4",
     )
     .bind(namespace)
     .bind(user_id)
@@ -64,10 +65,7 @@ async fn is_new(
             .is_some_and(|u| u.created_at > Utc::now() - KNOWN_FOR);
         return Ok(!young);
     }
-    Ok(!seen
-        .iter()
-        .flatten()
-        .any(|ua| device_key(ua).as_ref() == Some(device)))
+    Ok(!seen.iter().any(|ua| device_key(ua.as_deref()) == *device))
 }
 
 /// Whether the owner wants the mail (on unless they turned it off).

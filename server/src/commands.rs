@@ -460,7 +460,7 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
         sudo += identity::reauth::purge_stale(&mut tx)
             .await
             .map_err(database)?;
-        activity += identity::activity::purge_older_than(&mut tx, 90)
+        activity += identity::activity::purge_older_than(&mut tx, identity::activity::KEPT_DAYS)
             .await
             .map_err(database)?;
         email_changes += identity::email_change::purge_expired(&mut tx)

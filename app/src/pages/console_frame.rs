@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
 
-use crate::caller::{current_viewer, Viewer};
+use crate::caller::{current_viewer, MfaDue, Viewer};
 use crate::components::GoTo;
 use crate::pages::use_namespace;
 use vocabulary::Page;
@@ -77,6 +77,9 @@ fn frame(console: Console) -> impl IntoView {
             {move || Suspend::new(async move {
                 let ns = namespace.get_untracked();
                 match viewer.await {
+                    // The shell is already sending them to set up two-step verification,
+                    // which their namespace requires before anything else.
+                    Ok(Some(v)) if v.mfa_due == Some(MfaDue::Account) => ().into_any(),
                     Ok(Some(v)) if console.admits(&v) => view! {
                         <div class="console">
                             <ConsoleNav console namespace=ns/>

@@ -26,8 +26,8 @@ pub enum Party {
 /// One event's actor and resource, named.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamedEvent {
-    /// The actor; for a self-service event (no actor recorded) the resource's owner, with
-    /// `self_service` set.
+    /// The actor; for a self-service event with no actor recorded, the resource's owner (with
+    /// `self_service` set); `None` when the trail records nobody.
     pub actor: Option<Party>,
     pub self_service: bool,
     pub on_behalf_of: Option<Party>,
@@ -112,19 +112,33 @@ pub async fn name_events(
                 // A session's device: the session's own record, or the event's request (the
                 // one that signed in) once the session is gone.
                 "session" => resource
-                    .map(|n| n.label.as_deref())
-                    .unwrap_or(e.user_agent.as_deref())
+                    .and_then(|n| n.label.as_deref())
+                    .or(e.user_agent.as_deref())
                     .map(|ua| device_name(Some(ua))),
                 "mfa" => resource.map(|n| method_name(n.detail.as_deref(), n.label.as_deref())),
                 _ => resource.and_then(|n| n.label.clone()),
             };
             let actor = e.actor_id.as_deref().map(party);
-            // Nobody recorded (signing in, a reset link) or the owner acting on their own.
+            // The owner acting on their own account: recorded so, or with nobody recorded on an
+            // event only the owner's own credentials cause (signing in, using a link). Events
+            // anybody can set off for an account (a reset link asked for, a failed guess, a
+            // reused refresh token) are not put on the owner.
+            let owners_own = !matches!(
+                e.event_type.as_str(),
+                "token_created"
+                    | "login_attempt_failed"
+                    | "lockout_triggered"
+                    | "refresh_token_reuse_detected"
+                    | "refresh_token_family_revoked"
+            );
             let self_service = owner.is_some()
                 && e.on_behalf_of.is_none()
-                && actor.as_ref().is_none_or(|a| same_user(a, owner.as_ref()));
+                && match &actor {
+                    Some(a) => same_user(a, owner.as_ref()),
+                    None => owners_own,
+                };
             NamedEvent {
-                actor: actor.or_else(|| owner.clone()),
+                actor: actor.or_else(|| owner.clone().filter(|_| self_service)),
                 self_service,
                 on_behalf_of: e.on_behalf_of.as_deref().map(party),
                 owner,

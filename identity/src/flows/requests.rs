@@ -103,12 +103,18 @@ impl AccountFlows {
             return Ok(());
         }
         let namespace = tx.namespace().to_owned();
-        let (browser, system, _) =
-            crate::devices::describe_user_agent(request.user_agent.as_deref());
+        let device = match crate::devices::device_key(request.user_agent.as_deref()) {
+            crate::devices::DeviceKey::Browser { .. } => {
+                crate::admin::audit_names::device_name(request.user_agent.as_deref())
+            }
+            crate::devices::DeviceKey::Unrecognised => {
+                "a browser or program that did not say what it is".to_owned()
+            }
+        };
         let mail = templates::new_device_sign_in(
             email.as_str(),
             &namespace,
-            &format!("{browser} on {system}"),
+            &device,
             request.ip_address.map(|ip| ip.to_string()).as_deref(),
             &request.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             self.links.page(&namespace, vocabulary::Page::Devices),

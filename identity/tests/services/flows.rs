@@ -1304,28 +1304,44 @@ async fn a_sign_in_from_a_new_browser_and_device_mails_the_owner_unless_they_tur
     // A new account's first sign-in has nothing to compare with.
     env.sign_in_from(email, CHROME_LINUX).await;
     assert_eq!(env.mails_to(email).await, 0);
-    // A browser update is the same device; a script is not a browser.
+    // A browser update is the same device.
     env.sign_in_from(email, CHROME_LINUX_NEXT).await;
-    env.sign_in_from(email, "python-requests/2.32").await;
     assert_eq!(env.mails_to(email).await, 0);
+    // A client that names no browser is a device of its own: announced once.
+    env.sign_in_from(email, "python-requests/2.32").await;
+    env.sign_in_from(email, "curl/8.5").await;
+    let notice: Vec<_> = env
+        .smtp
+        .all()
+        .into_iter()
+        .filter(|m| m.to == email)
+        .collect();
+    assert_eq!(notice.len(), 1);
+    assert!(notice[0]
+        .text
+        .contains("a browser or program that did not say what it is"));
 
     // Another browser and system: one mail naming it, the place and the devices page.
     env.sign_in_from(email, FIREFOX_WINDOWS).await;
-    let mails = env.smtp.all();
-    let notice: Vec<_> = mails.iter().filter(|m| m.to == email).collect();
-    assert_eq!(notice.len(), 1);
-    assert_eq!(notice[0].subject, "New sign-in to your account");
+    let notice: Vec<_> = env
+        .smtp
+        .all()
+        .into_iter()
+        .filter(|m| m.to == email)
+        .collect();
+    assert_eq!(notice.len(), 2);
+    assert_eq!(notice[1].subject, "New sign-in to your account");
     assert!(
-        notice[0].text.contains("Firefox 128 on Windows 10"),
+        notice[1].text.contains("Firefox 128 on Windows 10"),
         "{}",
-        notice[0].text
+        notice[1].text
     );
-    assert!(notice[0].text.contains("from IP address 203.0.113.9"));
-    assert!(notice[0].text.contains("http://console.test/"));
-    assert!(notice[0].text.contains("/devices"));
+    assert!(notice[1].text.contains("from IP address 203.0.113.9"));
+    assert!(notice[1].text.contains("http://console.test/"));
+    assert!(notice[1].text.contains("/devices"));
     // Known from now on.
     env.sign_in_from(email, FIREFOX_WINDOWS).await;
-    assert_eq!(env.mails_to(email).await, 1);
+    assert_eq!(env.mails_to(email).await, 2);
 
     // Sign-ins older than 90 days do not count, nor does the account's age spare it.
     env.as_superuser(&format!(
@@ -1337,7 +1353,7 @@ async fn a_sign_in_from_a_new_browser_and_device_mails_the_owner_unless_they_tur
     ))
     .await;
     env.sign_in_from(email, CHROME_LINUX).await;
-    assert_eq!(env.mails_to(email).await, 2);
+    assert_eq!(env.mails_to(email).await, 3);
 
     // Turned off: nothing, and the choice reads back; on again, mail again.
     identity::sign_in_alert::set_new_device_mail(&env.authn, id, false)
@@ -1351,7 +1367,7 @@ async fn a_sign_in_from_a_new_browser_and_device_mails_the_owner_unless_they_tur
     ))
     .await;
     env.sign_in_from(email, FIREFOX_WINDOWS).await;
-    assert_eq!(env.mails_to(email).await, 2);
+    assert_eq!(env.mails_to(email).await, 3);
     identity::sign_in_alert::set_new_device_mail(&env.authn, id, true)
         .await
         .unwrap();
@@ -1360,5 +1376,5 @@ async fn a_sign_in_from_a_new_browser_and_device_mails_the_owner_unless_they_tur
     ))
     .await;
     env.sign_in_from(email, FIREFOX_WINDOWS).await;
-    assert_eq!(env.mails_to(email).await, 3);
+    assert_eq!(env.mails_to(email).await, 4);
 }

@@ -86,15 +86,7 @@ pub fn AuditPage() -> impl IntoView {
                     let first = (!after.get_untracked().is_empty()).then(|| link_with(&[], Page::AdminAudit));
                     view! {
                         {page.events.is_empty().then(|| view! { <p class="empty">"No event matches."</p> })}
-                        <table id="audit-events">
-                            <thead><tr>
-                                <th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col">"Actor"</th>
-                                <th scope="col">"Resource"</th><th scope="col">"Reason"</th>
-                            </tr></thead>
-                            <tbody>
-                                {page.events.into_iter().map(|e| view! { <AuditRow line=e namespace=ns.clone()/> }).collect_view()}
-                            </tbody>
-                        </table>
+                        <AuditTable id="audit-events" lines=page.events namespace=ns.clone()/>
                         <nav class="pager" aria-label="Pages">
                             {first.map(|href| view! { <a href=href rel="first">"Newest"</a> })}
                             {next.map(|href| view! { <a href=href rel="next">"Older events"</a> })}
@@ -172,10 +164,30 @@ pub fn AuditEventPage() -> impl IntoView {
     }
 }
 
+/// A list of events (the audit log's page, a user's timeline).
+#[component]
+pub(crate) fn AuditTable(
+    id: &'static str,
+    lines: Vec<AuditLine>,
+    namespace: String,
+) -> impl IntoView {
+    view! {
+        <table id=id>
+            <thead><tr>
+                <th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col">"Actor"</th>
+                <th scope="col">"Resource"</th><th scope="col">"Reason"</th>
+            </tr></thead>
+            <tbody>
+                {lines.into_iter().map(|e| view! { <AuditRow line=e namespace=namespace.clone()/> }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
 /// One event of a list: when (linking to its detail), what in words with its code, who, and
 /// on what.
 #[component]
-pub(crate) fn AuditRow(line: AuditLine, namespace: String) -> impl IntoView {
+fn AuditRow(line: AuditLine, namespace: String) -> impl IntoView {
     let e = line;
     let ns = namespace;
     let detail = e.event_id.as_ref().map(|id| Page::AuditEvent(id).path(&ns));
@@ -198,7 +210,10 @@ pub(crate) fn AuditRow(line: AuditLine, namespace: String) -> impl IntoView {
             <td>{match detail { Some(h) => view! { <a href=h>{e.at.clone()}</a> }.into_any(), None => e.at.clone().into_any() }}</td>
             <td><span class="event-label">{e.event_label}</span>" "<code class="event-code">{e.event_type}</code></td>
             <td class="actor">
-                {e.actor.map(|a| view! { <Party party=a namespace=ns.clone()/> })}
+                {match e.actor {
+                    Some(a) => view! { <Party party=a namespace=ns.clone()/> }.into_any(),
+                    None => view! { <span class="muted">"Not recorded"</span> }.into_any(),
+                }}
                 {e.self_service.then(|| view! { <span class="muted">" (own account)"</span> })}
                 {e.on_behalf_of.map(|o| view! { " as " <Party party=o namespace=ns.clone()/> })}
             </td>

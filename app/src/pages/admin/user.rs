@@ -222,10 +222,10 @@ pub fn UserPage() -> impl IntoView {
 
                         <h2>"Sessions"</h2>
                         {a.sessions.is_empty().then(|| view! { <p class="empty">"Not signed in anywhere."</p> })}
-                        {(a.sessions_total > a.sessions.len()).then(|| view! {
+                        {(a.sessions_total > a.sessions.len() && all_sessions.get_untracked() != "all").then(|| view! {
                             <p class="muted" id="sessions-shown">
                                 {format!("The newest {} of {} sessions. ", a.sessions.len(), a.sessions_total)}
-                                <a href=Page::AdminUser(&a.user_id).path_with(&ns, &[("sessions", "all")])>"Show all"</a>
+                                <a href=Page::AdminUser(&a.user_id).path_with(&ns, &[("sessions", "all")])>{format!("Show up to {SESSIONS_ALL}")}</a>
                             </p>
                         })}
                         <table id="sessions"><tbody>
@@ -294,15 +294,7 @@ pub fn UserPage() -> impl IntoView {
 
                         <h2>"Audit timeline"</h2>
                         <p class="muted">"The most recent events. "<a href=audit_link>"Everything in the audit log"</a></p>
-                        <table id="timeline">
-                            <thead><tr>
-                                <th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col">"Actor"</th>
-                                <th scope="col">"Resource"</th><th scope="col">"Reason"</th>
-                            </tr></thead>
-                            <tbody>
-                            {a.timeline.into_iter().map(|e| view! { <crate::pages::admin::audit::AuditRow line=e namespace=ns.clone()/> }).collect_view()}
-                            </tbody>
-                        </table>
+                        <crate::pages::admin::audit::AuditTable id="timeline" lines=a.timeline namespace=ns.clone()/>
 
                         <h2>"Platform support access to this user"</h2>
                         {a.support_accesses.is_empty().then(|| view! { <p class="empty">"Never."</p> })}
