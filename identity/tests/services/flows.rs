@@ -1277,6 +1277,14 @@ const FIREFOX_WINDOWS: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
 impl Env {
+    /// Moves the account's sign-ins out of the new-device check's 90 days.
+    async fn forget_sign_ins(&self, id: Uuid) {
+        self.as_superuser(&format!(
+            "UPDATE gatehouse.account_activity SET occurred_at = now() - interval '91 days' WHERE user_id = '{id}'"
+        ))
+        .await;
+    }
+
     async fn sign_in_from(&self, email: &str, user_agent: &str) {
         let p = SecretString::from(PASSWORD);
         self.sign_in
@@ -1344,10 +1352,7 @@ async fn a_sign_in_from_a_new_browser_and_device_mails_the_owner_unless_they_tur
     assert_eq!(env.mails_to(email).await, 2);
 
     // Sign-ins older than 90 days do not count, nor does the account's age spare it.
-    env.as_superuser(&format!(
-        "UPDATE gatehouse.account_activity SET occurred_at = now() - interval '91 days' WHERE user_id = '{id}'"
-    ))
-    .await;
+    env.forget_sign_ins(id).await;
     env.as_superuser(&format!(
         "UPDATE authn.users SET created_at = now() - interval '200 days' WHERE id = '{id}'"
     ))
@@ -1362,19 +1367,13 @@ async fn a_sign_in_from_a_new_browser_and_device_mails_the_owner_unless_they_tur
     assert!(!identity::sign_in_alert::new_device_mail(&env.authn, id)
         .await
         .unwrap());
-    env.as_superuser(&format!(
-        "UPDATE gatehouse.account_activity SET occurred_at = now() - interval '91 days' WHERE user_id = '{id}'"
-    ))
-    .await;
+    env.forget_sign_ins(id).await;
     env.sign_in_from(email, FIREFOX_WINDOWS).await;
     assert_eq!(env.mails_to(email).await, 3);
     identity::sign_in_alert::set_new_device_mail(&env.authn, id, true)
         .await
         .unwrap();
-    env.as_superuser(&format!(
-        "UPDATE gatehouse.account_activity SET occurred_at = now() - interval '91 days' WHERE user_id = '{id}'"
-    ))
-    .await;
+    env.forget_sign_ins(id).await;
     env.sign_in_from(email, FIREFOX_WINDOWS).await;
     assert_eq!(env.mails_to(email).await, 4);
 }

@@ -1,4 +1,4 @@
-use crate::support::spawn_app;
+use crate::support::{spawn_app, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -179,18 +179,14 @@ async fn the_developer_mailbox_exists_only_in_dev_mode() {
     assert_eq!(res.status(), 200);
 }
 
-#[tokio::test]
-async fn an_account_with_mfa_gets_the_second_step_not_a_session() {
-    let app = spawn_app(&[]).await;
-    app.create_user("guarded@example.com", PASSWORD).await;
+/// An account of the app's namespace with an authenticator app (whose secret nobody here
+/// holds: these tests stop at the second step), and a core client of that namespace.
+async fn user_with_authenticator(app: &TestApp, email: &str) -> (authn::Authn, authn::User) {
+    app.create_user(email, PASSWORD).await;
     let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
         .await
         .unwrap();
-    let user = core
-        .get_user_by_email("guarded@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = core.get_user_by_email(email).await.unwrap().unwrap();
     core.add_mfa(
         user.user_id,
         authn::MfaType::Totp,
@@ -199,6 +195,13 @@ async fn an_account_with_mfa_gets_the_second_step_not_a_session() {
     )
     .await
     .unwrap();
+    (core, user)
+}
+
+#[tokio::test]
+async fn an_account_with_mfa_gets_the_second_step_not_a_session() {
+    let app = spawn_app(&[]).await;
+    let (core, user) = user_with_authenticator(&app, "guarded@example.com").await;
     let action = app
         .form_action(&format!("/{}/sign-in", app.namespace), "sign_in")
         .await;
@@ -240,23 +243,7 @@ async fn an_account_with_mfa_gets_the_second_step_not_a_session() {
 #[tokio::test]
 async fn the_return_path_is_kept_through_the_second_step_only_when_it_stays_in_the_namespace() {
     let app = spawn_app(&[]).await;
-    app.create_user("returning@example.com", PASSWORD).await;
-    let core = authn::Authn::new(app.pool.clone(), app.namespace.clone())
-        .await
-        .unwrap();
-    let user = core
-        .get_user_by_email("returning@example.com")
-        .await
-        .unwrap()
-        .unwrap();
-    core.add_mfa(
-        user.user_id,
-        authn::MfaType::Totp,
-        "secret-held-elsewhere",
-        None,
-    )
-    .await
-    .unwrap();
+    user_with_authenticator(&app, "returning@example.com").await;
     let action = app
         .form_action(&format!("/{}/sign-in", app.namespace), "sign_in")
         .await;
