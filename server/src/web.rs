@@ -450,29 +450,8 @@ pub async fn serve(config: &Config) -> Result<(), String> {
     }
     let app = router(config, state, options, health)?;
     tracing::info!("listening on http://{addr}");
-    // On SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish, but no longer than
-    // the grace period (a stuck client must not hold a deploy).
-    let draining = CancellationToken::new();
-    let server = axum::serve(
-        without_nagle(listener),
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown({
-        let draining = draining.clone();
-        async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: draining in-flight requests");
-            draining.cancel();
-        }
-    });
     let grace = std::time::Duration::from_secs(config.shutdown_grace_seconds.into());
-    let result = tokio::select! {
-        result = server => result.map_err(|e| e.to_string()),
-        _ = async { draining.cancelled().await; tokio::time::sleep(grace).await } => {
-            tracing::warn!(seconds = grace.as_secs(), "grace period over: closing open requests");
-            Ok(())
-        }
-    };
+    let result = serve_until(listener, app, shutdown_signal(), grace).await;
     stop.cancel();
     // Background work stops at its next turn; a stuck one (an SMTP exchange waiting out its
     // timeout) must not hold the exit past the grace period either.
@@ -481,6 +460,37 @@ pub async fn serve(config: &Config) -> Result<(), String> {
         tracing::warn!("background work still running at exit");
     }
     result
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves (the process's SIGTERM or Ctrl-C in
+/// `serve`), then stops accepting connections and lets the requests in flight finish, but no
+/// longer than `grace`: a stuck client must not hold a deploy. Apart so the drain can be tested.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
+) -> Result<(), String> {
+    let draining = CancellationToken::new();
+    let server = axum::serve(
+        without_nagle(listener),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown({
+        let draining = draining.clone();
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining in-flight requests");
+            draining.cancel();
+        }
+    });
+    tokio::select! {
+        result = server => result.map_err(|e| e.to_string()),
+        _ = async { draining.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!(seconds = grace.as_secs(), "grace period over: closing open requests");
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {

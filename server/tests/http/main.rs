@@ -12,5 +12,6 @@ mod impersonation;
 mod metrics;
 mod outage;
 mod server_functions;
+mod shutdown;
 mod support_access;
 mod trusted_proxies;
