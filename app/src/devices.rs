@@ -89,7 +89,7 @@ pub async fn new_device_mail(namespace: String) -> Result<bool, AppError> {
     Ok(identity::sign_in_alert::new_device_mail(&caller.authn, caller.user_id).await?)
 }
 
-/// Turns the new-device mail on or off (`on` is the checkbox: present or not). Turning it off
+/// Turns the new-device mail on or off (`on` is the checkbox: "1" or absent). Turning it off
 /// hides sign-ins from the owner, so it takes a recent sign-in or password confirmation, and
 /// never during an impersonation.
 #[server]
@@ -100,7 +100,12 @@ pub async fn set_new_device_mail(
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
     caller.refuse_while_impersonating()?;
-    let on = on.is_some();
+    // The checkbox sends "1" when ticked and nothing otherwise; anything else is not this form.
+    let on = match on.as_deref() {
+        Some("1") => true,
+        None => false,
+        Some(_) => return Err(AppError::FormRejected),
+    };
     if !on {
         caller.require_recent_authentication(&state).await?;
     }

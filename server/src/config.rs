@@ -299,14 +299,22 @@ impl Config {
             .filter(|url| !url.trim().is_empty())
     }
 
-    /// Checks what `serve` needs, with messages that say how to fix it.
-    pub fn check_for_serving(&self) -> Result<(), String> {
+    /// Checks the settings every command reads or passes on (the base URL goes into mail
+    /// links, the relay into the outbox), so that a malformed one stops any command before it
+    /// changes something.
+    pub fn check(&self) -> Result<(), String> {
         self.origin()?;
         self.trusted_proxies()?;
         if let Some(url) = self.smtp_url() {
             identity::MailDelivery::check_url(url, &self.mail_from)
                 .map_err(|e| format!("GATEHOUSE_SMTP_URL / GATEHOUSE_MAIL_FROM: {e}"))?;
         }
+        Ok(())
+    }
+
+    /// Checks what `serve` needs, with messages that say how to fix it.
+    pub fn check_for_serving(&self) -> Result<(), String> {
+        self.check()?;
         match (&self.secret_key, self.dev_mode) {
             (Some(key), _) => {
                 let ok = key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit());

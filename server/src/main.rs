@@ -20,6 +20,10 @@ async fn main() -> std::process::ExitCode {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
     let cli = Cli::parse();
+    if let Err(e) = cli.config.check() {
+        eprintln!("gatehouse: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => web::serve(&cli.config).await,
         Command::Migrate {

@@ -297,8 +297,8 @@ pub async fn logout(call: Result<Call, ApiError>, body: axum::body::Bytes) -> An
         // The seed's default.
         true
     } else {
-        serde_json::from_slice::<Logout>(&body)
-            .map_err(|_| {
+        super::json_object::<Logout>(&body)
+            .ok_or_else(|| {
                 err(ApiError::validation(
                     "The body is not {\"all\": true|false}.",
                 ))

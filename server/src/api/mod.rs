@@ -221,8 +221,15 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => {
+                if !value.is_object() {
+                    return Err(ApiError::validation("The body must be a JSON object."));
+                }
+                serde_json::from_value(value).map(ApiJson).map_err(|e| {
+                    ApiError::validation(format!("The body does not fit this request: {e}"))
+                })
+            }
             Err(rejection) => Err(match rejection {
                 JsonRejection::MissingJsonContentType(_) => ApiError::ValidationFailed {
                     status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -244,6 +251,16 @@ where
                 _ => ApiError::validation("The body could not be read."),
             }),
         }
+    }
+}
+
+/// An optional body's fields, when it is a JSON object that fits `T`. Serde would also read a
+/// struct from a list of its fields in order (`[]` for "all defaults"): not a form anyone means
+/// to send, so it is refused like any other body that does not fit.
+pub(crate) fn json_object<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) if value.is_object() => serde_json::from_value(value).ok(),
+        _ => None,
     }
 }
 

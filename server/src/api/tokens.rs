@@ -372,8 +372,8 @@ pub async fn sign_out(call: Call, body: axum::body::Bytes) -> Result<Response, A
                 message: "Send the body as JSON (Content-Type: application/json).".into(),
             });
         }
-        serde_json::from_slice::<SignOut>(&body)
-            .map_err(|_| {
+        super::json_object::<SignOut>(&body)
+            .ok_or_else(|| {
                 ApiError::validation("The body does not fit this request: {\"all\": true|false}.")
             })?
             .all

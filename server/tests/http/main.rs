@@ -9,6 +9,7 @@ mod api_tokens;
 mod database_roles;
 mod headers;
 mod impersonation;
+mod malformed_input;
 mod metrics;
 mod outage;
 mod server_functions;
