@@ -33,6 +33,10 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// out. A worker silent for longer than this is stuck.
 const MAIL_WORKER_SILENT_SECONDS: i64 = 150;
 
+/// Why the database is down when it answers but accepts no writes.
+const READ_ONLY: &str =
+    "the database accepts no writes (a standby, or a primary not yet confirmed)";
+
 /// What the last probe found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Database {
@@ -130,14 +134,29 @@ impl Health {
                 return;
             }
         };
-        let query = sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT max(version) FROM public._sqlx_migrations WHERE success",
-        )
-        .fetch_one(&self.probe_pool);
+        let query = async {
+            // A standby, or a primary that is not yet allowed to write (pg_auto_failover keeps
+            // a promoted standby read-only until the old primary is known to be gone), answers
+            // but would refuse every change: for this service, that is an outage.
+            let read_only: bool =
+                sqlx::query_scalar("SELECT current_setting('transaction_read_only') = 'on'")
+                    .fetch_one(&self.probe_pool)
+                    .await?;
+            if read_only {
+                return Ok(None);
+            }
+            sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT max(version) FROM public._sqlx_migrations WHERE success",
+            )
+            .fetch_one(&self.probe_pool)
+            .await
+            .map(Some)
+        };
         let state = match tokio::time::timeout(PROBE_TIMEOUT, query).await {
-            Ok(Ok(applied)) => Database::Up {
+            Ok(Ok(Some(applied))) => Database::Up {
                 applied_migration: applied,
             },
+            Ok(Ok(None)) => Database::Down(READ_ONLY),
             // The database answered, but this role may not read the migrations' table (a
             // schema applied with plain psql has none): it is up, the version is unknown.
             Ok(Err(sqlx::Error::Database(e)))
@@ -272,7 +291,9 @@ fn needs_no_database(path: &str) -> bool {
 /// A read (GET, HEAD) that was let through but failed (500) is checked once more: if the
 /// database went away meanwhile, it is answered as unavailable too, so an outage does not show
 /// as a storm of internal errors in the second before the prober notices. A failed change is
-/// left as it is: it ran, and "nothing was changed" might not be true of it.
+/// answered so only when the database turns out to be read-only (a failover under way), which
+/// refuses a write before anything is changed; otherwise it is left as it is: it ran, and
+/// "nothing was changed" might not be true of it.
 pub async fn gate(State(health): State<Arc<Health>>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if needs_no_database(path) {
@@ -282,11 +303,12 @@ pub async fn gate(State(health): State<Arc<Health>>, request: Request, next: Nex
     if health.database_reachable() {
         let safe = matches!(*request.method(), Method::GET | Method::HEAD);
         let response = next.run(request).await;
-        if !safe || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
             return response;
         }
         health.probe().await;
-        if health.database_reachable() {
+        let retry_is_safe = safe || health.database() == Database::Down(READ_ONLY);
+        if health.database_reachable() || !retry_is_safe {
             return response;
         }
     }

@@ -163,3 +163,71 @@ async fn without_its_database_the_server_answers_503_and_recovers_alone() {
         .unwrap();
     assert_eq!(tokens.status(), 200, "{:?}", tokens.text().await);
 }
+
+/// Points the application role's new connections to this test's database at a read-only
+/// server (or back), and ends its current ones, as a failover does.
+async fn set_read_only(app: &crate::support::TestApp, on: bool) {
+    let db: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&app.superuser)
+        .await
+        .unwrap();
+    let role = test_support::TENANT_ROLE;
+    let setting = if on {
+        "SET default_transaction_read_only = on"
+    } else {
+        "RESET default_transaction_read_only"
+    };
+    sqlx::raw_sql(&format!(
+        "ALTER ROLE \"{role}\" IN DATABASE \"{db}\" {setting}"
+    ))
+    .execute(&app.superuser)
+    .await
+    .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND usename = $1",
+    )
+    .bind(role)
+    .execute(&app.superuser)
+    .await
+    .unwrap();
+}
+
+/// A database that answers but takes no writes (a standby, or a promoted standby that
+/// pg_auto_failover keeps read-only until the old primary is known to be gone) is an outage
+/// too: `/readyz` says so and requests get the 503, not a 500 for each refused write.
+#[tokio::test]
+async fn a_database_that_takes_no_writes_is_an_outage_and_the_server_recovers_alone() {
+    let app = crate::support::spawn_app(&[]).await;
+    app.create_user("steady@example.com", "correct horse battery staple")
+        .await;
+    let http = &app.http;
+    wait_for_readiness(http, &app.base, 200).await;
+
+    set_read_only(&app, true).await;
+    let down = wait_for_readiness(http, &app.base, 503).await;
+    assert!(
+        down["database"]
+            .as_str()
+            .unwrap()
+            .contains("accepts no writes"),
+        "{down}"
+    );
+    let seed = http
+        .post(format!("{}/{}/auth/login", app.base, app.namespace))
+        .json(&json!({ "email": "steady@example.com", "password": "correct horse battery staple" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seed.status(), 503);
+
+    set_read_only(&app, false).await;
+    wait_for_readiness(http, &app.base, 200).await;
+    let login = http
+        .post(format!("{}/{}/auth/login", app.base, app.namespace))
+        .json(&json!({ "email": "steady@example.com", "password": "correct horse battery staple", "cookie": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200, "{:?}", login.text().await);
+}
