@@ -258,6 +258,24 @@ impl AuthnTx<'_> {
         .await?)
     }
 
+    /// When live session `session_id` began and when it ends (`None` if it is revoked, expired
+    /// or unknown): what the sliding expiry needs, one row by its primary key, where
+    /// `list_sessions` would read all of the user's sessions.
+    pub async fn session_span(
+        &mut self,
+        session_id: Uuid,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+        let (conn, namespace) = self.parts();
+        Ok(sqlx::query_as(
+            "SELECT created_at, expires_at FROM authn.sessions \
+              WHERE namespace = $1 AND id = $2 AND revoked_at IS NULL AND expires_at > now()",
+        )
+        .bind(namespace)
+        .bind(session_id)
+        .fetch_optional(conn)
+        .await?)
+    }
+
     /// The names behind the ids of a page of audit events, in one query (ids that no longer
     /// exist are simply missing).
     pub async fn audit_names(&mut self, ids: &AuditIds) -> Result<Vec<AuditName>> {

@@ -298,12 +298,7 @@ impl Callers {
         authn.act_for_session(&resolved.session);
         if let Err(e) = self
             .sessions
-            .touch(
-                &authn,
-                resolved.session.user_id,
-                resolved.session.session_id,
-                &token_hash,
-            )
+            .touch(&authn, resolved.session.session_id, &token_hash)
             .await
         {
             // The request can go on; the session just ends at its previous expiry.

@@ -63,7 +63,6 @@ impl SessionKeeper {
     pub async fn touch(
         &self,
         authn: &Authn,
-        user_id: Uuid,
         session_id: Uuid,
         token_hash: &str,
     ) -> Result<(), AuthnError> {
@@ -85,13 +84,18 @@ impl SessionKeeper {
             }
             touched.insert(session_id, now);
         }
-        let sessions = authn.list_sessions(user_id).await?;
-        let Some(session) = sessions.iter().find(|s| s.session_id == session_id) else {
+        // This session alone: a user may hold thousands (`scripts/bench load` gives one user
+        // 100,000, and listing them all here made each first request of a session take
+        // seconds).
+        let mut tx = authn.begin().await?;
+        let span = tx.session_span(session_id).await?;
+        tx.commit().await?;
+        let Some((created_at, expires_at)) = span else {
             return Ok(());
         };
         let wall_now = Utc::now();
-        let next = self.policy.next_expiry(session.created_at, wall_now);
-        if next > session.expires_at {
+        let next = self.policy.next_expiry(created_at, wall_now);
+        if next > expires_at {
             authn
                 .extend_session(token_hash, Some(next - wall_now))
                 .await?;

@@ -46,7 +46,7 @@ async fn activity_slides_the_idle_expiry_but_never_past_the_absolute_lifetime() 
         absolute: TimeDelta::hours(8),
     });
     let (user, id, token) = session(&authn, TimeDelta::minutes(1)).await;
-    keeper.touch(&authn, user, id, &token).await.unwrap();
+    keeper.touch(&authn, id, &token).await.unwrap();
     let slid = expires_at(&authn, user, id).await - Utc::now();
     assert!(
         (slid - TimeDelta::minutes(30)).num_seconds().abs() < 30,
@@ -59,7 +59,7 @@ async fn activity_slides_the_idle_expiry_but_never_past_the_absolute_lifetime() 
     });
     let (user, id, token) = session(&authn, TimeDelta::minutes(10)).await;
     let before = expires_at(&authn, user, id).await;
-    capped.touch(&authn, user, id, &token).await.unwrap();
+    capped.touch(&authn, id, &token).await.unwrap();
     assert_eq!(expires_at(&authn, user, id).await, before);
 }
 
