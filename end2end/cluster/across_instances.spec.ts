@@ -282,7 +282,7 @@ test("a passkey ceremony begun on one instance is finished on another, to add th
 });
 
 test("mail asked for once is delivered once, though every instance runs a mail worker", async ({ page, request }) => {
-  // The premise: each instance's worker is turning (one that sends no mail says "off").
+  // The premise: each instance runs a mail worker (an instance that sends no mail says "off").
   for (const instance of INSTANCES) {
     const ready = await request.get(`${instance}/readyz`);
     expect(ready.status(), instance).toBe(200);

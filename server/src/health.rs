@@ -291,9 +291,8 @@ fn needs_no_database(path: &str) -> bool {
 /// A read (GET, HEAD) that was let through but failed (500) is checked once more: if the
 /// database went away meanwhile, it is answered as unavailable too, so an outage does not show
 /// as a storm of internal errors in the second before the prober notices. A failed change is
-/// answered so only when the database turns out to be read-only (a failover under way), which
-/// refuses a write before anything is changed; otherwise it is left as it is: it ran, and
-/// "nothing was changed" might not be true of it.
+/// left as it is: it ran, and "nothing was changed" might not be true of it (its connection may
+/// have dropped as it committed).
 pub async fn gate(State(health): State<Arc<Health>>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if needs_no_database(path) {
@@ -303,12 +302,11 @@ pub async fn gate(State(health): State<Arc<Health>>, request: Request, next: Nex
     if health.database_reachable() {
         let safe = matches!(*request.method(), Method::GET | Method::HEAD);
         let response = next.run(request).await;
-        if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        if !safe || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
             return response;
         }
         health.probe().await;
-        let retry_is_safe = safe || health.database() == Database::Down(READ_ONLY);
-        if health.database_reachable() || !retry_is_safe {
+        if health.database_reachable() {
             return response;
         }
     }
