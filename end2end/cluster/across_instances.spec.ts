@@ -12,6 +12,7 @@ import { type BrowserContext, type Page, type Route } from "@playwright/test";
 import { mailsTo, uniqueAddress, waitForMail } from "../tests/mail";
 import { createUser, expect, freshNamespace, hydrated, sql, test } from "../tests/support";
 import { totp } from "../tests/totp";
+import { addVirtualAuthenticator } from "../tests/webauthn";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -191,22 +192,6 @@ async function enrolTotp(page: Page, ns: string): Promise<string> {
   await page.getByRole("button", { name: "Turn on" }).click();
   await expect(page.locator("#totp-status")).toContainText("On");
   return secret;
-}
-
-/** Chromium's virtual authenticator, as in passkeys.spec.ts: a platform authenticator that keeps
- * discoverable credentials and verifies its user. */
-async function addVirtualAuthenticator(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-    },
-  });
 }
 
 test("the password is checked by one instance, the authenticator code by another, and a third knows the session", async ({ page }) => {

@@ -1,25 +1,9 @@
 import { type Page } from "@playwright/test";
 import { uniqueAddress, waitForMail } from "./mail";
 import { createUser, expect, freshNamespace, hydrated, sql, test } from "./support";
+import { addVirtualAuthenticator } from "./webauthn";
 
 const PASSWORD = "correct horse battery staple";
-
-/** Chromium's virtual authenticator (DevTools WebAuthn domain): a platform authenticator that
- * keeps discoverable credentials and verifies its user. */
-async function addVirtualAuthenticator(page: Page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-    },
-  });
-  return cdp;
-}
 
 async function signInWithPassword(page: Page, ns: string, email: string) {
   await page.goto(`/${ns}/sign-in`);
