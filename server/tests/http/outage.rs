@@ -231,3 +231,42 @@ async fn a_database_that_takes_no_writes_is_an_outage_and_the_server_recovers_al
         .unwrap();
     assert_eq!(login.status(), 200, "{:?}", login.text().await);
 }
+
+/// A page whose caller cannot be looked up says so in its status, not only in its text: the
+/// outage gate can only turn a failed page into its 503 when the page admits it failed (seen
+/// in `scripts/chaos`: a signed-in page asked for as the primary died came back 200, looking
+/// signed out).
+#[tokio::test]
+async fn a_page_whose_caller_lookup_fails_does_not_answer_200() {
+    let app = crate::support::spawn_app(&[]).await;
+    app.create_user("steady@example.com", "correct horse battery staple")
+        .await;
+    let user = app.user_id("steady@example.com").await;
+    let (_token, cookie) = app.session_cookie(user).await;
+    let account = format!("{}/{}/account", app.base, app.namespace);
+    let signed_in = app
+        .http
+        .get(&account)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    assert!(signed_in.text().await.unwrap().contains("steady@example.com"));
+
+    // The lookup fails (the role may no longer run it) while the database stays up.
+    let revoke = format!(
+        "REVOKE EXECUTE ON FUNCTION gatehouse.resolve_session(text, text, text) FROM authn_app, \"{}\"",
+        test_support::TENANT_ROLE
+    );
+    sqlx::raw_sql(&revoke).execute(&app.superuser).await.unwrap();
+    let failed = app
+        .http
+        .get(&account)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 500);
+    assert!(!failed.text().await.unwrap().contains("steady@example.com"));
+}
