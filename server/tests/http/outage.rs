@@ -252,14 +252,21 @@ async fn a_page_whose_caller_lookup_fails_does_not_answer_200() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), 200);
-    assert!(signed_in.text().await.unwrap().contains("steady@example.com"));
+    assert!(signed_in
+        .text()
+        .await
+        .unwrap()
+        .contains("steady@example.com"));
 
     // The lookup fails (the role may no longer run it) while the database stays up.
     let revoke = format!(
         "REVOKE EXECUTE ON FUNCTION gatehouse.resolve_session(text, text, text) FROM authn_app, \"{}\"",
         test_support::TENANT_ROLE
     );
-    sqlx::raw_sql(&revoke).execute(&app.superuser).await.unwrap();
+    sqlx::raw_sql(&revoke)
+        .execute(&app.superuser)
+        .await
+        .unwrap();
     let failed = app
         .http
         .get(&account)
