@@ -36,5 +36,8 @@ const server = new SMTPServer({
       .catch(callback);
   },
 });
+// A client that goes away mid-conversation (a Gatehouse instance killed by scripts/chaos) is
+// reported as an error on the server; without a listener Node would end the whole sink.
+server.on("error", (err) => console.error(`smtp sink: ${err.code ?? ""} ${err.message}`));
 server.listen(Number(port), "127.0.0.1", () => console.log(`smtp sink on 127.0.0.1:${port}, writing ${dir}`));
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
