@@ -32,8 +32,8 @@ RUN cargo chef cook --release --recipe-path recipe.json -p server \
     && cargo chef cook --profile wasm-release --target wasm32-unknown-unknown \
         --recipe-path recipe.json -p frontend --no-default-features
 COPY . .
-RUN cargo leptos build --release \
-    && test -x target/release/gatehouse && test -d target/site/pkg
+RUN cargo leptos build --release --precompress \
+    && test -x target/release/gatehouse && test -d target/site/pkg && test -s target/release/hash.txt
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates \
@@ -41,6 +41,8 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-cert
     && useradd --system --uid 10001 --home-dir /app gatehouse
 WORKDIR /app
 COPY --from=builder /src/target/release/gatehouse /app/gatehouse
+# The hashes of the site's file names, read beside the binary (server/src/assets.rs).
+COPY --from=builder /src/target/release/hash.txt /app/hash.txt
 COPY --from=builder /src/target/site /app/site
 USER gatehouse
 ENV LEPTOS_OUTPUT_NAME=gatehouse \

@@ -30,7 +30,7 @@ pub mod support_requests;
 pub mod webauthn;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
@@ -39,8 +39,10 @@ use vocabulary::segment;
 use crate::pages::*;
 use crate::shell::TopBar;
 
-/// The site's stylesheet (cargo-leptos writes `style/main.css` there), also linked by pages
-/// the server renders outside the app (the API reference).
+/// The site's stylesheet by its plain name (cargo-leptos writes `style/main.css` there), for
+/// the pages the server renders outside the app (the API reference, the outage page): the
+/// server answers it with the current build's file, revalidated on each use. The app's own
+/// pages link the hashed name.
 pub const STYLESHEET: &str = "/pkg/gatehouse.css";
 
 /// The HTML document around the app, rendered on the server.
@@ -53,6 +55,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // Named by the build's hash where it hashes files (a year in every cache).
+                <HashedStylesheet options=options.clone() id="gatehouse"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -78,7 +82,6 @@ pub fn App() -> impl IntoView {
     // before the bundle loads, or without JavaScript at all, and nothing jumps while loading.
     let ns = || ParamSegment("ns");
     view! {
-        <Stylesheet id="gatehouse" href=STYLESHEET/>
         <Title text="Gatehouse"/>
         <Router>
             <TopBar/>

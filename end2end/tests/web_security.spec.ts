@@ -43,3 +43,26 @@ test("pages carry the security headers and a nonce-based CSP", async ({ page }) 
   await page.waitForLoadState("networkidle");
   expect(errors.filter((e) => e.includes("Content Security Policy"))).toEqual([]);
 });
+
+test("the bundle, its script and the stylesheet are named by their content and kept by caches for a year", async ({ page }) => {
+  const ns = freshNamespace();
+  const cached = new Map<string, string | undefined>();
+  page.on("response", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith("/pkg/")) cached.set(path, r.headers()["cache-control"]);
+  });
+  await page.goto(`/${ns}/sign-in`); // returns once the bundle has taken over
+  const hashed = (ext: string) => new RegExp(`^/pkg/gatehouse\\.[A-Za-z0-9_-]{8,}\\.${ext}$`);
+  for (const ext of ["wasm", "js", "css"]) {
+    expect([...cached.keys()].filter((p) => hashed(ext).test(p)), ext).toHaveLength(1);
+  }
+  for (const [path, cacheControl] of cached) {
+    expect(cacheControl, path).toBe("public, max-age=31536000, immutable");
+  }
+  // The script is asked for early, beside the stylesheet, not after the page has parsed.
+  await expect(page.locator('link[rel="modulepreload"]')).toHaveAttribute("href", hashed("js"));
+  await expect(page.locator('link[rel="stylesheet"]')).toHaveAttribute("href", hashed("css"));
+  // The page itself is never kept: it may carry one-time secrets.
+  const again = await page.request.get(`/${ns}/sign-in`);
+  expect(again.headers()["cache-control"]).toBe("no-store");
+});

@@ -108,7 +108,14 @@ async fn main() {
         .site_addr(addr)
         .build();
     let health = gatehouse_server::health::Health::new(pool.clone(), false);
-    let router = web::router(&cli.config, state, options, health).unwrap();
+    let router = web::router(
+        &cli.config,
+        state,
+        options.clone(),
+        health,
+        gatehouse_server::assets::Assets::load(&options, None).unwrap(),
+    )
+    .unwrap();
     tokio::spawn(async move {
         axum::serve(
             web::without_nagle(listener),

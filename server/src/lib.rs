@@ -2,6 +2,7 @@
 //! the HTTP integration tests start the very same router.
 
 pub mod api;
+pub mod assets;
 pub mod audit_export;
 pub mod client_address;
 pub mod commands;

@@ -162,6 +162,7 @@ pub fn router(
     state: AppState,
     options: LeptosOptions,
     health: Arc<Health>,
+    assets: crate::assets::Assets,
 ) -> Result<Router, String> {
     let origin = config.origin()?;
     let trusted_proxies = Arc::new(config.trusted_proxies()?);
@@ -178,6 +179,7 @@ pub fn router(
     });
     let api = crate::api::routes(state.clone(), config.cors_origins()?);
     let web = Router::new()
+        .merge(assets.router(&options.site_pkg_dir))
         .route("/", get(move || async move { Redirect::to(&default_home) }))
         .route(health::HEALTHZ, get(|| async { "ok" }))
         .route(
@@ -384,7 +386,11 @@ pub async fn check_operator_role(pool: &PgPool) -> Result<(), String> {
 pub async fn serve(config: &Config) -> Result<(), String> {
     config.check_for_serving()?;
     let leptos = get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
-    let options = leptos.leptos_options;
+    let mut options = leptos.leptos_options;
+    let hash_file = crate::assets::Assets::hash_file_beside_binary(&options);
+    let assets = crate::assets::Assets::load(&options, hash_file.as_deref())?;
+    // The pages name the files as the build named them (Leptos reads the same hash file).
+    options.hash_files = assets.are_hashed();
     let addr = config.bind.unwrap_or(options.site_addr);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -448,7 +454,7 @@ pub async fn serve(config: &Config) -> Result<(), String> {
         }));
         tracing::info!("metrics on http://{bind}/metrics");
     }
-    let app = router(config, state, options, health)?;
+    let app = router(config, state, options, health, assets)?;
     tracing::info!("listening on http://{addr}");
     let grace = std::time::Duration::from_secs(config.shutdown_grace_seconds.into());
     let result = serve_until(listener, app, shutdown_signal(), grace).await;

@@ -6,6 +6,7 @@
 mod support;
 
 mod api_tokens;
+mod assets;
 mod database_roles;
 mod headers;
 mod impersonation;

@@ -27,8 +27,23 @@ pub async fn spawn_app(flags: &[&str]) -> TestApp {
     spawn_app_on(&test_support::admin_url(), flags).await
 }
 
+/// A built site for the server to serve: its root folder and the build's hash file.
+pub struct Site<'a> {
+    pub root: &'a std::path::Path,
+    pub hash_file: Option<&'a std::path::Path>,
+}
+
+/// [`spawn_app`] serving the static files of `site`.
+pub async fn spawn_app_with_site(site: Site<'_>) -> TestApp {
+    spawn(&test_support::admin_url(), &[], Some(site)).await
+}
+
 /// [`spawn_app`] on the cluster of superuser URL `admin`.
 pub async fn spawn_app_on(admin: &str, flags: &[&str]) -> TestApp {
+    spawn(admin, flags, None).await
+}
+
+async fn spawn(admin: &str, flags: &[&str], site: Option<Site<'_>>) -> TestApp {
     let turn = ONE_SERVER_AT_A_TIME.lock().await;
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
@@ -75,10 +90,13 @@ pub async fn spawn_app_on(admin: &str, flags: &[&str]) -> TestApp {
         .unwrap();
     let mut state = web::app_state(&cli.config, pool.clone()).unwrap();
     state.operator_pool = web::connect_operator_pool(&cli.config).await.unwrap();
-    let options = LeptosOptions::builder()
+    let mut options = LeptosOptions::builder()
         .output_name("gatehouse")
         .site_addr(addr)
         .build();
+    if let Some(site) = &site {
+        options.site_root = site.root.to_string_lossy().into();
+    }
     // As `serve` does: mail requests are fulfilled in the background.
     gatehouse_server::jobs::spawn_mail_request_worker(
         pool.clone(),
@@ -91,7 +109,9 @@ pub async fn spawn_app_on(admin: &str, flags: &[&str]) -> TestApp {
         health.clone(),
         tokio_util::sync::CancellationToken::new(),
     );
-    let router = web::router(&cli.config, state, options, health).unwrap();
+    let assets =
+        gatehouse_server::assets::Assets::load(&options, site.and_then(|s| s.hash_file)).unwrap();
+    let router = web::router(&cli.config, state, options, health, assets).unwrap();
     tokio::spawn(async move {
         axum::serve(
             web::without_nagle(listener),
