@@ -28,7 +28,10 @@ RUN cargo chef prepare --recipe-path recipe.json
 FROM tools AS builder
 COPY --from=planner /src/recipe.json recipe.json
 # Dependencies of the server (native) and of the browser bundle (wasm), cached as a layer.
-RUN cargo chef cook --release --recipe-path recipe.json -p server \
+# With the flags cargo-leptos gives release builds (erased views, Cargo.toml), or the layer
+# would not be reused.
+RUN export RUSTFLAGS="--cfg erase_components" \
+    && cargo chef cook --release --recipe-path recipe.json -p server \
     && cargo chef cook --profile wasm-release --target wasm32-unknown-unknown \
         --recipe-path recipe.json -p frontend --no-default-features
 COPY . .
