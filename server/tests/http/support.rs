@@ -89,6 +89,8 @@ async fn spawn(admin: &str, flags: &[&str], site: Option<Site<'_>>) -> TestApp {
         .await
         .unwrap();
     let mut state = web::app_state(&cli.config, pool.clone()).unwrap();
+    // The key is read once, above: the file need not outlive the start.
+    std::fs::remove_file(&key_file).unwrap();
     state.operator_pool = web::connect_operator_pool(&cli.config).await.unwrap();
     let mut options = LeptosOptions::builder()
         .output_name("gatehouse")
