@@ -22,6 +22,42 @@ pub fn NamespaceInput() -> impl IntoView {
     view! { <input type="hidden" name="namespace" value=namespace/> }
 }
 
+/// Where the person was going when they were asked to sign in (`?next=`), as the URL has it:
+/// the server checks it (`vocabulary::return_path`) before sending anybody there.
+pub fn use_return_query() -> Signal<String> {
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || {
+        query
+            .read()
+            .get(vocabulary::RETURN_QUERY)
+            .unwrap_or_default()
+    })
+}
+
+/// The page's `?next=` as the hidden field a sign-in form posts.
+#[component]
+pub fn ReturnInput() -> impl IntoView {
+    let next = use_return_query();
+    view! { <input type="hidden" name=vocabulary::RETURN_QUERY value=next/> }
+}
+
+/// A link to `page` of this namespace that keeps the page's `?next=`: moving between the ways
+/// to sign in does not lose where the person was going.
+pub fn link_keeping_return(
+    page: vocabulary::Page<'static>,
+) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let namespace = crate::pages::use_namespace();
+    let next = use_return_query();
+    move || {
+        let next = next.get();
+        if next.is_empty() {
+            page.path(&namespace.get())
+        } else {
+            page.path_with(&namespace.get(), &[(vocabulary::RETURN_QUERY, &next)])
+        }
+    }
+}
+
 /// Whether the URL's query has `name` (pages learn a flow's outcome from the redirect that
 /// ends it, the same with or without JavaScript).
 pub fn use_query_flag(name: &'static str) -> Signal<bool> {

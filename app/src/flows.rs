@@ -68,13 +68,20 @@ pub async fn verify_email(
     Ok(())
 }
 
+/// `next`: where the person was going; kept in this browser for when the link is used here.
 #[server]
-pub async fn request_magic_link(namespace: String, email: String) -> Result<(), AppError> {
+pub async fn request_magic_link(
+    namespace: String,
+    email: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use ssr::*;
     let state = AppState::current()?;
     state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
     let authn = state.authn(&namespace).await?;
     state.flows.request_magic_link(&authn, &email).await?;
+    // Whether or not the address has an account: the answer must not tell.
+    crate::session::ssr::keep_return(&state.cookie, &namespace, next.as_deref());
     leptos_axum::redirect(
         &vocabulary::Page::MagicLink.path_with(&namespace, &[vocabulary::Notice::Sent.flag()]),
     );
@@ -129,13 +136,20 @@ pub async fn set_new_password(
         .map(drop)
 }
 
+/// `next`: where the person was going, kept in this browser until the code is entered.
 #[server]
-pub async fn request_email_code(namespace: String, email: String) -> Result<(), AppError> {
+pub async fn request_email_code(
+    namespace: String,
+    email: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use ssr::*;
     let state = AppState::current()?;
     state.limit(RateRule::SEND_MAIL, RequestInfo::extract().await.ip)?;
     let authn = state.authn(&namespace).await?;
     state.flows.request_email_code(&authn, &email).await?;
+    // Whether or not the address has an account: the answer must not tell.
+    crate::session::ssr::keep_return(&state.cookie, &namespace, next.as_deref());
     // Step two has a page of its own, so the flow works without JavaScript too.
     leptos_axum::redirect(
         &vocabulary::Page::EmailCodeVerify.path_with(&namespace, &[("email", email.trim())]),

@@ -163,7 +163,16 @@ pub mod ssr {
             }
         };
         set_cookie(settings, &settings.pending_name, Some(pending.expose()));
-        if let Some(next) = next {
+        keep_return(settings, namespace, next);
+        leptos_axum::redirect(&page);
+        Ok(page)
+    }
+
+    /// Keeps where the person was going (`next`, if it is a safe place in `namespace`) in this
+    /// browser while a sign-in goes on elsewhere: a second step, or a link or code sent by
+    /// mail. [`finish_sign_in`] takes it up, in this browser only.
+    pub fn keep_return(settings: &CookieSettings, namespace: &str, next: Option<&str>) {
+        if let Some(next) = next.and_then(|raw| vocabulary::return_path(namespace, raw)) {
             set_cookie_until(
                 settings,
                 &settings.return_name,
@@ -171,8 +180,6 @@ pub mod ssr {
                 Some(chrono::TimeDelta::minutes(15)),
             );
         }
-        leptos_axum::redirect(&page);
-        Ok(page)
     }
 
     /// The session token from the request's cookie, if any.

@@ -187,6 +187,41 @@ test("an emailed code signs in; a wrong code is refused on the field", async ({ 
   await expect(page.locator("#account-email")).toHaveText(email);
 });
 
+test("signing in with a mailed code or link brings the person back to the page they asked for", async ({ page, browser }) => {
+  const ns = freshNamespace();
+  const wanted = `/${ns}/security/password`;
+  const askedAt = `/${ns}/sign-in?next=${encodeURIComponent(wanted)}`;
+
+  // A code: the way there keeps `next`, the code page sends them on.
+  const coder = uniqueAddress("back-by-code");
+  createUser(ns, coder, PASSWORD);
+  await page.goto(askedAt);
+  await page.getByRole("link", { name: "email me a code" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${ns}/email-code\\?next=`));
+  await page.getByLabel("Email").fill(coder);
+  await page.getByRole("button", { name: "Email me a code" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${ns}/email-code/verify\\?email=`));
+  await page.getByLabel("Code").fill(codeIn(await waitForMail(coder)));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`${wanted}$`));
+
+  // A link, used in the browser that asked for it.
+  const linky = uniqueAddress("back-by-link");
+  createUser(ns, linky, PASSWORD);
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  await other.goto(askedAt);
+  await other.getByRole("link", { name: "email me a link" }).click();
+  await expect(other.getByRole("link", { name: "Back to sign-in" })).toHaveAttribute("href", askedAt);
+  await other.getByLabel("Email").fill(linky);
+  await other.getByRole("button", { name: "Email me a link" }).click();
+  await expect(other.getByRole("status")).toContainText(SENT);
+  await other.goto(linkIn(await waitForMail(linky), "magic-link/confirm"));
+  await other.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(other).toHaveURL(new RegExp(`${wanted}$`));
+  await context.close();
+});
+
 test("the developer mailbox lists sent mail with working links", async ({ page }) => {
   const ns = freshNamespace();
   const email = uniqueAddress("devbox");

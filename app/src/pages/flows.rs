@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{
-    action_error, focus_first_error, use_query_flag, Field, FormAlert, NamespaceInput,
+    action_error, focus_first_error, link_keeping_return, use_query_flag, Field, FormAlert,
+    NamespaceInput, ReturnInput,
 };
 use crate::flows::{
     sign_up_open, ConfirmMagicLink, RequestEmailCode, RequestMagicLink, RequestPasswordReset,
@@ -146,13 +147,14 @@ pub fn MagicLinkPage() -> impl IntoView {
     let action = form_action::<RequestMagicLink>();
     let error = action_error(action);
     let sent = use_query_flag(vocabulary::Notice::Sent.as_str());
-    let sign_in = page_link(Page::SignIn);
+    let sign_in = link_keeping_return(Page::SignIn);
     view! {
         <section class="card narrow">
             <h1>"Sign in with a link"</h1>
             <p class="muted">"We will email you a link that signs you in once, within 15 minutes."</p>
             <ActionForm action=action attr:class="form">
                 <NamespaceInput/>
+                <ReturnInput/>
                 <EmailRequestFields error sent pending=action.pending() button="Email me a link"/>
             </ActionForm>
             <p class="muted"><a href=sign_in>"Back to sign-in"</a></p>
@@ -188,13 +190,14 @@ pub fn EmailCodePage() -> impl IntoView {
     let error = action_error(action);
     // Success moves on to the code page; nothing to confirm here.
     let sent = Signal::stored(false);
-    let sign_in = page_link(Page::SignIn);
+    let sign_in = link_keeping_return(Page::SignIn);
     view! {
         <section class="card narrow">
             <h1>"Sign in with a code"</h1>
             <p class="muted">"We will email you a 6-digit code, valid for 10 minutes."</p>
             <ActionForm action=action attr:class="form">
                 <NamespaceInput/>
+                <ReturnInput/>
                 <EmailRequestFields error sent pending=action.pending() button="Email me a code"/>
             </ActionForm>
             <p class="muted"><a href=sign_in>"Back to sign-in"</a></p>

@@ -1,7 +1,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{action_error, focus_first_error, Field, FormAlert};
+use crate::components::{
+    action_error, focus_first_error, link_keeping_return, use_return_query, Field, FormAlert,
+    ReturnInput,
+};
 use crate::flows::sign_up_open;
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
@@ -18,12 +21,7 @@ pub fn SignInPage() -> impl IntoView {
     let after_reset = move || query.read().get("reset").as_deref() == Some("done");
     let verified = move || query.read().get("verified").is_some();
     // Where the person was going when they were asked to sign in (checked by the server).
-    let next = Signal::derive(move || {
-        query
-            .read()
-            .get(vocabulary::RETURN_QUERY)
-            .unwrap_or_default()
-    });
+    let next = use_return_query();
     let open = Resource::new(move || namespace.get(), sign_up_open);
     let passkeys = Resource::new(|| (), |_| crate::passkeys::passkeys_available());
     let link = move |page: Page<'static>| move || page.path(&namespace.get());
@@ -43,7 +41,7 @@ pub fn SignInPage() -> impl IntoView {
             </Show>
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="namespace" value=namespace/>
-                <input type="hidden" name=vocabulary::RETURN_QUERY value=next/>
+                <ReturnInput/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" error/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error/>
                 <FormAlert error id="sign-in-error"/>
@@ -59,8 +57,8 @@ pub fn SignInPage() -> impl IntoView {
             <p><a href=link(Page::ForgotPassword)>"Forgot your password?"</a></p>
             <p class="muted">
                 "Or sign in without a password: "
-                <a href=link(Page::MagicLink)>"email me a link"</a> " · "
-                <a href=link(Page::EmailCode)>"email me a code"</a>
+                <a href=link_keeping_return(Page::MagicLink)>"email me a link"</a> " · "
+                <a href=link_keeping_return(Page::EmailCode)>"email me a code"</a>
             </p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
