@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::client::AuthnTx;
 use crate::error::Result;
-use crate::types::AuditEvent;
+use crate::types::{AuditEvent, SessionInfo};
 
 /// A user as the console's list shows them.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -274,6 +274,39 @@ impl AuthnTx<'_> {
         .bind(session_id)
         .fetch_optional(conn)
         .await?)
+    }
+
+    /// The user's newest live sessions, at most `limit` (at least one is read, so that the
+    /// count comes with it), and how many there are: a user may hold thousands, and a page
+    /// shows a few (`list_sessions` reads them all).
+    pub async fn newest_sessions(
+        &mut self,
+        user_id: Uuid,
+        limit: i64,
+    ) -> Result<(Vec<SessionInfo>, i64)> {
+        #[derive(FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            session: SessionInfo,
+            total: i64,
+        }
+        let (conn, namespace) = self.parts();
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT s.id AS session_id, s.created_at, s.expires_at, s.ip_address, s.user_agent, \
+                    count(*) OVER () AS total \
+               FROM authn.sessions s \
+              WHERE s.namespace = $1 AND s.user_id = $2 \
+                AND s.revoked_at IS NULL AND s.expires_at > now() \
+              ORDER BY s.created_at DESC, s.id \
+              LIMIT $3",
+        )
+        .bind(namespace)
+        .bind(user_id)
+        .bind(limit.max(1))
+        .fetch_all(conn)
+        .await?;
+        let total = rows.first().map_or(0, |r| r.total);
+        Ok((rows.into_iter().map(|r| r.session).collect(), total))
     }
 
     /// The names behind the ids of a page of audit events, in one query (ids that no longer

@@ -719,7 +719,11 @@ pub async fn find_users(
     Ok(page)
 }
 
-/// A user's support view (read only): the account, its methods, sessions and recent attempts.
+/// How many of a user's newest sessions the support view lists.
+pub const VIEW_SESSIONS: i64 = 100;
+
+/// A user's support view (read only): the account, its methods, its newest sessions and
+/// recent attempts.
 #[tracing::instrument(skip_all)]
 pub async fn user_view(
     tenants: &Authn,
@@ -731,7 +735,10 @@ pub async fn user_view(
 ) -> Result<crate::admin::user::AccountDetail, SupportError> {
     operator.require_operator()?;
     let ns = customer(tenants, namespace).await?;
-    Ok(crate::admin::user::detail(&ns, user_id, lockout, operator_namespace).await?)
+    Ok(
+        crate::admin::user::detail(&ns, user_id, VIEW_SESSIONS, lockout, operator_namespace)
+            .await?,
+    )
 }
 
 /// Filters of the operator audit log as typed; every one is optional.

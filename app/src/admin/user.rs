@@ -43,8 +43,8 @@ pub struct SessionLine {
 }
 
 /// How many sessions the user's page lists at first, and at most when asked for all.
-pub const SESSIONS_FIRST: usize = 20;
-pub const SESSIONS_ALL: usize = 1000;
+pub const SESSIONS_FIRST: i64 = 20;
+pub const SESSIONS_ALL: i64 = 1000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MethodLine {
@@ -107,9 +107,15 @@ pub async fn admin_user(
 ) -> Result<AccountView, AppError> {
     let (state, caller, authn) = super::ssr::admin(&namespace, None).await?;
     let user_id = super::parse_id(&user_id, AppError::UnknownUser)?;
+    let shown = if all_sessions {
+        SESSIONS_ALL
+    } else {
+        SESSIONS_FIRST
+    };
     let d = identity::admin::user::detail(
         &authn,
         user_id,
+        shown,
         state.sign_in.lockout(),
         &state.operator_namespace,
     )
@@ -139,15 +145,10 @@ pub async fn admin_user(
         operator: d.roles.operator,
         locked_out: d.locked_out,
         is_self: d.user.user_id == caller.user_id,
-        sessions_total: d.sessions.len(),
+        sessions_total: usize::try_from(d.sessions_total).unwrap_or(usize::MAX),
         sessions: d
             .sessions
             .into_iter()
-            .take(if all_sessions {
-                SESSIONS_ALL
-            } else {
-                SESSIONS_FIRST
-            })
             .map(|s| SessionLine {
                 device: identity::admin::audit_names::device_name(s.user_agent.as_deref()),
                 session_id: s.session_id.to_string(),

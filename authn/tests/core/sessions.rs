@@ -228,6 +228,49 @@ async fn c069_c076_list_sessions() {
     assert!(json[0].get("token_hash").is_none());
 }
 
+/// The console's read model beside `list_sessions`: the newest live sessions of one user, as
+/// many as asked for, with the count of all of them.
+#[tokio::test]
+async fn newest_sessions_are_a_bounded_page_with_their_total() {
+    let t = ctx().await;
+    let id = t.user("n@example.com").await;
+    let other = t.user("m@example.com").await;
+    let mut live = Vec::new();
+    for minutes in [3, 2, 1] {
+        let (sid, _) = t.session(id).await;
+        t.sql(&format!(
+            "UPDATE authn.sessions SET created_at = now() - interval '{minutes} minutes' WHERE id = '{sid}'"
+        ))
+        .await;
+        live.push(sid);
+    }
+    let (_, revoked) = t.session(id).await;
+    t.authn.revoke_session(&revoked).await.unwrap();
+    t.authn
+        .create_session(NewSession {
+            expires_in: Some(TimeDelta::seconds(-5)),
+            ..NewSession::new(id, &token())
+        })
+        .await
+        .unwrap();
+    t.session(other).await;
+
+    let mut tx = t.authn.begin().await.unwrap();
+    let (page, total) = tx.newest_sessions(id, 2).await.unwrap();
+    assert_eq!(
+        page.iter().map(|s| s.session_id).collect::<Vec<_>>(),
+        vec![live[2], live[1]]
+    );
+    assert_eq!(total, 3);
+    let (all, total) = tx.newest_sessions(id, 1000).await.unwrap();
+    assert_eq!(all, t.authn.list_sessions(id).await.unwrap());
+    assert_eq!(total, 3);
+    let (none, total) = tx.newest_sessions(Uuid::new_v4(), 10).await.unwrap();
+    assert!(none.is_empty());
+    assert_eq!(total, 0);
+    tx.commit().await.unwrap();
+}
+
 #[tokio::test]
 async fn c070_c074_revoke_session_by_id() {
     let t = ctx().await;

@@ -24,7 +24,9 @@ pub struct AccountDetail {
     pub user: User,
     pub roles: Roles,
     pub locked_out: bool,
+    /// The newest live sessions, as many as asked for; `sessions_total` counts them all.
     pub sessions: Vec<SessionInfo>,
+    pub sessions_total: i64,
     pub methods: Vec<MfaMethod>,
     pub api_keys: Vec<ApiKeyInfo>,
     pub attempts: Vec<LoginAttempt>,
@@ -34,11 +36,13 @@ pub struct AccountDetail {
     pub impersonations: Vec<ImpersonationRecord>,
 }
 
-/// The user and what hangs off it, read in one transaction.
+/// The user and what hangs off it, read in one transaction, with the newest `sessions` of
+/// their live sessions.
 #[tracing::instrument(skip_all)]
 pub async fn detail(
     authn: &Authn,
     user_id: Uuid,
+    sessions: i64,
     lockout: LockoutPolicy,
     operator_namespace: &str,
 ) -> Result<AccountDetail, AdminError> {
@@ -46,7 +50,7 @@ pub async fn detail(
     let user = user_in_namespace(&mut tx, user_id).await?;
     let roles = roles::roles_of(&mut tx, user_id, operator_namespace).await?;
     let locked_out = lockout.is_locked(&mut tx, &user.email).await?;
-    let sessions = tx.list_sessions(user_id).await?;
+    let (sessions, sessions_total) = tx.newest_sessions(user_id, sessions).await?;
     let methods = tx.list_mfa(user_id).await?;
     let api_keys = tx.list_api_keys(user_id).await?;
     let attempts = tx.get_recent_attempts(&user.email, Some(HISTORY)).await?;
@@ -68,6 +72,7 @@ pub async fn detail(
         roles,
         locked_out,
         sessions,
+        sessions_total,
         methods,
         api_keys,
         attempts,
