@@ -169,27 +169,24 @@ pub mod ssr {
         if let Some(known) = cache.as_ref().and_then(|c| c.get(namespace)) {
             return Ok(known);
         }
-        let caller = match resolve_uncached(state, namespace).await {
-            Ok(caller) => caller,
-            Err(e) => {
-                // A page shows a failed lookup in place; its status must still say it failed,
-                // so that the outage gate can answer 503 when the database is why (a page
-                // requested in the second before the prober notices would otherwise be a 200
-                // that looks signed out).
-                if matches!(e, AppError::Internal) {
-                    if let Some(response) =
-                        leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-                    {
-                        response.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
-                    }
-                }
-                return Err(e);
-            }
-        };
+        let caller = resolve_uncached(state, namespace)
+            .await
+            .inspect_err(mark_page_failed)?;
         if let Some(cache) = cache {
             cache.put(namespace, &caller);
         }
         Ok(caller)
+    }
+
+    /// A page shows a failed lookup in place; its status must still say it failed, so that
+    /// the outage gate can answer 503 when the database is why (a page requested in the
+    /// second before the prober notices would otherwise be a 200 that looks signed out).
+    fn mark_page_failed(e: &AppError) {
+        if matches!(e, AppError::Internal) {
+            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        }
     }
 
     async fn resolve_uncached(

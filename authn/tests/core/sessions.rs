@@ -200,21 +200,26 @@ async fn c067_c068_c074_revoke_session_and_all() {
     );
 }
 
+/// A revoked and an expired session of `user_id`: what the session lists must leave out.
+async fn add_dead_sessions(t: &Ctx, user_id: Uuid) {
+    let (_, revoked) = t.session(user_id).await;
+    t.authn.revoke_session(&revoked).await.unwrap();
+    t.authn
+        .create_session(NewSession {
+            expires_in: Some(TimeDelta::seconds(-5)),
+            ..NewSession::new(user_id, &token())
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn c069_c076_list_sessions() {
     let t = ctx().await;
     let id = t.user("l@example.com").await;
     let (s1, _) = t.session(id).await;
     let (s2, _) = t.session(id).await;
-    let (_, revoked) = t.session(id).await;
-    t.authn.revoke_session(&revoked).await.unwrap();
-    t.authn
-        .create_session(NewSession {
-            expires_in: Some(TimeDelta::seconds(-5)),
-            ..NewSession::new(id, &token())
-        })
-        .await
-        .unwrap();
+    add_dead_sessions(&t, id).await;
     t.sql(&format!(
         "UPDATE authn.sessions SET created_at = created_at - interval '1 minute' WHERE id = '{s1}'"
     ))
@@ -244,15 +249,7 @@ async fn newest_sessions_are_a_bounded_page_with_their_total() {
         .await;
         live.push(sid);
     }
-    let (_, revoked) = t.session(id).await;
-    t.authn.revoke_session(&revoked).await.unwrap();
-    t.authn
-        .create_session(NewSession {
-            expires_in: Some(TimeDelta::seconds(-5)),
-            ..NewSession::new(id, &token())
-        })
-        .await
-        .unwrap();
+    add_dead_sessions(&t, id).await;
     t.session(other).await;
 
     let mut tx = t.authn.begin().await.unwrap();

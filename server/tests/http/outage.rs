@@ -243,14 +243,8 @@ async fn a_page_whose_caller_lookup_fails_does_not_answer_200() {
         .await;
     let user = app.user_id("steady@example.com").await;
     let (_token, cookie) = app.session_cookie(user).await;
-    let account = format!("{}/{}/account", app.base, app.namespace);
-    let signed_in = app
-        .http
-        .get(&account)
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let account = format!("/{}/account", app.namespace);
+    let signed_in = app.page_as(&account, &cookie).await;
     assert_eq!(signed_in.status(), 200);
     assert!(signed_in
         .text()
@@ -267,13 +261,7 @@ async fn a_page_whose_caller_lookup_fails_does_not_answer_200() {
         .execute(&app.superuser)
         .await
         .unwrap();
-    let failed = app
-        .http
-        .get(&account)
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let failed = app.page_as(&account, &cookie).await;
     assert_eq!(failed.status(), 500);
     assert!(!failed.text().await.unwrap().contains("steady@example.com"));
 }

@@ -145,6 +145,16 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A page as the holder of session `cookie` (from [`TestApp::session_cookie`]) sees it.
+    pub async fn page_as(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The URL a page's form posts to (server functions are named with a hash).
     pub async fn form_action(&self, page: &str, fn_name: &str) -> String {
         let html = self.page(page).await.text().await.unwrap();
