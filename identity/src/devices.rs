@@ -36,6 +36,18 @@ pub enum DeviceKey {
     Unrecognised,
 }
 
+impl DeviceKey {
+    /// The key as `gatehouse.known_devices` keeps it: one text, the same for the same key.
+    pub fn stored(&self) -> String {
+        match self {
+            DeviceKey::Browser { name, system, kind } => {
+                format!("browser\t{kind}\t{system}\t{name}")
+            }
+            DeviceKey::Unrecognised => "unrecognised".to_owned(),
+        }
+    }
+}
+
 pub fn device_key(user_agent: Option<&str>) -> DeviceKey {
     user_agent
         .and_then(|ua| woothee::parser::Parser::new().parse(ua))

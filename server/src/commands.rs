@@ -436,6 +436,7 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
     let (mut sessions, mut tokens, mut refresh, mut keys, mut attempts) = (0, 0, 0, 0, 0);
     let (mut pending, mut sudo, mut activity, mut email_changes, mut ceremonies, mut codes) =
         (0, 0, 0, 0, 0, 0);
+    let mut devices = 0;
     let database = |e: sqlx::Error| format!("database error: {e}");
     for ns in &namespaces {
         let core = core(pool, ns).await?;
@@ -463,6 +464,9 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
         activity += identity::activity::purge_older_than(&mut tx, identity::activity::KEPT_DAYS)
             .await
             .map_err(database)?;
+        devices += identity::sign_in_alert::purge_stale(&mut tx)
+            .await
+            .map_err(database)?;
         email_changes += identity::email_change::purge_expired(&mut tx)
             .await
             .map_err(database)?;
@@ -485,7 +489,7 @@ pub async fn cleanup_pass(pool: &PgPool, default_namespace: &str) -> Result<Stri
         .map_err(|e| format!("audit partitions: {}", e.message()))?;
     Ok(format!(
         "{} namespaces: {sessions} sessions, {tokens} one-time tokens, {refresh} refresh tokens, \
-         {keys} API keys, {attempts} sign-in attempts, {pending} pending sign-ins, {sudo} stale re-authentications, {activity} old activity entries, {email_changes} expired e-mail changes, {ceremonies} passkey ceremonies, {codes} expired e-mail codes, {mail} old mails removed; {} audit partitions created",
+         {keys} API keys, {attempts} sign-in attempts, {pending} pending sign-ins, {sudo} stale re-authentications, {activity} old activity entries, {devices} devices not seen for 90 days, {email_changes} expired e-mail changes, {ceremonies} passkey ceremonies, {codes} expired e-mail codes, {mail} old mails removed; {} audit partitions created",
         namespaces.len(),
         partitions.len()
     ))

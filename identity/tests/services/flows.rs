@@ -1277,10 +1277,30 @@ const FIREFOX_WINDOWS: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
 impl Env {
+    /// How many devices the new-device check knows for the account (as the superuser: the
+    /// count is the test's, not a tenant's).
+    async fn known_devices(&self, id: Uuid) -> i64 {
+        let admin = sqlx::PgPool::connect(&test_support::url_for(&self.db, None))
+            .await
+            .unwrap();
+        let count =
+            sqlx::query_scalar("SELECT count(*) FROM gatehouse.known_devices WHERE user_id = $1")
+                .bind(id)
+                .fetch_one(&admin)
+                .await
+                .unwrap();
+        admin.close().await;
+        count
+    }
+
     /// Moves the account's sign-ins out of the new-device check's 90 days.
     async fn forget_sign_ins(&self, id: Uuid) {
         self.as_superuser(&format!(
             "UPDATE gatehouse.account_activity SET occurred_at = now() - interval '91 days' WHERE user_id = '{id}'"
+        ))
+        .await;
+        self.as_superuser(&format!(
+            "UPDATE gatehouse.known_devices SET last_seen_at = now() - interval '91 days' WHERE user_id = '{id}'"
         ))
         .await;
     }
@@ -1376,4 +1396,47 @@ async fn a_sign_in_from_a_new_browser_and_device_mails_the_owner_unless_they_tur
     env.forget_sign_ins(id).await;
     env.sign_in_from(email, FIREFOX_WINDOWS).await;
     assert_eq!(env.mails_to(email).await, 4);
+}
+
+#[tokio::test]
+async fn devices_seen_before_the_known_devices_table_are_derived_once_from_the_activity() {
+    let env = setup().await;
+    let email = "veteran@example.com";
+    let id = env.account(email).await;
+    env.as_superuser(&format!(
+        "UPDATE authn.users SET created_at = now() - interval '200 days' WHERE id = '{id}'"
+    ))
+    .await;
+    // Sign-ins recorded before migration 39: activity only, no known device.
+    env.as_superuser(&format!(
+        "INSERT INTO gatehouse.account_activity (namespace, user_id, kind, detail, user_agent, occurred_at) \
+         SELECT namespace, id, 'sign_in', 'password', '{FIREFOX_WINDOWS}', now() - interval '3 days' \
+           FROM authn.users WHERE id = '{id}'"
+    ))
+    .await;
+    env.sign_in_from(email, FIREFOX_WINDOWS).await;
+    assert_eq!(env.mails_to(email).await, 0, "known from the activity");
+    env.sign_in_from(email, CHROME_LINUX).await;
+    assert_eq!(
+        env.mails_to(email).await,
+        1,
+        "a device the activity never saw"
+    );
+    let known = env.known_devices(id).await;
+    assert_eq!(known, 2, "one row per device, not per sign-in");
+
+    // Upkeep forgets devices not seen for 90 days, and only those.
+    env.as_superuser(&format!(
+        "UPDATE gatehouse.known_devices SET last_seen_at = now() - interval '91 days' \
+          WHERE user_id = '{id}' AND device LIKE '%Firefox'"
+    ))
+    .await;
+    let mut tx = env.authn.begin().await.unwrap();
+    assert_eq!(
+        identity::sign_in_alert::purge_stale(&mut tx).await.unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+    let known = env.known_devices(id).await;
+    assert_eq!(known, 1);
 }
