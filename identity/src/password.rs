@@ -28,9 +28,10 @@ pub struct PasswordHasher {
     /// the machine's memory.
     permits: Arc<tokio::sync::Semaphore>,
     /// Argon2's working memory (`m` KiB of blocks), kept between verifications, at most one
-    /// per permit: allocating and zeroing 19 MiB for every verification was a tenth of its
-    /// time (perf over `scripts/bench load`'s sign-ins). The blocks are overwritten before
-    /// they are read, so one verification leaves nothing the next one uses.
+    /// per permit: zeroing a fresh 19 MiB for every verification was 6% of its time in the
+    /// server (perf over `scripts/bench load`'s sign-ins), and each blocking thread's allocator
+    /// arena kept its own 19 MiB (resident memory 344 MiB, now 78). The blocks are overwritten
+    /// before they are read, so one verification leaves nothing the next one uses.
     memory: Arc<Mutex<Vec<Vec<Block>>>>,
     /// How many permits (and kept memories) there are.
     cores: usize,
