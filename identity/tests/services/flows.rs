@@ -1280,17 +1280,11 @@ impl Env {
     /// How many devices the new-device check knows for the account (as the superuser: the
     /// count is the test's, not a tenant's).
     async fn known_devices(&self, id: Uuid) -> i64 {
-        let admin = sqlx::PgPool::connect(&test_support::url_for(&self.db, None))
+        sqlx::query_scalar("SELECT count(*) FROM gatehouse.known_devices WHERE user_id = $1")
+            .bind(id)
+            .fetch_one(&self.superuser)
             .await
-            .unwrap();
-        let count =
-            sqlx::query_scalar("SELECT count(*) FROM gatehouse.known_devices WHERE user_id = $1")
-                .bind(id)
-                .fetch_one(&admin)
-                .await
-                .unwrap();
-        admin.close().await;
-        count
+            .unwrap()
     }
 
     /// Moves the account's sign-ins out of the new-device check's 90 days.
