@@ -13,7 +13,8 @@
 //! laterally, so the setting is in place before the call and ends with the statement's own
 //! transaction.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
 
@@ -41,14 +42,26 @@ pub struct AuthnTx<'c> {
 impl Authn {
     /// Binds a client to `namespace`. Like the reference SDK's constructor, this asks the core
     /// to validate the namespace (`authn.set_tenant`), so an invalid one fails here.
+    ///
+    /// The core's check is a rule on the name alone, so a name it accepted once it accepts
+    /// again: such names are remembered for the life of the process ([`ACCEPTED`]) and not
+    /// asked about again, which would cost every request a round trip before its first real
+    /// statement. Every statement still sets the tenant (`begin`), so the core sees each name
+    /// before it uses it.
     pub async fn new(pool: PgPool, namespace: impl Into<String>) -> Result<Self> {
-        let namespace: Arc<str> = Arc::from(namespace.into());
-        // One statement: the setting is transaction-local and ends with the statement's own
-        // transaction, so nothing stays on the pooled connection.
-        sqlx::query("SELECT authn.set_tenant($1)")
-            .bind(&*namespace)
-            .execute(&pool)
-            .await?;
+        let namespace = namespace.into();
+        let namespace = match accepted(&namespace) {
+            Some(known) => known,
+            None => {
+                // One statement: the setting is transaction-local and ends with the statement's
+                // own transaction, so nothing stays on the pooled connection.
+                sqlx::query("SELECT authn.set_tenant($1)")
+                    .bind(&namespace)
+                    .execute(&pool)
+                    .await?;
+                remember(namespace)
+            }
+        };
         Ok(Authn {
             pool,
             namespace,
@@ -165,6 +178,29 @@ impl<'c> AuthnTx<'c> {
     pub fn parts(&mut self) -> (&mut PgConnection, &str) {
         (&mut self.tx, &self.namespace)
     }
+}
+
+/// How many accepted namespace names a process remembers: a deployment has far fewer; past
+/// this (names made up by a crawler, say) the memory starts over rather than growing.
+const ACCEPTED_MAX: usize = 10_000;
+
+/// The namespace names `authn.set_tenant` accepted in this process (see [`Authn::new`]).
+static ACCEPTED: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(Mutex::default);
+
+fn accepted(namespace: &str) -> Option<Arc<str>> {
+    // A panic elsewhere while holding the lock leaves a set that is still only accepted names.
+    let names = ACCEPTED.lock().unwrap_or_else(PoisonError::into_inner);
+    names.get(namespace).cloned()
+}
+
+fn remember(namespace: String) -> Arc<str> {
+    let namespace: Arc<str> = Arc::from(namespace);
+    let mut names = ACCEPTED.lock().unwrap_or_else(PoisonError::into_inner);
+    if names.len() >= ACCEPTED_MAX {
+        names.clear();
+    }
+    names.insert(namespace.clone());
+    namespace
 }
 
 /// One round trip: tenant always, actor only when there is one.

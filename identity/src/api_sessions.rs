@@ -278,17 +278,33 @@ impl ApiSessions {
             let flow = self.open_first(authn, flow_id, now)?;
             let step = match credential {
                 Credential::Password(password) => {
-                    self.sign_in
-                        .sign_in(
-                            authn,
-                            SignInRequest {
-                                email: &flow.e,
-                                password,
-                                ip_address: client.ip_address,
-                                user_agent: client.user_agent,
-                            },
-                        )
-                        .await?
+                    let request = SignInRequest {
+                        email: &flow.e,
+                        password,
+                        ip_address: client.ip_address,
+                        user_agent: client.user_agent,
+                    };
+                    let mut signing = self.sign_in.sign_in_uncommitted(authn, request).await?;
+                    if let SignInStep::SignedIn(signed_in) = signing.step() {
+                        // The session and its first refresh token land together, in one
+                        // transaction: no session without its tokens, and two round trips fewer.
+                        let session = SignedInSession::of(signed_in);
+                        let issued = match self
+                            .issue_in(signing.tx(), authn.namespace(), &session)
+                            .await
+                        {
+                            Ok(issued) => issued,
+                            Err(e) => {
+                                signing.abandon();
+                                return Err(e.into());
+                            }
+                        };
+                        signing.commit().await?;
+                        return issued
+                            .map(Step::Tokens)
+                            .ok_or(ApiSignInError::TwoStepSetupRequired);
+                    }
+                    signing.commit().await?
                 }
                 Credential::EmailCode(code) => {
                     self.flows
@@ -425,15 +441,27 @@ impl ApiSessions {
         authn: &Authn,
         session: &SignedInSession,
     ) -> Result<TokenPair, ApiSignInError> {
-        let refresh = OpaqueToken::generate();
         let mut tx = authn.begin().await?;
-        let Some(roles) = self.roles(&mut tx, session.user_id).await? else {
-            // The sign-in opened a session it cannot use: it goes again.
+        let issued = self.issue_in(&mut tx, authn.namespace(), session).await?;
+        tx.commit().await?;
+        issued.ok_or(ApiSignInError::TwoStepSetupRequired)
+    }
+
+    /// [`ApiSessions::issue`] inside the caller's transaction. `None` when the namespace requires
+    /// two-step verification the account does not have: the session is revoked again (in the
+    /// same transaction), as a sign-in that cannot be used goes again.
+    async fn issue_in(
+        &self,
+        tx: &mut authn::AuthnTx<'_>,
+        namespace: &str,
+        session: &SignedInSession,
+    ) -> Result<Option<TokenPair>, authn::AuthnError> {
+        let Some(roles) = self.roles(tx, session.user_id).await? else {
             tx.revoke_session_by_id(session.session_id, session.user_id)
                 .await?;
-            tx.commit().await?;
-            return Err(ApiSignInError::TwoStepSetupRequired);
+            return Ok(None);
         };
+        let refresh = OpaqueToken::generate();
         let created = tx
             .create_refresh_token(
                 session.session_id,
@@ -441,14 +469,13 @@ impl ApiSessions {
                 Some(self.refresh_lifetime),
             )
             .await?;
-        tx.commit().await?;
-        Ok(self.pair(
-            authn.namespace(),
+        Ok(Some(self.pair(
+            namespace,
             session,
             roles,
             refresh,
             created.expires_at,
-        ))
+        )))
     }
 
     /// A new access token beside refresh token `refresh` (good until `refresh_expires_at`).

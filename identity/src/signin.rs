@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use authn::Authn;
+use authn::{Authn, AuthnTx};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -98,23 +98,38 @@ impl SignInService {
         authn: &Authn,
         req: SignInRequest<'_>,
     ) -> Result<SignInStep, SignInError> {
-        let result = self.check_password(authn, req).await;
-        telemetry::sign_in(
-            "password",
-            Outcome::of_first_step(&result, |e| match e {
-                SignInError::InvalidCredentials | SignInError::EmailNotVerified => Outcome::Failure,
-                SignInError::LockedOut { .. } => Outcome::LockedOut,
-                SignInError::Internal(_) => Outcome::Error,
-            }),
-        );
-        result
+        self.sign_in_uncommitted(authn, req).await?.commit().await
+    }
+
+    /// [`SignInService::sign_in`] up to its commit: a caller with writes of its own that belong
+    /// to the sign-in (the API's first refresh token) makes them in the same transaction, so
+    /// that they and the session land together, and saves the round trips of a second one.
+    /// Refusals are committed already (the attempt counts toward lockout either way).
+    #[tracing::instrument(skip_all)]
+    pub async fn sign_in_uncommitted(
+        &self,
+        authn: &Authn,
+        req: SignInRequest<'_>,
+    ) -> Result<UncommittedSignIn, SignInError> {
+        self.check_password(authn, req).await.inspect_err(|e| {
+            telemetry::sign_in(
+                "password",
+                match e {
+                    SignInError::InvalidCredentials | SignInError::EmailNotVerified => {
+                        Outcome::Failure
+                    }
+                    SignInError::LockedOut { .. } => Outcome::LockedOut,
+                    SignInError::Internal(_) => Outcome::Error,
+                },
+            );
+        })
     }
 
     async fn check_password(
         &self,
         authn: &Authn,
         req: SignInRequest<'_>,
-    ) -> Result<SignInStep, SignInError> {
+    ) -> Result<UncommittedSignIn, SignInError> {
         let window = Some(self.lockout.window);
         let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
         // What was typed is recorded (attempts, audit trail) only if it is an e-mail address:
@@ -193,10 +208,48 @@ impl SignInService {
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(step)
+        Ok(UncommittedSignIn { tx, step })
+    }
+}
+
+/// A sign-in whose session (or pending second step) is written but not yet committed: see
+/// [`SignInService::sign_in_uncommitted`]. Dropping it undoes the sign-in.
+#[derive(Debug)]
+pub struct UncommittedSignIn {
+    tx: AuthnTx<'static>,
+    step: SignInStep,
+}
+
+impl UncommittedSignIn {
+    /// Where the sign-in leads once committed.
+    pub fn step(&self) -> &SignInStep {
+        &self.step
     }
 
+    /// The sign-in's transaction, for the caller's writes that belong with it.
+    pub fn tx(&mut self) -> &mut AuthnTx<'static> {
+        &mut self.tx
+    }
+
+    /// Gives the sign-in up after the caller's own writes failed: nothing of it is kept, and it
+    /// counts as an error.
+    pub fn abandon(self) {
+        telemetry::sign_in("password", Outcome::Error);
+    }
+
+    /// Makes the sign-in and the caller's writes permanent, and counts it.
+    pub async fn commit(self) -> Result<SignInStep, SignInError> {
+        let result = self.tx.commit().await.map(|()| self.step);
+        let result = result.map_err(SignInError::from);
+        telemetry::sign_in(
+            "password",
+            Outcome::of_first_step(&result, |_| Outcome::Error),
+        );
+        result
+    }
+}
+
+impl SignInService {
     /// Sudo mode: the signed-in person confirms their password again. A wrong password counts
     /// toward lockout like any other, so a left-open session cannot be used to guess it.
     #[tracing::instrument(skip_all)]
