@@ -193,8 +193,15 @@ fn accepted(namespace: &str) -> Option<Arc<str>> {
     names.get(namespace).cloned()
 }
 
+/// Names longer than this are accepted but not remembered: real namespaces are short, and the
+/// memory stays small (at most `ACCEPTED_MAX` names of this length).
+const REMEMBERED_LENGTH: usize = 128;
+
 fn remember(namespace: String) -> Arc<str> {
     let namespace: Arc<str> = Arc::from(namespace);
+    if namespace.len() > REMEMBERED_LENGTH {
+        return namespace;
+    }
     let mut names = ACCEPTED.lock().unwrap_or_else(PoisonError::into_inner);
     if names.len() >= ACCEPTED_MAX {
         names.clear();

@@ -223,6 +223,32 @@ async fn c048_c049_namespace_rules() {
     );
 }
 
+/// `Authn::new` asks the core about a name once per process: a name it accepted is not asked
+/// about again (a client for it can be made with the database gone), one it refused is.
+#[tokio::test]
+async fn a_namespace_the_core_accepted_is_not_asked_about_again() {
+    let t = ctx().await;
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let known = format!("remembered-{suffix}");
+    Authn::new(t.app.clone(), known.clone()).await.unwrap();
+    // Nothing listens on port 1: every connection attempt fails at once.
+    let gone = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect_lazy("postgres://nobody@127.0.0.1:1/gone")
+        .unwrap();
+    let client = Authn::new(gone.clone(), known.clone()).await.unwrap();
+    assert_eq!(client.namespace(), known);
+    let unknown = Authn::new(gone.clone(), format!("never-seen-{suffix}")).await;
+    assert!(unknown.is_err(), "a new name is asked about");
+
+    // A refused name is asked about every time, never remembered.
+    for _ in 0..2 {
+        let err = Authn::new(t.app.clone(), " leading").await.unwrap_err();
+        assert_eq!(sqlstate(&err), "22023");
+    }
+    assert!(Authn::new(gone, " leading").await.is_err());
+}
+
 #[tokio::test]
 async fn c050_c051_c173_set_actor_ip() {
     let t = ctx().await;
