@@ -310,6 +310,44 @@ async fn of_fifty_concurrent_rotations_exactly_one_succeeds() {
     ));
 }
 
+/// The session a password sign-in opens and its first refresh token land together: when the
+/// token cannot be written, no session is left behind (and the failure is not a refusal).
+#[tokio::test]
+async fn a_sign_in_whose_refresh_token_fails_leaves_no_session() {
+    let f = setup().await;
+    let api = api(&f);
+    let superuser = crate::harness::superuser_pool(&f.db).await;
+    // Refresh tokens of this test's namespace only cannot be written; other tests share the
+    // database.
+    let name = format!("refuse_{}", f.authn.namespace().replace('-', "_"));
+    sqlx::raw_sql(&format!(
+        "CREATE FUNCTION public.{name}() RETURNS trigger LANGUAGE plpgsql AS \
+           $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$; \
+         CREATE TRIGGER {name} BEFORE INSERT ON authn.refresh_tokens FOR EACH ROW \
+           WHEN (NEW.namespace = '{}') EXECUTE FUNCTION public.{name}()",
+        f.authn.namespace()
+    ))
+    .execute(&superuser)
+    .await
+    .unwrap();
+    let failed = password_step(&f, &api, PASSWORD).await;
+    sqlx::raw_sql(&format!(
+        "DROP TRIGGER {name} ON authn.refresh_tokens; DROP FUNCTION public.{name}()"
+    ))
+    .execute(&superuser)
+    .await
+    .unwrap();
+    assert!(
+        matches!(failed, Err(ApiSignInError::Internal(_))),
+        "{failed:?}"
+    );
+    assert!(f.authn.list_sessions(f.user).await.unwrap().is_empty());
+    // With the table writable again, the same sign-in goes through.
+    let pair = signed_in(&f, &api).await;
+    assert_eq!(f.authn.list_sessions(f.user).await.unwrap().len(), 1);
+    assert_eq!(pair.roles, vec!["user".to_owned()]);
+}
+
 /// A namespace requiring two-step verification gives an account without it no tokens (and ends
 /// the session its sign-in opened); an admin without a second factor gets no admin role.
 #[tokio::test]
