@@ -21,6 +21,20 @@ use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
 use crate::actor::Actor;
 use crate::error::Result;
 
+/// The advisory lock of [`AuthnTx::serialise_on`] on the key in parameter `$key` of the
+/// namespace in parameter `$ns`, written once for the statements that take it.
+macro_rules! advisory_lock {
+    ($ns:literal, $key:literal) => {
+        concat!(
+            "pg_advisory_xact_lock(hashtextextended(",
+            $ns,
+            " || '/' || lower(btrim(",
+            $key,
+            ")), 0))"
+        )
+    };
+}
+
 /// A client of the authn core bound to one namespace, carrying the actor of the current
 /// request. Cloning is cheap (the pool and namespace are shared).
 #[derive(Clone, Debug)]
@@ -114,6 +128,19 @@ impl Authn {
         AuthnTx::start(tx, self.namespace.clone(), self.actor.clone()).await
     }
 
+    /// [`Authn::begin`] holding, until the transaction ends, the advisory lock of `key` in this
+    /// namespace ([`AuthnTx::serialise_on`]), taken by the statement that applies the context:
+    /// one round trip where the two would take two.
+    pub async fn begin_serialised(&self, key: &str) -> Result<AuthnTx<'static>> {
+        let mut tx = self.pool.begin().await?;
+        apply_context_locked(&mut tx, &self.namespace, &self.actor, Some(key)).await?;
+        Ok(AuthnTx {
+            tx,
+            namespace: self.namespace.clone(),
+            actor: self.actor.clone(),
+        })
+    }
+
     /// Starts a transaction on a connection or transaction the caller already holds (inside
     /// an open transaction this is a savepoint, and the caller's commit decides).
     pub async fn begin_on<'c, A>(&self, conn: A) -> Result<AuthnTx<'c>>
@@ -173,6 +200,19 @@ impl<'c> AuthnTx<'c> {
         apply_context(&mut self.tx, &self.namespace, &self.actor).await
     }
 
+    /// Waits for, then holds until this transaction ends, an advisory lock on `key` (compared
+    /// trimmed and in lower case) in this namespace: transactions serialised on the same key
+    /// run one after the other. For rules that must see each other's writes, such as lockout
+    /// counting attempts on one address.
+    pub async fn serialise_on(&mut self, key: &str) -> Result<()> {
+        sqlx::query(concat!("SELECT ", advisory_lock!("$1", "$2")))
+            .bind(&*self.namespace)
+            .bind(key)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// The connection and the namespace at once (one borrow), for statements of the caller's
     /// own that bind the namespace: `let (conn, namespace) = tx.parts();`.
     pub fn parts(&mut self) -> (&mut PgConnection, &str) {
@@ -216,23 +256,46 @@ pub(crate) async fn apply_context(
     namespace: &str,
     actor: &Actor,
 ) -> Result<()> {
-    if actor.is_empty() {
-        sqlx::query("SELECT authn.set_tenant($1)")
-            .bind(namespace)
-            .execute(conn)
-            .await?;
-    } else {
-        sqlx::query("SELECT authn.set_tenant($1), authn.set_actor($2, $3, $4, $5, $6, $7)")
+    apply_context_locked(conn, namespace, actor, None).await
+}
+
+/// [`apply_context`], taking the advisory lock of `lock` in the same statement when given.
+async fn apply_context_locked(
+    conn: &mut PgConnection,
+    namespace: &str,
+    actor: &Actor,
+    lock: Option<&str>,
+) -> Result<()> {
+    let query = match (actor.is_empty(), lock) {
+        (true, None) => sqlx::query("SELECT authn.set_tenant($1)").bind(namespace),
+        (true, Some(key)) => sqlx::query(concat!(
+            "SELECT authn.set_tenant($1), ",
+            advisory_lock!("$1", "$2")
+        ))
+        .bind(namespace)
+        .bind(key),
+        (false, lock) => {
+            let query = sqlx::query(match lock {
+                None => "SELECT authn.set_tenant($1), authn.set_actor($2, $3, $4, $5, $6, $7)",
+                Some(_) => concat!(
+                    "SELECT authn.set_tenant($1), authn.set_actor($2, $3, $4, $5, $6, $7), ",
+                    advisory_lock!("$1", "$8")
+                ),
+            })
             .bind(namespace)
             .bind(actor.actor_id.as_deref())
             .bind(actor.request_id.as_deref())
             .bind(actor.ip_address.map(|ip| ip.to_string()))
             .bind(actor.user_agent.as_deref())
             .bind(actor.on_behalf_of.as_deref())
-            .bind(actor.reason.as_deref())
-            .execute(conn)
-            .await?;
-    }
+            .bind(actor.reason.as_deref());
+            match lock {
+                Some(key) => query.bind(key),
+                None => query,
+            }
+        }
+    };
+    query.execute(conn).await?;
     Ok(())
 }
 

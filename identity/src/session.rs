@@ -107,11 +107,5 @@ pub(crate) async fn open_session(
 /// Serialises attempts on one (namespace, e-mail) pair until the transaction ends, so that
 /// parallel guesses cannot all pass the lockout check before any failure is recorded.
 pub(crate) async fn lock_address(tx: &mut AuthnTx<'_>, email: &str) -> Result<(), AuthnError> {
-    let (conn, namespace) = tx.parts();
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || lower(btrim($2)), 0))")
-        .bind(namespace)
-        .bind(email)
-        .execute(conn)
-        .await?;
-    Ok(())
+    tx.serialise_on(email).await
 }

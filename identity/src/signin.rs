@@ -142,8 +142,8 @@ impl SignInService {
             email: email.as_str(),
             ..req
         };
-        let mut tx = authn.begin().await?;
-        lock_address(&mut tx, req.email).await?;
+        // The lock of `session::lock_address`, taken as the transaction starts.
+        let mut tx = authn.begin_serialised(req.email).await?;
         let locked = match tx.is_locked_out(req.email, window, max).await {
             Ok(locked) => locked,
             // Not an e-mail address at all: nobody to lock out or sign in. Spend the time a

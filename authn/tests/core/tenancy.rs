@@ -344,3 +344,49 @@ async fn the_app_role_creates_audit_partitions_through_the_core_only() {
     assert_eq!(err.as_database_error().unwrap().code().unwrap(), "42501");
     t.sql("DROP TABLE authn.audit_events_y2199m07").await;
 }
+
+/// Transactions serialised on one key (trimmed, any case) in one namespace run one after the
+/// other, whether the lock is taken as the transaction starts or later; other keys and other
+/// namespaces do not wait.
+#[tokio::test]
+async fn transactions_serialised_on_one_key_wait_for_each_other() {
+    use std::time::Duration;
+    let t = ctx().await;
+    let held = t
+        .authn
+        .begin_serialised("Someone@Example.com")
+        .await
+        .unwrap();
+    let blocked = |authn: Authn, key: &'static str, late: bool| async move {
+        let attempt = async {
+            if late {
+                let mut tx = authn.begin().await.unwrap();
+                tx.serialise_on(key).await.unwrap();
+                tx
+            } else {
+                authn.begin_serialised(key).await.unwrap()
+            }
+        };
+        tokio::time::timeout(Duration::from_millis(300), attempt)
+            .await
+            .is_err()
+    };
+    assert!(blocked(t.authn.clone(), " someone@example.com ", false).await);
+    assert!(blocked(t.authn.clone(), "SOMEONE@example.com", true).await);
+    assert!(!blocked(t.authn.clone(), "other@example.com", false).await);
+    assert!(!blocked(t.other_namespace().await, "someone@example.com", true).await);
+
+    // Once the holder ends, the next one goes.
+    let waiting = tokio::spawn({
+        let authn = t.authn.clone();
+        async move { authn.begin_serialised("someone@example.com").await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!waiting.is_finished());
+    held.commit().await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the waiting transaction goes on")
+        .unwrap();
+    next.rollback().await.unwrap();
+}
