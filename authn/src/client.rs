@@ -58,10 +58,9 @@ impl Authn {
     /// to validate the namespace (`authn.set_tenant`), so an invalid one fails here.
     ///
     /// The core's check is a rule on the name alone, so a name it accepted once it accepts
-    /// again: such names are remembered for the life of the process ([`ACCEPTED`]) and not
-    /// asked about again, which would cost every request a round trip before its first real
-    /// statement. Every statement still sets the tenant (`begin`), so the core sees each name
-    /// before it uses it.
+    /// again: such names are remembered for the life of the process (up to 10,000 of them) and
+    /// not asked about again, which would cost every request a round trip before its first
+    /// real statement.
     pub async fn new(pool: PgPool, namespace: impl Into<String>) -> Result<Self> {
         let namespace = namespace.into();
         let namespace = match accepted(&namespace) {

@@ -287,7 +287,8 @@ impl ApiSessions {
                     let mut signing = self.sign_in.sign_in_uncommitted(authn, request).await?;
                     if let SignInStep::SignedIn(signed_in) = signing.step() {
                         // The session and its first refresh token land together, in one
-                        // transaction: no session without its tokens, and two round trips fewer.
+                        // transaction: no session without its tokens, and one pool checkout,
+                        // BEGIN, context and COMMIT fewer.
                         let session = SignedInSession::of(signed_in);
                         let issued = match self
                             .issue_in(signing.tx(), authn.namespace(), &session)
