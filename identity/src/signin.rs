@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use crate::lockout::LockoutPolicy;
 use crate::password::PasswordHasher;
 use crate::pending::FirstFactor;
-use crate::session::{after_first_factor, lock_address, ClientInfo, SignInStep};
+use crate::session::{after_first_factor, ClientInfo, SignInStep};
 use crate::telemetry::{self, Outcome};
 
 #[derive(Debug, thiserror::Error)]
@@ -210,6 +210,37 @@ impl SignInService {
         .await?;
         Ok(UncommittedSignIn { tx, step })
     }
+
+    /// Sudo mode: the signed-in person confirms their password again. A wrong password counts
+    /// toward lockout like any other, so a left-open session cannot be used to guess it.
+    #[tracing::instrument(skip_all)]
+    pub async fn confirm_password(
+        &self,
+        authn: &Authn,
+        session_id: uuid::Uuid,
+        email: &str,
+        password: &SecretString,
+        ip_address: Option<IpAddr>,
+    ) -> Result<(), SignInError> {
+        // The lock of `session::lock_address`, taken as the transaction starts.
+        let mut tx = authn.begin_serialised(email).await?;
+        if self.lockout.is_locked(&mut tx, email).await? {
+            let until = self.lockout.lifts_at(&mut tx, email).await?;
+            return Err(SignInError::LockedOut { until });
+        }
+        let credentials = tx.get_credentials(email).await?;
+        let stored = credentials
+            .as_ref()
+            .and_then(|c| c.password_hash.as_deref());
+        if !self.hasher.verify(password, stored).await? {
+            tx.record_login_attempt(email, false, ip_address).await?;
+            tx.commit().await?;
+            return Err(SignInError::InvalidCredentials);
+        }
+        crate::reauth::record(&mut tx, session_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// A sign-in whose session (or pending second step) is written but not yet committed: see
@@ -246,38 +277,5 @@ impl UncommittedSignIn {
             Outcome::of_first_step(&result, |_| Outcome::Error),
         );
         result
-    }
-}
-
-impl SignInService {
-    /// Sudo mode: the signed-in person confirms their password again. A wrong password counts
-    /// toward lockout like any other, so a left-open session cannot be used to guess it.
-    #[tracing::instrument(skip_all)]
-    pub async fn confirm_password(
-        &self,
-        authn: &Authn,
-        session_id: uuid::Uuid,
-        email: &str,
-        password: &SecretString,
-        ip_address: Option<IpAddr>,
-    ) -> Result<(), SignInError> {
-        let mut tx = authn.begin().await?;
-        lock_address(&mut tx, email).await?;
-        if self.lockout.is_locked(&mut tx, email).await? {
-            let until = self.lockout.lifts_at(&mut tx, email).await?;
-            return Err(SignInError::LockedOut { until });
-        }
-        let credentials = tx.get_credentials(email).await?;
-        let stored = credentials
-            .as_ref()
-            .and_then(|c| c.password_hash.as_deref());
-        if !self.hasher.verify(password, stored).await? {
-            tx.record_login_attempt(email, false, ip_address).await?;
-            tx.commit().await?;
-            return Err(SignInError::InvalidCredentials);
-        }
-        crate::reauth::record(&mut tx, session_id).await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
