@@ -110,6 +110,11 @@ pub fn Field(
             .filter(|e| e.field_name() == Some(name))
             .map(|e| e.to_string())
     };
+    // After a native post failed, the page is rendered anew: what was typed comes back (never
+    // a password) and the field at fault takes the focus as the page loads.
+    let kept = (kind != "password")
+        .then(|| crate::form_errors::kept_value(name))
+        .flatten();
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = match hint {
@@ -127,6 +132,8 @@ pub fn Field(
                 autocomplete=autocomplete
                 inputmode=inputmode
                 required=required
+                value=kept
+                autofocus=move || message().is_some()
                 aria-invalid=move || if message().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
             />
@@ -144,7 +151,11 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>, id: &'static str
             .filter(|e| e.field_name().is_none())
             .map(|e| e.to_string())
     };
-    view! { <p class="error" role="alert" id=id tabindex="-1">{message}</p> }
+    view! {
+        <p class="error" role="alert" id=id tabindex="-1" autofocus=move || message().is_some()>
+            {message}
+        </p>
+    }
 }
 
 /// After a failed submit, focus the first invalid field, else the form alert.

@@ -6,6 +6,12 @@
 //! Anyone can craft such a URL, so the error type must never carry text: every `AppError`
 //! variant's wording is ours (field errors are enums too), and anything else fails to decode
 //! and shows as `FormRejected`. A link cannot make our page say an attacker's words.
+//!
+//! A page rendered anew would also come back empty where a script-driven form keeps what was
+//! typed. So after a native post fails, the fields a person typed that are not secrets
+//! ([`KEPT_FIELDS`]) ride back in a short-lived cookie that the server answers with the
+//! failure and drops on the page view that shows it ([`ssr`]); the fields read it back with
+//! [`kept_value`].
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -19,4 +25,137 @@ where
     S::Output: Send + Sync + 'static,
 {
     ServerAction::<S>::new()
+}
+
+/// The form fields whose value comes back after a failed native post: words a person typed,
+/// never a secret (no password, code or token is ever listed, nor stored in the cookie).
+pub const KEPT_FIELDS: &[&str] = &[
+    "email",
+    "name",
+    "reason",
+    "note",
+    "ticket",
+    "minutes",
+    "target_namespace",
+    "confirm_email",
+    "break_glass",
+    "mode",
+];
+
+/// What the person typed into the field `name` before a native post of its form failed, on
+/// the page that shows the failure; `None` otherwise (and always in the browser, where the
+/// form kept its values itself).
+pub fn kept_value(name: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        ssr::kept_value(name)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use cookie::{Cookie, SameSite};
+    use http::HeaderValue;
+    use leptos::prelude::use_context;
+
+    use super::KEPT_FIELDS;
+    use crate::state::{AppState, CookieSettings};
+
+    /// Browsers keep cookies of about 4 KB; what does not fit is not kept (the person types it
+    /// again, as they would have without this).
+    const MAX_KEPT_BYTES: usize = 2048;
+
+    /// The cookie that carries a failed native post's kept fields back to its page: `None`
+    /// when there is nothing to keep. It lives a minute at most (the redirect follows at once).
+    pub fn kept_cookie(settings: &CookieSettings, form_body: &[u8]) -> Option<HeaderValue> {
+        let mut kept = form_urlencoded::Serializer::new(String::new());
+        let mut any = false;
+        for (name, value) in form_urlencoded::parse(form_body) {
+            if KEPT_FIELDS.contains(&name.as_ref()) && !value.is_empty() {
+                kept.append_pair(&name, &value);
+                any = true;
+            }
+        }
+        let kept = kept.finish();
+        if !any || kept.len() > MAX_KEPT_BYTES {
+            return None;
+        }
+        let mut cookie = base(settings, kept);
+        cookie.set_max_age(cookie::time::Duration::minutes(1));
+        HeaderValue::from_str(&cookie.to_string()).ok()
+    }
+
+    /// The header that drops the cookie once a page has shown what it kept.
+    pub fn removal(settings: &CookieSettings) -> Option<HeaderValue> {
+        let mut cookie = base(settings, String::new());
+        cookie.make_removal();
+        HeaderValue::from_str(&cookie.to_string()).ok()
+    }
+
+    fn base(settings: &CookieSettings, value: String) -> Cookie<'static> {
+        Cookie::build((settings.form_name.clone(), value))
+            .path("/")
+            .http_only(true)
+            .secure(settings.secure)
+            .same_site(SameSite::Lax)
+            .build()
+    }
+
+    /// The kept value of `name` from the request being rendered.
+    pub(super) fn kept_value(name: &str) -> Option<String> {
+        if !KEPT_FIELDS.contains(&name) {
+            return None;
+        }
+        let state = use_context::<AppState>()?;
+        let parts = use_context::<http::request::Parts>()?;
+        let kept = crate::session::ssr::cookie_in(&parts.headers, &state.cookie.form_name)?;
+        form_urlencoded::parse(kept.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn settings() -> CookieSettings {
+            CookieSettings {
+                name: "s".into(),
+                pending_name: "p".into(),
+                aside_name: "a".into(),
+                return_name: "r".into(),
+                form_name: "__Host-f".into(),
+                secure: true,
+            }
+        }
+
+        #[test]
+        fn only_listed_fields_are_kept_never_secrets() {
+            let body = b"namespace=demo&email=a%40example.com&password=hunter2&code=123456&reason=Ticket+4711%3B+urgent";
+            let header = kept_cookie(&settings(), body).expect("something to keep");
+            let text = header.to_str().expect("ascii");
+            assert!(
+                text.starts_with("__Host-f=email=a%40example.com&reason=Ticket+4711%3B+urgent;"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("hunter2") && !text.contains("123456") && !text.contains("demo")
+            );
+            for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=60"] {
+                assert!(text.contains(attribute), "{attribute} in {text}");
+            }
+        }
+
+        #[test]
+        fn nothing_to_keep_or_too_much_sets_no_cookie() {
+            assert!(kept_cookie(&settings(), b"password=x&code=1").is_none());
+            let long = format!("reason={}", "a".repeat(MAX_KEPT_BYTES + 1));
+            assert!(kept_cookie(&settings(), long.as_bytes()).is_none());
+        }
+    }
 }

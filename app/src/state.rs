@@ -21,6 +21,9 @@ pub struct CookieSettings {
     /// Where to go once a sign-in that needs more steps (second factor, new password) is
     /// done: a same-namespace path, checked again when read.
     pub return_name: String,
+    /// What a person typed into a form that failed while posted without JavaScript, for the
+    /// one page view that shows the error (`form_errors::ssr`).
+    pub form_name: String,
     /// Whether to mark it `Secure` (true whenever the public URL is https).
     pub secure: bool,
 }

@@ -61,6 +61,29 @@ test.describe("without JavaScript", () => {
     await expect(page.locator("#account-email")).toHaveText("erin@example.com");
   });
 
+  test("after a failure the address stays typed and the alert has the focus; a later failure says its own", async ({ page }) => {
+    const ns = freshNamespace();
+    createUser(ns, "fay@example.com", PASSWORD);
+    await signIn(page, ns, "fay@example.com", "not the password at all");
+    await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+    await expect(page.getByRole("alert")).toBeFocused();
+    await expect(page.getByLabel("Email")).toHaveValue("fay@example.com");
+    await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
+    // Failures go on from the page that shows the first one; the fifth locks the address
+    // and says so (the page shows the newest error, not the one already in its URL).
+    for (let i = 2; i <= 5; i++) {
+      await page.getByLabel("Password", { exact: true }).fill(`wrong password ${i}`);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await expect(page.getByLabel("Email")).toHaveValue("fay@example.com");
+    }
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page.getByRole("alert")).toContainText("Too many attempts");
+    // The typed values are shown once: a fresh visit starts empty.
+    await page.goto(`/${ns}/sign-in`);
+    await expect(page.getByLabel("Email")).toHaveValue("");
+  });
+
   test("a crafted link cannot put its own words on the page", async ({ page }) => {
     const ns = freshNamespace();
     await page.goto(`/${ns}/sign-in`);

@@ -13,6 +13,7 @@ pub mod health;
 pub mod input_guard;
 pub mod jobs;
 pub mod metrics;
+pub mod native_forms;
 pub mod operator_export;
 pub mod security;
 pub mod web;

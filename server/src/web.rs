@@ -111,6 +111,11 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, String> {
             } else {
                 "gatehouse_return".into()
             },
+            form_name: if config.is_https() {
+                "__Host-gatehouse_form".into()
+            } else {
+                "gatehouse_form".into()
+            },
             secure: config.is_https(),
         },
         operator_namespace: config.operator_namespace.clone(),
@@ -230,6 +235,10 @@ pub fn router(
             shell,
         ))
         .with_state(options)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(state.cookie.clone()),
+            crate::native_forms::finish_native_posts,
+        ))
         .layer(axum::middleware::from_fn(
             crate::input_guard::refuse_unstorable_input,
         ))

@@ -142,8 +142,15 @@ pub fn OperatorUserPage() -> impl IntoView {
 /// requires its admins' approval. Folded away: it is the exception.
 #[component]
 pub(crate) fn BreakGlassField(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    // Open again when its reason was refused or came back after a failure.
+    let open = move || {
+        crate::form_errors::kept_value("break_glass").is_some()
+            || error
+                .get()
+                .is_some_and(|e| e.field_name() == Some("break_glass"))
+    };
     view! {
-        <details class="break-glass">
+        <details class="break-glass" open=open>
             <summary>"The organisation requires approval and this cannot wait (break glass)"</summary>
             <Field label="Why this cannot wait for an admin's approval (10 to 500 characters; mailed to all its admins at once)" name="break_glass" required=false error/>
         </details>

@@ -542,3 +542,113 @@ async fn nul_bytes_are_refused_at_the_door_and_change_nothing() {
         .await;
     assert!(res.status().is_success() || res.status().is_redirection());
 }
+
+/// A form posted without JavaScript, as a browser sends it: HTML accepted, from its page.
+async fn post_natively(
+    app: &TestApp,
+    action: &str,
+    referer: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    app.http
+        .post(format!("{}{action}", app.base))
+        .header("Origin", &app.base)
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", referer)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_form_posted_without_javascript_comes_back_with_the_new_error_and_what_was_typed() {
+    let app = spawn_app(&[]).await;
+    app.create_user("known@example.com", PASSWORD).await;
+    let page = format!("{}/{}/sign-in", app.base, app.namespace);
+    let action = app
+        .form_action(&format!("/{}/sign-in", app.namespace), "sign_in")
+        .await;
+    // The page already shows an earlier failure (of another kind) in its URL.
+    let earlier = format!(
+        "{page}?next=%2F{}%2Fdevices&__path=%2Fapi%2Fx&__err=IkZvcm1SZWplY3RlZCI",
+        app.namespace
+    );
+    let res = post_natively(
+        &app,
+        &action,
+        &earlier,
+        &[
+            ("namespace", &app.namespace),
+            ("email", "known@example.com"),
+            ("password", "not the password"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location.matches("__err=").count(), 1, "{location}");
+    assert!(
+        location.contains("next=%2F"),
+        "the page's own query stays: {location}"
+    );
+    let kept: Vec<_> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .filter(|c| c.starts_with("gatehouse_form="))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].contains("known%40example.com") && !kept[0].contains("not+the+password"));
+    assert!(kept[0].contains("HttpOnly") && kept[0].contains("Max-Age=60"));
+
+    // The page it goes back to shows the sign-in error, the address filled in, the alert
+    // focused, and drops the cookie.
+    let cookie = kept[0].split(';').next().unwrap().to_owned();
+    let back = app
+        .http
+        .get(&location)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 200);
+    let dropped = back
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("gatehouse_form=;"));
+    assert!(dropped, "the kept values are shown once");
+    let html = back.text().await.unwrap();
+    assert!(html.contains("The email or password is incorrect."));
+    assert!(
+        html.contains("value=\"known@example.com\""),
+        "the address is kept"
+    );
+    assert!(!html.contains("not the password"));
+    let alert = html.find("id=\"sign-in-error\"").unwrap();
+    let tag = &html[html[..alert].rfind('<').unwrap()..alert + html[alert..].find('>').unwrap()];
+    assert!(tag.contains("autofocus"), "{tag}");
+
+    // A success carries nothing back.
+    let res = post_natively(
+        &app,
+        &action,
+        &location,
+        &[
+            ("namespace", &app.namespace),
+            ("email", "known@example.com"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap();
+    assert!(!location.contains("__err"), "{location}");
+    assert!(res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .all(|v| !v.to_str().unwrap().starts_with("gatehouse_form=")));
+}

@@ -5,7 +5,7 @@ use super::query_value;
 use crate::admin::impersonation::AdminImpersonate;
 use crate::admin::user::*;
 use crate::error::AppError;
-use crate::form_errors::form_action;
+use crate::form_errors::{form_action, kept_value};
 use crate::pages::use_namespace;
 use vocabulary::{Done, Page};
 
@@ -164,7 +164,7 @@ pub fn UserPage() -> impl IntoView {
                                 }.into_any()
                             } else {
                                 view! {
-                                    <details class="confirm">
+                                    <details class="confirm" open=move || matches!(disable.value().get(), Some(Err(_)))>
                                         <summary>"Disable account…"</summary>
                                         <p>"They are signed out everywhere and cannot sign in until enabled again."</p>
                                         <ActionForm action=disable>{ids()}<Note id="disable-note"/><button type="submit" class="danger">"Disable account"</button></ActionForm>
@@ -184,12 +184,14 @@ pub fn UserPage() -> impl IntoView {
                                     <button type="submit">"Unlock"</button>
                                 </ActionForm>
                             })}
-                            <details class="confirm">
+                            // Open again after a failed attempt (a form posted without JavaScript
+                            // comes back on a page rendered anew).
+                            <details class="confirm" open=move || matches!(delete.value().get(), Some(Err(_)))>
                                 <summary>"Delete user…"</summary>
                                 <ActionForm action=delete>
                                     {ids()}
                                     <label for="confirm_email">"Type " <strong>{a.email.clone()}</strong> " to delete this user and everything they hold. This cannot be undone."</label>
-                                    <input id="confirm_email" name="confirm_email" autocomplete="off" required/>
+                                    <input id="confirm_email" name="confirm_email" autocomplete="off" required value=kept_value("confirm_email")/>
                                     <Note id="delete-note"/>
                                     <button type="submit" class="danger">"Delete user"</button>
                                 </ActionForm>
@@ -209,11 +211,11 @@ pub fn UserPage() -> impl IntoView {
                                     {ids()}
                                     <div class="field">
                                         <label for="reason">"Justification (at least 10 characters; shown to the user and kept in the audit log)"</label>
-                                        <input id="reason" name="reason" required minlength="10" maxlength="500"/>
+                                        <input id="reason" name="reason" required minlength="10" maxlength="500" value=kept_value("reason")/>
                                     </div>
                                     <div class="field">
                                         <label for="minutes">{format!("Duration in minutes (at most {max_minutes})")}</label>
-                                        <input id="minutes" name="minutes" type="number" min="1" max=max_minutes value=default_minutes/>
+                                        <input id="minutes" name="minutes" type="number" min="1" max=max_minutes value=kept_value("minutes").unwrap_or_else(|| default_minutes.to_string())/>
                                     </div>
                                     <button type="submit">"Start impersonation"</button>
                                 </ActionForm>

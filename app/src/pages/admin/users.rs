@@ -120,6 +120,8 @@ pub fn NewUserPage() -> impl IntoView {
     let create = form_action::<AdminCreateUser>();
     let error = action_error(create);
     focus_first_error(error);
+    // The choice comes back after a form posted without JavaScript failed.
+    let chose_password = crate::form_errors::kept_value("mode").as_deref() == Some("password");
     view! {
         <section class="card">
             <h1>"Create user"</h1>
@@ -129,8 +131,8 @@ pub fn NewUserPage() -> impl IntoView {
                 <Field label="Email" name="email" kind="email" error/>
                 <fieldset>
                     <legend>"How they get in"</legend>
-                    <label><input type="radio" name="mode" value="invite" checked/>" Send an invitation: they choose their password from a link (valid 72 hours)"</label>
-                    <label><input type="radio" name="mode" value="password"/>" Set an initial password now (they still confirm their address)"</label>
+                    <label><input type="radio" name="mode" value="invite" checked=!chose_password/>" Send an invitation: they choose their password from a link (valid 72 hours)"</label>
+                    <label><input type="radio" name="mode" value="password" checked=chose_password/>" Set an initial password now (they still confirm their address)"</label>
                 </fieldset>
                 <Field label="Initial password (only for the second choice)" name="password" kind="password"
                     autocomplete="new-password" required=false error/>
