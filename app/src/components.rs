@@ -192,6 +192,16 @@ pub fn focus_first_error(error: Signal<Option<AppError>>) {
     });
 }
 
+/// Whether the island around the caller is alive in the browser: false on the server and until
+/// the bundle has hydrated it. For buttons whose outcome only the island can show (a secret
+/// shown once): posted natively, it would be made and never seen.
+pub fn use_alive() -> Signal<bool> {
+    let alive = RwSignal::new(false);
+    // Effects run only in the browser, once the island is hydrated.
+    Effect::new(move |_| alive.set(true));
+    alive.into()
+}
+
 /// Copies `text` to the clipboard (with the bundle loaded; the text stays selectable anyway).
 #[component]
 pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
@@ -216,13 +226,27 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
 /// authentication; once confirmed, the person repeats the change.
 #[component]
 pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
+    let namespace = crate::pages::use_namespace();
+    move || {
+        needed
+            .get()
+            .then(|| view! { <SudoConfirmation namespace=namespace.get_untracked()/> })
+    }
+}
+
+/// The confirmation itself: an island, since it answers in place (and a passkey needs the
+/// browser). Posted without JavaScript, the password confirms all the same and the page
+/// comes back without the prompt, ready for the change to be repeated.
+#[island]
+fn SudoConfirmation(namespace: String) -> impl IntoView {
     let confirm = crate::form_errors::form_action::<crate::reauth::ConfirmPassword>();
     let error = action_error(confirm);
-    let namespace = crate::pages::use_namespace();
+    provide_context(crate::pages::IslandNamespace(namespace.clone()));
     // Or with a passkey, for people who have one at hand.
-    let with_passkey = Action::new_local(move |_: &()| {
-        let ns = namespace.get_untracked();
-        async move {
+    let with_passkey = crate::ceremony::Ceremony::<()>::default();
+    let confirm_with_passkey = Callback::new(move |()| {
+        let ns = namespace.clone();
+        with_passkey.run(async move {
             let challenge = crate::passkeys::begin_passkey_confirmation(ns.clone())
                 .await?
                 .ok_or(AppError::NoPasskey)?;
@@ -230,7 +254,7 @@ pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
             crate::passkeys::confirm_with_passkey(ns, challenge.ceremony, answer).await
-        }
+        });
     });
     let passkey_error = move || {
         with_passkey
@@ -244,7 +268,7 @@ pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
             || matches!(with_passkey.value().get(), Some(Ok(())))
     };
     view! {
-        <Show when=move || needed.get() && !confirmed()>
+        <Show when=move || !confirmed()>
             <div class="sudo" role="group" aria-labelledby="sudo-title">
                 <h2 id="sudo-title">"Confirm it is you"</h2>
                 <p class="muted">"This change needs your password again (you signed in a while ago)."</p>
@@ -256,7 +280,7 @@ pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
                     <button type="submit" disabled=move || confirm.pending().get()>"Confirm"</button>
                 </ActionForm>
                 <button type="button" class="secondary" disabled=move || with_passkey.pending().get()
-                    on:click=move |_| { with_passkey.dispatch(()); }>"Confirm with a passkey"</button>
+                    on:click=move |_| confirm_with_passkey.run(())>"Confirm with a passkey"</button>
                 {move || passkey_error().map(|e| view! { <p class="error" role="alert" id="sudo-passkey-error">{e}</p> })}
             </div>
         </Show>

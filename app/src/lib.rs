@@ -1,9 +1,12 @@
 //! Gatehouse's web pages and their server functions. Built with `ssr` into the server binary
-//! and with `hydrate` into the browser bundle; server-only code sits behind `ssr`.
+//! and with `hydrate` into the browser bundle; server-only code sits behind `ssr`. The pages
+//! are server components; only `#[island]`s reach the bundle, and they run there without the
+//! router, so what they need of the URL comes in through their props.
 
 pub mod admin;
 pub mod api_keys;
 pub mod caller;
+pub mod ceremony;
 #[cfg(feature = "ssr")]
 pub mod client_address;
 pub mod components;
@@ -57,7 +60,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // Named by the build's hash where it hashes files (a year in every cache).
                 <HashedStylesheet options=options.clone() id="gatehouse"/>
-                <HydrationScripts options/>
+                // Islands: the pages are rendered on the server only, and the bundle brings
+                // to life just the parts marked `#[island]` (see the README).
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -70,14 +75,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the document once the bundle has taken over, so tests (and anyone debugging) can
-    // tell a server-rendered page from an interactive one.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
     // Every page is rendered whole on the server before it is sent (SsrMode::Async): it works
     // before the bundle loads, or without JavaScript at all, and nothing jumps while loading.
     let ns = || ParamSegment("ns");

@@ -42,8 +42,16 @@ pub use support_access::{OperatorAuditPage, OperatorUserPage, OperatorUsersPage}
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-/// The namespace of the current URL (`/{ns}/...`).
+/// The namespace an island was rendered for. Islands run without the router in the browser,
+/// so each hands its namespace (a prop) down to the components inside it this way.
+#[derive(Clone, Debug)]
+pub(crate) struct IslandNamespace(pub String);
+
+/// The namespace of the current URL (`/{ns}/...`), or of the island around the caller.
 pub(crate) fn use_namespace() -> Signal<String> {
+    if let Some(IslandNamespace(namespace)) = use_context::<IslandNamespace>() {
+        return Signal::stored(namespace);
+    }
     let params = use_params_map();
     Signal::derive(move || params.read().get("ns").unwrap_or_default())
 }

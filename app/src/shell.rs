@@ -152,8 +152,8 @@ pub fn TopBar() -> impl IntoView {
 /// Shown on every page while the session is an impersonation: who acts as whom, why, the time
 /// left, and the way out. It has no close button. When the countdown reaches zero the page
 /// ends the impersonation itself (without the bundle the server refuses the expired session
-/// anyway and the shell offers the way back).
-#[component]
+/// anyway and the shell offers the way back). An island: the countdown runs in the browser.
+#[island]
 fn ImpersonationBanner(namespace: String, target: String, imp: Impersonation) -> impl IntoView {
     let end = ServerAction::<EndImpersonation>::new();
     let expires_at = imp.expires_at;

@@ -1,6 +1,10 @@
 //! `gatehouse`: the web server, its command line, and its background work. A library too, so
 //! the HTTP integration tests start the very same router.
 
+// The pages' view types are deep (islands wrap theirs once more); without cargo-leptos'
+// type erasure, as in `cargo test`, computing their layout needs more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod assets;
 pub mod audit_export;

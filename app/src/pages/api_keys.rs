@@ -4,16 +4,32 @@ use leptos::prelude::*;
 
 use crate::api_keys::{my_api_keys, CreateApiKey, RevokeAllApiKeys, RevokeApiKey};
 use crate::components::{
-    action_error, focus_first_error, needs_sudo, use_query_count, CopyButton, Field, FormAlert,
-    NamespaceInput, SudoPrompt,
+    action_error, focus_first_error, needs_sudo, use_alive, use_query_count, CopyButton, Field,
+    FormAlert, NamespaceInput, SudoPrompt,
 };
 use crate::form_errors::form_action;
-use crate::pages::use_namespace;
+use crate::pages::{use_namespace, IslandNamespace};
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let namespace = use_namespace();
+    let revoked = use_query_count(
+        vocabulary::Notice::Revoked.as_str(),
+        "There was no key to revoke.",
+        "1 key was revoked.",
+        "{n} keys were revoked.",
+    );
+    view! { <ApiKeysSettings namespace=namespace.get_untracked() revoked=revoked.get_untracked()/> }
+}
+
+/// The page's body, an island: a new key is shown once, straight from the action that made it,
+/// and the list beside it follows each change in place. `revoked` is the page's notice.
+#[island]
+fn ApiKeysSettings(namespace: String, revoked: Option<String>) -> impl IntoView {
+    provide_context(IslandNamespace(namespace));
+    let namespace = use_namespace();
     let create = form_action::<CreateApiKey>();
+    let alive = use_alive();
     let revoke = form_action::<RevokeApiKey>();
     let revoke_all = form_action::<RevokeAllApiKeys>();
     let keys = Resource::new(
@@ -48,19 +64,13 @@ pub fn ApiKeysPage() -> impl IntoView {
             }
         }
     });
-    let revoked = use_query_count(
-        vocabulary::Notice::Revoked.as_str(),
-        "There was no key to revoke.",
-        "1 key was revoked.",
-        "{n} keys were revoked.",
-    );
 
     view! {
         <section class="card">
             <h1>"API keys"</h1>
             <p class="muted">"Keys let scripts call the Gatehouse API as you: send one as "
                 <code>"Authorization: Bearer <key>"</code>" to "<code>"/api/v1/me"</code>"."</p>
-            <p class="notice" role="status" hidden=move || revoked.get().is_none()>{revoked}</p>
+            <p class="notice" role="status" hidden=revoked.is_none()>{revoked.clone()}</p>
             <FormAlert error id="keys-error"/>
             <SudoPrompt needed=sudo/>
             {move || create.value().get().and_then(Result::ok).map(|made| view! {
@@ -84,7 +94,8 @@ pub fn ApiKeysPage() -> impl IntoView {
                         <option value="never">"Never"</option>
                     </select>
                 </div>
-                <button type="submit" disabled=move || create.pending().get()>"Create key"</button>
+                <button type="submit" disabled=move || !alive.get() || create.pending().get()>"Create key"</button>
+                <noscript><p class="muted">"Creating a key needs JavaScript: it is shown once, on this page."</p></noscript>
             </ActionForm>
             <h2>"Your keys"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

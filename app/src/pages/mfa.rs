@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::ceremony::Ceremony;
 use crate::components::{
     action_error, focus_first_error, needs_sudo, use_query_flag, CopyButton, Field, FormAlert,
     NamespaceInput, SudoPrompt,
@@ -9,13 +10,34 @@ use crate::components::{
 use crate::error::AppError;
 use crate::form_errors::form_action;
 use crate::mfa::{mfa_overview, BeginTotp, DisableTotp, EnableTotp, RegenerateRecoveryCodes};
-use crate::pages::use_namespace;
+use crate::pages::{use_namespace, IslandNamespace};
 use crate::passkeys::{add_passkey, begin_add_passkey, my_passkeys, RemovePasskey, RenamePasskey};
 
 #[component]
 pub fn MfaPage() -> impl IntoView {
     let namespace = use_namespace();
+    let removed = use_query_flag("removed");
+    let query = leptos_router::hooks::use_query_map();
+    let due = crate::caller::MfaDue::from_query(&query.read_untracked());
+    view! {
+        <MfaSettings namespace=namespace.get_untracked() removed=removed.get_untracked() due/>
+    }
+}
+
+/// The page's body, an island: secrets and recovery codes are shown once, straight from the
+/// action that made them, adding a passkey is a browser ceremony, and the state beside them
+/// follows each change in place. `removed` and `due` are what the page's address says.
+#[island]
+fn MfaSettings(
+    namespace: String,
+    removed: bool,
+    due: Option<crate::caller::MfaDue>,
+) -> impl IntoView {
+    provide_context(IslandNamespace(namespace));
+    let namespace = use_namespace();
     let begin = form_action::<BeginTotp>();
+    // Secrets and codes are shown once, by this island: nothing that makes them posts natively.
+    let alive = crate::components::use_alive();
     let enable = form_action::<EnableTotp>();
     let disable = form_action::<DisableTotp>();
     let regenerate = form_action::<RegenerateRecoveryCodes>();
@@ -23,17 +45,17 @@ pub fn MfaPage() -> impl IntoView {
     let remove = form_action::<RemovePasskey>();
     let passkey_name = RwSignal::new(String::new());
     // Adding a passkey is a browser ceremony between two server calls.
-    let add = Action::new_local(move |name: &String| {
+    let add = Ceremony::<Option<Vec<String>>>::default();
+    let add_named = move |name: String| {
         let ns = namespace.get_untracked();
-        let name = name.clone();
-        async move {
+        add.run(async move {
             let challenge = begin_add_passkey(ns.clone()).await?;
             let answer = crate::webauthn::create(&challenge.options)
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
             add_passkey(ns, challenge.ceremony, answer, name).await
-        }
-    });
+        });
+    };
     // The name field clears once its passkey is added.
     Effect::new(move |_| {
         if matches!(add.value().get(), Some(Ok(_))) {
@@ -83,11 +105,8 @@ pub fn MfaPage() -> impl IntoView {
     });
     focus_first_error(any_error);
     let sudo = Signal::derive(move || needs_sudo(any_error));
-    let removed = use_query_flag("removed");
-    let query = leptos_router::hooks::use_query_map();
-    let due = move || crate::caller::MfaDue::from_query(&query.read());
-    let for_console = Signal::derive(move || due() == Some(crate::caller::MfaDue::Console));
-    let for_account = Signal::derive(move || due() == Some(crate::caller::MfaDue::Account));
+    let for_console = due == Some(crate::caller::MfaDue::Console);
+    let for_account = due == Some(crate::caller::MfaDue::Account);
     // Codes are shown once: straight from the action that made them, never fetched again.
     let new_codes = move || {
         if let Some(Ok(codes)) = regenerate.value().get() {
@@ -115,16 +134,16 @@ pub fn MfaPage() -> impl IntoView {
         <section class="card">
             <h1>"Two-step verification"</h1>
             <p class="muted">"A second step after your password: a code from an authenticator app, or a recovery code if you lose it."</p>
-            <Show when=move || removed.get()>
+            <Show when=move || removed>
                 <p class="notice" role="status">"The authenticator app was removed."</p>
             </Show>
-            <Show when=move || for_console.get()>
+            <Show when=move || for_console>
                 <p class="notice" role="status" id="console-needs-mfa">
                     "Administrators here must use two-step verification. Set up an authenticator app or a passkey below; "
                     "the console opens as soon as one is on."
                 </p>
             </Show>
-            <Show when=move || for_account.get()>
+            <Show when=move || for_account>
                 <p class="notice" role="status" id="account-needs-mfa">
                     "This organisation requires two-step verification. Set up an authenticator app or a passkey below; "
                     "everything else opens as soon as one is on."
@@ -158,7 +177,8 @@ pub fn MfaPage() -> impl IntoView {
                                         <Show when=move || setup().is_none()>
                                             <ActionForm action=begin attr:class="inline">
                                                 <NamespaceInput/>
-                                                <button type="submit" disabled=move || begin.pending().get()>"Set up authenticator app"</button>
+                                                <button type="submit" disabled=move || !alive.get() || begin.pending().get()>"Set up authenticator app"</button>
+                                                <noscript><p class="muted">"Setting up an app needs JavaScript: its key is shown once, on this page."</p></noscript>
                                             </ActionForm>
                                         </Show>
                                     }.into_any(),
@@ -231,7 +251,7 @@ pub fn MfaPage() -> impl IntoView {
                                 </Suspense>
                                 <form class="form" on:submit=move |ev| {
                                     ev.prevent_default();
-                                    add.dispatch(passkey_name.get_untracked());
+                                    add_named(passkey_name.get_untracked());
                                 }>
                                     <div class="field">
                                         <label for="passkey_name">"Passkey name"</label>
@@ -240,7 +260,7 @@ pub fn MfaPage() -> impl IntoView {
                                             aria-describedby="passkey_name-hint"
                                             bind:value=passkey_name/>
                                     </div>
-                                    <button type="submit" disabled=move || add.pending().get()>"Add a passkey"</button>
+                                    <button type="submit" disabled=move || !alive.get() || add.pending().get()>"Add a passkey"</button>
                                     <noscript><p class="muted">"Adding a passkey needs JavaScript."</p></noscript>
                                 </form>
                                 <h2>"Recovery codes"</h2>
@@ -253,7 +273,8 @@ pub fn MfaPage() -> impl IntoView {
                                         <ActionForm action=regenerate attr:class="inline">
                                             <NamespaceInput/>
                                             <button type="submit" class="secondary"
-                                                disabled=move || regenerate.pending().get()>"Make new recovery codes"</button>
+                                                disabled=move || !alive.get() || regenerate.pending().get()>"Make new recovery codes"</button>
+                                            <noscript><p class="muted">"Making new codes needs JavaScript: they are shown once, on this page."</p></noscript>
                                         </ActionForm>
                                     }.into_any()
                                 } else {

@@ -1,9 +1,11 @@
 //! Buttons that run a passkey ceremony: ask the server for a challenge, let the browser's
 //! authenticator answer, post the answer back. They need JavaScript by nature (WebAuthn is a
-//! browser API); the other ways to sign in do not.
+//! browser API); the other ways to sign in do not. Each is an island, given what it needs of
+//! the page as props.
 
 use leptos::prelude::*;
 
+use crate::ceremony::Ceremony;
 use crate::error::AppError;
 use crate::passkeys::{
     begin_passkey_second_factor, begin_passkey_sign_in, complete_sign_in_with_passkey,
@@ -16,30 +18,32 @@ fn go_to(page: &str) {
     let _ = window().location().set_href(page);
 }
 
-/// Passwordless sign-in with a discoverable passkey.
-#[component]
-pub fn PasskeySignInButton(namespace: Signal<String>, next: Signal<String>) -> impl IntoView {
-    let run = Action::new_local(move |_: &()| {
-        let ns = namespace.get_untracked();
-        let next = Some(next.get_untracked()).filter(|n| !n.is_empty());
-        async move {
+/// Passwordless sign-in with a discoverable passkey; `next` is where the person was going.
+#[island]
+pub fn PasskeySignInButton(namespace: String, next: String) -> impl IntoView {
+    let ceremony = Ceremony::default();
+    let start = Callback::new(move |()| {
+        let ns = namespace.clone();
+        let next = Some(next.clone()).filter(|n| !n.is_empty());
+        ceremony.run(async move {
             let challenge = begin_passkey_sign_in(ns.clone()).await?;
             let answer = crate::webauthn::get(&challenge.options)
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
             go_to(&passkey_sign_in(ns, challenge.ceremony, answer, next).await?);
-            Ok::<(), AppError>(())
-        }
+            Ok(())
+        });
     });
-    view! { <CeremonyButton run id="passkey-sign-in" class="secondary" label="Sign in with a passkey"/> }
+    view! { <CeremonyButton ceremony start id="passkey-sign-in" class="secondary" label="Sign in with a passkey"/> }
 }
 
 /// The passkey as the second step of sign-in.
-#[component]
-pub fn PasskeySecondFactorButton(namespace: Signal<String>) -> impl IntoView {
-    let run = Action::new_local(move |_: &()| {
-        let ns = namespace.get_untracked();
-        async move {
+#[island]
+pub fn PasskeySecondFactorButton(namespace: String) -> impl IntoView {
+    let ceremony = Ceremony::default();
+    let start = Callback::new(move |()| {
+        let ns = namespace.clone();
+        ceremony.run(async move {
             let challenge = begin_passkey_second_factor(ns.clone())
                 .await?
                 .ok_or(AppError::SignInExpired)?;
@@ -47,22 +51,24 @@ pub fn PasskeySecondFactorButton(namespace: Signal<String>) -> impl IntoView {
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
             go_to(&complete_sign_in_with_passkey(ns, challenge.ceremony, answer).await?);
-            Ok::<(), AppError>(())
-        }
+            Ok(())
+        });
     });
-    view! { <CeremonyButton run id="passkey-second-factor" class="" label="Use a passkey"/> }
+    view! { <CeremonyButton ceremony start id="passkey-second-factor" class="" label="Use a passkey"/> }
 }
 
-/// The button that runs a ceremony, and what went wrong if it failed.
+/// The button that starts a ceremony, and what went wrong if it failed.
 #[component]
 fn CeremonyButton(
-    run: Action<(), Result<(), AppError>>,
+    ceremony: Ceremony<()>,
+    start: Callback<()>,
     id: &'static str,
     class: &'static str,
     label: &'static str,
 ) -> impl IntoView {
     let error = move || {
-        run.value()
+        ceremony
+            .value()
             .get()
             .and_then(Result::err)
             .map(|e| e.to_string())
@@ -70,8 +76,8 @@ fn CeremonyButton(
     view! {
         <div class="passkey">
             <button type="button" id=id class=class
-                disabled=move || run.pending().get()
-                on:click=move |_| { run.dispatch(()); }>
+                disabled=move || ceremony.pending().get()
+                on:click=move |_| start.run(())>
                 {label}
             </button>
             // Only while there is something to say: an empty alert would be noise to a

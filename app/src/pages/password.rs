@@ -6,7 +6,7 @@ use crate::components::{
     action_error, focus_first_error, use_query_flag, Field, FormAlert, NamespaceInput,
 };
 use crate::form_errors::form_action;
-use crate::pages::use_namespace;
+use crate::pages::{use_namespace, IslandNamespace};
 use crate::password::{ChangePassword, PasswordStrength};
 
 const LABELS: [&str; 5] = ["Very weak", "Weak", "Fair", "Good", "Strong"];
@@ -14,15 +14,24 @@ const LABELS: [&str; 5] = ["Very weak", "Weak", "Fair", "Good", "Strong"];
 #[component]
 pub fn PasswordPage() -> impl IntoView {
     let namespace = use_namespace();
+    let changed = use_query_flag(vocabulary::Notice::Changed.as_str());
+    view! { <ChangePasswordForm namespace=namespace.get_untracked() changed=changed.get_untracked()/> }
+}
+
+/// The page's body, an island: the meter follows the typing, and a refused change leaves the
+/// three fields as they were (posted natively they would come back empty: passwords are never
+/// sent back to a page). `changed` is the page's notice.
+#[island]
+fn ChangePasswordForm(namespace: String, changed: bool) -> impl IntoView {
+    provide_context(IslandNamespace(namespace));
     let change = form_action::<ChangePassword>();
     let error = action_error(change);
     focus_first_error(error);
-    let changed = use_query_flag(vocabulary::Notice::Changed.as_str());
 
     view! {
         <section class="card narrow">
             <h1>"Password"</h1>
-            <Show when=move || changed.get()>
+            <Show when=move || changed>
                 <p class="notice" role="status">"Your password was changed. Every other device was signed out."</p>
             </Show>
             <p class="muted">"Use a long passphrase you use nowhere else; a password manager helps. No rules about symbols or digits: length and uniqueness matter."</p>
@@ -30,7 +39,7 @@ pub fn PasswordPage() -> impl IntoView {
                 <NamespaceInput/>
                 <Field label="Current password" name="current_password" kind="password"
                     autocomplete="current-password" error/>
-                <NewPasswordWithMeter namespace error/>
+                <NewPasswordWithMeter error/>
                 <Field label="Repeat the new password" name="password_confirm" kind="password"
                     autocomplete="new-password" error/>
                 <FormAlert error id="change-password-error"/>
@@ -43,10 +52,8 @@ pub fn PasswordPage() -> impl IntoView {
 /// The new-password field and its meter: the estimate is asked for a quarter second after the
 /// person stops typing, not on every key.
 #[component]
-fn NewPasswordWithMeter(
-    namespace: Signal<String>,
-    error: Signal<Option<crate::error::AppError>>,
-) -> impl IntoView {
+fn NewPasswordWithMeter(error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
+    let namespace = use_namespace();
     let estimate = ServerAction::<PasswordStrength>::new();
     let typed = RwSignal::new(String::new());
     let ticket = StoredValue::new(0u32);

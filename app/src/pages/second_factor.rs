@@ -14,8 +14,18 @@ pub fn SecondFactorPage() -> impl IntoView {
     let choices = Resource::new(move || namespace.get(), second_factor_choices);
     let with_app = form_action::<CompleteSignIn>();
     let with_recovery = form_action::<CompleteSignIn>();
+    // Both forms post the same function: after a native post, the method that came back with
+    // what was typed says whose error it is (and the recovery form opens again for its own).
+    let failed_method = crate::form_errors::kept_value("method");
+    let recovery_failed = failed_method.as_deref() == Some("recovery");
     let app_error = action_error(with_app);
+    let app_error = Signal::derive(move || app_error.get().filter(|_| !recovery_failed));
     let recovery_error = action_error(with_recovery);
+    let recovery_error = Signal::derive(move || {
+        recovery_error
+            .get()
+            .filter(|_| failed_method.as_deref() != Some("totp"))
+    });
     focus_first_error(Signal::derive(move || {
         app_error.get().or(recovery_error.get())
     }));
@@ -29,7 +39,7 @@ pub fn SecondFactorPage() -> impl IntoView {
                     match choices.await {
                         Ok(Some(c)) => view! {
                             {c.passkeys.then(|| view! {
-                                <crate::pages::passkey_buttons::PasskeySecondFactorButton namespace/>
+                                <crate::pages::passkey_buttons::PasskeySecondFactorButton namespace=namespace.get_untracked()/>
                             })}
                             {c.totp.then(|| view! {
                                 <ActionForm action=with_app attr:class="form" attr:id="totp-form">
@@ -44,7 +54,7 @@ pub fn SecondFactorPage() -> impl IntoView {
                                 </ActionForm>
                             })}
                             {c.recovery_codes.then(|| view! {
-                                <details class="alternative" open=!c.totp>
+                                <details class="alternative" open=!c.totp || recovery_failed>
                                     <summary>"Use a recovery code instead"</summary>
                                     <ActionForm action=with_recovery attr:class="form" attr:id="recovery-form">
                                         <NamespaceInput/>

@@ -50,7 +50,8 @@ pub fn SignInPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     matches!(passkeys.await, Ok(true)).then(|| view! {
-                        <crate::pages::passkey_buttons::PasskeySignInButton namespace next/>
+                        <crate::pages::passkey_buttons::PasskeySignInButton
+                            namespace=namespace.get_untracked() next=next.get_untracked()/>
                     })
                 })}
             </Suspense>
