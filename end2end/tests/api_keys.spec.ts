@@ -63,6 +63,8 @@ test("revoke all removes every key", async ({ page, request }) => {
   createUser(ns, email, PASSWORD);
   await signIn(page, ns, email);
   await page.goto(`/${ns}/api-keys`);
+  // Once the page's script is alive, the note about needing it is gone.
+  await expect(page.getByText(/Creating a key needs JavaScript/)).toBeHidden();
   const keys: string[] = [];
   for (const name of ["one", "two"]) {
     await page.getByLabel("Name").fill(name);
@@ -77,4 +79,21 @@ test("revoke all removes every key", async ({ page, request }) => {
   for (const key of keys) {
     expect((await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${key}` } })).status()).toBe(401);
   }
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("a key cannot be made where it could not be shown", async ({ page }) => {
+    const ns = freshNamespace();
+    const email = uniqueAddress("nojs-keys");
+    createUser(ns, email, PASSWORD);
+    await signIn(page, ns, email);
+    await page.goto(`/${ns}/api-keys`);
+    // The key is shown once, by the page's script: without it the button stays disabled and
+    // the page says why, so nobody makes a key they never see.
+    await expect(page.getByRole("button", { name: "Create key" })).toBeDisabled();
+    await expect(page.getByText("Creating a key needs JavaScript, once the page has loaded: the key is shown once, on this page.")).toBeVisible();
+    await expect(page.locator("#no-keys")).toBeVisible();
+  });
 });

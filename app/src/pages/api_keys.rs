@@ -95,7 +95,7 @@ fn ApiKeysSettings(namespace: String, revoked: Option<String>) -> impl IntoView 
                     </select>
                 </div>
                 <button type="submit" disabled=move || !alive.get() || create.pending().get()>"Create key"</button>
-                <noscript><p class="muted">"Creating a key needs JavaScript: it is shown once, on this page."</p></noscript>
+                <p class="muted" hidden=move || alive.get()>"Creating a key needs JavaScript, once the page has loaded: the key is shown once, on this page."</p>
             </ActionForm>
             <h2>"Your keys"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

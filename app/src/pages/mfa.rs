@@ -178,7 +178,7 @@ fn MfaSettings(
                                             <ActionForm action=begin attr:class="inline">
                                                 <NamespaceInput/>
                                                 <button type="submit" disabled=move || !alive.get() || begin.pending().get()>"Set up authenticator app"</button>
-                                                <noscript><p class="muted">"Setting up an app needs JavaScript: its key is shown once, on this page."</p></noscript>
+                                                <p class="muted" hidden=move || alive.get()>"Setting up an app needs JavaScript, once the page has loaded: its key is shown once, on this page."</p>
                                             </ActionForm>
                                         </Show>
                                     }.into_any(),
@@ -261,7 +261,7 @@ fn MfaSettings(
                                             bind:value=passkey_name/>
                                     </div>
                                     <button type="submit" disabled=move || !alive.get() || add.pending().get()>"Add a passkey"</button>
-                                    <noscript><p class="muted">"Adding a passkey needs JavaScript."</p></noscript>
+                                    <p class="muted" hidden=move || alive.get()>"Adding a passkey needs JavaScript, once the page has loaded."</p>
                                 </form>
                                 <h2>"Recovery codes"</h2>
                                 {if s.totp_added.is_some() || s.passkeys > 0 {
@@ -274,7 +274,7 @@ fn MfaSettings(
                                             <NamespaceInput/>
                                             <button type="submit" class="secondary"
                                                 disabled=move || !alive.get() || regenerate.pending().get()>"Make new recovery codes"</button>
-                                            <noscript><p class="muted">"Making new codes needs JavaScript: they are shown once, on this page."</p></noscript>
+                                            <p class="muted" hidden=move || alive.get()>"Making new codes needs JavaScript, once the page has loaded: they are shown once, on this page."</p>
                                         </ActionForm>
                                     }.into_any()
                                 } else {
