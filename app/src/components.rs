@@ -241,11 +241,11 @@ pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
 fn SudoConfirmation(namespace: String) -> impl IntoView {
     let confirm = crate::form_errors::form_action::<crate::reauth::ConfirmPassword>();
     let error = action_error(confirm);
-    provide_context(crate::pages::IslandNamespace(namespace.clone()));
+    let namespace = crate::pages::provide_island_namespace(namespace);
     // Or with a passkey, for people who have one at hand.
     let with_passkey = crate::ceremony::Ceremony::<()>::default();
     let confirm_with_passkey = Callback::new(move |()| {
-        let ns = namespace.clone();
+        let ns = namespace.get_untracked();
         with_passkey.run(async move {
             let challenge = crate::passkeys::begin_passkey_confirmation(ns.clone())
                 .await?

@@ -109,7 +109,8 @@ pub enum AppError {
     Internal,
 }
 
-/// The inputs errors can be bound to; `name()` is the input's `name`.
+/// The named inputs of the forms (errors are bound to them, and a failed native post keeps
+/// some of them); `name()` is the input's `name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FormField {
     Email,
@@ -134,6 +135,10 @@ pub enum FormField {
     TargetNamespace,
     BreakGlass,
     Note,
+    /// How an admin lets a new user in (an invitation or a password).
+    Mode,
+    /// Which second step a sign-in form posts (authenticator or recovery code).
+    Method,
 }
 
 impl FormField {
@@ -161,6 +166,8 @@ impl FormField {
             FormField::TargetNamespace => "target_namespace",
             FormField::BreakGlass => "break_glass",
             FormField::Note => "note",
+            FormField::Mode => "mode",
+            FormField::Method => "method",
         }
     }
 }

@@ -16,7 +16,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::error::AppError;
+use crate::error::{AppError, FormField};
 
 /// A `ServerAction` for a page's form, seeded with the error a native post carried back.
 pub fn form_action<S>() -> ServerAction<S>
@@ -57,18 +57,18 @@ fn error_in_address() -> Option<leptos::server::ServerActionError> {
 
 /// The form fields whose value comes back after a failed native post: words a person typed,
 /// never a secret (no password, code or token is ever listed, nor stored in the cookie).
-pub const KEPT_FIELDS: &[&str] = &[
-    "email",
-    "name",
-    "reason",
-    "note",
-    "ticket",
-    "minutes",
-    "target_namespace",
-    "confirm_email",
-    "break_glass",
-    "mode",
-    "method",
+pub const KEPT_FIELDS: &[FormField] = &[
+    FormField::Email,
+    FormField::Name,
+    FormField::Reason,
+    FormField::Note,
+    FormField::Ticket,
+    FormField::Duration,
+    FormField::TargetNamespace,
+    FormField::ConfirmEmail,
+    FormField::BreakGlass,
+    FormField::Mode,
+    FormField::Method,
 ];
 
 /// What the person typed into the field `name` before a native post of its form failed, on
@@ -95,6 +95,11 @@ pub mod ssr {
     use super::KEPT_FIELDS;
     use crate::state::{AppState, CookieSettings};
 
+    /// Whether the input `name` is one of [`KEPT_FIELDS`].
+    fn is_kept(name: &str) -> bool {
+        KEPT_FIELDS.iter().any(|field| field.name() == name)
+    }
+
     /// Browsers keep cookies of about 4 KB; what does not fit is not kept (the person types it
     /// again, as they would have without this).
     const MAX_KEPT_BYTES: usize = 2048;
@@ -105,7 +110,7 @@ pub mod ssr {
         let mut kept = form_urlencoded::Serializer::new(String::new());
         let mut any = false;
         for (name, value) in form_urlencoded::parse(form_body) {
-            if KEPT_FIELDS.contains(&name.as_ref()) && !value.is_empty() {
+            if is_kept(&name) && !value.is_empty() {
                 kept.append_pair(&name, &value);
                 any = true;
             }
@@ -137,7 +142,7 @@ pub mod ssr {
 
     /// The kept value of `name` from the request being rendered.
     pub(super) fn kept_value(name: &str) -> Option<String> {
-        if !KEPT_FIELDS.contains(&name) {
+        if !is_kept(name) {
             return None;
         }
         let state = use_context::<AppState>()?;

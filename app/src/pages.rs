@@ -45,7 +45,14 @@ use leptos_router::hooks::use_params_map;
 /// The namespace an island was rendered for. Islands run without the router in the browser,
 /// so each hands its namespace (a prop) down to the components inside it this way.
 #[derive(Clone, Debug)]
-pub(crate) struct IslandNamespace(pub String);
+struct IslandNamespace(String);
+
+/// Hands an island's `namespace` prop down to the components inside it, and answers it as
+/// [`use_namespace`] would.
+pub(crate) fn provide_island_namespace(namespace: String) -> Signal<String> {
+    provide_context(IslandNamespace(namespace));
+    use_namespace()
+}
 
 /// The namespace of the current URL (`/{ns}/...`), or of the island around the caller.
 pub(crate) fn use_namespace() -> Signal<String> {

@@ -8,7 +8,7 @@ use crate::components::{
     FormAlert, NamespaceInput, SudoPrompt,
 };
 use crate::form_errors::form_action;
-use crate::pages::{use_namespace, IslandNamespace};
+use crate::pages::{provide_island_namespace, use_namespace};
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
@@ -26,8 +26,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 /// and the list beside it follows each change in place. `revoked` is the page's notice.
 #[island]
 fn ApiKeysSettings(namespace: String, revoked: Option<String>) -> impl IntoView {
-    provide_context(IslandNamespace(namespace));
-    let namespace = use_namespace();
+    let namespace = provide_island_namespace(namespace);
     let create = form_action::<CreateApiKey>();
     let alive = use_alive();
     let revoke = form_action::<RevokeApiKey>();

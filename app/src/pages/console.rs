@@ -116,7 +116,7 @@ fn StartSupportAccessForm() -> impl IntoView {
                             <Field label="Reason (10 to 500 characters; shown to the user and kept in the audit log)" name="reason" error/>
                             <div class="field">
                                 <label for="minutes">{format!("Duration in minutes (at most {})", o.max_minutes)}</label>
-                                <input id="minutes" name="minutes" type="number" min="1" max=o.max_minutes value=crate::form_errors::kept_value("minutes").unwrap_or_else(|| o.default_minutes.to_string())
+                                <input id="minutes" name="minutes" type="number" min="1" max=o.max_minutes value=crate::form_errors::kept_value(crate::error::FormField::Duration.name()).unwrap_or_else(|| o.default_minutes.to_string())
                                     aria-describedby="minutes-error"/>
                                 <p class="field-error" id="minutes-error" aria-live="polite">
                                     {move || error.get().filter(|e| e.field_name() == Some("minutes")).map(|e| e.to_string())}

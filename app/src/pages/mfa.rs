@@ -10,7 +10,7 @@ use crate::components::{
 use crate::error::AppError;
 use crate::form_errors::form_action;
 use crate::mfa::{mfa_overview, BeginTotp, DisableTotp, EnableTotp, RegenerateRecoveryCodes};
-use crate::pages::{use_namespace, IslandNamespace};
+use crate::pages::{provide_island_namespace, use_namespace};
 use crate::passkeys::{add_passkey, begin_add_passkey, my_passkeys, RemovePasskey, RenamePasskey};
 
 #[component]
@@ -33,8 +33,7 @@ fn MfaSettings(
     removed: bool,
     due: Option<crate::caller::MfaDue>,
 ) -> impl IntoView {
-    provide_context(IslandNamespace(namespace));
-    let namespace = use_namespace();
+    let namespace = provide_island_namespace(namespace);
     let begin = form_action::<BeginTotp>();
     // Secrets and codes are shown once, by this island: nothing that makes them posts natively.
     let alive = crate::components::use_alive();

@@ -6,7 +6,7 @@ use crate::components::{
     action_error, focus_first_error, use_query_flag, Field, FormAlert, NamespaceInput,
 };
 use crate::form_errors::form_action;
-use crate::pages::{use_namespace, IslandNamespace};
+use crate::pages::{provide_island_namespace, use_namespace};
 use crate::password::{ChangePassword, PasswordStrength};
 
 const LABELS: [&str; 5] = ["Very weak", "Weak", "Fair", "Good", "Strong"];
@@ -23,7 +23,7 @@ pub fn PasswordPage() -> impl IntoView {
 /// sent back to a page). `changed` is the page's notice.
 #[island]
 fn ChangePasswordForm(namespace: String, changed: bool) -> impl IntoView {
-    provide_context(IslandNamespace(namespace));
+    provide_island_namespace(namespace);
     let change = form_action::<ChangePassword>();
     let error = action_error(change);
     focus_first_error(error);

@@ -16,7 +16,7 @@ pub fn SecondFactorPage() -> impl IntoView {
     let with_recovery = form_action::<CompleteSignIn>();
     // Both forms post the same function: after a native post, the method that came back with
     // what was typed says whose error it is (and the recovery form opens again for its own).
-    let failed_method = crate::form_errors::kept_value("method");
+    let failed_method = crate::form_errors::kept_value(crate::error::FormField::Method.name());
     let recovery_failed = failed_method.as_deref() == Some("recovery");
     let app_error = action_error(with_app);
     let app_error = Signal::derive(move || app_error.get().filter(|_| !recovery_failed));

@@ -144,10 +144,10 @@ pub fn OperatorUserPage() -> impl IntoView {
 pub(crate) fn BreakGlassField(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     // Open again when its reason was refused or came back after a failure.
     let open = move || {
-        crate::form_errors::kept_value("break_glass").is_some()
+        crate::form_errors::kept_value(crate::error::FormField::BreakGlass.name()).is_some()
             || error
                 .get()
-                .is_some_and(|e| e.field_name() == Some("break_glass"))
+                .is_some_and(|e| e.field_name() == Some(crate::error::FormField::BreakGlass.name()))
     };
     view! {
         <details class="break-glass" open=open>

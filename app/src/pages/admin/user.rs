@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 use super::query_value;
 use crate::admin::impersonation::AdminImpersonate;
 use crate::admin::user::*;
-use crate::error::AppError;
+use crate::error::{AppError, FormField};
 use crate::form_errors::{form_action, kept_value};
 use crate::pages::use_namespace;
 use vocabulary::{Done, Page};
@@ -52,22 +52,12 @@ pub fn UserPage() -> impl IntoView {
     let unlock = form_action::<AdminUnlockUser>();
     let impersonate = form_action::<AdminImpersonate>();
 
-    // The outcome of whichever action finished last in this page (an older failure must not
-    // linger next to a later success); before any, the error a form posted without JavaScript
-    // brought back in the URL (effects do not run on the server).
-    let last = RwSignal::new(None::<Option<AppError>>);
+    // The page is rendered on the server only and anew after each post: the error, if any, is
+    // the one a form's native post brought back in the URL, and only one action has it.
     macro_rules! outcome_of {
-        ($($a:ident),*) => {{
-            $(Effect::new(move |_| {
-                if let Some(result) = $a.value().get() {
-                    last.set(Some(result.err()));
-                }
-            });)*
-            Signal::derive(move || match last.get() {
-                Some(latest) => latest,
-                None => None::<AppError>$(.or_else(|| $a.value().get().and_then(Result::err)))*,
-            })
-        }};
+        ($($a:ident),*) => {
+            Signal::derive(move || None::<AppError>$(.or_else(|| $a.value().get().and_then(Result::err)))*)
+        };
     }
     let error = outcome_of!(
         disable,
@@ -191,7 +181,7 @@ pub fn UserPage() -> impl IntoView {
                                 <ActionForm action=delete>
                                     {ids()}
                                     <label for="confirm_email">"Type " <strong>{a.email.clone()}</strong> " to delete this user and everything they hold. This cannot be undone."</label>
-                                    <input id="confirm_email" name="confirm_email" autocomplete="off" required value=kept_value("confirm_email")/>
+                                    <input id="confirm_email" name="confirm_email" autocomplete="off" required value=kept_value(FormField::ConfirmEmail.name())/>
                                     <Note id="delete-note"/>
                                     <button type="submit" class="danger">"Delete user"</button>
                                 </ActionForm>
@@ -211,11 +201,11 @@ pub fn UserPage() -> impl IntoView {
                                     {ids()}
                                     <div class="field">
                                         <label for="reason">"Justification (at least 10 characters; shown to the user and kept in the audit log)"</label>
-                                        <input id="reason" name="reason" required minlength="10" maxlength="500" value=kept_value("reason")/>
+                                        <input id="reason" name="reason" required minlength="10" maxlength="500" value=kept_value(FormField::Reason.name())/>
                                     </div>
                                     <div class="field">
                                         <label for="minutes">{format!("Duration in minutes (at most {max_minutes})")}</label>
-                                        <input id="minutes" name="minutes" type="number" min="1" max=max_minutes value=kept_value("minutes").unwrap_or_else(|| default_minutes.to_string())/>
+                                        <input id="minutes" name="minutes" type="number" min="1" max=max_minutes value=kept_value(FormField::Duration.name()).unwrap_or_else(|| default_minutes.to_string())/>
                                     </div>
                                     <button type="submit">"Start impersonation"</button>
                                 </ActionForm>

@@ -121,7 +121,9 @@ pub fn NewUserPage() -> impl IntoView {
     let error = action_error(create);
     focus_first_error(error);
     // The choice comes back after a form posted without JavaScript failed.
-    let chose_password = crate::form_errors::kept_value("mode").as_deref() == Some("password");
+    let chose_password = crate::form_errors::kept_value(crate::error::FormField::Mode.name())
+        .as_deref()
+        == Some("password");
     view! {
         <section class="card">
             <h1>"Create user"</h1>
