@@ -1,6 +1,6 @@
 import { type Browser, type Page } from "@playwright/test";
 import { uniqueAddress, waitForMail } from "./mail";
-import { createUser, expect, freshNamespace, test } from "./support";
+import { createUser, expect, freshNamespace, hydrated, test } from "./support";
 
 const PASSWORD = "correct horse battery staple";
 const NEW_PASSWORD = "lantern orbit velvet canyon";
@@ -28,6 +28,8 @@ test("changing the password: policy and meter, other devices signed out, this on
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Password" }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/security/password$`));
+  // A link loads the page anew: the meter lives once the page's script has started.
+  await hydrated(page);
 
   // The meter follows the typing.
   const fresh = page.getByLabel("New password", { exact: true });
