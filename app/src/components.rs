@@ -203,8 +203,9 @@ pub fn use_alive() -> Signal<bool> {
 }
 
 /// Copies `text` to the clipboard (with the bundle loaded; the text stays selectable anyway).
-#[component]
-pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+/// An island: the pages that show a secret once are server components.
+#[island]
+pub fn CopyButton(text: String, label: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
@@ -217,7 +218,7 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
     };
     view! {
         <button type="button" class="secondary" on:click=copy>
-            {move || if copied.get() { "Copied" } else { label }}
+            {move || if copied.get() { "Copied".to_owned() } else { label.clone() }}
         </button>
     }
 }

@@ -19,6 +19,7 @@ pub mod flows;
 pub mod form_errors;
 pub mod mfa;
 pub mod overview;
+pub mod page_posts;
 pub mod pages;
 pub mod passkeys;
 pub mod password;

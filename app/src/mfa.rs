@@ -59,6 +59,22 @@ pub async fn begin_totp(namespace: String) -> Result<TotpSetupView, AppError> {
     })
 }
 
+/// The setup of an enrollment begun earlier, shown again (after a wrong code): the same key.
+#[server]
+pub async fn resume_totp(namespace: String, enrollment: String) -> Result<TotpSetupView, AppError> {
+    let state = crate::state::AppState::current()?;
+    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
+    let setup = state
+        .security
+        .resume_totp(&caller.authn, caller.owner(), &enrollment)?;
+    Ok(TotpSetupView {
+        secret: setup.secret_base32,
+        otpauth_uri: setup.otpauth_uri,
+        qr_png_base64: setup.qr_png_base64,
+        enrollment: setup.enrollment,
+    })
+}
+
 /// Turns the authenticator app on; returns the recovery codes made with it (shown once).
 #[server]
 pub async fn enable_totp(

@@ -200,3 +200,30 @@ test("a namespace that requires two-step verification sends its people to set it
   await page.goto(`/${ns}/devices`);
   await expect(page).toHaveURL(new RegExp(`/${ns}/devices$`));
 });
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the authenticator app is set up, and the recovery codes shown once, all the same", async ({ page }) => {
+    const ns = freshNamespace();
+    const email = uniqueAddress("nojs-totp");
+    createUser(ns, email, PASSWORD);
+    await signIn(page, ns, email);
+    await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
+    await page.goto(`/${ns}/security/mfa`);
+    await page.getByRole("button", { name: "Set up authenticator app" }).click();
+    const secret = (await page.locator("#totp-secret").textContent())!.trim();
+    // A wrong code shows the same key again, with the error.
+    await page.getByLabel("Code from the app").fill("000000" === totp(secret) ? "111111" : "000000");
+    await page.getByRole("button", { name: "Turn on" }).click();
+    await expect(page.locator("#code-error")).toContainText("incorrect or was already used");
+    await expect(page.locator("#totp-secret")).toHaveText(secret);
+    await page.getByLabel("Code from the app").fill(totp(secret));
+    await page.getByRole("button", { name: "Turn on" }).click();
+    await expect(page.locator("#totp-status")).toContainText("On");
+    await expect(page.locator("#recovery-codes li")).toHaveCount(10);
+    await page.getByRole("button", { name: "Make new recovery codes" }).click();
+    await expect(page.locator("#recovery-codes li")).toHaveCount(10);
+    await expect(page.locator("#recovery-status")).toHaveText("10 of 10 recovery codes left.");
+  });
+});

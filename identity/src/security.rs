@@ -244,6 +244,21 @@ impl SecuritySettings {
             .begin_enrollment(authn.namespace(), owner.user_id, owner.email)?)
     }
 
+    /// The setup of an enrollment begun by `begin_totp`, shown again with the same secret.
+    pub fn resume_totp(
+        &self,
+        authn: &Authn,
+        owner: Owner<'_>,
+        enrollment: &str,
+    ) -> Result<TotpSetup, SecurityError> {
+        Ok(self.totp.resume_enrollment(
+            authn.namespace(),
+            owner.user_id,
+            owner.email,
+            enrollment,
+        )?)
+    }
+
     /// Turns the authenticator app on. The first second factor also gets a set of recovery
     /// codes, returned to be shown once.
     #[tracing::instrument(skip_all)]

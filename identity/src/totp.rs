@@ -99,22 +99,49 @@ impl TotpService {
     ) -> Result<TotpSetup, TotpError> {
         let mut secret = vec![0u8; SECRET_BYTES];
         OsRng.fill_bytes(&mut secret);
-        let totp = totp_for(secret.clone(), Some(issuer(namespace)), email);
-        let uri = totp.get_url();
-        let qr = totp.get_qr_base64().map_err(|e| {
-            tracing::error!(error = %e, "QR code not drawn");
-            TotpError::EnrollmentInvalid
-        })?;
         let mut sealed = secret.clone();
         sealed.extend_from_slice(&self.clock.now().timestamp().to_be_bytes());
-        Ok(TotpSetup {
-            secret_base32: totp.get_secret_base32(),
-            otpauth_uri: uri,
-            qr_png_base64: qr,
-            enrollment: self
-                .secrets
-                .seal(&sealed, &enrollment_context(namespace, user_id)),
-        })
+        let enrollment = self
+            .secrets
+            .seal(&sealed, &enrollment_context(namespace, user_id));
+        setup(secret, namespace, email, enrollment)
+    }
+
+    /// The setup of an enrollment begun earlier and still valid, shown again (after a wrong
+    /// code, say): the same secret, so the app that scanned it need not scan again.
+    pub fn resume_enrollment(
+        &self,
+        namespace: &str,
+        user_id: Uuid,
+        email: &str,
+        enrollment: &str,
+    ) -> Result<TotpSetup, TotpError> {
+        let secret = self.open_enrollment(namespace, user_id, enrollment)?;
+        setup(secret.to_vec(), namespace, email, enrollment.to_owned())
+    }
+
+    /// The secret sealed in `enrollment`, if it is this user's and not too old.
+    fn open_enrollment(
+        &self,
+        namespace: &str,
+        user_id: Uuid,
+        enrollment: &str,
+    ) -> Result<Vec<u8>, TotpError> {
+        let mut opened = self
+            .secrets
+            .open(enrollment, &enrollment_context(namespace, user_id))
+            .map_err(|_| TotpError::EnrollmentInvalid)?;
+        if opened.len() != SECRET_BYTES + 8 {
+            return Err(TotpError::EnrollmentInvalid);
+        }
+        let issued = opened.split_off(SECRET_BYTES);
+        let issued = i64::from_be_bytes(issued.try_into().unwrap_or_default());
+        let issued =
+            DateTime::<Utc>::from_timestamp(issued, 0).ok_or(TotpError::EnrollmentInvalid)?;
+        if self.clock.now() - issued > ENROLLMENT_LIFETIME {
+            return Err(TotpError::EnrollmentInvalid);
+        }
+        Ok(opened)
     }
 
     /// Stores the method once `code` proves the app has the secret; returns the method's id.
@@ -127,20 +154,8 @@ impl TotpService {
         code: &str,
     ) -> Result<Uuid, TotpError> {
         let namespace = tx.namespace().to_owned();
-        let opened = self
-            .secrets
-            .open(enrollment, &enrollment_context(&namespace, user_id))
-            .map_err(|_| TotpError::EnrollmentInvalid)?;
-        if opened.len() != SECRET_BYTES + 8 {
-            return Err(TotpError::EnrollmentInvalid);
-        }
-        let (secret, issued) = opened.split_at(SECRET_BYTES);
-        let issued = i64::from_be_bytes(issued.try_into().unwrap_or_default());
-        let issued =
-            DateTime::<Utc>::from_timestamp(issued, 0).ok_or(TotpError::EnrollmentInvalid)?;
-        if self.clock.now() - issued > ENROLLMENT_LIFETIME {
-            return Err(TotpError::EnrollmentInvalid);
-        }
+        let secret = self.open_enrollment(&namespace, user_id, enrollment)?;
+        let secret = secret.as_slice();
         if !tx.get_mfa(user_id, MfaType::Totp).await?.is_empty() {
             return Err(TotpError::AlreadyEnrolled);
         }
@@ -227,6 +242,26 @@ impl TotpService {
 fn issuer(namespace: &str) -> String {
     // Authenticator apps split the label at ':'; keep it out of the issuer.
     format!("Gatehouse {}", namespace.replace(':', " "))
+}
+
+/// What the enrollment page shows for `secret`, sealed as `enrollment`.
+fn setup(
+    secret: Vec<u8>,
+    namespace: &str,
+    email: &str,
+    enrollment: String,
+) -> Result<TotpSetup, TotpError> {
+    let totp = totp_for(secret, Some(issuer(namespace)), email);
+    let qr = totp.get_qr_base64().map_err(|e| {
+        tracing::error!(error = %e, "QR code not drawn");
+        TotpError::EnrollmentInvalid
+    })?;
+    Ok(TotpSetup {
+        secret_base32: totp.get_secret_base32(),
+        otpauth_uri: totp.get_url(),
+        qr_png_base64: qr,
+        enrollment,
+    })
 }
 
 fn totp_for(secret: Vec<u8>, issuer: Option<String>, account: &str) -> TOTP {

@@ -19,5 +19,6 @@ pub mod jobs;
 pub mod metrics;
 pub mod native_forms;
 pub mod operator_export;
+pub mod page_posts;
 pub mod security;
 pub mod web;

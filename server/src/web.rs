@@ -9,7 +9,7 @@ use app::state::{AppState, CookieSettings};
 use app::{shell, App};
 use axum::http::{HeaderName, Request};
 use axum::response::Redirect;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use chrono::TimeDelta;
 use identity::mail::Links;
@@ -183,7 +183,32 @@ pub fn router(
         tracing::info_span!("request", %request_id, method = %request.method(), path = %request.uri().path())
     });
     let api = crate::api::routes(state.clone(), config.cors_origins()?);
-    let web = Router::new()
+    // What every page render has at hand.
+    let page_context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            provide_context(app::caller::ssr::CallerCache::default());
+            security::provide_page_nonce();
+        }
+    };
+    let mut web = Router::new();
+    // The pages that take their own forms' posts (`app::page_posts`) render like any page.
+    let render_page = leptos_axum::render_app_async_with_context(page_context.clone(), {
+        let options = options.clone();
+        move || shell(options.clone())
+    });
+    for route in app::page_posts::PAGES
+        .iter()
+        .filter_map(|page| page.route())
+    {
+        let render_page = render_page.clone();
+        web = web.route(
+            &route,
+            post(move |request| crate::page_posts::answer(render_page, request)),
+        );
+    }
+    let web = web
         .merge(assets.router(&options.site_pkg_dir))
         .route("/", get(move || async move { Redirect::to(&default_home) }))
         .route(health::HEALTHZ, get(|| async { "ok" }))
@@ -207,31 +232,12 @@ pub fn router(
             ),
             get(crate::operator_export::export).with_state(state.clone()),
         )
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            {
-                let state = state.clone();
-                move || {
-                    provide_context(state.clone());
-                    provide_context(app::caller::ssr::CallerCache::default());
-                    security::provide_page_nonce();
-                }
-            },
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&options, routes, page_context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler_with_context(
-            {
-                let state = state.clone();
-                move || {
-                    provide_context(state.clone());
-                    provide_context(app::caller::ssr::CallerCache::default());
-                    security::provide_page_nonce();
-                }
-            },
+            page_context,
             shell,
         ))
         .with_state(options)

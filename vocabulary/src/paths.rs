@@ -143,6 +143,21 @@ impl<'a> Page<'a> {
         out
     }
 
+    /// The page's route as the server's router writes it, the namespace as the `{ns}`
+    /// parameter (`/{ns}/api-keys`); `None` for a page with an id segment.
+    pub fn route(self) -> Option<String> {
+        let (fixed, id) = self.segments();
+        if id.is_some() {
+            return None;
+        }
+        let mut out = String::from("/{ns}");
+        for s in fixed {
+            out.push('/');
+            out.push_str(s);
+        }
+        Some(out)
+    }
+
     /// [`Page::path`] with a query of the non-empty `pairs` (see [`query_string`]).
     pub fn path_with(self, namespace: &str, pairs: &[(&str, &str)]) -> String {
         let mut out = self.path(namespace);
@@ -206,6 +221,13 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_name_the_namespace_parameter() {
+        assert_eq!(Page::ApiKeys.route().as_deref(), Some("/{ns}/api-keys"));
+        assert_eq!(Page::Mfa.route().as_deref(), Some("/{ns}/security/mfa"));
+        assert_eq!(Page::AdminUser("x").route(), None);
+    }
 
     #[test]
     fn paths_encode_the_namespace_and_ids() {

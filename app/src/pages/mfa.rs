@@ -1,133 +1,62 @@
-//! Two-step verification settings: the authenticator app and recovery codes.
+//! Two-step verification settings: the authenticator app, passkeys and recovery codes.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
+use crate::caller::MfaDue;
 use crate::ceremony::Ceremony;
 use crate::components::{
-    action_error, focus_first_error, needs_sudo, use_query_flag, CopyButton, Field, FormAlert,
+    action_error, needs_sudo, use_alive, use_query_flag, CopyButton, Field, FormAlert,
     NamespaceInput, SudoPrompt,
 };
 use crate::error::AppError;
 use crate::form_errors::form_action;
-use crate::mfa::{mfa_overview, BeginTotp, DisableTotp, EnableTotp, RegenerateRecoveryCodes};
+use crate::mfa::{
+    mfa_overview, resume_totp, BeginTotp, DisableTotp, EnableTotp, RegenerateRecoveryCodes,
+    TotpSetupView,
+};
+use crate::page_posts::{outcome, posted, ForgetThePost, PageForm, Posted};
 use crate::pages::{provide_island_namespace, use_namespace};
-use crate::passkeys::{add_passkey, begin_add_passkey, my_passkeys, RemovePasskey, RenamePasskey};
+use crate::passkeys::{begin_add_passkey, my_passkeys, AddPasskey, RemovePasskey, RenamePasskey};
 
+/// What makes a secret shown once (an app's key, recovery codes) posts to this page, which
+/// shows it in its answer (`page_posts`); the other changes post to their server functions,
+/// which send the browser back here. Only adding a passkey needs the bundle, for the browser's
+/// half of the ceremony.
 #[component]
 pub fn MfaPage() -> impl IntoView {
-    let namespace = use_namespace();
-    let removed = use_query_flag("removed");
+    let namespace = use_namespace().get_untracked();
+    let removed = use_query_flag("removed").get_untracked();
     let query = leptos_router::hooks::use_query_map();
-    let due = crate::caller::MfaDue::from_query(&query.read_untracked());
-    view! {
-        <MfaSettings namespace=namespace.get_untracked() removed=removed.get_untracked() due/>
-    }
-}
-
-/// The page's body, an island: secrets and recovery codes are shown once, straight from the
-/// action that made them, adding a passkey is a browser ceremony, and the state beside them
-/// follows each change in place. `removed` and `due` are what the page's address says.
-#[island]
-fn MfaSettings(
-    namespace: String,
-    removed: bool,
-    due: Option<crate::caller::MfaDue>,
-) -> impl IntoView {
-    let namespace = provide_island_namespace(namespace);
-    let begin = form_action::<BeginTotp>();
-    // Secrets and codes are shown once, by this island: nothing that makes them posts natively.
-    let alive = crate::components::use_alive();
-    let enable = form_action::<EnableTotp>();
+    let due = MfaDue::from_query(&query.read_untracked());
+    // Posts come back to the page as it was opened, minus any earlier error in its address.
+    let page = match due {
+        Some(due) => due.path(&namespace),
+        None => vocabulary::Page::Mfa.path(&namespace),
+    };
     let disable = form_action::<DisableTotp>();
-    let regenerate = form_action::<RegenerateRecoveryCodes>();
     let rename = form_action::<RenamePasskey>();
     let remove = form_action::<RemovePasskey>();
-    let passkey_name = RwSignal::new(String::new());
-    // Adding a passkey is a browser ceremony between two server calls.
-    let add = Ceremony::<Option<Vec<String>>>::default();
-    let add_named = move |name: String| {
-        let ns = namespace.get_untracked();
-        add.run(async move {
-            let challenge = begin_add_passkey(ns.clone()).await?;
-            let answer = crate::webauthn::create(&challenge.options)
-                .await
-                .map_err(|_| AppError::PasskeyNotVerified)?;
-            add_passkey(ns, challenge.ceremony, answer, name).await
-        });
-    };
-    // The name field clears once its passkey is added.
-    Effect::new(move |_| {
-        if matches!(add.value().get(), Some(Ok(_))) {
-            passkey_name.set(String::new());
+    let returned_error = action_error(disable)
+        .get_untracked()
+        .or(action_error(rename).get_untracked())
+        .or(action_error(remove).get_untracked());
+    // A posted change is made before the state is read, so the state has it. Everything starts
+    // here, once (see `page_posts::outcome`), not in the `Suspense`, which may drop a first try
+    // halfway.
+    let answers = PostedAnswers::start();
+    let loaded = AsyncDerived::new({
+        let namespace = namespace.clone();
+        move || {
+            let namespace = namespace.clone();
+            async move {
+                let answer = answers.finish(&namespace).await;
+                let status = mfa_overview(namespace.clone()).await;
+                let passkeys = my_passkeys(namespace).await.unwrap_or_default();
+                (answer, status, passkeys)
+            }
         }
     });
-    let status = Resource::new(
-        move || {
-            (
-                namespace.get(),
-                enable.version().get(),
-                disable.version().get(),
-                regenerate.version().get(),
-                add.version().get(),
-                remove.version().get(),
-            )
-        },
-        |(ns, ..)| mfa_overview(ns),
-    );
-    let passkeys = Resource::new(
-        move || {
-            (
-                namespace.get(),
-                add.version().get(),
-                rename.version().get(),
-                remove.version().get(),
-            )
-        },
-        |(ns, ..)| my_passkeys(ns),
-    );
-    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
-    let rename_error = action_error(rename);
-    let remove_error = action_error(remove);
-    let begin_error = action_error(begin);
-    let enable_error = action_error(enable);
-    let disable_error = action_error(disable);
-    let regenerate_error = action_error(regenerate);
-    let any_error = Signal::derive(move || {
-        begin_error
-            .get()
-            .or(enable_error.get())
-            .or(disable_error.get())
-            .or(regenerate_error.get())
-            .or(add_error.get())
-            .or(rename_error.get())
-            .or(remove_error.get())
-    });
-    focus_first_error(any_error);
-    let sudo = Signal::derive(move || needs_sudo(any_error));
-    let for_console = due == Some(crate::caller::MfaDue::Console);
-    let for_account = due == Some(crate::caller::MfaDue::Account);
-    // Codes are shown once: straight from the action that made them, never fetched again.
-    let new_codes = move || {
-        if let Some(Ok(codes)) = regenerate.value().get() {
-            return Some(codes);
-        }
-        if let Some(Ok(Some(codes))) = add.value().get() {
-            return Some(codes);
-        }
-        match enable.value().get() {
-            Some(Ok(Some(codes))) => Some(codes),
-            _ => None,
-        }
-    };
-    // The setup shows until the app is on.
-    let setup = move || {
-        let enabled = matches!(enable.value().get(), Some(Ok(_)));
-        begin
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .filter(|_| !enabled)
-    };
 
     view! {
         <section class="card">
@@ -136,156 +65,291 @@ fn MfaSettings(
             <Show when=move || removed>
                 <p class="notice" role="status">"The authenticator app was removed."</p>
             </Show>
-            <Show when=move || for_console>
+            <Show when=move || due == Some(MfaDue::Console)>
                 <p class="notice" role="status" id="console-needs-mfa">
                     "Administrators here must use two-step verification. Set up an authenticator app or a passkey below; "
                     "the console opens as soon as one is on."
                 </p>
             </Show>
-            <Show when=move || for_account>
+            <Show when=move || due == Some(MfaDue::Account)>
                 <p class="notice" role="status" id="account-needs-mfa">
                     "This organisation requires two-step verification. Set up an authenticator app or a passkey below; "
                     "everything else opens as soon as one is on."
                 </p>
             </Show>
-            <FormAlert error=any_error id="mfa-error"/>
-            <SudoPrompt needed=sudo/>
-            {move || new_codes().map(|codes| view! { <RecoveryCodesOnce codes/> })}
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(s) => {
-                            let few = s.recovery_codes_low;
-                            let left = s.recovery_codes_left;
-                            view! {
-                                <h2>"Authenticator app"</h2>
-                                {match s.totp_added.clone() {
-                                    Some(added) => view! {
-                                        <p id="totp-status"><span class="badge ok">"On"</span>
-                                            " Added " {added}
-                                            {s.totp_last_used.clone().map(|u| format!(", last used {u}"))}
-                                            "."</p>
-                                        <ActionForm action=disable attr:class="inline">
-                                            <NamespaceInput/>
-                                            <button type="submit" class="secondary"
-                                                disabled=move || disable.pending().get()>"Remove authenticator app"</button>
-                                        </ActionForm>
-                                    }.into_any(),
-                                    None => view! {
-                                        <p id="totp-status"><span class="badge">"Off"</span>" Use an app such as a password manager or an authenticator to get sign-in codes."</p>
-                                        <Show when=move || setup().is_none()>
-                                            <ActionForm action=begin attr:class="inline">
+                {move || {
+                    let (namespace, page) = (namespace.clone(), page.clone());
+                    let returned_error = returned_error.clone();
+                    Suspend::new(async move {
+                        let (answer, status, passkeys) = loaded.await;
+                        let error = Signal::stored(answer.error.clone().or(returned_error));
+                        let sudo = Signal::stored(needs_sudo(error));
+                        let status = match status {
+                            Ok(status) => status,
+                            Err(e) => return view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        };
+                        let few = status.recovery_codes_low;
+                        let left = status.recovery_codes_left;
+                        let setup = answer.setup.filter(|_| status.totp_added.is_none());
+                        let has_factor = status.totp_added.is_some() || status.passkeys > 0;
+                        view! {
+                            {answer.answered.then(|| view! { <ForgetThePost/> })}
+                            <FormAlert error id="mfa-error"/>
+                            <SudoPrompt needed=sudo/>
+                            {answer.codes.map(|codes| view! { <RecoveryCodesOnce codes/> })}
+                            <h2>"Authenticator app"</h2>
+                            {match status.totp_added.clone() {
+                                Some(added) => view! {
+                                    <p id="totp-status"><span class="badge ok">"On"</span>
+                                        " Added " {added}
+                                        {status.totp_last_used.clone().map(|u| format!(", last used {u}"))}
+                                        "."</p>
+                                    <ActionForm action=disable attr:class="inline">
+                                        <NamespaceInput/>
+                                        <button type="submit" class="secondary">"Remove authenticator app"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                None => view! {
+                                    <p id="totp-status"><span class="badge">"Off"</span>" Use an app such as a password manager or an authenticator to get sign-in codes."</p>
+                                    {match setup {
+                                        Some(setup) => view! { <TotpSetup setup page=page.clone() error/> }.into_any(),
+                                        None => view! {
+                                            <PageForm page=page.clone() action=BeginTotp::PATH class="inline">
                                                 <NamespaceInput/>
-                                                <button type="submit" disabled=move || !alive.get() || begin.pending().get()>"Set up authenticator app"</button>
-                                                <p class="muted" hidden=move || alive.get()>"Setting up an app needs JavaScript, once the page has loaded: its key is shown once, on this page."</p>
-                                            </ActionForm>
-                                        </Show>
-                                    }.into_any(),
-                                }}
-                                {move || setup().map(|setup| view! {
-                                    <div class="totp-setup">
-                                        <p>"Scan this code with your authenticator app, then enter the 6-digit code it shows."</p>
-                                        <img class="qr" alt="QR code for your authenticator app"
-                                            width="200" height="200"
-                                            src=format!("data:image/png;base64,{}", setup.qr_png_base64)/>
-                                        <p>"Can't scan it? Enter this key by hand: "
-                                            <code id="totp-secret">{setup.secret.clone()}</code></p>
-                                        <ActionForm action=enable attr:class="form">
-                                            <NamespaceInput/>
-                                            <input type="hidden" name="enrollment" value=setup.enrollment.clone()/>
-                                            <Field label="Code from the app" name="code" inputmode="numeric"
-                                                autocomplete="one-time-code" error=enable_error/>
-                                            <button type="submit" disabled=move || enable.pending().get()>"Turn on"</button>
-                                        </ActionForm>
-                                    </div>
-                                })}
-                                <h2>"Passkeys and security keys"</h2>
-                                <p class="muted">"Sign in with your device's screen lock or a security key, with no password to type; also accepted as the second step."</p>
-                                <Suspense fallback=|| ()>
-                                    {move || Suspend::new(async move {
-                                        passkeys.await.map(|list| { let empty = list.is_empty(); view! {
-                                            <table class="passkeys" id="passkeys" hidden=empty>
-                                                <thead>
-                                                    <tr>
-                                                        <th scope="col">"Name"</th>
-                                                        <th scope="col">"Added"</th>
-                                                        <th scope="col">"Last used"</th>
-                                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                                    </tr>
-                                                </thead>
-                                                <tbody>
-                                                    {list.into_iter().map(|p| {
-                                                        let (rename_id, remove_id) = (p.id.clone(), p.id);
-                                                        let current = p.name.clone();
-                                                        let new_name_label = format!("New name for {}", p.name);
-                                                        let rename_label = format!("Rename {}", p.name);
-                                                        let remove_label = format!("Remove {}", p.name);
-                                                        view! {
-                                                        <tr>
-                                                            <td>{p.name.clone()}</td>
-                                                            <td>{p.created}</td>
-                                                            <td>{p.last_used.unwrap_or_else(|| "never".into())}</td>
-                                                            <td class="actions">
-                                                                <ActionForm action=rename attr:class="inline">
-                                                                    <NamespaceInput/>
-                                                                    <input type="hidden" name="passkey_id" value=rename_id/>
-                                                                    <input name="name" required maxlength="60" value=current
-                                                                        aria-label=new_name_label/>
-                                                                    <button type="submit" class="secondary"
-                                                                        aria-label=rename_label>"Rename"</button>
-                                                                </ActionForm>
-                                                                <ActionForm action=remove attr:class="inline">
-                                                                    <NamespaceInput/>
-                                                                    <input type="hidden" name="passkey_id" value=remove_id/>
-                                                                    <button type="submit" class="secondary"
-                                                                        aria-label=remove_label>"Remove"</button>
-                                                                </ActionForm>
-                                                            </td>
-                                                        </tr>
-                                                    }}).collect_view()}
-                                                </tbody>
-                                            </table>
-                                        }})
-                                    })}
-                                </Suspense>
-                                <form class="form" on:submit=move |ev| {
-                                    ev.prevent_default();
-                                    add_named(passkey_name.get_untracked());
-                                }>
-                                    <div class="field">
-                                        <label for="passkey_name">"Passkey name"</label>
-                                        <p class="hint" id="passkey_name-hint">"So you can tell your devices apart, e.g. “work laptop”."</p>
-                                        <input id="passkey_name" name="name" required maxlength="60"
-                                            aria-describedby="passkey_name-hint"
-                                            bind:value=passkey_name/>
-                                    </div>
-                                    <button type="submit" disabled=move || !alive.get() || add.pending().get()>"Add a passkey"</button>
-                                    <p class="muted" hidden=move || alive.get()>"Adding a passkey needs JavaScript, once the page has loaded."</p>
-                                </form>
-                                <h2>"Recovery codes"</h2>
-                                {if s.totp_added.is_some() || s.passkeys > 0 {
-                                    view! {
-                                        <p id="recovery-status" class:warning=few>
-                                            {format!("{left} of 10 recovery codes left.")}
-                                            {few.then_some(" Make new ones before you run out.")}
-                                        </p>
-                                        <ActionForm action=regenerate attr:class="inline">
-                                            <NamespaceInput/>
-                                            <button type="submit" class="secondary"
-                                                disabled=move || !alive.get() || regenerate.pending().get()>"Make new recovery codes"</button>
-                                            <p class="muted" hidden=move || alive.get()>"Making new codes needs JavaScript, once the page has loaded: they are shown once, on this page."</p>
-                                        </ActionForm>
-                                    }.into_any()
-                                } else {
-                                    view! { <p class="muted">"You get recovery codes when you add an authenticator app or a passkey."</p> }.into_any()
-                                }}
-                            }.into_any()
-                        }
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
+                                                <button type="submit">"Set up authenticator app"</button>
+                                            </PageForm>
+                                        }.into_any(),
+                                    }}
+                                }.into_any(),
+                            }}
+                            <h2>"Passkeys and security keys"</h2>
+                            <p class="muted">"Sign in with your device's screen lock or a security key, with no password to type; also accepted as the second step."</p>
+                            <PasskeyTable passkeys rename remove/>
+                            <AddPasskeyForm namespace=namespace.clone() page=page.clone()/>
+                            <h2>"Recovery codes"</h2>
+                            {if has_factor {
+                                view! {
+                                    <p id="recovery-status" class:warning=few>
+                                        {format!("{left} of 10 recovery codes left.")}
+                                        {few.then_some(" Make new ones before you run out.")}
+                                    </p>
+                                    <PageForm page action=RegenerateRecoveryCodes::PATH class="inline">
+                                        <NamespaceInput/>
+                                        <button type="submit" class="secondary">"Make new recovery codes"</button>
+                                    </PageForm>
+                                }.into_any()
+                            } else {
+                                view! { <p class="muted">"You get recovery codes when you add an authenticator app or a passkey."</p> }.into_any()
+                            }}
+                        }.into_any()
+                    })
+                }}
             </Suspense>
         </section>
+    }
+}
+
+/// The forms that post to this page, each answered if this request is its post.
+#[derive(Clone, Copy)]
+struct PostedAnswers {
+    begun: AsyncDerived<Option<Result<TotpSetupView, AppError>>>,
+    enabled: AsyncDerived<Option<Posted<EnableTotp>>>,
+    regenerated: AsyncDerived<Option<Result<Vec<String>, AppError>>>,
+    added: AsyncDerived<Option<Result<Option<Vec<String>>, AppError>>>,
+}
+
+/// What the form posted to this page (if any) answered.
+#[derive(Clone, Default)]
+struct PostedAnswer {
+    /// The authenticator app's setup to show: just begun, or again after a wrong code.
+    setup: Option<TotpSetupView>,
+    /// Recovery codes made by the change, shown this once.
+    codes: Option<Vec<String>>,
+    error: Option<AppError>,
+    /// Whether this request was one of the forms' posts.
+    answered: bool,
+}
+
+impl PostedAnswers {
+    fn start() -> PostedAnswers {
+        PostedAnswers {
+            begun: outcome::<BeginTotp>(),
+            enabled: posted::<EnableTotp>(),
+            regenerated: outcome::<RegenerateRecoveryCodes>(),
+            added: outcome::<AddPasskey>(),
+        }
+    }
+
+    async fn finish(self, namespace: &str) -> PostedAnswer {
+        let mut answer = PostedAnswer::default();
+        let begun = self.begun.await;
+        let enabled = self.enabled.await;
+        let regenerated = self.regenerated.await;
+        let added = self.added.await;
+        answer.answered =
+            begun.is_some() || enabled.is_some() || regenerated.is_some() || added.is_some();
+        match begun {
+            Some(Ok(setup)) => answer.setup = Some(setup),
+            Some(Err(e)) => answer_error(&mut answer.error, e),
+            None => {}
+        }
+        match enabled {
+            Some(Ok((_, codes))) => answer.codes = codes,
+            Some(Err((args, e))) => {
+                answer_error(&mut answer.error, e);
+                // The same key again, so the app that scanned it need not scan again.
+                if let Some(args) = args {
+                    answer.setup = resume_totp(namespace.to_owned(), args.enrollment)
+                        .await
+                        .ok();
+                }
+            }
+            None => {}
+        }
+        match regenerated {
+            Some(Ok(codes)) => answer.codes = Some(codes),
+            Some(Err(e)) => answer_error(&mut answer.error, e),
+            None => {}
+        }
+        match added {
+            Some(Ok(codes)) => answer.codes = codes,
+            Some(Err(e)) => answer_error(&mut answer.error, e),
+            None => {}
+        }
+        answer
+    }
+}
+
+fn answer_error(slot: &mut Option<AppError>, error: AppError) {
+    slot.get_or_insert(error);
+}
+
+/// The authenticator app's key to scan, and the code that turns it on.
+#[component]
+fn TotpSetup(setup: TotpSetupView, page: String, error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <div class="totp-setup">
+            <p>"Scan this code with your authenticator app, then enter the 6-digit code it shows."</p>
+            <img class="qr" alt="QR code for your authenticator app"
+                width="200" height="200"
+                src=format!("data:image/png;base64,{}", setup.qr_png_base64)/>
+            <p>"Can't scan it? Enter this key by hand: "
+                <code id="totp-secret">{setup.secret.clone()}</code></p>
+            <PageForm page action=EnableTotp::PATH class="form">
+                <NamespaceInput/>
+                <input type="hidden" name="enrollment" value=setup.enrollment.clone()/>
+                <Field label="Code from the app" name="code" inputmode="numeric"
+                    autocomplete="one-time-code" error/>
+                <button type="submit">"Turn on"</button>
+            </PageForm>
+        </div>
+    }
+}
+
+#[component]
+fn PasskeyTable(
+    passkeys: Vec<crate::passkeys::PasskeyView>,
+    rename: ServerAction<RenamePasskey>,
+    remove: ServerAction<RemovePasskey>,
+) -> impl IntoView {
+    let empty = passkeys.is_empty();
+    view! {
+        <table class="passkeys" id="passkeys" hidden=empty>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Added"</th>
+                    <th scope="col">"Last used"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {passkeys.into_iter().map(|p| {
+                    let (rename_id, remove_id) = (p.id.clone(), p.id);
+                    let current = p.name.clone();
+                    let new_name_label = format!("New name for {}", p.name);
+                    let rename_label = format!("Rename {}", p.name);
+                    let remove_label = format!("Remove {}", p.name);
+                    view! {
+                    <tr>
+                        <td>{p.name.clone()}</td>
+                        <td>{p.created}</td>
+                        <td>{p.last_used.unwrap_or_else(|| "never".into())}</td>
+                        <td class="actions">
+                            <ActionForm action=rename attr:class="inline">
+                                <NamespaceInput/>
+                                <input type="hidden" name="passkey_id" value=rename_id/>
+                                <input name="name" required maxlength="60" value=current
+                                    aria-label=new_name_label/>
+                                <button type="submit" class="secondary"
+                                    aria-label=rename_label>"Rename"</button>
+                            </ActionForm>
+                            <ActionForm action=remove attr:class="inline">
+                                <NamespaceInput/>
+                                <input type="hidden" name="passkey_id" value=remove_id/>
+                                <button type="submit" class="secondary"
+                                    aria-label=remove_label>"Remove"</button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }}).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Adding a passkey, an island: the browser's authenticator makes the credential (asked for a
+/// challenge first), then the form posts it to the page like any other, whose answer shows
+/// the new passkey and, for a first second factor, the recovery codes.
+#[island]
+fn AddPasskeyForm(namespace: String, page: String) -> impl IntoView {
+    let namespace = provide_island_namespace(namespace);
+    let alive = use_alive();
+    let form = NodeRef::<leptos::html::Form>::new();
+    let ceremony_input = NodeRef::<leptos::html::Input>::new();
+    let response_input = NodeRef::<leptos::html::Input>::new();
+    let ceremony = Ceremony::<()>::default();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let ns = namespace.get_untracked();
+        ceremony.run(async move {
+            let challenge = begin_add_passkey(ns).await?;
+            let answer = crate::webauthn::create(&challenge.options)
+                .await
+                .map_err(|_| AppError::PasskeyNotVerified)?;
+            if let (Some(form), Some(id), Some(response)) = (
+                form.get_untracked(),
+                ceremony_input.get_untracked(),
+                response_input.get_untracked(),
+            ) {
+                id.set_value(&challenge.ceremony);
+                response.set_value(&answer);
+                // A plain post of the filled form: the page answers it.
+                let _ = form.submit();
+            }
+            Ok(())
+        });
+    };
+    let error = Signal::derive(move || ceremony.value().get().and_then(Result::err));
+    let sudo = Signal::derive(move || needs_sudo(error));
+    view! {
+        <form class="form" method="post" action=page node_ref=form on:submit=on_submit>
+            <input type="hidden" name=crate::page_posts::ACTION_FIELD value=AddPasskey::PATH/>
+            <NamespaceInput/>
+            <input type="hidden" name="ceremony" node_ref=ceremony_input/>
+            <input type="hidden" name="response" node_ref=response_input/>
+            <div class="field">
+                <label for="passkey_name">"Passkey name"</label>
+                <p class="hint" id="passkey_name-hint">"So you can tell your devices apart, e.g. “work laptop”."</p>
+                <input id="passkey_name" name="name" required maxlength="60"
+                    aria-describedby="passkey_name-hint"/>
+            </div>
+            <FormAlert error id="passkey-add-error"/>
+            <button type="submit" disabled=move || !alive.get() || ceremony.pending().get()>"Add a passkey"</button>
+            <p class="muted" hidden=move || alive.get()>"Adding a passkey needs JavaScript, once the page has loaded."</p>
+        </form>
+        <SudoPrompt needed=sudo/>
     }
 }
 
@@ -304,7 +368,7 @@ fn RecoveryCodesOnce(codes: Vec<String>) -> impl IntoView {
             <ul id="recovery-codes" class="codes">
                 {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
             </ul>
-            <CopyButton text=text label="Copy codes"/>
+            <CopyButton text=text label="Copy codes".to_owned()/>
             <a class="button secondary" href=download download="gatehouse-recovery-codes.txt">"Download (.txt)"</a>
         </div>
     }

@@ -133,6 +133,46 @@ async fn pending_token(f: &Fixture) -> String {
     }
 }
 
+/// After a wrong code the page shows the same setup again, from the sealed enrollment alone;
+/// only its owner, and only while it is fresh, can open it.
+#[tokio::test]
+async fn a_begun_enrollment_shows_the_same_key_again_to_its_owner_while_fresh() {
+    let f = setup().await;
+    let now = Utc::now();
+    let totp = totp_at(now);
+    let first = totp
+        .begin_enrollment(f.authn.namespace(), f.user, EMAIL)
+        .unwrap();
+    let again = totp
+        .resume_enrollment(f.authn.namespace(), f.user, EMAIL, &first.enrollment)
+        .unwrap();
+    assert_eq!(again.secret_base32, first.secret_base32);
+    assert_eq!(again.otpauth_uri, first.otpauth_uri);
+    assert_eq!(again.enrollment, first.enrollment);
+    assert!(!again.qr_png_base64.is_empty());
+    for refused in [
+        totp.resume_enrollment(
+            f.authn.namespace(),
+            Uuid::new_v4(),
+            EMAIL,
+            &first.enrollment,
+        ),
+        totp.resume_enrollment("elsewhere", f.user, EMAIL, &first.enrollment),
+        totp.resume_enrollment(f.authn.namespace(), f.user, EMAIL, "not sealed"),
+        totp_at(now + TimeDelta::minutes(16)).resume_enrollment(
+            f.authn.namespace(),
+            f.user,
+            EMAIL,
+            &first.enrollment,
+        ),
+    ] {
+        assert!(matches!(
+            refused,
+            Err(identity::totp::TotpError::EnrollmentInvalid)
+        ));
+    }
+}
+
 #[tokio::test]
 async fn totp_enrollment_needs_a_current_code_and_stores_the_secret_sealed() {
     let f = setup().await;

@@ -13,6 +13,7 @@ mod impersonation;
 mod malformed_input;
 mod metrics;
 mod outage;
+mod page_posts;
 mod server_functions;
 mod shutdown;
 mod support_access;
