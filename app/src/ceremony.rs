@@ -35,6 +35,14 @@ impl<T: Send + Sync + 'static> Default for Ceremony<T> {
 }
 
 impl<T: Send + Sync + 'static> Ceremony<T> {
+    /// A ceremony that has not run here, showing `error` (one a native post carried back).
+    pub fn failed_with(error: Option<AppError>) -> Self {
+        Self {
+            value: RwSignal::new(error.map(Err)),
+            ..Self::default()
+        }
+    }
+
     /// Runs `steps` unless a run is under way; the outcome lands in [`Ceremony::value`].
     pub fn run(self, steps: impl Future<Output = Result<T, AppError>> + 'static) {
         if self.pending.get_untracked() {

@@ -240,21 +240,43 @@ pub fn SudoPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
 /// comes back without the prompt, ready for the change to be repeated.
 #[island]
 fn SudoConfirmation(namespace: String) -> impl IntoView {
-    let confirm = crate::form_errors::form_action::<crate::reauth::ConfirmPassword>();
-    let error = action_error(confirm);
+    use crate::calls::call;
+    use crate::passkeys::{BeginPasskeyConfirmation, ConfirmWithPasskey};
+    use crate::reauth::ConfirmPassword;
+
     let namespace = crate::pages::provide_island_namespace(namespace);
+    let confirm = crate::ceremony::Ceremony::<()>::failed_with(crate::calls::error_in_address::<
+        ConfirmPassword,
+    >());
+    let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        if let Some(form) = ev
+            .target()
+            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into(t).ok())
+        {
+            let form: leptos::web_sys::HtmlFormElement = form;
+            confirm.run(async move { crate::calls::submit::<ConfirmPassword>(&form).await });
+        }
+    };
     // Or with a passkey, for people who have one at hand.
     let with_passkey = crate::ceremony::Ceremony::<()>::default();
     let confirm_with_passkey = Callback::new(move |()| {
         let ns = namespace.get_untracked();
         with_passkey.run(async move {
-            let challenge = crate::passkeys::begin_passkey_confirmation(ns.clone())
+            let challenge = call::<BeginPasskeyConfirmation>(&[("namespace", &ns)])
                 .await?
                 .ok_or(AppError::NoPasskey)?;
             let answer = crate::webauthn::get(&challenge.options)
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
-            crate::passkeys::confirm_with_passkey(ns, challenge.ceremony, answer).await
+            call::<ConfirmWithPasskey>(&[
+                ("namespace", &ns),
+                ("ceremony", &challenge.ceremony),
+                ("response", &answer),
+            ])
+            .await
         });
     });
     let passkey_error = move || {
@@ -273,13 +295,13 @@ fn SudoConfirmation(namespace: String) -> impl IntoView {
             <div class="sudo" role="group" aria-labelledby="sudo-title">
                 <h2 id="sudo-title">"Confirm it is you"</h2>
                 <p class="muted">"This change needs your password again (you signed in a while ago)."</p>
-                <ActionForm action=confirm attr:class="form">
+                <form method="post" action=ConfirmPassword::url() class="form" on:submit=on_submit>
                     <NamespaceInput/>
                     <Field label="Your password" name="password" id="sudo_password" kind="password"
                         autocomplete="current-password" error/>
                     <FormAlert error id="sudo-error"/>
                     <button type="submit" disabled=move || confirm.pending().get()>"Confirm"</button>
-                </ActionForm>
+                </form>
                 <button type="button" class="secondary" disabled=move || with_passkey.pending().get()
                     on:click=move |_| confirm_with_passkey.run(())>"Confirm with a passkey"</button>
                 {move || passkey_error().map(|e| view! { <p class="error" role="alert" id="sudo-passkey-error">{e}</p> })}

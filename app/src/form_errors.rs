@@ -38,7 +38,7 @@ where
 
 /// The `__path` and `__err` of the page's address, as Leptos puts them there.
 #[cfg(feature = "hydrate")]
-fn error_in_address() -> Option<leptos::server::ServerActionError> {
+pub(crate) fn error_in_address() -> Option<leptos::server::ServerActionError> {
     let search = window().location().search().ok()?;
     let value = |name: &str| {
         search

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod api_keys;
 pub mod caller;
+pub mod calls;
 pub mod ceremony;
 #[cfg(feature = "ssr")]
 pub mod client_address;

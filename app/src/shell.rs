@@ -2,6 +2,7 @@
 //! and the impersonation banner whenever the session is an impersonation.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_location;
 
 use crate::admin::impersonation::{impersonation_left_over, EndImpersonation};
@@ -155,22 +156,22 @@ pub fn TopBar() -> impl IntoView {
 /// anyway and the shell offers the way back). An island: the countdown runs in the browser.
 #[island]
 fn ImpersonationBanner(namespace: String, target: String, imp: Impersonation) -> impl IntoView {
-    let end = ServerAction::<EndImpersonation>::new();
     let expires_at = imp.expires_at;
     let left = RwSignal::new(expires_at.map(|at| at - now_seconds()));
     #[cfg(feature = "hydrate")]
     {
         let ns = namespace.clone();
+        let ended = StoredValue::new(false);
         if let Ok(handle) = set_interval_with_handle(
             move || {
                 let remaining = expires_at.map(|at| at - now_seconds());
                 left.set(remaining);
-                if remaining.is_some_and(|r| r <= 0)
-                    && !end.pending().get_untracked()
-                    && end.version().get_untracked() == 0
-                {
-                    end.dispatch(EndImpersonation {
-                        namespace: ns.clone(),
+                if remaining.is_some_and(|r| r <= 0) && !ended.get_value() {
+                    ended.set_value(true);
+                    let ns = ns.clone();
+                    // Its answer redirects to the admin's page, which the call follows.
+                    leptos::task::spawn_local(async move {
+                        let _ = crate::calls::call::<EndImpersonation>(&[("namespace", &ns)]).await;
                     });
                 }
             },
@@ -195,10 +196,11 @@ fn ImpersonationBanner(namespace: String, target: String, imp: Impersonation) ->
                 {imp.reason.map(|r| view! { "Reason: " <q class="reason">{r}</q>". " })}
                 <span class="countdown" aria-live="off" id="impersonation-countdown">{countdown}</span>
             </p>
-            <ActionForm action=end>
+            // A plain post: ending is a full page change anyway.
+            <form method="post" action=EndImpersonation::url()>
                 <input type="hidden" name="namespace" value=namespace/>
                 <button type="submit" class="danger">"End impersonation"</button>
-            </ActionForm>
+            </form>
         </div>
     }
 }

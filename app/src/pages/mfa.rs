@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::caller::MfaDue;
+use crate::calls::call;
 use crate::ceremony::Ceremony;
 use crate::components::{
     action_error, needs_sudo, use_alive, use_query_flag, CopyButton, Field, FormAlert,
@@ -17,7 +18,7 @@ use crate::mfa::{
 };
 use crate::page_posts::{outcome, posted, ForgetThePost, PageForm, Posted};
 use crate::pages::{provide_island_namespace, use_namespace};
-use crate::passkeys::{begin_add_passkey, my_passkeys, AddPasskey, RemovePasskey, RenamePasskey};
+use crate::passkeys::{my_passkeys, AddPasskey, BeginAddPasskey, RemovePasskey, RenamePasskey};
 
 /// What makes a secret shown once (an app's key, recovery codes) posts to this page, which
 /// shows it in its answer (`page_posts`); the other changes post to their server functions,
@@ -314,7 +315,7 @@ fn AddPasskeyForm(namespace: String, page: String) -> impl IntoView {
         ev.prevent_default();
         let ns = namespace.get_untracked();
         ceremony.run(async move {
-            let challenge = begin_add_passkey(ns).await?;
+            let challenge = call::<BeginAddPasskey>(&[("namespace", &ns)]).await?;
             let answer = crate::webauthn::create(&challenge.options)
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;

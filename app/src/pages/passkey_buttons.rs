@@ -5,11 +5,11 @@
 
 use leptos::prelude::*;
 
+use crate::calls::call;
 use crate::ceremony::Ceremony;
 use crate::error::AppError;
 use crate::passkeys::{
-    begin_passkey_second_factor, begin_passkey_sign_in, complete_sign_in_with_passkey,
-    passkey_sign_in,
+    BeginPasskeySecondFactor, BeginPasskeySignIn, CompleteSignInWithPasskey, PasskeySignIn,
 };
 
 /// After a successful sign-in the server answered the page to go to (a same-namespace path it
@@ -23,14 +23,21 @@ fn go_to(page: &str) {
 pub fn PasskeySignInButton(namespace: String, next: String) -> impl IntoView {
     let ceremony = Ceremony::default();
     let start = Callback::new(move |()| {
-        let ns = namespace.clone();
-        let next = Some(next.clone()).filter(|n| !n.is_empty());
+        let (ns, next) = (namespace.clone(), next.clone());
         ceremony.run(async move {
-            let challenge = begin_passkey_sign_in(ns.clone()).await?;
+            let challenge = call::<BeginPasskeySignIn>(&[("namespace", &ns)]).await?;
             let answer = crate::webauthn::get(&challenge.options)
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
-            go_to(&passkey_sign_in(ns, challenge.ceremony, answer, next).await?);
+            let mut fields = vec![
+                ("namespace", ns.as_str()),
+                ("ceremony", &challenge.ceremony),
+                ("response", &answer),
+            ];
+            if !next.is_empty() {
+                fields.push(("next", &next));
+            }
+            go_to(&call::<PasskeySignIn>(&fields).await?);
             Ok(())
         });
     });
@@ -44,13 +51,19 @@ pub fn PasskeySecondFactorButton(namespace: String) -> impl IntoView {
     let start = Callback::new(move |()| {
         let ns = namespace.clone();
         ceremony.run(async move {
-            let challenge = begin_passkey_second_factor(ns.clone())
+            let challenge = call::<BeginPasskeySecondFactor>(&[("namespace", &ns)])
                 .await?
                 .ok_or(AppError::SignInExpired)?;
             let answer = crate::webauthn::get(&challenge.options)
                 .await
                 .map_err(|_| AppError::PasskeyNotVerified)?;
-            go_to(&complete_sign_in_with_passkey(ns, challenge.ceremony, answer).await?);
+            let page = call::<CompleteSignInWithPasskey>(&[
+                ("namespace", &ns),
+                ("ceremony", &challenge.ceremony),
+                ("response", &answer),
+            ])
+            .await?;
+            go_to(&page);
             Ok(())
         });
     });

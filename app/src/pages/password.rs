@@ -2,12 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::components::{
-    action_error, focus_first_error, use_query_flag, Field, FormAlert, NamespaceInput,
-};
-use crate::form_errors::form_action;
+use leptos::server_fn::ServerFn;
+
+use crate::calls::{call, error_in_address};
+use crate::ceremony::Ceremony;
+use crate::components::{focus_first_error, use_query_flag, Field, FormAlert, NamespaceInput};
 use crate::pages::{provide_island_namespace, use_namespace};
-use crate::password::{ChangePassword, PasswordStrength};
+use crate::password::{ChangePassword, PasswordStrength, StrengthView};
 
 const LABELS: [&str; 5] = ["Very weak", "Weak", "Fair", "Good", "Strong"];
 
@@ -24,9 +25,22 @@ pub fn PasswordPage() -> impl IntoView {
 #[island]
 fn ChangePasswordForm(namespace: String, changed: bool) -> impl IntoView {
     provide_island_namespace(namespace);
-    let change = form_action::<ChangePassword>();
-    let error = action_error(change);
+    let change = Ceremony::<()>::failed_with(error_in_address::<ChangePassword>());
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
     focus_first_error(error);
+    // A change that goes through answers with a redirect to the page's notice, which the call
+    // follows.
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        if let Some(form) = ev
+            .target()
+            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into(t).ok())
+        {
+            let form: leptos::web_sys::HtmlFormElement = form;
+            change.run(async move { crate::calls::submit::<ChangePassword>(&form).await });
+        }
+    };
 
     view! {
         <section class="card narrow">
@@ -35,7 +49,7 @@ fn ChangePasswordForm(namespace: String, changed: bool) -> impl IntoView {
                 <p class="notice" role="status">"Your password was changed. Every other device was signed out."</p>
             </Show>
             <p class="muted">"Use a long passphrase you use nowhere else; a password manager helps. No rules about symbols or digits: length and uniqueness matter."</p>
-            <ActionForm action=change attr:class="form">
+            <form method="post" action=ChangePassword::url() class="form" on:submit=on_submit>
                 <NamespaceInput/>
                 <Field label="Current password" name="current_password" kind="password"
                     autocomplete="current-password" error/>
@@ -44,7 +58,7 @@ fn ChangePasswordForm(namespace: String, changed: bool) -> impl IntoView {
                     autocomplete="new-password" error/>
                 <FormAlert error id="change-password-error"/>
                 <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
@@ -54,7 +68,7 @@ fn ChangePasswordForm(namespace: String, changed: bool) -> impl IntoView {
 #[component]
 fn NewPasswordWithMeter(error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
     let namespace = use_namespace();
-    let estimate = ServerAction::<PasswordStrength>::new();
+    let estimate = RwSignal::new(None::<StrengthView>);
     let typed = RwSignal::new(String::new());
     let ticket = StoredValue::new(0u32);
     let on_input = move |ev: leptos::ev::Event| {
@@ -65,9 +79,17 @@ fn NewPasswordWithMeter(error: Signal<Option<crate::error::AppError>>) -> impl I
         set_timeout(
             move || {
                 if ticket.get_value() == mine && !value.is_empty() {
-                    estimate.dispatch(PasswordStrength {
-                        namespace: namespace.get_untracked(),
-                        password: value,
+                    let namespace = namespace.get_untracked();
+                    leptos::task::spawn_local(async move {
+                        let reading = call::<PasswordStrength>(&[
+                            ("namespace", &namespace),
+                            ("password", &value),
+                        ])
+                        .await;
+                        // Only the reading of what is typed now.
+                        if ticket.get_value() == mine {
+                            estimate.set(reading.ok());
+                        }
                     });
                 }
             },
@@ -78,7 +100,7 @@ fn NewPasswordWithMeter(error: Signal<Option<crate::error::AppError>>) -> impl I
         if typed.get().is_empty() {
             return None;
         }
-        estimate.value().get().and_then(Result::ok)
+        estimate.get()
     };
     view! {
         <div on:input=on_input>
