@@ -53,7 +53,7 @@ where
     S: ServerFn<Error = AppError>,
 {
     #[cfg(feature = "hydrate")]
-    let carried = crate::form_errors::error_in_address();
+    let carried = browser::error_in_address();
     #[cfg(not(feature = "hydrate"))]
     let carried = leptos::prelude::use_context::<leptos::server::ServerActionError>();
     let carried = carried.filter(|e| e.path() == S::PATH)?;
@@ -72,6 +72,24 @@ mod browser {
     pub use leptos::web_sys::UrlSearchParams;
 
     use crate::error::AppError;
+
+    /// The `__path` and `__err` of the page's address, as Leptos puts them there.
+    pub fn error_in_address() -> Option<leptos::server::ServerActionError> {
+        let search = window().location().search().ok()?;
+        let value = |name: &str| {
+            search
+                .trim_start_matches('?')
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(key, _)| *key == name)
+                .and_then(|(_, raw)| leptos::web_sys::js_sys::decode_uri_component(raw).ok())
+                .map(String::from)
+        };
+        Some(leptos::server::ServerActionError::new(
+            &value("__path")?,
+            &value("__err")?,
+        ))
+    }
 
     /// Posts `params` to `S` (a form body; no `Accept: text/html`, so the answer is data, not
     /// a redirect back to the page) and decodes the answer. A server function that redirects

@@ -158,7 +158,8 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>, id: &'static str
     }
 }
 
-/// After a failed submit, focus the first invalid field, else the form alert.
+/// After a failed submit in an island, focus the first invalid field, else the form alert.
+/// (Pages rendered on the server get `autofocus` from `Field` and `FormAlert` instead.)
 pub fn focus_first_error(error: Signal<Option<AppError>>) {
     Effect::new(move |_| {
         let failed = error.get().is_some();

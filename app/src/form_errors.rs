@@ -24,35 +24,9 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
-    // The router hands the error over on the server; in an island in the browser there is no
-    // router, so the island reads it from the address itself, or it would not show what the
-    // server rendered.
-    #[cfg(feature = "hydrate")]
-    if use_context::<leptos::server::ServerActionError>().is_none() {
-        if let Some(error) = error_in_address() {
-            provide_context(error);
-        }
-    }
+    // The router hands the error over (pages render on the server only; islands, which run
+    // without a router in the browser, read it with `calls::error_in_address`).
     ServerAction::<S>::new()
-}
-
-/// The `__path` and `__err` of the page's address, as Leptos puts them there.
-#[cfg(feature = "hydrate")]
-pub(crate) fn error_in_address() -> Option<leptos::server::ServerActionError> {
-    let search = window().location().search().ok()?;
-    let value = |name: &str| {
-        search
-            .trim_start_matches('?')
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(key, _)| *key == name)
-            .and_then(|(_, raw)| leptos::web_sys::js_sys::decode_uri_component(raw).ok())
-            .map(String::from)
-    };
-    Some(leptos::server::ServerActionError::new(
-        &value("__path")?,
-        &value("__err")?,
-    ))
 }
 
 /// The form fields whose value comes back after a failed native post: words a person typed,

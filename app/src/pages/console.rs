@@ -97,7 +97,6 @@ fn StartSupportAccessForm() -> impl IntoView {
     let offer = Resource::new(move || namespace.get(), support_access_settings);
     let start = form_action::<StartSupportAccess>();
     let error = action_error(start);
-    crate::components::focus_first_error(error);
     view! {
         <h2>"Support access"</h2>
         <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>

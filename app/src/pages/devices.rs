@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{action_error, focus_first_error, use_query_count, FormAlert};
+use crate::components::{action_error, use_query_count, FormAlert};
 use crate::devices::{
     my_devices, new_device_mail, SetNewDeviceMail, SignOutDevice, SignOutOtherDevices,
 };
@@ -26,7 +26,6 @@ pub fn DevicesPage() -> impl IntoView {
     let one_error = action_error(sign_out_one);
     let others_error = action_error(sign_out_others);
     let error = Signal::derive(move || one_error.get().or(others_error.get()));
-    focus_first_error(error);
     let others_done = use_query_count(
         "signed_out",
         "No other device was signed in.",

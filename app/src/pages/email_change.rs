@@ -5,8 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::caller::current_viewer;
 use crate::components::{
-    action_error, focus_first_error, needs_sudo, use_query_flag, Field, FormAlert, NamespaceInput,
-    SudoPrompt,
+    action_error, needs_sudo, use_query_flag, Field, FormAlert, NamespaceInput, SudoPrompt,
 };
 use crate::email_change::{ConfirmEmailChange, RequestEmailChange};
 use crate::form_errors::form_action;
@@ -18,7 +17,6 @@ pub fn EmailChangePage() -> impl IntoView {
     let viewer = Resource::new(move || namespace.get(), current_viewer);
     let request = form_action::<RequestEmailChange>();
     let error = action_error(request);
-    focus_first_error(error);
     let sudo = Signal::derive(move || needs_sudo(error));
     let sent = use_query_flag(vocabulary::Notice::Sent.as_str());
     let changed = use_query_flag(vocabulary::Notice::Changed.as_str());
@@ -59,7 +57,6 @@ pub fn EmailChangePage() -> impl IntoView {
 pub fn EmailChangeConfirmPage() -> impl IntoView {
     let confirm = form_action::<ConfirmEmailChange>();
     let error = action_error(confirm);
-    focus_first_error(error);
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     view! {

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{
-    action_error, focus_first_error, link_keeping_return, use_query_flag, Field, FormAlert,
-    NamespaceInput, ReturnInput,
+    action_error, link_keeping_return, use_query_flag, Field, FormAlert, NamespaceInput,
+    ReturnInput,
 };
 use crate::flows::{
     sign_up_open, ConfirmMagicLink, RequestEmailCode, RequestMagicLink, RequestPasswordReset,
@@ -54,7 +54,6 @@ fn EmailRequestFields(
     pending: Signal<bool>,
     button: &'static str,
 ) -> impl IntoView {
-    focus_first_error(error);
     view! {
         <Field label="Email" name="email" kind="email" autocomplete="username" error/>
         <FormAlert error id="form-error"/>
@@ -72,7 +71,6 @@ pub fn SignUpPage() -> impl IntoView {
     let action = form_action::<SignUp>();
     let error = action_error(action);
     let done = use_query_flag(vocabulary::Notice::Sent.as_str());
-    focus_first_error(error);
     let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">
@@ -120,7 +118,6 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn VerifyEmailPage() -> impl IntoView {
     let action = form_action::<VerifyEmail>();
     let error = action_error(action);
-    focus_first_error(error);
     view! {
         <section class="card narrow">
             <h1>"Confirm your email address"</h1>
@@ -168,7 +165,6 @@ pub fn MagicLinkPage() -> impl IntoView {
 pub fn MagicLinkConfirmPage() -> impl IntoView {
     let action = form_action::<ConfirmMagicLink>();
     let error = action_error(action);
-    focus_first_error(error);
     let again = page_link(Page::MagicLink);
     view! {
         <section class="card narrow">
@@ -210,7 +206,6 @@ pub fn EmailCodePage() -> impl IntoView {
 pub fn EmailCodeVerifyPage() -> impl IntoView {
     let action = form_action::<SignInWithCode>();
     let error = action_error(action);
-    focus_first_error(error);
     let query = use_query_map();
     let email = move || query.read().get("email").unwrap_or_default();
     let again = page_link(Page::EmailCode);
@@ -256,7 +251,6 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = form_action::<ResetPassword>();
     let error = action_error(action);
-    focus_first_error(error);
     view! {
         <section class="card narrow">
             <h1>"Choose a new password"</h1>
@@ -278,7 +272,6 @@ pub fn ResetPasswordPage() -> impl IntoView {
 pub fn NewPasswordPage() -> impl IntoView {
     let action = form_action::<SetNewPassword>();
     let error = action_error(action);
-    focus_first_error(error);
     let sign_in = page_link(Page::SignIn);
     view! {
         <section class="card narrow">

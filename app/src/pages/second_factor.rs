@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{action_error, focus_first_error, Field, FormAlert, NamespaceInput};
+use crate::components::{action_error, Field, FormAlert, NamespaceInput};
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
 use crate::second_factor::{second_factor_choices, CompleteSignIn};
@@ -26,9 +26,6 @@ pub fn SecondFactorPage() -> impl IntoView {
             .get()
             .filter(|_| failed_method.as_deref() != Some("totp"))
     });
-    focus_first_error(Signal::derive(move || {
-        app_error.get().or(recovery_error.get())
-    }));
     let sign_in = move || Page::SignIn.path(&namespace.get());
 
     view! {

@@ -2,8 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{
-    action_error, focus_first_error, link_keeping_return, use_return_query, Field, FormAlert,
-    ReturnInput,
+    action_error, link_keeping_return, use_return_query, Field, FormAlert, ReturnInput,
 };
 use crate::flows::sign_up_open;
 use crate::form_errors::form_action;
@@ -16,7 +15,6 @@ pub fn SignInPage() -> impl IntoView {
     let namespace = use_namespace();
     let action = form_action::<SignIn>();
     let error = action_error(action);
-    focus_first_error(error);
     let query = use_query_map();
     let after_reset = move || query.read().get("reset").as_deref() == Some("done");
     let verified = move || query.read().get("verified").is_some();

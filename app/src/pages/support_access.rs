@@ -86,7 +86,6 @@ pub fn OperatorUserPage() -> impl IntoView {
     );
     let start = form_action::<StartSupportAccess>();
     let error = action_error(start);
-    crate::components::focus_first_error(error);
     view! {
         <section class="card wide">
             <p><a href=move || Page::OperatorUsers.path_with(&namespace.get(), &[("target_namespace", &target.get())])>"← Find a user"</a></p>

@@ -12,7 +12,6 @@ pub fn LockoutsPage() -> impl IntoView {
     let namespace = use_namespace();
     let unlock = form_action::<AdminUnlock>();
     let error = action_error(unlock);
-    crate::components::focus_first_error(error);
     let unlocked = query_value("unlocked");
     let more = query_value("failures");
     let view_data = Resource::new(

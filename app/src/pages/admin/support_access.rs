@@ -64,7 +64,6 @@ fn SupportRequests() -> impl IntoView {
     let setting_error = action_error(setting);
     let decide_error = action_error(decide);
     let error = Signal::derive(move || decide_error.get().or(setting_error.get()));
-    crate::components::focus_first_error(error);
     let data = Resource::new(
         move || {
             (

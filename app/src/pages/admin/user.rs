@@ -74,7 +74,6 @@ pub fn UserPage() -> impl IntoView {
         unlock,
         impersonate
     );
-    crate::components::focus_first_error(error);
     let versions = move || {
         [
             disable.version().get(),

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use super::{query_value, Choice};
 use crate::admin::users::{admin_users, AdminCreateUser};
-use crate::components::{action_error, focus_first_error, Field, FormAlert};
+use crate::components::{action_error, Field, FormAlert};
 use crate::form_errors::form_action;
 use crate::pages::use_namespace;
 use vocabulary::Page;
@@ -119,7 +119,6 @@ pub fn NewUserPage() -> impl IntoView {
     let namespace = use_namespace();
     let create = form_action::<AdminCreateUser>();
     let error = action_error(create);
-    focus_first_error(error);
     // The choice comes back after a form posted without JavaScript failed.
     let chose_password = crate::form_errors::kept_value(crate::error::FormField::Mode.name())
         .as_deref()
