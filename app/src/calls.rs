@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
-/// Calls `S` with `fields`.
+/// Calls `S` with `fields`. Only in the browser: islands render on the server too, but their
+/// calls run from events and timers, which never fire there.
 pub async fn call<S>(fields: &[(&str, &str)]) -> Result<S::Output, AppError>
 where
     S: ServerFn<Error = AppError>,

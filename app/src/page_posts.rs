@@ -110,11 +110,10 @@ pub fn PageForm(
     page: String,
     action: &'static str,
     #[prop(optional)] class: &'static str,
-    #[prop(optional)] id: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <form method="post" action=page class=class id=id>
+        <form method="post" action=page class=class>
             <input type="hidden" name=ACTION_FIELD value=action/>
             {children()}
         </form>

@@ -44,6 +44,7 @@ interface Answer {
 
 interface Forwarded extends Answer {
   path: string;
+  method: string;
   /** The server function called, for a path under /api/. */
   serverFunction: string | null;
 }
@@ -61,6 +62,7 @@ const REFRAMED = new Set(["content-encoding", "content-length", "transfer-encodi
 class Pinning {
   private fallback: number | null = null;
   private readonly byFunction = new Map<string, number>();
+  private readonly byPagePost = new Map<string, number>();
   private readonly forwarded: Forwarded[] = [];
 
   constructor(private readonly context: BrowserContext) {}
@@ -78,6 +80,18 @@ class Pinning {
   call(name: string, instance: number): void {
     checkInstance(instance);
     this.byFunction.set(name, instance);
+  }
+
+  /** Sends every form posted to page `path` (no query) to `instance`, whatever `to` says: a
+   * ceremony's second half is such a post when its answer is shown once (adding a passkey). */
+  postTo(path: string, instance: number): void {
+    checkInstance(instance);
+    this.byPagePost.set(path, instance);
+  }
+
+  /** The forms posted to page `path` so far, oldest first. */
+  posts(path: string): Answer[] {
+    return this.forwarded.filter((f) => f.path === path && f.method === "POST").map(answer);
   }
 
   /** The calls of server function `name` so far, oldest first. */
@@ -98,10 +112,17 @@ class Pinning {
     // page load (the browser cache is off while requests are intercepted).
     if (url.pathname.startsWith("/pkg/")) return route.fallback();
     const serverFunction = serverFunctionOf(url.pathname);
-    const instance = (serverFunction !== null ? this.byFunction.get(serverFunction) : undefined) ?? this.fallback;
+    const method = request.method();
+    const pinned =
+      serverFunction !== null
+        ? this.byFunction.get(serverFunction)
+        : method === "POST"
+          ? this.byPagePost.get(url.pathname)
+          : undefined;
+    const instance = pinned ?? this.fallback;
     if (instance === null) return route.fallback();
 
-    const record: Forwarded = { path: url.pathname, serverFunction, instance, status: 0 };
+    const record: Forwarded = { path: url.pathname, method, serverFunction, instance, status: 0 };
     this.forwarded.push(record);
     // Nothing is thrown from here: a route handler's error surfaces apart from the test (and
     // after it, for requests still in flight when the page closes). A failure is recorded
@@ -242,16 +263,16 @@ test("a passkey ceremony begun on one instance is finished on another, to add th
   await expect(page).toHaveURL(new RegExp(`/${ns}/account$`));
 
   // One click runs both halves: the options (and the challenge in them) come from instance 0,
-  // the authenticator's answer goes to instance 1.
+  // the authenticator's answer is posted with the form to the page on instance 1.
   pin.call("begin_add_passkey", 0);
-  pin.call("add_passkey", 1);
+  pin.postTo(`/${ns}/security/mfa`, 1);
   await page.goto(`/${ns}/security/mfa`);
   await page.getByLabel("Passkey name").fill("laptop");
   await page.getByRole("button", { name: "Add a passkey" }).click();
   const listed = page.locator("#passkeys tbody tr").filter({ hasText: "laptop" });
   await expect(listed).toHaveCount(1);
   expect(pin.calls("begin_add_passkey")).toEqual([{ instance: 0, status: 200 }]);
-  expect(pin.calls("add_passkey")).toEqual([{ instance: 1, status: 200 }]);
+  expect(pin.posts(`/${ns}/security/mfa`)).toEqual([{ instance: 1, status: 200 }]);
   // A third instance lists it too.
   pin.to(2);
   await page.goto(`/${ns}/security/mfa`);
