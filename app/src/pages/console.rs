@@ -140,10 +140,7 @@ fn SupportAccessLists() -> impl IntoView {
     let namespace = use_namespace();
     let end = form_action::<OperatorEndSupportAccess>();
     let error = action_error(end);
-    let lists = Resource::new(
-        move || (namespace.get(), end.version().get()),
-        |(ns, _)| operator_support_access(ns),
-    );
+    let lists = Resource::new(move || namespace.get(), operator_support_access);
     view! {
         {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1">{e.to_string()}</p> })}
         <Suspense fallback=|| ()>

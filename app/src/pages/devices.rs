@@ -13,16 +13,7 @@ pub fn DevicesPage() -> impl IntoView {
     let sign_out_one = form_action::<SignOutDevice>();
     let sign_out_others = form_action::<SignOutOtherDevices>();
     // The list reloads after either action.
-    let devices = Resource::new(
-        move || {
-            (
-                namespace.get(),
-                sign_out_one.version().get(),
-                sign_out_others.version().get(),
-            )
-        },
-        |(ns, _, _)| my_devices(ns),
-    );
+    let devices = Resource::new(move || namespace.get(), my_devices);
     let one_error = action_error(sign_out_one);
     let others_error = action_error(sign_out_others);
     let error = Signal::derive(move || one_error.get().or(others_error.get()));
@@ -81,7 +72,7 @@ pub fn DevicesPage() -> impl IntoView {
                             </table>
                             <ActionForm action=sign_out_others attr:class="inline">
                                 <input type="hidden" name="namespace" value=namespace/>
-                                <button type="submit" disabled=move || sign_out_others.pending().get()>
+                                <button type="submit">
                                     "Sign out all other devices"
                                 </button>
                             </ActionForm>
@@ -102,10 +93,7 @@ fn NewDeviceMail() -> impl IntoView {
     let save = form_action::<SetNewDeviceMail>();
     let error = action_error(save);
     let saved = crate::pages::admin::query_value("alerts");
-    let setting = Resource::new(
-        move || (namespace.get(), save.version().get()),
-        |(ns, _)| new_device_mail(ns),
-    );
+    let setting = Resource::new(move || namespace.get(), new_device_mail);
     view! {
         <h2 id="sign-in-alerts">"Sign-in alerts"</h2>
         <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
@@ -122,7 +110,7 @@ fn NewDeviceMail() -> impl IntoView {
                             " Email me when my account is signed in to from a browser or device it has not used in the last 90 days"
                         </label>
                         <FormAlert error id="new-device-mail-error"/>
-                        <button type="submit" class="secondary" disabled=move || save.pending().get()>"Save"</button>
+                        <button type="submit" class="secondary">"Save"</button>
                     </ActionForm>
                 })
             })}

@@ -40,7 +40,7 @@ pub fn EmailChangePage() -> impl IntoView {
                                 <NamespaceInput/>
                                 <Field label="New email address" name="email" kind="email" autocomplete="email"
                                     hint="We send a link there; nothing changes until it is used." error/>
-                                <button type="submit" disabled=move || request.pending().get()>"Send confirmation link"</button>
+                                <button type="submit">"Send confirmation link"</button>
                             </ActionForm>
                         }.into_any(),
                         Ok(None) => view! { <p>"Sign in to manage your address."</p> }.into_any(),
@@ -66,7 +66,7 @@ pub fn EmailChangeConfirmPage() -> impl IntoView {
             <ActionForm action=confirm attr:class="form">
                 <NamespaceInput/>
                 <input type="hidden" name="token" value=token/>
-                <button type="submit" disabled=move || confirm.pending().get()>"Use this address"</button>
+                <button type="submit">"Use this address"</button>
             </ActionForm>
         </section>
     }

@@ -90,7 +90,7 @@ pub fn SignUpPage() -> impl IntoView {
                                         <Field label="Repeat the password" name="password_confirm" kind="password"
                                             autocomplete="new-password" error/>
                                         <FormAlert error id="form-error"/>
-                                        <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
+                                        <button type="submit">"Create account"</button>
                                     </ActionForm>
                                 }
                             >
@@ -133,7 +133,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 <Field label="Repeat the password" name="password_confirm" kind="password"
                     autocomplete="new-password" error/>
                 <FormAlert error id="form-error"/>
-                <button type="submit" disabled=move || action.pending().get()>"Confirm my address"</button>
+                <button type="submit">"Confirm my address"</button>
             </ActionForm>
         </section>
     }
@@ -173,7 +173,7 @@ pub fn MagicLinkConfirmPage() -> impl IntoView {
                 <NamespaceInput/>
                 <TokenInput/>
                 <FormAlert error id="form-error"/>
-                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+                <button type="submit">"Sign in"</button>
             </ActionForm>
             <p class="muted"><a href=again>"Send a new link"</a></p>
         </section>
@@ -221,7 +221,7 @@ pub fn EmailCodeVerifyPage() -> impl IntoView {
                 <Field label="Code" name="code" kind="text" autocomplete="one-time-code"
                     inputmode="numeric" error/>
                 <FormAlert error id="form-error"/>
-                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+                <button type="submit">"Sign in"</button>
             </ActionForm>
             <p class="muted"><a href=again>"Send a new code"</a></p>
         </section>
@@ -260,7 +260,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <TokenInput/>
                 <NewPasswordFields error/>
                 <FormAlert error id="form-error"/>
-                <button type="submit" disabled=move || action.pending().get()>"Set new password"</button>
+                <button type="submit">"Set new password"</button>
             </ActionForm>
         </section>
     }
@@ -283,7 +283,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                 <NamespaceInput/>
                 <NewPasswordFields error/>
                 <FormAlert error id="form-error"/>
-                <button type="submit" disabled=move || action.pending().get()>"Set password and continue"</button>
+                <button type="submit">"Set password and continue"</button>
             </ActionForm>
             <p class="muted"><a href=sign_in>"Back to sign-in"</a></p>
         </section>

@@ -47,7 +47,7 @@ pub fn SecondFactorPage() -> impl IntoView {
                                         hint="The 6-digit code your authenticator app shows now."
                                         error=app_error/>
                                     <FormAlert error=app_error id="totp-error"/>
-                                    <button type="submit" disabled=move || with_app.pending().get()>"Verify"</button>
+                                    <button type="submit">"Verify"</button>
                                 </ActionForm>
                             })}
                             {c.recovery_codes.then(|| view! {
@@ -60,8 +60,7 @@ pub fn SecondFactorPage() -> impl IntoView {
                                             hint="One of the codes you saved when you set up two-step verification. Each works once."
                                             error=recovery_error/>
                                         <FormAlert error=recovery_error id="recovery-error"/>
-                                        <button type="submit" class="secondary"
-                                            disabled=move || with_recovery.pending().get()>"Use recovery code"</button>
+                                        <button type="submit" class="secondary">"Use recovery code"</button>
                                     </ActionForm>
                                 </details>
                             })}

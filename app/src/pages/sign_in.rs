@@ -43,7 +43,7 @@ pub fn SignInPage() -> impl IntoView {
                 <Field label="Email" name="email" kind="email" autocomplete="username" error/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error/>
                 <FormAlert error id="sign-in-error"/>
-                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+                <button type="submit">"Sign in"</button>
             </ActionForm>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

@@ -165,8 +165,8 @@ pub(crate) fn OperatorRequests() -> impl IntoView {
     // A request made on this page comes back with `?done=…`: read the list again then.
     let done = query_value(vocabulary::Done::QUERY);
     let requests = Resource::new(
-        move || (namespace.get(), start.version().get(), done.get()),
-        |(ns, _, _)| operator_support_requests(ns),
+        move || (namespace.get(), done.get()),
+        |(ns, _)| operator_support_requests(ns),
     );
     view! {
         {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1" id="support-request-error">{e.to_string()}</p> })}

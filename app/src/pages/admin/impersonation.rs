@@ -30,13 +30,9 @@ pub fn ImpersonationsPage() -> impl IntoView {
                 target.get(),
                 since.get(),
                 until.get(),
-                end.version().get(),
-                notice.version().get(),
             )
         },
-        |(ns, admin, target, since, until, _, _)| {
-            admin_impersonations(ns, admin, target, since, until)
-        },
+        |(ns, admin, target, since, until)| admin_impersonations(ns, admin, target, since, until),
     );
     view! {
         <section class="card wide">

@@ -15,15 +15,8 @@ pub fn LockoutsPage() -> impl IntoView {
     let unlocked = query_value("unlocked");
     let more = query_value("failures");
     let view_data = Resource::new(
-        move || {
-            (
-                namespace.get(),
-                unlock.version().get(),
-                unlocked.get(),
-                more.get(),
-            )
-        },
-        |(ns, _, _, more)| admin_lockouts(ns, more == "more"),
+        move || (namespace.get(), unlocked.get(), more.get()),
+        |(ns, _, more)| admin_lockouts(ns, more == "more"),
     );
     view! {
         <section class="card wide">

@@ -64,16 +64,7 @@ fn SupportRequests() -> impl IntoView {
     let setting_error = action_error(setting);
     let decide_error = action_error(decide);
     let error = Signal::derive(move || decide_error.get().or(setting_error.get()));
-    let data = Resource::new(
-        move || {
-            (
-                namespace.get(),
-                setting.version().get(),
-                decide.version().get(),
-            )
-        },
-        |(ns, _, _)| admin_support_requests(ns),
-    );
+    let data = Resource::new(move || namespace.get(), admin_support_requests);
     view! {
         {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1" id="support-request-error">{e.to_string()}</p> })}
         <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>

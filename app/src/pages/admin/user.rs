@@ -74,19 +74,6 @@ pub fn UserPage() -> impl IntoView {
         unlock,
         impersonate
     );
-    let versions = move || {
-        [
-            disable.version().get(),
-            enable.version().get(),
-            revoke_session.version().get(),
-            revoke_sessions.version().get(),
-            remove_method.version().get(),
-            reset_methods.version().get(),
-            revoke_key.version().get(),
-            mark.version().get(),
-            unlock.version().get(),
-        ]
-    };
     let all_sessions = query_value("sessions");
     let account = Resource::new(
         move || {
@@ -94,11 +81,10 @@ pub fn UserPage() -> impl IntoView {
                 namespace.get(),
                 user_id.get(),
                 done.get(),
-                versions(),
                 all_sessions.get(),
             )
         },
-        |(ns, id, _, _, all)| admin_user(ns, id, all == "all"),
+        |(ns, id, _, all)| admin_user(ns, id, all == "all"),
     );
 
     // The two hidden fields every action form posts.

@@ -139,7 +139,7 @@ pub fn NewUserPage() -> impl IntoView {
                     autocomplete="new-password" required=false error/>
                 <Field label="Repeat the password" name="password_confirm" kind="password"
                     autocomplete="new-password" required=false error/>
-                <button type="submit" disabled=move || create.pending().get()>"Create user"</button>
+                <button type="submit">"Create user"</button>
             </ActionForm>
         </section>
     }
