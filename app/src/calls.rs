@@ -9,6 +9,7 @@
 use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
 
+use crate::ceremony::Ceremony;
 use crate::error::AppError;
 
 /// Calls `S` with `fields`. Only in the browser: islands render on the server too, but their
@@ -33,17 +34,33 @@ where
     }
 }
 
-/// Calls `S` with the fields of `form`, as its native post would send them.
-#[cfg(feature = "hydrate")]
-pub async fn submit<S>(form: &leptos::web_sys::HtmlFormElement) -> Result<S::Output, AppError>
+/// A form's submit handler that calls `S` with the form's fields (as its native post would
+/// send them) instead of leaving the page; the outcome lands in `outcome`.
+pub fn submit_to<S>(outcome: Ceremony<S::Output>) -> impl Fn(leptos::ev::SubmitEvent) + Copy
 where
-    S: ServerFn<Error = AppError>,
-    S::Output: DeserializeOwned,
+    S: ServerFn<Error = AppError> + 'static,
+    S::Output: DeserializeOwned + Send + Sync + 'static,
 {
-    let data = leptos::web_sys::FormData::new_with_form(form).map_err(|_| AppError::Internal)?;
-    let params = browser::UrlSearchParams::new_with_str_sequence_sequence(&data)
-        .map_err(|_| AppError::Internal)?;
-    browser::post::<S>(params).await
+    move |ev| {
+        ev.prevent_default();
+        // Islands render on the server too, where no form is ever submitted.
+        #[cfg(not(feature = "hydrate"))]
+        let _ = outcome;
+        #[cfg(feature = "hydrate")]
+        if let Some(form) = ev
+            .target()
+            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into(t).ok())
+        {
+            outcome.run(async move {
+                let form: leptos::web_sys::HtmlFormElement = form;
+                let data = leptos::web_sys::FormData::new_with_form(&form)
+                    .map_err(|_| AppError::Internal)?;
+                let params = browser::UrlSearchParams::new_with_str_sequence_sequence(&data)
+                    .map_err(|_| AppError::Internal)?;
+                browser::post::<S>(params).await
+            });
+        }
+    }
 }
 
 /// The error `S` failed with in a native post of its form, carried back in the page's address

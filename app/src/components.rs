@@ -250,17 +250,7 @@ fn SudoConfirmation(namespace: String) -> impl IntoView {
         ConfirmPassword,
     >());
     let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        #[cfg(feature = "hydrate")]
-        if let Some(form) = ev
-            .target()
-            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into(t).ok())
-        {
-            let form: leptos::web_sys::HtmlFormElement = form;
-            confirm.run(async move { crate::calls::submit::<ConfirmPassword>(&form).await });
-        }
-    };
+    let on_submit = crate::calls::submit_to::<ConfirmPassword>(confirm);
     // Or with a passkey, for people who have one at hand.
     let with_passkey = crate::ceremony::Ceremony::<()>::default();
     let confirm_with_passkey = Callback::new(move |()| {

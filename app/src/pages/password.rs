@@ -30,17 +30,7 @@ fn ChangePasswordForm(namespace: String, changed: bool) -> impl IntoView {
     focus_first_error(error);
     // A change that goes through answers with a redirect to the page's notice, which the call
     // follows.
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        #[cfg(feature = "hydrate")]
-        if let Some(form) = ev
-            .target()
-            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into(t).ok())
-        {
-            let form: leptos::web_sys::HtmlFormElement = form;
-            change.run(async move { crate::calls::submit::<ChangePassword>(&form).await });
-        }
-    };
+    let on_submit = crate::calls::submit_to::<ChangePassword>(change);
 
     view! {
         <section class="card narrow">
