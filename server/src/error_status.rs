@@ -12,7 +12,7 @@ use axum::response::Response;
 const MAX_ERROR_BODY: usize = 16 * 1024;
 
 pub async fn server_fn_error_status(request: Request<Body>, next: Next) -> Response {
-    let is_call = request.uri().path().starts_with("/api/");
+    let is_call = request.uri().path().starts_with(vocabulary::API_PREFIX);
     let response = next.run(request).await;
     let is_json = response
         .headers()

@@ -28,7 +28,7 @@ pub async fn refuse_unstorable_input(request: Request<Body>, next: Next) -> Resp
         });
     // Server functions decode their body as a form whatever content type it claims, so every
     // body posted to them is checked, not only the ones labelled as forms.
-    let is_call = path.starts_with("/api/") && !request.method().is_safe();
+    let is_call = path.starts_with(vocabulary::API_PREFIX) && !request.method().is_safe();
     if !is_form && !is_call {
         return next.run(request).await;
     }
@@ -51,7 +51,7 @@ fn has_nul(text: &str) -> bool {
 /// What a refused request gets: for a server function its error body (so the page shows the
 /// generic message), otherwise a short plain text.
 fn refused(path: &str, status: StatusCode) -> Response {
-    if path.starts_with("/api/") {
+    if path.starts_with(vocabulary::API_PREFIX) {
         let body = serde_json::to_vec(&AppError::FormRejected).unwrap_or_default();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();

@@ -30,7 +30,7 @@ pub async fn finish_native_posts(
     next: Next,
 ) -> Response {
     let is_native_post = request.method() == Method::POST
-        && request.uri().path().starts_with("/api/")
+        && request.uri().path().starts_with(vocabulary::API_PREFIX)
         && accepts_html(request.headers());
     if !is_native_post {
         let shows_kept = request.method() == Method::GET

@@ -14,4 +14,6 @@ mod words;
 pub use activity::ActivityKind;
 pub use audit::{EventType, OperatorEventType};
 pub use outcome::{Done, Notice, SupportDecision};
-pub use paths::{percent_encode, query_string, return_path, segment, Page, RETURN_QUERY};
+pub use paths::{
+    percent_encode, query_string, return_path, segment, Page, API_PREFIX, RETURN_QUERY,
+};

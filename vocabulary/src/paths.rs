@@ -166,6 +166,10 @@ impl<'a> Page<'a> {
     }
 }
 
+/// Where the server functions (Leptos's default prefix) and the JSON API live: requests under
+/// it are calls answered with data, never pages.
+pub const API_PREFIX: &str = "/api/";
+
 /// The query parameter that carries where to go after signing in.
 pub const RETURN_QUERY: &str = "next";
 

@@ -71,7 +71,7 @@ impl ErrorForm {
 
 /// Which error body the callers of `path` read, from the routes above; `None` for pages.
 pub fn error_form(path: &str) -> Option<ErrorForm> {
-    if path.starts_with("/api/") || path.starts_with("/.well-known/") {
+    if path.starts_with(vocabulary::API_PREFIX) || path.starts_with("/.well-known/") {
         return Some(ErrorForm::Api);
     }
     match path.split('/').nth(2) {
