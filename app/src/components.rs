@@ -194,8 +194,8 @@ pub fn focus_first_error(error: Signal<Option<AppError>>) {
 }
 
 /// Whether the island around the caller is alive in the browser: false on the server and until
-/// the bundle has hydrated it. For buttons whose outcome only the island can show (a secret
-/// shown once): posted natively, it would be made and never seen.
+/// the bundle has hydrated it. For buttons that only work through their island (a browser
+/// ceremony): posted natively, their form would only fail.
 pub fn use_alive() -> Signal<bool> {
     let alive = RwSignal::new(false);
     // Effects run only in the browser, once the island is hydrated.
