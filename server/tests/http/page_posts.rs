@@ -71,16 +71,7 @@ async fn a_new_api_key_is_shown_in_the_answer_to_its_post_and_nowhere_else() {
     assert_eq!(core.list_api_keys(user).await.unwrap().len(), 1);
 
     // The page shows it once: a visit lists the key, never the secret.
-    let again = app
-        .http
-        .get(format!("{}{page}", app.base))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = app.page_as(&page, &cookie).await.text().await.unwrap();
     assert!(again.contains("deploy") && !again.contains(key));
 
     // A bad form is refused with its field's error and makes nothing.
@@ -204,15 +195,6 @@ async fn the_authenticator_app_is_set_up_through_posts_to_its_page() {
     assert!(core.list_mfa(user).await.unwrap().is_empty());
 
     // A plain visit shows neither.
-    let visit = app
-        .http
-        .get(format!("{}{page}", app.base))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let visit = app.page_as(&page, &cookie).await.text().await.unwrap();
     assert!(!visit.contains(&secret) && !visit.contains("history.replaceState"));
 }
