@@ -114,13 +114,20 @@ pub mod ssr {
             .build()
     }
 
-    /// The kept value of `name` from the request being rendered.
+    /// The kept value of `name` from the request being rendered: from the cookie after a
+    /// server function's native post failed, or from the body of a form posted to this page
+    /// whose action failed (`page_posts`).
     pub(super) fn kept_value(name: &str) -> Option<String> {
         if !is_kept(name) {
             return None;
         }
         let state = use_context::<AppState>()?;
         let parts = use_context::<http::request::Parts>()?;
+        if let Some(posted) = parts.extensions.get::<crate::page_posts::PostedForm>() {
+            if let Some(value) = posted.failed_value(name) {
+                return Some(value);
+            }
+        }
         let kept = crate::session::ssr::cookie_in(&parts.headers, &state.cookie.form_name)?;
         form_urlencoded::parse(kept.as_bytes())
             .find(|(key, _)| key == name)

@@ -25,21 +25,43 @@ pub const ACTION_FIELD: &str = "__action";
 /// extensions. Taken once: a page rendered twice would not run the action twice.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Debug, Default)]
-pub struct PostedForm(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+pub struct PostedForm {
+    body: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    /// The body again once its action failed, for the fields worth keeping
+    /// (`form_errors::kept_value`).
+    failed: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+}
 
 #[cfg(feature = "ssr")]
 impl PostedForm {
     pub fn new(body: String) -> PostedForm {
-        PostedForm(std::sync::Arc::new(std::sync::Mutex::new(Some(body))))
+        PostedForm {
+            body: std::sync::Arc::new(std::sync::Mutex::new(Some(body))),
+            failed: Default::default(),
+        }
     }
 
     /// The body, if it names `action` and was not taken yet.
     fn take_for(&self, action: &str) -> Option<String> {
-        let mut body = self.0.lock().ok()?;
+        let mut body = self.body.lock().ok()?;
         let names_it = body.as_deref().is_some_and(|b| {
             form_urlencoded::parse(b.as_bytes()).any(|(k, v)| k == ACTION_FIELD && v == action)
         });
         names_it.then(|| body.take()).flatten()
+    }
+
+    fn failed_with(&self, body: String) {
+        if let Ok(mut failed) = self.failed.lock() {
+            *failed = Some(body);
+        }
+    }
+
+    /// The value of field `name` in a body whose action failed.
+    pub fn failed_value(&self, name: &str) -> Option<String> {
+        let failed = self.failed.lock().ok()?;
+        form_urlencoded::parse(failed.as_deref()?.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
     }
 }
 
@@ -85,9 +107,10 @@ where
     #[cfg(feature = "ssr")]
     {
         let parts = use_context::<http::request::Parts>()?;
-        let body = parts.extensions.get::<PostedForm>()?.take_for(S::PATH)?;
+        let posted = parts.extensions.get::<PostedForm>()?;
+        let body = posted.take_for(S::PATH)?;
         let args = serde_qs::Config::new(5, false).deserialize_str::<S>(&body);
-        Some(match args {
+        let outcome = match args {
             Ok(args) => args
                 .clone()
                 .run_body()
@@ -95,7 +118,11 @@ where
                 .map(|output| (args.clone(), output))
                 .map_err(|e| (Some(args), e)),
             Err(_) => Err((None, AppError::FormRejected)),
-        })
+        };
+        if outcome.is_err() {
+            posted.failed_with(body);
+        }
+        Some(outcome)
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -144,5 +171,12 @@ mod tests {
             Some("__action=%2Fapi%2Fa&name=x")
         );
         assert_eq!(posted.take_for("/api/a"), None);
+        assert_eq!(
+            posted.failed_value("name"),
+            None,
+            "only a failed body is read back"
+        );
+        posted.failed_with("__action=%2Fapi%2Fa&name=x".into());
+        assert_eq!(posted.failed_value("name").as_deref(), Some("x"));
     }
 }

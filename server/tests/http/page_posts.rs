@@ -74,7 +74,8 @@ async fn a_new_api_key_is_shown_in_the_answer_to_its_post_and_nowhere_else() {
     let again = app.page_as(&page, &cookie).await.text().await.unwrap();
     assert!(again.contains("deploy") && !again.contains(key));
 
-    // A bad form is refused with its field's error and makes nothing.
+    // A bad form is refused with its field's error, keeps what was typed, and makes nothing.
+    let too_long = "n".repeat(61);
     let bad = post_to_page(
         &app,
         &page,
@@ -82,17 +83,18 @@ async fn a_new_api_key_is_shown_in_the_answer_to_its_post_and_nowhere_else() {
         &[
             ("__action", action),
             ("namespace", &app.namespace),
-            ("name", " "),
+            ("name", &too_long),
             ("expiry", "30"),
         ],
     )
     .await;
     assert_eq!(bad.status(), 200);
-    assert!(bad
-        .text()
-        .await
-        .unwrap()
-        .contains("Give the key a name of at most 60 characters."));
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("Give the key a name of at most 60 characters."));
+    assert!(
+        bad.contains(&format!("value=\"{too_long}\"")),
+        "the name comes back"
+    );
     // So is one that names no action of the page, or does not decode.
     for form in [
         vec![("__action", "/api/nothing"), ("name", "x")],
