@@ -259,15 +259,8 @@ fn SudoConfirmation(namespace: String) -> impl IntoView {
             let challenge = call::<BeginPasskeyConfirmation>(&[("namespace", &ns)])
                 .await?
                 .ok_or(AppError::NoPasskey)?;
-            let answer = crate::webauthn::get(&challenge.options)
-                .await
-                .map_err(|_| AppError::PasskeyNotVerified)?;
-            call::<ConfirmWithPasskey>(&[
-                ("namespace", &ns),
-                ("ceremony", &challenge.ceremony),
-                ("response", &answer),
-            ])
-            .await
+            let answer = crate::webauthn::Assertion::of(&challenge).await?;
+            call::<ConfirmWithPasskey>(&answer.fields(&ns)).await
         });
     });
     let passkey_error = move || {

@@ -45,34 +45,47 @@ pub struct TotpSetupView {
     pub enrollment: String,
 }
 
+#[cfg(feature = "ssr")]
+impl From<identity::totp::TotpSetup> for TotpSetupView {
+    fn from(setup: identity::totp::TotpSetup) -> Self {
+        TotpSetupView {
+            secret: setup.secret_base32,
+            otpauth_uri: setup.otpauth_uri,
+            qr_png_base64: setup.qr_png_base64,
+            enrollment: setup.enrollment,
+        }
+    }
+}
+
 #[server]
 pub async fn begin_totp(namespace: String) -> Result<TotpSetupView, AppError> {
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
     caller.require_recent_authentication(&state).await?;
-    let setup = state.security.begin_totp(&caller.authn, caller.owner())?;
-    Ok(TotpSetupView {
-        secret: setup.secret_base32,
-        otpauth_uri: setup.otpauth_uri,
-        qr_png_base64: setup.qr_png_base64,
-        enrollment: setup.enrollment,
-    })
+    Ok(state
+        .security
+        .begin_totp(&caller.authn, caller.owner())?
+        .into())
 }
 
 /// The setup of an enrollment begun earlier, shown again (after a wrong code): the same key.
-#[server]
-pub async fn resume_totp(namespace: String, enrollment: String) -> Result<TotpSetupView, AppError> {
-    let state = crate::state::AppState::current()?;
-    let caller = crate::caller::ssr::signed_in_to_enrol(&state, &namespace).await?;
-    let setup = state
-        .security
-        .resume_totp(&caller.authn, caller.owner(), &enrollment)?;
-    Ok(TotpSetupView {
-        secret: setup.secret_base32,
-        otpauth_uri: setup.otpauth_uri,
-        qr_png_base64: setup.qr_png_base64,
-        enrollment: setup.enrollment,
-    })
+/// The two-step page calls it while it renders, so it has no route of its own (and in the
+/// browser, where pages do not render, it is never called).
+pub async fn resume_totp(namespace: &str, enrollment: &str) -> Result<TotpSetupView, AppError> {
+    #[cfg(feature = "ssr")]
+    {
+        let state = crate::state::AppState::current()?;
+        let caller = crate::caller::ssr::signed_in_to_enrol(&state, namespace).await?;
+        Ok(state
+            .security
+            .resume_totp(&caller.authn, caller.owner(), enrollment)?
+            .into())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (namespace, enrollment);
+        Err(AppError::Internal)
+    }
 }
 
 /// Turns the authenticator app on; returns the recovery codes made with it (shown once).

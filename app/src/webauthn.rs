@@ -1,6 +1,8 @@
 //! The browser's half of a WebAuthn ceremony: hand the server's options to
 //! `navigator.credentials` and return the authenticator's answer as JSON for the server.
 
+use crate::error::AppError;
+
 /// Why a ceremony did not produce an answer (cancelled, no authenticator, unsupported).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CeremonyFailed;
@@ -97,4 +99,32 @@ pub async fn create(_options_json: &str) -> Result<String, CeremonyFailed> {
 #[cfg(not(feature = "hydrate"))]
 pub async fn get(_options_json: &str) -> Result<String, CeremonyFailed> {
     Err(CeremonyFailed)
+}
+
+/// The authenticator's answer to a ceremony the server began, ready to post back.
+pub struct Assertion {
+    ceremony: String,
+    response: String,
+}
+
+impl Assertion {
+    /// Asks the browser's authenticator to answer `challenge`.
+    pub async fn of(challenge: &crate::passkeys::PasskeyChallenge) -> Result<Self, AppError> {
+        let response = get(&challenge.options)
+            .await
+            .map_err(|_| AppError::PasskeyNotVerified)?;
+        Ok(Assertion {
+            ceremony: challenge.ceremony.clone(),
+            response,
+        })
+    }
+
+    /// The fields that finish the ceremony (the server functions that do take these names).
+    pub fn fields<'a>(&'a self, namespace: &'a str) -> [(&'static str, &'a str); 3] {
+        [
+            ("namespace", namespace),
+            ("ceremony", &self.ceremony),
+            ("response", &self.response),
+        ]
+    }
 }

@@ -6,7 +6,7 @@
 
 use app::error::AppError;
 use axum::body::{to_bytes, Body};
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -18,14 +18,7 @@ pub async fn refuse_unstorable_input(request: Request<Body>, next: Next) -> Resp
     if request.uri().query().is_some_and(has_nul) || has_nul(&path) {
         return refused(&path, StatusCode::BAD_REQUEST);
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
+    let is_form = is_form(request.headers());
     // Server functions decode their body as a form whatever content type it claims, so every
     // body posted to them is checked, not only the ones labelled as forms.
     let is_call = path.starts_with(vocabulary::API_PREFIX) && !request.method().is_safe();
@@ -41,6 +34,17 @@ pub async fn refuse_unstorable_input(request: Request<Body>, next: Next) -> Resp
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Whether the request's body is labelled as a form.
+pub fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
 }
 
 /// Whether percent-encoded text carries a NUL (`%00`, any case) or a raw one.

@@ -7,10 +7,10 @@ use std::future::Future;
 
 use app::page_posts::PostedForm;
 use axum::body::{to_bytes, Body};
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::input_guard::MAX_FORM_BYTES;
+use crate::input_guard::{is_form, MAX_FORM_BYTES};
 
 /// Renders the page of `request` (a form posted to it) with `render`, the body handed over.
 pub async fn answer<F>(render: impl FnOnce(Request<Body>) -> F, request: Request<Body>) -> Response
@@ -18,15 +18,7 @@ where
     F: Future<Output = Response>,
 {
     let (mut parts, body) = request.into_parts();
-    let is_form = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
+    if !is_form(&parts.headers) {
         return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send a form.").into_response();
     }
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {

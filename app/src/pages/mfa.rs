@@ -201,9 +201,7 @@ impl PostedAnswers {
                 answer_error(&mut answer.error, e);
                 // The same key again, so the app that scanned it need not scan again.
                 if let Some(args) = args {
-                    answer.setup = resume_totp(namespace.to_owned(), args.enrollment)
-                        .await
-                        .ok();
+                    answer.setup = resume_totp(namespace, &args.enrollment).await.ok();
                 }
             }
             None => {}

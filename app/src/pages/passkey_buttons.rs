@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::passkeys::{
     BeginPasskeySecondFactor, BeginPasskeySignIn, CompleteSignInWithPasskey, PasskeySignIn,
 };
+use crate::webauthn::Assertion;
 
 /// After a successful sign-in the server answered the page to go to (a same-namespace path it
 /// checked); follow it as a full load so the new session cookie is used from the first request.
@@ -26,14 +27,8 @@ pub fn PasskeySignInButton(namespace: String, next: String) -> impl IntoView {
         let (ns, next) = (namespace.clone(), next.clone());
         ceremony.run(async move {
             let challenge = call::<BeginPasskeySignIn>(&[("namespace", &ns)]).await?;
-            let answer = crate::webauthn::get(&challenge.options)
-                .await
-                .map_err(|_| AppError::PasskeyNotVerified)?;
-            let mut fields = vec![
-                ("namespace", ns.as_str()),
-                ("ceremony", &challenge.ceremony),
-                ("response", &answer),
-            ];
+            let answer = Assertion::of(&challenge).await?;
+            let mut fields = answer.fields(&ns).to_vec();
             if !next.is_empty() {
                 fields.push(("next", &next));
             }
@@ -54,15 +49,8 @@ pub fn PasskeySecondFactorButton(namespace: String) -> impl IntoView {
             let challenge = call::<BeginPasskeySecondFactor>(&[("namespace", &ns)])
                 .await?
                 .ok_or(AppError::SignInExpired)?;
-            let answer = crate::webauthn::get(&challenge.options)
-                .await
-                .map_err(|_| AppError::PasskeyNotVerified)?;
-            let page = call::<CompleteSignInWithPasskey>(&[
-                ("namespace", &ns),
-                ("ceremony", &challenge.ceremony),
-                ("response", &answer),
-            ])
-            .await?;
+            let answer = Assertion::of(&challenge).await?;
+            let page = call::<CompleteSignInWithPasskey>(&answer.fields(&ns)).await?;
             go_to(&page);
             Ok(())
         });
