@@ -1,6 +1,8 @@
 //! Password hashing with Argon2id. Hashing costs ~19 MiB and tens of milliseconds by design,
-//! so it runs on the blocking pool, never on the async threads.
+//! so it runs on threads of its own, one per core, never on the async threads.
 
+use std::cell::RefCell;
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use argon2::password_hash::rand_core::OsRng;
@@ -12,9 +14,12 @@ use secrecy::{ExposeSecret, SecretString};
 pub enum PasswordError {
     #[error("password hashing failed: {0}")]
     Hash(String),
-    #[error("password hashing task failed")]
-    Task(#[from] tokio::task::JoinError),
+    #[error("the password hashing threads stopped")]
+    Stopped,
 }
+
+/// Work for a hashing thread: it runs the job, which sends its own answer.
+type Job = Box<dyn FnOnce() + Send>;
 
 /// Argon2id with OWASP's minimum (m = 19 MiB, t = 2, p = 1) unless told otherwise, and a
 /// random 128-bit salt per hash. The parameters travel inside each PHC string, so raising
@@ -22,22 +27,26 @@ pub enum PasswordError {
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    /// One hash per core at a time. More in parallel only time-slice the cores (with the
-    /// memory each one walks: 2 verifying threads on 2 cores did 81 per second, 4 did 72,
-    /// `scripts/bench load`), and each holds 19 MiB: a burst of sign-ins must queue, not take
-    /// the machine's memory.
-    permits: Arc<tokio::sync::Semaphore>,
-    /// Argon2's working memory (`m` KiB of blocks), kept between verifications, at most one
-    /// per permit: zeroing a fresh 19 MiB for every verification was 6% of its time in the
-    /// server (perf over `scripts/bench load`'s sign-ins), and each blocking thread's allocator
-    /// arena kept its own 19 MiB (resident memory 344 MiB, now 78). The blocks are overwritten
-    /// before they are read, so one verification leaves nothing the next one uses.
-    memory: Arc<Mutex<Vec<Vec<Block>>>>,
-    /// How many permits (and kept memories) there are.
-    cores: usize,
+    /// The queue of the hashing threads, one per core, which end when the last clone of this
+    /// hasher is dropped. One hash per core at a time: more in parallel only time-slice the
+    /// cores (with the memory each one walks: 2 verifying threads on 2 cores did 81 per second,
+    /// 4 did 72, `scripts/bench load`), and each holds 19 MiB, so a burst of sign-ins queues
+    /// instead of taking the machine's memory. A thread that finishes a hash takes the next job
+    /// from the queue itself: with a semaphore in front of the blocking pool, each hash waited
+    /// for its task to be woken, to take the permit and to hand the work to a blocking thread,
+    /// and the cores sat idle 5 to 7% of a sign-in run (`scripts/bench load`).
+    jobs: mpsc::Sender<Job>,
     /// A real hash of a random password, verified against when an account does not exist so
     /// that the time taken does not tell whether it does.
     dummy_hash: Arc<str>,
+}
+
+thread_local! {
+    /// Argon2's working memory (`m` KiB of blocks), kept between verifications by each thread
+    /// that verifies (the hashing threads): zeroing a fresh 19 MiB for every verification was
+    /// 6% of its time in the server (perf over `scripts/bench load`'s sign-ins). The blocks are
+    /// overwritten before they are read, so one verification leaves nothing the next one uses.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
 }
 
 impl PasswordHasher {
@@ -45,11 +54,18 @@ impl PasswordHasher {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| PasswordError::Hash(e.to_string()))?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..cores {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || work(&queue))
+                .map_err(|e| PasswordError::Hash(format!("no hashing thread: {e}")))?;
+        }
         let mut hasher = PasswordHasher {
             params,
-            permits: Arc::new(tokio::sync::Semaphore::new(cores)),
-            memory: Arc::new(Mutex::new(Vec::with_capacity(cores))),
-            cores,
+            jobs,
             dummy_hash: Arc::from(""),
         };
         let random = crate::token::OpaqueToken::generate();
@@ -67,12 +83,20 @@ impl PasswordHasher {
         Self::new(memory_kib, iterations, parallelism)
     }
 
-    /// A core to hash on; the semaphore is never closed.
-    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, PasswordError> {
-        self.permits
-            .acquire()
-            .await
-            .map_err(|_| PasswordError::Hash("the hashing permits were closed".into()))
+    /// Runs `f` on a hashing thread when one is free. A caller that stops waiting (a client
+    /// gone) leaves its job to be skipped, not hashed.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            if !answer.is_closed() {
+                let _ = answer.send(f());
+            }
+        });
+        self.jobs.send(job).map_err(|_| PasswordError::Stopped)?;
+        answered.await.map_err(|_| PasswordError::Stopped)
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -89,10 +113,10 @@ impl PasswordHasher {
 
     /// The PHC string (`$argon2id$v=19$m=…`) to store.
     pub async fn hash(&self, password: &SecretString) -> Result<String, PasswordError> {
-        let _permit = self.permit().await?;
         let this = self.clone();
         let password = password.clone();
-        tokio::task::spawn_blocking(move || this.hash_blocking(password.expose_secret())).await?
+        self.run(move || this.hash_blocking(password.expose_secret()))
+            .await?
     }
 
     /// Whether `password` matches `stored`. With no stored hash (unknown account, SSO-only
@@ -102,16 +126,14 @@ impl PasswordHasher {
         password: &SecretString,
         stored: Option<&str>,
     ) -> Result<bool, PasswordError> {
-        let _permit = self.permit().await?;
         let this = self.clone();
         let password = password.clone();
         let stored: Option<String> = stored.map(str::to_owned);
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             let target = stored.as_deref().unwrap_or(&this.dummy_hash);
             this.verify_now(password.expose_secret().as_bytes(), target) && stored.is_some()
         })
         .await
-        .map_err(PasswordError::from)
     }
 
     /// Whether `password` hashes to the PHC string `stored`, on this thread: what
@@ -140,7 +162,7 @@ impl PasswordHasher {
         };
         let argon2 = Argon2::new(algorithm, version, params);
         Output::init_with(expected.len(), |out| {
-            self.with_memory(argon2.params().block_count(), |blocks| {
+            with_memory(argon2.params().block_count(), |blocks| {
                 argon2
                     .hash_password_into_with_memory(password, salt, out, blocks)
                     .map_err(argon2::password_hash::Error::from)
@@ -149,25 +171,30 @@ impl PasswordHasher {
         // `Output`'s equality is constant-time.
         .is_ok_and(|computed| computed == expected)
     }
+}
 
-    /// Runs `f` with at least `count` blocks of kept memory, keeping them afterwards.
-    fn with_memory<T>(&self, count: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
-        let kept = self
-            .memory
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let mut blocks = kept.unwrap_or_default();
+/// A hashing thread: takes the next job from `queue` until every sender is gone.
+fn work(queue: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        // The lock is held while waiting: the other idle threads wait for it, and the first
+        // job to come goes to the thread that holds it.
+        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        match next {
+            Ok(job) => job(),
+            Err(mpsc::RecvError) => return,
+        }
+    }
+}
+
+/// Runs `f` with at least `count` blocks of this thread's kept memory.
+fn with_memory<T>(count: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    MEMORY.with(|memory| {
+        let mut blocks = memory.borrow_mut();
         if blocks.len() < count {
             blocks.resize(count, Block::default());
         }
-        let result = f(&mut blocks);
-        let mut memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
-        if memory.len() < self.cores {
-            memory.push(blocks);
-        }
-        result
-    }
+        f(&mut blocks)
+    })
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -200,6 +227,28 @@ mod tests {
             "no account never matches"
         );
         assert!(!hasher.verify(&pw, Some("not a phc string")).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn more_hashes_than_threads_queue_and_each_gets_its_own_answer() {
+        let hasher = PasswordHasher::new(1024, 1, 1).unwrap();
+        let right = SecretString::from("correct horse battery staple");
+        let stored = hasher.hash(&right).await.unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let checks = (0..cores * 3 + 1).map(|i| {
+            let hasher = hasher.clone();
+            let stored = stored.clone();
+            let password = if i % 2 == 0 {
+                right.clone()
+            } else {
+                SecretString::from(format!("wrong {i}"))
+            };
+            tokio::spawn(async move { (i, hasher.verify(&password, Some(&stored)).await) })
+        });
+        for check in checks {
+            let (i, matched) = check.await.unwrap();
+            assert_eq!(matched.unwrap(), i % 2 == 0, "verification {i}");
+        }
     }
 
     #[test]
@@ -241,9 +290,7 @@ mod tests {
         tampered.push(if stored[0].ends_with('A') { 'B' } else { 'A' });
         assert!(!hasher.verify_now(right, &tampered));
         assert!(!hasher.verify_now(right, "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA"));
-        // Memory kept is bounded by the permits, the largest of what was needed.
-        let kept = hasher.memory.lock().unwrap();
-        assert!(kept.len() <= hasher.cores);
-        assert!(kept.iter().all(|blocks| blocks.len() == 2048));
+        // The thread keeps one memory, the largest any verification needed.
+        assert_eq!(MEMORY.with(|m| m.borrow().len()), 2048);
     }
 }
