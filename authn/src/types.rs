@@ -31,6 +31,19 @@ pub struct Credentials {
     pub disabled_at: Option<Timestamp>,
 }
 
+/// What a password sign-in reads before verifying: see `AuthnTx::password_check`.
+#[derive(Debug)]
+pub struct PasswordCheck {
+    /// At or past the failure threshold within the window.
+    pub locked: bool,
+    /// The account's, if the address has one.
+    pub credentials: Option<Credentials>,
+    /// The account's address is confirmed (false without an account).
+    pub email_verified: bool,
+    /// The account has an MFA method (false without an account).
+    pub has_mfa: bool,
+}
+
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")

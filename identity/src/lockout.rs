@@ -40,6 +40,19 @@ impl LockoutPolicy {
         tx.is_locked_out(email, Some(self.window), Some(max)).await
     }
 
+    /// [`LockoutPolicy::is_locked`] with what a password check reads besides, in one statement
+    /// (`authn::AuthnTx::password_check`): the credentials, and whether the account's address
+    /// is confirmed and it has MFA. Run after the address lock, as every read of it sees the
+    /// statement's snapshot.
+    pub async fn password_check(
+        &self,
+        tx: &mut authn::AuthnTx<'_>,
+        email: &str,
+    ) -> Result<authn::PasswordCheck, authn::AuthnError> {
+        let max = i32::try_from(self.max_attempts).unwrap_or(i32::MAX);
+        tx.password_check(email, Some(self.window), Some(max)).await
+    }
+
     /// When a locked-out `email` opens again, from its recent attempts (`None` when it is not
     /// locked by this policy's count).
     pub async fn lifts_at(

@@ -24,6 +24,29 @@ pub async fn record(tx: &mut AuthnTx<'_>, session_id: Uuid) -> Result<(), sqlx::
     Ok(())
 }
 
+/// Opens a session whose holder has just authenticated: the core's `create_session` and the
+/// proof in one statement (a round trip fewer on every sign-in than creating, then
+/// [`record`]ing). Returns the session's id.
+pub async fn open_session(
+    tx: &mut AuthnTx<'_>,
+    session: authn::NewSession<'_>,
+) -> Result<Uuid, sqlx::Error> {
+    let (conn, namespace) = tx.parts();
+    sqlx::query_scalar(
+        "INSERT INTO gatehouse.reauthentications (session_id, namespace, authenticated_at) \
+         VALUES (authn.create_session($1, $2, $3, $4, $5, $6), $6, now()) \
+         RETURNING session_id",
+    )
+    .bind(session.user_id)
+    .bind(session.token_hash)
+    .bind(session.expires_in)
+    .bind(session.ip_address)
+    .bind(session.user_agent)
+    .bind(namespace)
+    .fetch_one(conn)
+    .await
+}
+
 /// A session restored under a new token (after an impersonation or a support access) keeps the
 /// proof its original had, with the original's time: restoring extends nothing.
 pub async fn carry_over(

@@ -47,11 +47,13 @@ impl SignInStep {
 }
 
 /// After a first factor: a new password first if an admin set the current one, then a
-/// session, or the pending second step if the account has MFA.
+/// session, or the pending second step if the account has MFA. `has_mfa` is whether it has,
+/// when the caller read it already (`None`: read it here).
 pub(crate) async fn after_first_factor(
     tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     first: FirstFactor,
+    has_mfa: Option<bool>,
     lifetime: TimeDelta,
     client: ClientInfo<'_>,
 ) -> Result<SignInStep, AuthnError> {
@@ -59,7 +61,7 @@ pub(crate) async fn after_first_factor(
         let pending = pending::begin_new_password(tx, user_id, first, client).await?;
         return Ok(SignInStep::NewPasswordRequired { pending, user_id });
     }
-    continue_sign_in(tx, user_id, first, lifetime, client).await
+    continue_sign_in(tx, user_id, first, has_mfa, lifetime, client).await
 }
 
 /// [`after_first_factor`] once nothing is owed but the second factor.
@@ -67,10 +69,15 @@ pub(crate) async fn continue_sign_in(
     tx: &mut AuthnTx<'_>,
     user_id: Uuid,
     first: FirstFactor,
+    has_mfa: Option<bool>,
     lifetime: TimeDelta,
     client: ClientInfo<'_>,
 ) -> Result<SignInStep, AuthnError> {
-    if tx.has_mfa(user_id).await? {
+    let has_mfa = match has_mfa {
+        Some(known) => known,
+        None => tx.has_mfa(user_id).await?,
+    };
+    if has_mfa {
         let pending = pending::begin(tx, user_id, first, client).await?;
         return Ok(SignInStep::SecondFactorRequired { pending, user_id });
     }
@@ -87,16 +94,17 @@ pub(crate) async fn open_session(
 ) -> Result<SignedIn, AuthnError> {
     let token = OpaqueToken::generate();
     let token_hash = token.hash();
-    let session_id = tx
-        .create_session(NewSession {
+    // Signing in is the freshest proof there is: sudo mode starts now.
+    let session_id = crate::reauth::open_session(
+        tx,
+        NewSession {
             expires_in: Some(lifetime),
             ip_address: client.ip_address,
             user_agent: client.user_agent,
             ..NewSession::new(user_id, &token_hash)
-        })
-        .await?;
-    // Signing in is the freshest proof there is: sudo mode starts now.
-    crate::reauth::record(tx, session_id).await?;
+        },
+    )
+    .await?;
     Ok(SignedIn {
         user_id,
         session_id,

@@ -130,8 +130,6 @@ impl SignInService {
         authn: &Authn,
         req: SignInRequest<'_>,
     ) -> Result<UncommittedSignIn, SignInError> {
-        let window = Some(self.lockout.window);
-        let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
         // What was typed is recorded (attempts, audit trail) only if it is an e-mail address:
         // people type passwords into the address field, and the core would take `P@ssw0rd`.
         let Ok(email) = crate::EmailAddress::parse(req.email) else {
@@ -144,8 +142,11 @@ impl SignInService {
         };
         // The lock of `session::lock_address`, taken as the transaction starts.
         let mut tx = authn.begin_serialised(req.email).await?;
-        let locked = match tx.is_locked_out(req.email, window, max).await {
-            Ok(locked) => locked,
+        // The lockout check, the credentials, and what the account owes after its password,
+        // in one statement after the lock. Whether it has MFA and a confirmed address are read
+        // before the hash rather than after: as if the attempt had come a moment earlier.
+        let check = match self.lockout.password_check(&mut tx, req.email).await {
+            Ok(check) => check,
             // Not an e-mail address at all: nobody to lock out or sign in. Spend the time a
             // real check would, then answer like any other failure.
             Err(e) if e.is_client_error() => {
@@ -155,12 +156,12 @@ impl SignInService {
             }
             Err(e) => return Err(e.into()),
         };
-        if locked {
+        if check.locked {
             let until = self.lockout.lifts_at(&mut tx, req.email).await?;
             return Err(SignInError::LockedOut { until });
         }
 
-        let credentials = tx.get_credentials(req.email).await?;
+        let credentials = check.credentials;
         let stored = credentials
             .as_ref()
             .and_then(|c| c.password_hash.as_deref());
@@ -187,11 +188,7 @@ impl SignInService {
             return Err(SignInError::InvalidCredentials);
         };
 
-        let verified = tx
-            .get_user(user.user_id)
-            .await?
-            .is_some_and(|u| u.email_verified_at.is_some());
-        if !verified {
+        if !check.email_verified {
             tx.commit().await?;
             return Err(SignInError::EmailNotVerified);
         }
@@ -201,6 +198,7 @@ impl SignInService {
             &mut tx,
             user.user_id,
             FirstFactor::Password,
+            Some(check.has_mfa),
             self.session_lifetime,
             ClientInfo {
                 ip_address: req.ip_address,
@@ -224,12 +222,13 @@ impl SignInService {
     ) -> Result<(), SignInError> {
         // The lock of `session::lock_address`, taken as the transaction starts.
         let mut tx = authn.begin_serialised(email).await?;
-        if self.lockout.is_locked(&mut tx, email).await? {
+        let check = self.lockout.password_check(&mut tx, email).await?;
+        if check.locked {
             let until = self.lockout.lifts_at(&mut tx, email).await?;
             return Err(SignInError::LockedOut { until });
         }
-        let credentials = tx.get_credentials(email).await?;
-        let stored = credentials
+        let stored = check
+            .credentials
             .as_ref()
             .and_then(|c| c.password_hash.as_deref());
         if !self.hasher.verify(password, stored).await? {

@@ -295,3 +295,57 @@ async fn concurrent_failed_logins_are_counted_exactly() {
         .await
         .unwrap());
 }
+
+/// `password_check` answers in one statement what `is_locked_out`, `get_credentials`,
+/// `get_user` and `has_mfa` answer one by one, for an address with and without an account.
+#[tokio::test]
+async fn password_check_reads_what_the_four_calls_read() {
+    let t = ctx().await;
+    let id = t.user("check@example.com").await;
+    let check = |email: &'static str| {
+        let authn = t.authn.clone();
+        async move {
+            let mut tx = authn.begin().await.unwrap();
+            let check = tx.password_check(email, None, Some(2)).await;
+            tx.commit().await.unwrap();
+            check
+        }
+    };
+
+    let first = check("Check@Example.com").await.unwrap();
+    assert!(!first.locked && !first.email_verified && !first.has_mfa);
+    let credentials = first.credentials.unwrap();
+    assert_eq!(credentials.user_id, id);
+    assert_eq!(
+        credentials.password_hash.as_deref(),
+        Some("$argon2id$v=19$test")
+    );
+    assert!(credentials.disabled_at.is_none());
+
+    t.sql(&format!(
+        "UPDATE authn.users SET email_verified_at = now(), disabled_at = now() WHERE id = '{id}'"
+    ))
+    .await;
+    t.authn
+        .add_mfa(id, authn::MfaType::Totp, "JBSWY3DPEHPK3PXP", None)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        t.authn
+            .record_login_attempt("check@example.com", false, None)
+            .await
+            .unwrap();
+    }
+    let now = check("check@example.com").await.unwrap();
+    assert!(now.locked && now.email_verified && now.has_mfa);
+    assert!(now.credentials.unwrap().disabled_at.is_some());
+
+    // No account: only the lockout, which counts attempts on any address.
+    let nobody = check("nobody@example.com").await.unwrap();
+    assert!(!nobody.locked && nobody.credentials.is_none());
+    assert!(!nobody.email_verified && !nobody.has_mfa);
+
+    // Not an address: the core's validation error, as from `is_locked_out`.
+    let err = check("not an address").await.unwrap_err();
+    assert!(err.is_client_error(), "{err:?}");
+}

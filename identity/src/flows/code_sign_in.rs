@@ -105,6 +105,7 @@ impl AccountFlows {
             &mut tx,
             owner,
             FirstFactor::EmailCode,
+            None,
             self.session_lifetime,
             client,
         )

@@ -58,6 +58,7 @@ impl AccountFlows {
             &mut tx,
             owner.user_id,
             FirstFactor::MagicLink,
+            None,
             self.session_lifetime,
             client,
         )

@@ -101,11 +101,12 @@ impl AccountFlows {
             .ok_or(FlowError::InvalidLink)?;
         let email = EmailAddress::parse(&user.email).map_err(|_| FlowError::InvalidLink)?;
         crate::session::lock_address(&mut tx, email.as_str()).await?;
-        if self.lockout.is_locked(&mut tx, email.as_str()).await? {
+        let check = self.lockout.password_check(&mut tx, email.as_str()).await?;
+        if check.locked {
             return Err(FlowError::LockedOut);
         }
-        let stored = tx.get_credentials(email.as_str()).await?;
-        let stored = stored.as_ref().and_then(|c| c.password_hash.as_deref());
+        let stored = check.credentials.as_ref();
+        let stored = stored.and_then(|c| c.password_hash.as_deref());
         if !self.hasher.verify(change.current, stored).await? {
             tx.record_login_attempt(email.as_str(), false, change.ip_address)
                 .await?;
@@ -191,6 +192,7 @@ impl AccountFlows {
             &mut tx,
             step.user_id,
             first,
+            None,
             self.session_lifetime,
             client,
         )
