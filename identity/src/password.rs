@@ -32,9 +32,10 @@ pub struct PasswordHasher {
     /// cores (with the memory each one walks: 2 verifying threads on 2 cores did 81 per second,
     /// 4 did 72, `scripts/bench load`), and each holds 19 MiB, so a burst of sign-ins queues
     /// instead of taking the machine's memory. A thread that finishes a hash takes the next job
-    /// from the queue itself: with a semaphore in front of the blocking pool, each hash waited
-    /// for its task to be woken, to take the permit and to hand the work to a blocking thread,
-    /// and the cores sat idle 5 to 7% of a sign-in run (`scripts/bench load`).
+    /// from the queue itself, with nothing to wake in between (a semaphore in front of the
+    /// blocking pool left the cores idle 5 to 7% of a sign-in run, though the sign-in rate did
+    /// not change once they were busy: hashes that always overlap run slower), and a job whose
+    /// caller stopped waiting is dropped unhashed.
     jobs: mpsc::Sender<Job>,
     /// A real hash of a random password, verified against when an account does not exist so
     /// that the time taken does not tell whether it does.
