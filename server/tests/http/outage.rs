@@ -265,3 +265,55 @@ async fn a_page_whose_caller_lookup_fails_does_not_answer_200() {
     assert_eq!(failed.status(), 500);
     assert!(!failed.text().await.unwrap().contains("steady@example.com"));
 }
+
+/// A database restarted between two requests fails neither of them: the pool hands a
+/// connection out without a ping only when it was used a moment ago, and pings one that sat
+/// idle first, dropping those the restart left dead (`web::pool_options`).
+#[tokio::test]
+async fn a_database_restarted_between_requests_fails_none_of_them() {
+    let (admin, dir) = {
+        let line = pg_local(&["throwaway"]);
+        let (url, dir) = line.split_once(' ').unwrap();
+        (url.to_owned(), dir.to_owned())
+    };
+    let _cluster = Cluster(dir.clone());
+    let app = spawn_app_on(&admin, &[]).await;
+    app.create_user("steady@example.com", "correct horse battery staple")
+        .await;
+    let login = {
+        let http = app.http.clone();
+        let url = format!("{}/{}/auth/login", app.base, app.namespace);
+        move || {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let answer = http
+                    .post(url)
+                    .json(&json!({ "email": "steady@example.com", "password": "correct horse battery staple", "cookie": false }))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = answer.status().as_u16();
+                (status, answer.text().await.unwrap_or_default())
+            }
+        }
+    };
+    // Several connections in the pool, each used.
+    let parallel: Vec<_> = (0..4).map(|_| tokio::spawn(login())).collect();
+    for answer in parallel {
+        let (status, body) = answer.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+
+    sqlx::query("CHECKPOINT")
+        .execute(&app.superuser)
+        .await
+        .unwrap();
+    pg_local(&["halt", &dir]);
+    pg_local(&["start", &dir]);
+    // Longer than a connection may sit unpinged.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for n in 0..6 {
+        let (status, body) = login().await;
+        assert_eq!(status, 200, "login {n} after the restart: {body}");
+    }
+}
