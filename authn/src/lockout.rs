@@ -82,9 +82,6 @@ impl AuthnTx<'_> {
         max_attempts: Option<i32>,
     ) -> Result<PasswordCheck> {
         let (conn, ns) = self.parts();
-        // `LIMIT 1` tells the planner each set-returning call yields one row: at its default
-        // guess of 1,000 the estimate passes `jit_above_cost` and compiling the plan takes
-        // longer than running it a hundred times.
         type Row = (
             bool,
             Option<uuid::Uuid>,
@@ -93,9 +90,21 @@ impl AuthnTx<'_> {
             bool,
             bool,
         );
+        // `LIMIT 1` tells the planner each set-returning call yields one row: at its default
+        // guess of 1,000 the estimate passes `jit_above_cost` and compiling the plan takes
+        // longer than running it a hundred times.
         let (locked, user_id, password_hash, disabled_at, email_verified, has_mfa): Row =
             sqlx::query_as(
-                "SELECT l.locked, c.user_id, c.password_hash, c.disabled_at,                         u.email_verified_at IS NOT NULL,                         c.user_id IS NOT NULL AND authn.has_mfa(c.user_id, $2)                    FROM (SELECT authn.is_locked_out($1, $2, $3, $4) AS locked) AS l                    LEFT JOIN LATERAL (SELECT * FROM authn.get_credentials($1, $2) LIMIT 1) AS c                           ON true                    LEFT JOIN LATERAL (SELECT g.email_verified_at                                         FROM authn.get_user(c.user_id, $2) AS g LIMIT 1) AS u                           ON c.user_id IS NOT NULL",
+                "SELECT l.locked, c.user_id, c.password_hash, c.disabled_at, \
+                        u.email_verified_at IS NOT NULL, \
+                        CASE WHEN c.user_id IS NULL THEN false \
+                             ELSE authn.has_mfa(c.user_id, $2) END \
+                   FROM (SELECT authn.is_locked_out($1, $2, $3, $4) AS locked) AS l \
+                   LEFT JOIN LATERAL (SELECT * FROM authn.get_credentials($1, $2) LIMIT 1) AS c \
+                          ON true \
+                   LEFT JOIN LATERAL (SELECT g.email_verified_at \
+                                        FROM authn.get_user(c.user_id, $2) AS g LIMIT 1) AS u \
+                          ON c.user_id IS NOT NULL",
             )
             .bind(email)
             .bind(ns)
