@@ -30,6 +30,18 @@ impl Drop for Cluster {
     }
 }
 
+/// An app on a throwaway cluster of its own (the tests stop it), with one account,
+/// `steady@example.com`.
+async fn on_a_cluster_of_its_own() -> (crate::support::TestApp, Cluster) {
+    let line = pg_local(&["throwaway"]);
+    let (admin, dir) = line.split_once(' ').unwrap();
+    let cluster = Cluster(dir.to_owned());
+    let app = spawn_app_on(admin, &[]).await;
+    app.create_user("steady@example.com", "correct horse battery staple")
+        .await;
+    (app, cluster)
+}
+
 async fn readiness(http: &reqwest::Client, base: &str) -> (u16, Value) {
     let answer = http.get(format!("{base}/readyz")).send().await.unwrap();
     let status = answer.status().as_u16();
@@ -50,15 +62,8 @@ async fn wait_for_readiness(http: &reqwest::Client, base: &str, status: u16) -> 
 
 #[tokio::test]
 async fn without_its_database_the_server_answers_503_and_recovers_alone() {
-    let (admin, dir) = {
-        let line = pg_local(&["throwaway"]);
-        let (url, dir) = line.split_once(' ').unwrap();
-        (url.to_owned(), dir.to_owned())
-    };
-    let _cluster = Cluster(dir.clone());
-    let app = spawn_app_on(&admin, &[]).await;
-    app.create_user("steady@example.com", "correct horse battery staple")
-        .await;
+    let (app, cluster) = on_a_cluster_of_its_own().await;
+    let dir = &cluster.0;
     let http = &app.http;
 
     let ready = wait_for_readiness(http, &app.base, 200).await;
@@ -76,7 +81,7 @@ async fn without_its_database_the_server_answers_503_and_recovers_alone() {
         .execute(&app.superuser)
         .await
         .unwrap();
-    pg_local(&["halt", &dir]);
+    pg_local(&["halt", dir]);
     let down = wait_for_readiness(http, &app.base, 503).await;
     assert_eq!(down["status"], "unavailable");
     assert_ne!(down["database"], "ok", "{down}");
@@ -138,7 +143,7 @@ async fn without_its_database_the_server_answers_503_and_recovers_alone() {
     );
 
     // Back on its port: the server serves again without a restart.
-    pg_local(&["start", &dir]);
+    pg_local(&["start", dir]);
     let back = wait_for_readiness(http, &app.base, 200).await;
     assert_eq!(back["database"], "ok");
     assert_eq!(http.get(&sign_in).send().await.unwrap().status(), 200);
@@ -271,15 +276,8 @@ async fn a_page_whose_caller_lookup_fails_does_not_answer_200() {
 /// idle first, dropping those the restart left dead (`web::pool_options`).
 #[tokio::test]
 async fn a_database_restarted_between_requests_fails_none_of_them() {
-    let (admin, dir) = {
-        let line = pg_local(&["throwaway"]);
-        let (url, dir) = line.split_once(' ').unwrap();
-        (url.to_owned(), dir.to_owned())
-    };
-    let _cluster = Cluster(dir.clone());
-    let app = spawn_app_on(&admin, &[]).await;
-    app.create_user("steady@example.com", "correct horse battery staple")
-        .await;
+    let (app, cluster) = on_a_cluster_of_its_own().await;
+    let dir = &cluster.0;
     let login = {
         let http = app.http.clone();
         let url = format!("{}/{}/auth/login", app.base, app.namespace);
@@ -308,8 +306,8 @@ async fn a_database_restarted_between_requests_fails_none_of_them() {
         .execute(&app.superuser)
         .await
         .unwrap();
-    pg_local(&["halt", &dir]);
-    pg_local(&["start", &dir]);
+    pg_local(&["halt", dir]);
+    pg_local(&["start", dir]);
     // Longer than a connection may sit unpinged.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     for n in 0..6 {
