@@ -30,14 +30,19 @@ pub enum LockoutState {
 }
 
 impl LockoutPolicy {
+    /// `max_attempts` as the core's functions take it.
+    fn core_max(&self) -> i32 {
+        i32::try_from(self.max_attempts).unwrap_or(i32::MAX)
+    }
+
     /// Whether `email` is locked out now, by the core's count with this policy's limits.
     pub async fn is_locked(
         &self,
         tx: &mut authn::AuthnTx<'_>,
         email: &str,
     ) -> Result<bool, authn::AuthnError> {
-        let max = i32::try_from(self.max_attempts).unwrap_or(i32::MAX);
-        tx.is_locked_out(email, Some(self.window), Some(max)).await
+        tx.is_locked_out(email, Some(self.window), Some(self.core_max()))
+            .await
     }
 
     /// [`LockoutPolicy::is_locked`] with what a password check reads besides, in one statement
@@ -49,8 +54,8 @@ impl LockoutPolicy {
         tx: &mut authn::AuthnTx<'_>,
         email: &str,
     ) -> Result<authn::PasswordCheck, authn::AuthnError> {
-        let max = i32::try_from(self.max_attempts).unwrap_or(i32::MAX);
-        tx.password_check(email, Some(self.window), Some(max)).await
+        tx.password_check(email, Some(self.window), Some(self.core_max()))
+            .await
     }
 
     /// When a locked-out `email` opens again, from its recent attempts (`None` when it is not
