@@ -123,3 +123,57 @@ async fn hot_paths_use_indexes_at_realistic_size() {
         .collect();
     assert!(grew.is_empty(), "sequential scans on: {grew:?}");
 }
+
+/// Rows of `authn.sessions` this transaction has read so far, by index or sequential scan
+/// (PostgreSQL's per-transaction statistics, not yet flushed).
+async fn session_rows_read(tx: &mut authn::AuthnTx<'_>) -> i64 {
+    let (conn, _) = tx.parts();
+    sqlx::query_scalar(
+        "SELECT coalesce(idx_tup_fetch, 0) + seq_tup_read FROM pg_stat_xact_user_tables
+          WHERE relid = 'authn.sessions'::regclass",
+    )
+    .fetch_one(conn)
+    .await
+    .unwrap()
+}
+
+/// A refresh token for a session, and ending that session, read the session alone, whatever
+/// the planner believes about the namespace. Their lookups named the namespace (and the user)
+/// and liveness beside the id, and with no statistics yet (a new deployment) or statistics
+/// older than the namespace's sessions the planner chose the live-sessions index and read every
+/// session of the namespace (or the user) on each call (migration 41).
+#[tokio::test]
+async fn one_session_by_id_is_read_alone_whatever_the_statistics() {
+    let db = create_migrated_database("authn_stale");
+    let t = ctx_on(&db).await;
+    let user = t.user("many-sessions@example.com").await;
+    // No statistics yet, as on a new deployment (and none taken during the test).
+    t.sql("ALTER TABLE authn.sessions SET (autovacuum_enabled = false)")
+        .await;
+    // The session first: the live-sessions index keeps a user's newest sessions first.
+    let (session, _) = t.session(user).await;
+    sqlx::query(
+        "SELECT count(authn.create_session($1, encode(sha256(('s' || i)::bytea), 'hex'), NULL, NULL, NULL, $2))
+           FROM generate_series(1, 2000) AS i",
+    )
+    .bind(user)
+    .bind(&t.ns)
+    .execute(&t.admin)
+    .await
+    .unwrap();
+
+    let mut tx = t.authn.begin().await.unwrap();
+    let before = session_rows_read(&mut tx).await;
+    tx.create_refresh_token(session, &token(), None)
+        .await
+        .unwrap();
+    let read = session_rows_read(&mut tx).await - before;
+    // The lookup and the foreign key's check: one row each.
+    assert!(read <= 2, "read {read} sessions for one refresh token");
+    let before = session_rows_read(&mut tx).await;
+    assert!(tx.revoke_session_by_id(session, user).await.unwrap());
+    let read = session_rows_read(&mut tx).await - before;
+    // Locked, then updated, by id: a few reads of the one row, not the user's 2,001 sessions.
+    assert!(read <= 3, "read {read} sessions to end one");
+    tx.commit().await.unwrap();
+}

@@ -381,3 +381,55 @@ async fn no_tokens_while_two_step_verification_is_owed() {
     ));
     assert!(f.authn.list_sessions(f.user).await.unwrap().is_empty());
 }
+
+/// Resolving an access token reads its one session, whatever the planner believes about the
+/// namespace: with no statistics yet (a new deployment) the lookup by id, namespace and
+/// liveness chose the namespace's live-sessions index and read every session in it, on every
+/// API call (migration 41).
+#[tokio::test]
+async fn an_access_token_reads_one_session_whatever_the_statistics() {
+    let f = setup().await;
+    let admin = crate::harness::superuser_pool(&f.db).await;
+    sqlx::query("ALTER TABLE authn.sessions SET (autovacuum_enabled = false)")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let api = api(&f);
+    // The session first: the live-sessions index keeps a user's newest sessions first.
+    let pair = signed_in(&f, &api).await;
+    sqlx::query(
+        "SELECT count(authn.create_session($1, encode(sha256(('s' || i)::bytea), 'hex'), NULL, NULL, NULL, $2))
+           FROM generate_series(1, 2000) AS i",
+    )
+    .bind(f.user)
+    .bind(f.authn.namespace())
+    .execute(&admin)
+    .await
+    .unwrap();
+
+    let mut tx = f.authn.begin().await.unwrap();
+    let rows_read =
+        "SELECT coalesce(idx_tup_fetch, 0) + seq_tup_read FROM pg_stat_xact_user_tables \
+                     WHERE relid = 'authn.sessions'::regclass";
+    let before: i64 = sqlx::query_scalar(rows_read)
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    let resolved: Option<uuid::Uuid> =
+        sqlx::query_scalar("SELECT user_id FROM gatehouse.resolve_api_session($1, $2, 'platform')")
+            .bind(pair.session_id)
+            .bind(f.authn.namespace())
+            .fetch_optional(tx.conn())
+            .await
+            .unwrap();
+    let after: i64 = sqlx::query_scalar(rows_read)
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(resolved, Some(f.user));
+    assert!(
+        after - before <= 1,
+        "read {} sessions for one access token",
+        after - before
+    );
+}
