@@ -3,6 +3,9 @@
 use std::net::IpAddr;
 
 use chrono::TimeDelta;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryScalar;
+use sqlx::Postgres;
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -20,6 +23,17 @@ pub struct NewSession<'a> {
     pub user_agent: Option<&'a str>,
 }
 
+/// The core's `create_session` call as an SQL expression whose value is the new session's id,
+/// its arguments `$1` to `$6` with the namespace last, bound by [`NewSession::bind`]: for a
+/// statement that records something about the new session in the same round trip (identity's
+/// sudo proof). The argument order is written here only.
+#[macro_export]
+macro_rules! create_session_call {
+    () => {
+        "authn.create_session($1, $2, $3, $4, $5, $6)"
+    };
+}
+
 impl<'a> NewSession<'a> {
     pub fn new(user_id: Uuid, token_hash: &'a str) -> Self {
         NewSession {
@@ -30,21 +44,33 @@ impl<'a> NewSession<'a> {
             user_agent: None,
         }
     }
+
+    /// Binds this session and `namespace` as the arguments of [`create_session_call!`] (`$1`
+    /// to `$6`) to `query`, whose own arguments, if any, come after them.
+    pub fn bind<'q, O>(
+        self,
+        query: QueryScalar<'q, Postgres, O, PgArguments>,
+        namespace: &'q str,
+    ) -> QueryScalar<'q, Postgres, O, PgArguments>
+    where
+        'a: 'q,
+    {
+        query
+            .bind(self.user_id)
+            .bind(self.token_hash)
+            .bind(self.expires_in)
+            .bind(self.ip_address)
+            .bind(self.user_agent)
+            .bind(namespace)
+    }
 }
 
 core_operations! {
     /// Stores a session for the (hashed) token; returns its id.
     pub async fn create_session(&mut self, session: NewSession<'_>) -> Uuid {
         let (conn, ns) = self.parts();
-        Ok(sqlx::query_scalar("SELECT authn.create_session($1, $2, $3, $4, $5, $6)")
-            .bind(session.user_id)
-            .bind(session.token_hash)
-            .bind(session.expires_in)
-            .bind(session.ip_address)
-            .bind(session.user_agent)
-            .bind(ns)
-            .fetch_one(conn)
-            .await?)
+        let query = sqlx::query_scalar(concat!("SELECT ", create_session_call!()));
+        Ok(session.bind(query, ns).fetch_one(conn).await?)
     }
 
     /// Sets a new absolute expiry (`now + extend_by`, default 7 days); `None` if the session

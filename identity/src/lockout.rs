@@ -31,7 +31,7 @@ pub enum LockoutState {
 
 impl LockoutPolicy {
     /// `max_attempts` as the core's functions take it.
-    fn core_max(&self) -> i32 {
+    pub(crate) fn core_max(&self) -> i32 {
         i32::try_from(self.max_attempts).unwrap_or(i32::MAX)
     }
 

@@ -32,19 +32,14 @@ pub async fn open_session(
     session: authn::NewSession<'_>,
 ) -> Result<Uuid, sqlx::Error> {
     let (conn, namespace) = tx.parts();
-    sqlx::query_scalar(
+    // The core's call binds `$1` to `$6`, the namespace last.
+    let query = sqlx::query_scalar(concat!(
         "INSERT INTO gatehouse.reauthentications (session_id, namespace, authenticated_at) \
-         VALUES (authn.create_session($1, $2, $3, $4, $5, $6), $6, now()) \
-         RETURNING session_id",
-    )
-    .bind(session.user_id)
-    .bind(session.token_hash)
-    .bind(session.expires_in)
-    .bind(session.ip_address)
-    .bind(session.user_agent)
-    .bind(namespace)
-    .fetch_one(conn)
-    .await
+         VALUES (",
+        authn::create_session_call!(),
+        ", $6, now()) RETURNING session_id"
+    ));
+    session.bind(query, namespace).fetch_one(conn).await
 }
 
 /// A session restored under a new token (after an impersonation or a support access) keeps the

@@ -17,7 +17,8 @@ pub async fn queue(
     tx: &mut AuthnTx<'_>,
     policy: LockoutPolicy,
 ) -> Result<Vec<LockedAccount>, AdminError> {
-    let max = i32::try_from(policy.max_attempts.max(1)).unwrap_or(i32::MAX);
+    // A limit of 0 locks every address (the core's reading); the queue lists those with a failure.
+    let max = policy.core_max().max(1);
     Ok(tx.locked_accounts(policy.window, max).await?)
 }
 

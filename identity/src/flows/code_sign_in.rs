@@ -64,9 +64,7 @@ impl AccountFlows {
         let code = code.trim();
         let mut tx = authn.begin().await?;
         lock_address(&mut tx, email.as_str()).await?;
-        let window = Some(self.lockout.window);
-        let max = Some(i32::try_from(self.lockout.max_attempts).unwrap_or(i32::MAX));
-        if tx.is_locked_out(email.as_str(), window, max).await? {
+        if self.lockout.is_locked(&mut tx, email.as_str()).await? {
             return Err(FlowError::LockedOut);
         }
         let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
@@ -92,7 +90,7 @@ impl AccountFlows {
                     client,
                 )
                 .await?;
-                if tx.is_locked_out(email.as_str(), window, max).await? {
+                if self.lockout.is_locked(&mut tx, email.as_str()).await? {
                     email_code::void(&mut tx, user_id).await?;
                 }
             }
