@@ -21,6 +21,7 @@ mod one_time_tokens;
 mod operator;
 mod refresh_tokens;
 mod sessions;
+mod statistics;
 mod types;
 mod users;
 
@@ -34,6 +35,7 @@ pub use one_time_tokens::TokenType;
 pub use operator::{OperatorAuditQuery, StartOperatorImpersonation};
 pub use refresh_tokens::ReplacedRefreshToken;
 pub use sessions::NewSession;
+pub use statistics::analyze_tables_without_statistics;
 pub use types::*;
 
 /// The embedded migrations of the core, for `MIGRATOR.run(&pool)`.

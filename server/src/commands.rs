@@ -110,6 +110,15 @@ pub async fn migrate(config: &Config, roles: &[LoginRole]) -> Result<(), String>
         .await
         .map_err(|e| e.message().to_owned())?;
     println!("database migrated");
+    let analyzed = authn::analyze_tables_without_statistics(&pool)
+        .await
+        .map_err(|e| e.message().to_owned())?;
+    if !analyzed.is_empty() {
+        println!(
+            "planner statistics taken for {} tables that held data but had none (a restored dump, a bulk load)",
+            analyzed.len()
+        );
+    }
     ensure_login_roles(&pool, roles).await?;
     for role in roles {
         let (member, _) = role.kind.grants();

@@ -177,3 +177,160 @@ async fn one_session_by_id_is_read_alone_whatever_the_statistics() {
     assert!(read <= 3, "read {read} sessions to end one");
     tx.commit().await.unwrap();
 }
+
+/// Rows and index entries of each core table this transaction has read so far
+/// (per-transaction statistics, not yet flushed).
+async fn rows_read(tx: &mut authn::AuthnTx<'_>) -> Vec<(String, i64)> {
+    let (conn, _) = tx.parts();
+    sqlx::query_as(
+        "SELECT t.relname::text, coalesce(t.idx_tup_fetch, 0) + t.seq_tup_read
+                 + coalesce((SELECT sum(pg_stat_get_xact_tuples_returned(i.indexrelid))
+                               FROM pg_index i WHERE i.indrelid = t.relid), 0)::bigint
+           FROM pg_stat_xact_user_tables t
+          WHERE t.schemaname = 'authn'",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
+/// Data that arrived without planner statistics (a restored dump, a bulk load; autovacuum off
+/// here so that none appear during the test) is analyzed by `migrate`'s
+/// `analyze_tables_without_statistics`, after which each hot path reads rows in proportion to
+/// the caller's own data, not the namespace's. Without the analysis validating one session read
+/// 69,000 rows and index entries of the namespace's 50,000 sessions, listing a user's ten
+/// sessions 80,000.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hot_paths_read_the_callers_rows_once_migrate_took_statistics() {
+    let db = create_migrated_database("authn_nostats");
+    let t = ctx_on(&db).await;
+    t.sql(
+        "DO $$ DECLARE r record; BEGIN
+           FOR r IN SELECT c.oid::regclass AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname IN ('authn', 'gatehouse') AND c.relkind = 'r' LOOP
+             EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = false)', r.t);
+           END LOOP; END $$",
+    )
+    .await;
+    let size = fixture::Size {
+        users: 5_000,
+        sessions_per_user: 10,
+        audit_events: 20_000,
+        audit_months: 1,
+    };
+    fixture::populate_without_statistics(&t.admin, "bench", size)
+        .await
+        .unwrap();
+    let analyzed = authn::analyze_tables_without_statistics(&t.admin)
+        .await
+        .unwrap();
+    for table in [
+        "authn.api_keys",
+        "authn.login_attempts",
+        "authn.sessions",
+        "authn.users",
+    ] {
+        assert!(
+            analyzed.iter().any(|a| a == table),
+            "{table} not in {analyzed:?}"
+        );
+    }
+    assert!(
+        !analyzed.iter().any(|a| a == "authn.mfa_secrets"),
+        "an empty table"
+    );
+    // A second run finds nothing left to do.
+    assert_eq!(
+        authn::analyze_tables_without_statistics(&t.admin)
+            .await
+            .unwrap(),
+        Vec::<String>::new()
+    );
+
+    let client = Authn::new(t.app.clone(), "bench").await.unwrap();
+    let n = 4_321;
+    let mut tx = client.begin().await.unwrap();
+    let mut before = rows_read(&mut tx).await;
+    let mut reads = Vec::new();
+    macro_rules! step {
+        ($label:expr, $call:expr) => {{
+            let out = $call;
+            let after = rows_read(&mut tx).await;
+            let read: i64 = after
+                .iter()
+                .map(|(name, v)| {
+                    v - before
+                        .iter()
+                        .find(|(b, _)| b == name)
+                        .map_or(0, |(_, b)| *b)
+                })
+                .sum();
+            reads.push(($label, read));
+            before = after;
+            out
+        }};
+    }
+    let session = step!(
+        "validate_session",
+        tx.validate_session(&fixture::session_token_hash(n))
+            .await
+            .unwrap()
+            .unwrap()
+    );
+    let user = session.user_id;
+    step!(
+        "validate_api_key",
+        tx.validate_api_key(&fixture::api_key_hash(n))
+            .await
+            .unwrap()
+    );
+    step!(
+        "password_check",
+        tx.password_check(&fixture::email(n), None, None)
+            .await
+            .unwrap()
+    );
+    step!(
+        "record_login_attempt",
+        tx.record_login_attempt(&fixture::email(n), false, None)
+            .await
+            .unwrap()
+    );
+    let opened = step!(
+        "create_session",
+        tx.create_session(authn::NewSession::new(user, &token()))
+            .await
+            .unwrap()
+    );
+    let refresh = token();
+    step!(
+        "create_refresh_token",
+        tx.create_refresh_token(opened, &refresh, None)
+            .await
+            .unwrap()
+    );
+    step!(
+        "rotate_refresh_token",
+        tx.rotate_refresh_token(&refresh, &token(), None)
+            .await
+            .unwrap()
+    );
+    step!("list_sessions", tx.list_sessions(user).await.unwrap());
+    step!(
+        "revoke_session_by_id",
+        tx.revoke_session_by_id(session.session_id, user)
+            .await
+            .unwrap()
+    );
+    step!(
+        "revoke_all_sessions",
+        tx.revoke_all_sessions(user).await.unwrap()
+    );
+    tx.rollback().await.unwrap();
+    // The user has eleven sessions and a refresh token or two by now; the namespace 50,000.
+    let wide: Vec<_> = reads.iter().filter(|(_, read)| *read > 100).collect();
+    assert!(
+        wide.is_empty(),
+        "read more than the caller's rows: {reads:?}"
+    );
+}

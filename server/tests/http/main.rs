@@ -12,6 +12,7 @@ mod headers;
 mod impersonation;
 mod malformed_input;
 mod metrics;
+mod migrate;
 mod outage;
 mod page_posts;
 mod server_functions;
