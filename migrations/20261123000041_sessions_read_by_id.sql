@@ -1,13 +1,15 @@
 -- A session looked up by its id is read through the primary key, whatever the planner believes
--- about its namespace. Both lookups below named the namespace and the session's liveness
--- beside the id, which lets the planner choose the live-sessions index (namespace, user,
--- newest first: it matches `revoked_at IS NULL`) and filter on the id. With statistics that
--- predate the namespace's sessions (a new deployment, a tenant grown since the last ANALYZE,
--- or a plan cached while the table was small) it did, and read every live session of the
--- namespace on each call: 2,500 rows per API sign-in after a ten-second benchmark.
+-- about its namespace. The three functions below named the namespace (and the user) and the
+-- session's liveness beside the id, which lets the planner choose a partial index on
+-- `revoked_at IS NULL` led by the namespace and filter on the id. Without statistics (a new
+-- deployment, a restored dump) PostgreSQL takes `IS NULL` to match half a percent of rows,
+-- estimates such an index at one row, as good as the primary key, and took it: every call read
+-- every live session of the namespace (2,500 rows per API sign-in after a ten-second benchmark)
+-- or of the user. Only the primary key answers `id = …` with one row without statistics.
 --
--- Each now reads the row by id alone, behind an optimisation fence, and checks namespace and
--- liveness on that row. Same arguments, answers and errors; owners and grants stay as they were.
+-- Each now reads the row by id alone (behind an OFFSET 0 fence, or locked by id) and checks
+-- namespace, user and liveness on that row. Same arguments, answers and errors; owners and
+-- grants stay as they were.
 
 -- §5.4: the first refresh token of a session. Unchanged but for the session's lookup.
 CREATE OR REPLACE FUNCTION authn.create_refresh_token(p_session_id uuid, p_token_hash text,
