@@ -105,8 +105,10 @@ impl AccountFlows {
         if check.locked {
             return Err(FlowError::LockedOut);
         }
-        let stored = check.credentials.as_ref();
-        let stored = stored.and_then(|c| c.password_hash.as_deref());
+        let stored = check
+            .credentials
+            .as_ref()
+            .and_then(|c| c.password_hash.as_deref());
         if !self.hasher.verify(change.current, stored).await? {
             tx.record_login_attempt(email.as_str(), false, change.ip_address)
                 .await?;
