@@ -60,8 +60,10 @@ pub enum AppError {
     OwnAccount,
     #[error("Admins and operators cannot be impersonated.")]
     ProtectedAccount,
-    #[error("This account is an administrator or operator: only the gatehouse command line can disable, delete, unlock it or remove its sign-in methods.")]
+    #[error("This account is an administrator or operator: only the gatehouse command line can disable, enable, delete, unlock it or remove its sign-in methods.")]
     PrivilegedAccount,
+    #[error("This person chose their password when signing up, so only the link mailed to them can confirm the address. Send the confirmation mail again instead.")]
+    OwnerMustConfirm,
     #[error("Administrators here must use two-step verification. Set it up under Two-step verification, then come back.")]
     TwoStepRequiredForConsole,
     #[error("This organisation requires two-step verification. Set it up under Two-step verification first.")]
@@ -386,7 +388,10 @@ impl AppError {
             | AppError::SupportRequestLapsed
             | AppError::SupportApprovalRequired => 409,
             AppError::SupportAccessUnavailable => 404,
-            AppError::AccountDisabled | AppError::NotLockedOut | AppError::AlreadyVerified => 409,
+            AppError::AccountDisabled
+            | AppError::NotLockedOut
+            | AppError::AlreadyVerified
+            | AppError::OwnerMustConfirm => 409,
             AppError::Internal => 500,
         }
     }
@@ -588,6 +593,7 @@ mod from_services {
                 E::OwnAccount => AppError::OwnAccount,
                 E::ProtectedAccount => AppError::ProtectedAccount,
                 E::PrivilegedAccount => AppError::PrivilegedAccount,
+                E::OwnerMustConfirm => AppError::OwnerMustConfirm,
                 E::FromImpersonation => AppError::NoChainedImpersonation,
                 E::Disabled => AppError::AccountDisabled,
                 E::InvalidReason { min, max } => AppError::field(

@@ -114,6 +114,19 @@ test("the mail to impersonated people can be turned off, and the change is audit
   const adminId = createAdmin(ns, admin, PASSWORD);
   await signIn(page, ns, admin);
   await page.goto(`/${ns}/admin/impersonations`);
+  // Turning it off takes a recent sign-in: an hour-old one is refused on the server.
+  sql(`UPDATE gatehouse.reauthentications SET authenticated_at = now() - interval '1 hour' WHERE namespace = '${ns}'`);
+  const stale = await page.request.post("/api/admin_set_impersonation_notice", {
+    form: { namespace: ns, notify: "off" },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(stale.status()).toBe(403);
+  expect(await stale.text()).toContain("ReauthenticationRequired");
+  expect(
+    sql(`SELECT count(*) FROM authn.audit_events WHERE namespace = '${ns}' AND event_type = 'namespace_settings_updated'
+           AND new_values ? 'notify_impersonation'`),
+  ).toBe("0");
+  sql(`UPDATE gatehouse.reauthentications SET authenticated_at = now() WHERE namespace = '${ns}'`);
   const box = page.getByLabel("Mail a person when an admin starts impersonating them");
   await expect(box).toBeChecked();
   await box.uncheck();
@@ -123,6 +136,7 @@ test("the mail to impersonated people can be turned off, and the change is audit
   await expect(box).not.toBeChecked();
   expect(
     sql(`SELECT actor_id || '|' || (new_values->>'notify_impersonation') FROM authn.audit_events
-          WHERE namespace = '${ns}' AND event_type = 'namespace_settings_updated'`),
+          WHERE namespace = '${ns}' AND event_type = 'namespace_settings_updated'
+            AND new_values ? 'notify_impersonation'`),
   ).toBe(`user:${adminId}|false`);
 });

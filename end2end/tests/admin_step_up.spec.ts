@@ -35,7 +35,7 @@ test("the console walks an admin without two-step verification through setting i
   await expect(page.locator("#namespace-overview")).toBeVisible();
 });
 
-test("another admin is disabled or unlocked with the command line, not the console", async ({ page }) => {
+test("another admin is disabled, enabled or unlocked with the command line, not the console", async ({ page }) => {
   const ns = freshNamespace();
   const admin = uniqueAddress("boss");
   const colleague = uniqueAddress("colleague");
@@ -45,10 +45,15 @@ test("another admin is disabled or unlocked with the command line, not the conso
   await page.goto(`/${ns}/admin/users/${colleagueId}`);
   await page.getByText("Disable account…").click();
   await page.getByRole("button", { name: "Disable account" }).click();
-  await expect(page.getByRole("alert")).toContainText("only the gatehouse command line can disable, delete, unlock it");
+  await expect(page.getByRole("alert")).toContainText("only the gatehouse command line can disable, enable, delete, unlock it");
   await expect(page.locator("#user-status")).not.toContainText("Disabled since");
 
   gatehouse(["account", "--namespace", ns, "--email", colleague, "--action", "disable", "--reason", "Left the company, ticket HR-17"]);
+  await page.reload();
+  await expect(page.locator("#user-status")).toContainText("Disabled since");
+  // Nor can the console bring back an admin the command line disabled.
+  await page.getByRole("button", { name: "Enable account" }).click();
+  await expect(page.getByRole("alert")).toContainText("only the gatehouse command line can disable, enable, delete, unlock it");
   await page.reload();
   await expect(page.locator("#user-status")).toContainText("Disabled since");
 });
@@ -67,6 +72,17 @@ test("deleting a user needs a recent sign-in: the console asks for the password 
   const stale = await page.request.get(`/${ns}/admin/audit-export?format=csv`);
   expect(stale.status()).toBe(403);
   expect(await stale.text()).toContain("Confirm it is you first");
+  // So is removing a second factor, one at a time as all at once.
+  const method = sql(
+    `INSERT INTO authn.mfa_secrets (namespace, user_id, mfa_type, secret) VALUES ('${ns}', '${memberId}', 'totp', repeat('t', 64)) RETURNING id`,
+  );
+  const removal = await page.request.post("/api/admin_remove_method", {
+    form: { namespace: ns, user_id: memberId, mfa_id: method },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(removal.status()).toBe(403);
+  expect(await removal.text()).toContain("ReauthenticationRequired");
+  expect(sql(`SELECT count(*) FROM authn.mfa_secrets WHERE user_id = '${memberId}'`)).toBe("1");
 
   await page.goto(`/${ns}/admin/users/${memberId}`);
   await page.getByText("Delete user…").click();

@@ -80,6 +80,23 @@ test("create by invitation: the mail's link sets the password and the user signs
   expect(sql(`SELECT count(*) FROM authn.users WHERE namespace = '${ns}'`)).toBe("2");
 });
 
+test("an address whose owner chose the password at sign-up is confirmed by their link, not by the console", async ({ page }) => {
+  const ns = freshNamespace();
+  const admin = uniqueAddress("boss");
+  createAdmin(ns, admin, PASSWORD);
+  // As a sign-up leaves it: a password chosen by whoever signed up, the address unconfirmed.
+  const claimed = uniqueAddress("claimed");
+  const claimedId = createUser(ns, claimed, PASSWORD);
+  sql(`UPDATE authn.users SET email_verified_at = NULL WHERE id = '${claimedId}'`);
+  await signIn(page, ns, admin);
+  await page.goto(`/${ns}/admin/users/${claimedId}`);
+  await page.getByRole("button", { name: "Mark email as confirmed" }).click();
+  await expect(page.getByRole("alert")).toContainText("only the link mailed to them can confirm the address");
+  await page.reload();
+  await expect(page.locator("#user-verified")).toHaveText("Not yet");
+  expect(sql(`SELECT email_verified_at IS NULL FROM authn.users WHERE id = '${claimedId}'`)).toBe("t");
+});
+
 test("create with a password: the policy applies, then mark confirmed and sign in", async ({ page, browser }) => {
   const ns = freshNamespace();
   const admin = uniqueAddress("boss");

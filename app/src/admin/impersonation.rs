@@ -236,12 +236,16 @@ pub async fn admin_set_impersonation_notice(
     namespace: String,
     #[server(default)] notify: String,
 ) -> Result<(), AppError> {
-    let (_, _, authn) = super::ssr::admin(&namespace, None).await?;
+    let (state, caller, authn) = super::ssr::admin(&namespace, None).await?;
     let on = match notify.as_str() {
         "on" => true,
         "" | "off" => false,
         _ => return Err(AppError::FormRejected),
     };
+    // Turning it off lets people be impersonated without being told: a sensitive change.
+    if !on {
+        caller.require_recent_authentication(&state).await?;
+    }
     identity::admin::impersonation::set_notify_target(&authn, on).await?;
     leptos_axum::redirect(
         &vocabulary::Page::AdminImpersonations

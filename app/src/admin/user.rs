@@ -316,7 +316,9 @@ pub async fn admin_remove_method(
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     use crate::error::{FieldProblem, FormField};
-    let (_, _, authn, user_id) = target(&namespace, &user_id, &reason).await?;
+    let (state, caller, authn, user_id) = target(&namespace, &user_id, &reason).await?;
+    // As for resetting them all: removing them one by one strips the account as well.
+    caller.require_recent_authentication(&state).await?;
     let mfa_id = super::parse_id(
         &mfa_id,
         AppError::field(FormField::MfaId, FieldProblem::UnknownMethod),

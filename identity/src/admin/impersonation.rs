@@ -421,14 +421,7 @@ pub async fn set_flag(authn: &Authn, which: NamespaceFlag, on: bool) -> Result<b
     .bind(on)
     .execute(tx.conn())
     .await?;
-    sqlx::query(
-        "SELECT authn._log_event('namespace_settings_updated', $1, 'namespace', $1, $2, $3)",
-    )
-    .bind(&namespace)
-    .bind(serde_json::json!({ column: before }))
-    .bind(serde_json::json!({ column: on }))
-    .execute(tx.conn())
-    .await?;
+    crate::roles::log_setting(&mut tx, column, before.into(), on.into()).await?;
     tx.commit().await?;
     Ok(true)
 }

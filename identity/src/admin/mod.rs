@@ -33,9 +33,12 @@ pub enum AdminError {
     OwnAccount,
     #[error("admins and operators cannot be impersonated")]
     ProtectedAccount,
-    /// Disabling, deleting, stripping methods from or unlocking an admin or operator.
+    /// Disabling, enabling, deleting, stripping methods from or unlocking an admin or operator.
     #[error("admins and operators are changed with the command line only")]
     PrivilegedAccount,
+    /// Marking confirmed an address whose account has a password chosen at sign-up.
+    #[error("the owner chose the password at sign-up: only their own link confirms the address")]
+    OwnerMustConfirm,
     #[error("not from an impersonation session")]
     FromImpersonation,
     #[error("the account is disabled")]

@@ -142,10 +142,22 @@ async fn disable_within(authn: &Authn, user_id: Uuid, reach: Reach) -> Result<bo
     Ok(changed)
 }
 
+/// Enables a disabled account. Not an admin's or an operator's: the command line disabled it
+/// (the console cannot), and a colleague in the console must not undo that.
 #[tracing::instrument(skip_all)]
 pub async fn enable(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
+    enable_within(authn, user_id, Reach::Unprivileged).await
+}
+
+/// [`enable`] for the command line: any account, admins and operators included.
+#[tracing::instrument(skip_all)]
+pub async fn enable_any(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
+    enable_within(authn, user_id, Reach::Anyone).await
+}
+
+async fn enable_within(authn: &Authn, user_id: Uuid, reach: Reach) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
-    user_in_namespace(&mut tx, user_id).await?;
+    target(&mut tx, user_id, reach).await?;
     let changed = tx.enable_user(user_id).await?;
     tx.commit().await?;
     Ok(changed)
@@ -285,6 +297,12 @@ pub async fn revoke_api_key(authn: &Authn, user_id: Uuid, key_id: Uuid) -> Resul
 
 /// Marks the address confirmed, as the owner's own link would (the core's `verify_email`,
 /// audited as `email_verified` under the admin). Returns false if it already was.
+///
+/// Only for an account whose password, if any, an admin set (its owner replaces it at the
+/// first sign-in). A password chosen at sign-up may be an attacker's, who signed up with
+/// somebody else's address (pre-hijacking): confirming the address would let that password in,
+/// so only the owner's own link confirms such an account (it also makes them choose the
+/// password; see `Flows::verify_email`).
 #[tracing::instrument(skip_all)]
 pub async fn mark_verified(authn: &Authn, user_id: Uuid) -> Result<bool, AdminError> {
     let mut tx = authn.begin().await?;
@@ -293,6 +311,13 @@ pub async fn mark_verified(authn: &Authn, user_id: Uuid) -> Result<bool, AdminEr
         return Ok(false);
     }
     EmailAddress::parse(&user.email)?;
+    let has_password = tx
+        .get_credentials(&user.email)
+        .await?
+        .is_some_and(|c| c.password_hash.is_some());
+    if has_password && !crate::required_password_change::is_required(&mut tx, user_id).await? {
+        return Err(AdminError::OwnerMustConfirm);
+    }
     let token = OpaqueToken::generate();
     tx.create_token(
         user_id,

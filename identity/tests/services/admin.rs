@@ -292,8 +292,51 @@ async fn account_actions_stay_inside_the_namespace_and_refuse_what_they_must() {
     assert!(authn.get_user(member).await.unwrap().is_none());
 }
 
-/// Issue 10.3: the console cannot disable, delete, strip or unlock another admin or an
-/// operator (that could lock every other admin out); the command line's variants can.
+/// Pre-hijacking through the console: a password chosen at sign-up may be whoever signed up
+/// with somebody else's address. Marking that address confirmed would let the password in, so
+/// the console refuses and only the owner's link confirms it; a password an admin set (its
+/// owner replaces it at the first sign-in) or none at all is fine.
+#[tokio::test]
+async fn marking_confirmed_refuses_an_account_whose_password_was_chosen_at_sign_up() {
+    let (_, _, authn) = setup("identity_admin_mark_verified").await;
+    let hasher = identity::PasswordHasher::recommended().unwrap();
+    let hash = hasher
+        .hash(&secrecy::SecretString::from("chosen by whoever signed up"))
+        .await
+        .unwrap();
+    let signed_up = authn
+        .create_user("victim@example.com", Some(&hash))
+        .await
+        .unwrap();
+    assert!(matches!(
+        user::mark_verified(&authn, signed_up).await,
+        Err(AdminError::OwnerMustConfirm)
+    ));
+    let unchanged = authn.get_user(signed_up).await.unwrap().unwrap();
+    assert!(unchanged.email_verified_at.is_none());
+
+    let admin_set = authn
+        .create_user("new-hire@example.com", Some(&hash))
+        .await
+        .unwrap();
+    {
+        let mut tx = authn.begin().await.unwrap();
+        identity::required_password_change::require(&mut tx, admin_set)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert!(user::mark_verified(&authn, admin_set).await.unwrap());
+    let passwordless = authn
+        .create_user("invited@example.com", None)
+        .await
+        .unwrap();
+    assert!(user::mark_verified(&authn, passwordless).await.unwrap());
+}
+
+/// Issue 10.3: the console cannot disable, enable, delete, strip or unlock another admin or an
+/// operator (that could lock every other admin out, or bring back one the deployment
+/// disabled); the command line's variants can.
 #[tokio::test]
 async fn privileged_accounts_are_changed_only_through_the_command_line_variants() {
     let (_, _, authn) = setup("identity_admin_privileged").await;
@@ -364,6 +407,15 @@ async fn privileged_accounts_are_changed_only_through_the_command_line_variants(
         6
     );
     assert_eq!(user::reset_methods_any(&authn, colleague).await.unwrap(), 1);
+    assert!(user::disable_any(&authn, colleague).await.unwrap());
+    // Disabled from the command line, the console cannot bring them back; the command line can.
+    assert!(matches!(
+        user::enable(&authn, colleague).await,
+        Err(AdminError::PrivilegedAccount)
+    ));
+    let disabled = authn.get_user(colleague).await.unwrap().unwrap();
+    assert!(disabled.disabled_at.is_some());
+    assert!(user::enable_any(&authn, colleague).await.unwrap());
     assert!(user::disable_any(&authn, colleague).await.unwrap());
     user::delete_any(&authn, colleague).await.unwrap();
     assert!(authn.get_user(colleague).await.unwrap().is_none());
