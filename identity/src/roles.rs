@@ -101,26 +101,63 @@ pub async fn admin_ids(tx: &mut AuthnTx<'_>) -> Result<Vec<Uuid>, sqlx::Error> {
         .await
 }
 
-/// Makes the user an admin of their namespace (idempotent).
+/// Makes the user an admin of their namespace (idempotent). A new grant is written to the
+/// namespace's audit trail (`role_granted`) under the transaction's actor.
 pub async fn grant_admin(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
-    let conn = tx.conn();
-    sqlx::query(
+    let granted = sqlx::query(
         "INSERT INTO gatehouse.namespace_admins (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
     )
     .bind(user_id)
-    .execute(conn)
+    .execute(tx.conn())
     .await?;
+    if granted.rows_affected() > 0 {
+        log_grant(tx, user_id, "admin").await?;
+    }
     Ok(())
 }
 
-/// Makes the user a platform operator (idempotent). The caller checks that the user belongs to
-/// the operator namespace.
+/// Makes the user a platform operator (idempotent), audited as [`grant_admin`] is. The caller
+/// checks that the user belongs to the operator namespace.
 pub async fn grant_operator(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
-    let conn = tx.conn();
-    sqlx::query(
+    let granted = sqlx::query(
         "INSERT INTO gatehouse.platform_operators (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
     )
     .bind(user_id)
+    .execute(tx.conn())
+    .await?;
+    if granted.rows_affected() > 0 {
+        log_grant(tx, user_id, "operator").await?;
+    }
+    Ok(())
+}
+
+async fn log_grant(tx: &mut AuthnTx<'_>, user_id: Uuid, role: &str) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
+    sqlx::query("SELECT authn._log_event('role_granted', $1, 'user', $2, NULL, $3)")
+        .bind(namespace)
+        .bind(user_id.to_string())
+        .bind(serde_json::json!({ "role": role }))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A namespace setting changed, written to the audit trail: `namespace_settings_updated` with
+/// the column's value before and after, under the transaction's actor (the console's admin, or
+/// `cli`).
+pub(crate) async fn log_setting(
+    tx: &mut AuthnTx<'_>,
+    column: &str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    let (conn, namespace) = tx.parts();
+    sqlx::query(
+        "SELECT authn._log_event('namespace_settings_updated', $1, 'namespace', $1, $2, $3)",
+    )
+    .bind(namespace)
+    .bind(serde_json::json!({ column: before }))
+    .bind(serde_json::json!({ column: after }))
     .execute(conn)
     .await?;
     Ok(())
@@ -186,35 +223,49 @@ pub async fn accounts_require_mfa(tx: &mut AuthnTx<'_>) -> Result<bool, sqlx::Er
     Ok(required.unwrap_or(false))
 }
 
-/// Turns one of a namespace's two-step requirements on or off (the CLI does this).
+/// Turns one of a namespace's two-step requirements on or off (the CLI does this), audited.
 pub async fn set_mfa_requirement(
     tx: &mut AuthnTx<'_>,
     who: MfaDue,
     required: bool,
 ) -> Result<(), sqlx::Error> {
-    let (conn, namespace) = tx.parts();
-    // The column cannot be a parameter: one fixed statement per requirement.
-    let statement = match who {
-        MfaDue::Console => {
-            "INSERT INTO gatehouse.namespace_settings (namespace, console_requires_mfa) \
+    // The column cannot be a parameter: one fixed statement per requirement. Each returns the
+    // value before the change (the default when the namespace had no settings row).
+    let (column, statement) = match who {
+        MfaDue::Console => (
+            "console_requires_mfa",
+            "WITH old AS (SELECT console_requires_mfa AS v FROM gatehouse.namespace_settings \
+                           WHERE namespace = $1) \
+             INSERT INTO gatehouse.namespace_settings (namespace, console_requires_mfa) \
              VALUES ($1, $2) ON CONFLICT (namespace) DO UPDATE \
-                SET console_requires_mfa = EXCLUDED.console_requires_mfa, updated_at = now()"
-        }
-        MfaDue::Account => {
-            "INSERT INTO gatehouse.namespace_settings (namespace, accounts_require_mfa) \
+                SET console_requires_mfa = EXCLUDED.console_requires_mfa, updated_at = now() \
+             RETURNING coalesce((SELECT v FROM old), true)",
+        ),
+        MfaDue::Account => (
+            "accounts_require_mfa",
+            "WITH old AS (SELECT accounts_require_mfa AS v FROM gatehouse.namespace_settings \
+                           WHERE namespace = $1) \
+             INSERT INTO gatehouse.namespace_settings (namespace, accounts_require_mfa) \
              VALUES ($1, $2) ON CONFLICT (namespace) DO UPDATE \
-                SET accounts_require_mfa = EXCLUDED.accounts_require_mfa, updated_at = now()"
-        }
+                SET accounts_require_mfa = EXCLUDED.accounts_require_mfa, updated_at = now() \
+             RETURNING coalesce((SELECT v FROM old), false)",
+        ),
     };
-    sqlx::query(statement)
+    let (conn, namespace) = tx.parts();
+    let before: bool = sqlx::query_scalar(statement)
         .bind(namespace)
         .bind(required)
-        .execute(conn)
+        .fetch_one(conn)
         .await?;
+    if before != required {
+        log_setting(tx, column, before.into(), required.into()).await?;
+    }
     Ok(())
 }
 
+/// Sets how the namespace admits new users (the CLI does this), audited.
 pub async fn set_sign_up_mode(tx: &mut AuthnTx<'_>, mode: SignUpMode) -> Result<(), sqlx::Error> {
+    let before = sign_up_mode(tx).await?;
     let (conn, namespace) = tx.parts();
     sqlx::query(
         "INSERT INTO gatehouse.namespace_settings (namespace, sign_up) VALUES ($1, $2) \
@@ -224,6 +275,9 @@ pub async fn set_sign_up_mode(tx: &mut AuthnTx<'_>, mode: SignUpMode) -> Result<
     .bind(mode.as_str())
     .execute(conn)
     .await?;
+    if before != mode {
+        log_setting(tx, "sign_up", before.as_str().into(), mode.as_str().into()).await?;
+    }
     Ok(())
 }
 

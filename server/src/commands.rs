@@ -32,6 +32,13 @@ async fn core(pool: &PgPool, namespace: &str) -> Result<Authn, String> {
         })
 }
 
+/// [`core`] acting as the command line: what it changes is audited under the actor `cli`.
+async fn cli_core(pool: &PgPool, namespace: &str) -> Result<Authn, String> {
+    Ok(core(pool, namespace)
+        .await?
+        .with_actor(authn::Actor::id("cli")))
+}
+
 /// What a login role made by `migrate` is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoleKind {
@@ -245,7 +252,10 @@ pub enum Grant {
 }
 
 /// Creates a verified user (or finds the existing one) and grants the role, in one
-/// transaction. Returns the user id and whether it was created.
+/// transaction, audited under the actor `cli`. Returns the user id and whether it was created.
+/// An existing account keeps its own password (the one typed is not used) and must have
+/// confirmed its address: an unconfirmed one may have been signed up by somebody else with
+/// that address (pre-hijacking), and a role would make that person an admin.
 async fn ensure_account(
     pool: &PgPool,
     namespace: &str,
@@ -263,7 +273,7 @@ async fn ensure_account(
     PasswordPolicy::default()
         .check(password.expose_secret(), email.as_str())
         .map_err(|e| format!("password refused: {e}"))?;
-    let core = core(pool, namespace).await?;
+    let core = cli_core(pool, namespace).await?;
     let hash = PasswordHasher::recommended()
         .map_err(|e| e.to_string())?
         .hash(password)
@@ -272,6 +282,12 @@ async fn ensure_account(
     let db = |e: authn::AuthnError| format!("database error: {}", e.message());
     let mut tx = core.begin().await.map_err(db)?;
     let (user_id, created) = match tx.get_user_by_email(email.as_str()).await.map_err(db)? {
+        Some(user) if grant != Grant::None && user.email_verified_at.is_none() => {
+            return Err(format!(
+                "{email} exists in {namespace} but has not confirmed its address; it cannot be \
+                 given a role until its owner does (or delete it with `gatehouse account`)"
+            ));
+        }
         Some(user) => (user.user_id, false),
         None => (
             identity::provisioning::create_verified_user(&mut tx, &email, Some(&hash))
@@ -320,6 +336,9 @@ pub async fn create_user(
     if !created && grant == Grant::None {
         return Err(format!("{email} already exists in {namespace}"));
     }
+    if !created {
+        eprintln!("{email} already had an account: role granted, its own password kept");
+    }
     println!("{id}");
     Ok(())
 }
@@ -340,7 +359,7 @@ pub async fn seed(config: &Config) -> Result<(), String> {
         op_ns,
     )
     .await?;
-    let mut tx = core(&pool, ns)
+    let mut tx = cli_core(&pool, ns)
         .await?
         .begin()
         .await
@@ -367,7 +386,7 @@ pub async fn set_sign_up(config: &Config, namespace: &str, mode: &str) -> Result
         other => return Err(format!("unknown sign-up mode {other}")),
     };
     let pool = connect(config).await?;
-    let core = core(&pool, namespace).await?;
+    let core = cli_core(&pool, namespace).await?;
     let mut tx = core.begin().await.map_err(|e| e.message().to_owned())?;
     roles::set_sign_up_mode(&mut tx, mode)
         .await
@@ -389,7 +408,7 @@ pub async fn set_mfa_requirement(
         other => return Err(format!("unknown mode {other}")),
     };
     let pool = connect(config).await?;
-    let core = core(&pool, namespace).await?;
+    let core = cli_core(&pool, namespace).await?;
     let mut tx = core.begin().await.map_err(|e| e.message().to_owned())?;
     let done = roles::set_mfa_requirement(&mut tx, who, required).await;
     done.map_err(|e| format!("database error: {e}"))?;
@@ -422,7 +441,7 @@ pub async fn account(
         .ok_or_else(|| format!("no account {email} in {namespace}"))?;
     let done = match action {
         "disable" => user::disable_any(&core, user.user_id).await.map(|_| ()),
-        "enable" => user::enable(&core, user.user_id).await.map(|_| ()),
+        "enable" => user::enable_any(&core, user.user_id).await.map(|_| ()),
         "unlock" => lockouts::unlock_any(&core, email.as_str(), &reason)
             .await
             .map(|_| ()),

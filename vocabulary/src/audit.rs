@@ -1,6 +1,6 @@
 //! The event types an audit trail can hold: the core's (spec §6.4) and the console's own
-//! (`lockout_cleared`, `namespace_settings_updated`, the `support_access_*` events of consent;
-//! migrations 14, 15 and 31).
+//! (`lockout_cleared`, `namespace_settings_updated`, the `support_access_*` events of consent,
+//! `role_granted`; migrations 14, 15, 31 and 42).
 
 crate::words! {
     /// One kind of audit event, as stored in `event_type`.
@@ -41,6 +41,7 @@ crate::words! {
         SupportAccessApproved = "support_access_approved",
         SupportAccessDenied = "support_access_denied",
         SupportAccessBreakGlass = "support_access_break_glass",
+        RoleGranted = "role_granted",
     }
 }
 
@@ -84,6 +85,7 @@ impl EventType {
             EventType::SupportAccessApproved => "Support access approved",
             EventType::SupportAccessDenied => "Support access denied",
             EventType::SupportAccessBreakGlass => "Support access without approval (break glass)",
+            EventType::RoleGranted => "Admin or operator role granted",
         }
     }
 }

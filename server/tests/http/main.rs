@@ -7,6 +7,7 @@ mod support;
 
 mod api_tokens;
 mod assets;
+mod cli_roles;
 mod database_roles;
 mod headers;
 mod impersonation;
