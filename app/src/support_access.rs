@@ -64,7 +64,7 @@ pub async fn start_support_access(
     };
     let consent = urgency.as_ref().map_or(Consent::Ask, Consent::BreakGlass);
     let target_namespace = target_namespace.trim().to_owned();
-    let ops = ssr::operator_pool_client(&state, &namespace).await?;
+    let ops = ssr::operator_pool_client(&state, &caller.authn).await?;
     let outcome = start(
         state.start_context(&ops, &caller.authn),
         &caller,
@@ -102,7 +102,7 @@ pub async fn start_approved_support_access(
     let state = crate::state::AppState::current()?;
     let caller = ssr::operator_for_start(&state, &namespace).await?;
     let id = crate::admin::parse_id(&request_id, AppError::UnknownSupportRequest)?;
-    let ops = ssr::operator_pool_client(&state, &namespace).await?;
+    let ops = ssr::operator_pool_client(&state, &caller.authn).await?;
     let started = identity::support_access::start_approved(
         state.start_context(&ops, &caller.authn),
         &caller,
@@ -242,12 +242,8 @@ pub async fn operator_end_support_access(
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
     caller.require_operator()?;
-    let pool = state
-        .operator_pool
-        .clone()
-        .ok_or(AppError::SupportAccessUnavailable)?;
+    let ops = ssr::operator_pool_client(&state, &caller.authn).await?;
     let id = crate::admin::parse_id(&impersonation_id, AppError::UnknownImpersonation)?;
-    let ops = authn::Authn::new(pool, &namespace).await?;
     if !identity::support_access::end(&ops, &caller, id).await? {
         return Err(AppError::UnknownImpersonation);
     }
@@ -484,7 +480,10 @@ pub(crate) mod ssr {
             .and_then(|i| i.support.as_ref())
             .map(|s| s.namespace.clone())
             .unwrap_or_else(|| state.operator_namespace.clone());
-        let ops = authn::Authn::new(pool, &operator_ns).await?;
+        // Acting as the caller: the trail records who left, from which request.
+        let ops = authn::Authn::new(pool, &operator_ns)
+            .await?
+            .with_actor(caller.authn.actor().clone());
         let operators = state.authn(&operator_ns).await?;
         Ok((operator_ns, ops, operators))
     }
@@ -502,16 +501,19 @@ pub(crate) mod ssr {
         Ok(caller)
     }
 
-    /// A client of the operator pool in `namespace` (the operator's own).
+    /// A client of the operator pool in the namespace of `caller` (the operator's own client),
+    /// acting as them: the operator trail records who did what, from which request.
     pub async fn operator_pool_client(
         state: &AppState,
-        namespace: &str,
+        caller: &authn::Authn,
     ) -> Result<authn::Authn, AppError> {
         let pool = state
             .operator_pool
             .clone()
             .ok_or(AppError::SupportAccessUnavailable)?;
-        Ok(authn::Authn::new(pool, namespace).await?)
+        Ok(authn::Authn::new(pool, caller.namespace())
+            .await?
+            .with_actor(caller.actor().clone()))
     }
 
     /// Moves this browser into a started access: the operator's own token is kept aside (it

@@ -164,7 +164,7 @@ pub async fn operator_support_requests(
     if state.operator_pool.is_none() {
         return Ok(None);
     }
-    let ops = crate::support_access::ssr::operator_pool_client(&state, &namespace).await?;
+    let ops = crate::support_access::ssr::operator_pool_client(&state, &caller.authn).await?;
     let list = identity::support_requests::of_operator(&ops, &caller, 50).await?;
     Ok(Some(
         list.into_iter()

@@ -290,6 +290,55 @@ async fn c224_c225_end() {
     assert_eq!(d["was_expired"], serde_json::json!(false));
 }
 
+/// Any operator may end any running access: the trail says who ended it (the acting client's
+/// actor), with the request id and address of that request, beside the operator who started it.
+#[tokio::test]
+async fn the_end_of_an_access_names_who_ended_it_and_the_request() {
+    let s = scene().await;
+    let imp = s
+        .platform
+        .start_operator_impersonation(start(&s, s.target, &s.t.ns, &token()))
+        .await
+        .unwrap();
+    let ender = format!("user:{}", Uuid::new_v4());
+    let other_operator = s.platform.with_actor(authn::Actor {
+        request_id: Some("req-ended-by-b".into()),
+        ip_address: Some("192.0.2.7".parse().unwrap()),
+        ..authn::Actor::id(ender.clone())
+    });
+    assert!(other_operator
+        .end_operator_impersonation(imp.impersonation_id)
+        .await
+        .unwrap());
+    let events = s
+        .platform
+        .get_operator_audit_events(&OperatorAuditQuery {
+            target_namespace: Some(&s.t.ns),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ended = events
+        .iter()
+        .find(|e| e.event_type == "operator_impersonation_ended")
+        .unwrap();
+    let details = ended.details.clone().unwrap();
+    assert_eq!(details["actor_id"], serde_json::json!(ender));
+    assert_eq!(details["request_id"], serde_json::json!("req-ended-by-b"));
+    assert_eq!(
+        details["impersonation_id"],
+        serde_json::json!(imp.impersonation_id.to_string())
+    );
+    assert_eq!(ended.ip_address, Some("192.0.2.7".parse().unwrap()));
+    // A client that set no actor adds nothing.
+    let started = events
+        .iter()
+        .find(|e| e.event_type == "operator_impersonation_started")
+        .unwrap();
+    let details = started.details.clone().unwrap();
+    assert!(details.get("actor_id").is_none() && details.get("request_id").is_none());
+}
+
 #[tokio::test]
 async fn c226_c227_c232_context() {
     let s = scene().await;
