@@ -124,10 +124,10 @@ test("support access is the operators' alone", async ({ page }) => {
 
 test("an operator finds a user by part of the address, reads the support view and starts access from it", async ({ page }) => {
   const operator = uniqueAddress("agent");
-  createAdmin("platform", operator, PASSWORD, true);
+  const operatorId = createAdmin("platform", operator, PASSWORD, true);
   const ns = freshNamespace();
   const member = uniqueAddress("findme");
-  createUser(ns, member, PASSWORD);
+  const memberId = createUser(ns, member, PASSWORD);
   createUser(ns, uniqueAddress("someone-else"), PASSWORD);
   await signIn(page, "platform", operator);
   await page.goto("/platform/operator");
@@ -140,6 +140,12 @@ test("an operator finds a user by part of the address, reads the support view an
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(member);
   await expect(page.locator("#support-view")).toContainText("enabled");
   await expect(page.locator("#support-view")).toContainText("none");
+  // The customer's own trail records who at the platform read whom.
+  expect(
+    sql(`SELECT count(*) || '|' || min(new_values->>'operator_email') || '|' || min(actor_id)
+           FROM authn.audit_events WHERE namespace = '${ns}' AND event_type = 'support_user_viewed'
+            AND resource_id = '${memberId}'`),
+  ).toBe(`1|${operator}|user:${operatorId}`);
 
   await page.getByLabel("Ticket").fill("OPS-77");
   await page.getByLabel(/^Reason/).fill("Checking a report of a failing sign-in");

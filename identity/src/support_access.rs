@@ -723,7 +723,9 @@ pub async fn find_users(
 pub const VIEW_SESSIONS: i64 = 100;
 
 /// A user's support view (read only): the account, its methods, its newest sessions and
-/// recent attempts.
+/// recent attempts. Each view is written to the customer's own audit trail
+/// (`support_user_viewed`, under the operator's actor, with their address and namespace): what
+/// support reads of a customer's people, the customer's admins can see.
 #[tracing::instrument(skip_all)]
 pub async fn user_view(
     tenants: &Authn,
@@ -735,10 +737,22 @@ pub async fn user_view(
 ) -> Result<crate::admin::user::AccountDetail, SupportError> {
     operator.require_operator()?;
     let ns = customer(tenants, namespace).await?;
-    Ok(
+    let detail =
         crate::admin::user::detail(&ns, user_id, VIEW_SESSIONS, lockout, operator_namespace)
-            .await?,
-    )
+            .await?;
+    let mut tx = ns.begin().await?;
+    let (conn, customer_ns) = tx.parts();
+    sqlx::query("SELECT authn._log_event('support_user_viewed', $1, 'user', $2, NULL, $3)")
+        .bind(customer_ns)
+        .bind(user_id.to_string())
+        .bind(serde_json::json!({
+            "operator_email": operator.email,
+            "operator_namespace": operator.authn.namespace(),
+        }))
+        .execute(conn)
+        .await?;
+    tx.commit().await?;
+    Ok(detail)
 }
 
 /// Filters of the operator audit log as typed; every one is optional.

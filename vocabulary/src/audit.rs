@@ -1,6 +1,6 @@
 //! The event types an audit trail can hold: the core's (spec §6.4) and the console's own
 //! (`lockout_cleared`, `namespace_settings_updated`, the `support_access_*` events of consent,
-//! `role_granted`; migrations 14, 15, 31 and 42).
+//! `role_granted`, `support_user_viewed`; migrations 14, 15, 31, 42 and 44).
 
 crate::words! {
     /// One kind of audit event, as stored in `event_type`.
@@ -42,6 +42,7 @@ crate::words! {
         SupportAccessDenied = "support_access_denied",
         SupportAccessBreakGlass = "support_access_break_glass",
         RoleGranted = "role_granted",
+        SupportUserViewed = "support_user_viewed",
     }
 }
 
@@ -86,6 +87,7 @@ impl EventType {
             EventType::SupportAccessDenied => "Support access denied",
             EventType::SupportAccessBreakGlass => "Support access without approval (break glass)",
             EventType::RoleGranted => "Admin or operator role granted",
+            EventType::SupportUserViewed => "Viewed by platform support",
         }
     }
 }
