@@ -722,10 +722,16 @@ pub async fn find_users(
 /// How many of a user's newest sessions the support view lists.
 pub const VIEW_SESSIONS: i64 = 100;
 
+/// How long one `support_user_viewed` event stands for an operator's further views of the
+/// same user: a page may ask for the view more than once as it renders, and the trail says who
+/// looked at whom and when, not how often a page asked.
+pub const VIEW_EVENT_WINDOW: TimeDelta = TimeDelta::minutes(10);
+
 /// A user's support view (read only): the account, its methods, its newest sessions and
-/// recent attempts. Each view is written to the customer's own audit trail
-/// (`support_user_viewed`, under the operator's actor, with their address and namespace): what
-/// support reads of a customer's people, the customer's admins can see.
+/// recent attempts. The view is written to the customer's own audit trail
+/// (`support_user_viewed`, under the operator's actor, with their address and namespace), once
+/// per operator and user in [`VIEW_EVENT_WINDOW`]: what support reads of a customer's people,
+/// the customer's admins can see.
 #[tracing::instrument(skip_all)]
 pub async fn user_view(
     tenants: &Authn,
@@ -740,17 +746,33 @@ pub async fn user_view(
     let detail =
         crate::admin::user::detail(&ns, user_id, VIEW_SESSIONS, lockout, operator_namespace)
             .await?;
-    let mut tx = ns.begin().await?;
-    let (conn, customer_ns) = tx.parts();
-    sqlx::query("SELECT authn._log_event('support_user_viewed', $1, 'user', $2, NULL, $3)")
-        .bind(customer_ns)
-        .bind(user_id.to_string())
-        .bind(serde_json::json!({
-            "operator_email": operator.email,
-            "operator_namespace": operator.authn.namespace(),
-        }))
-        .execute(conn)
+    // Serialised per operator and user, so that two requests at once write one event.
+    let mut tx = ns
+        .begin_serialised(&format!("support-view/{}/{user_id}", operator.user_id))
         .await?;
+    let recent = tx
+        .get_audit_events(&authn::AuditQuery {
+            limit: 1,
+            event_type: Some(vocabulary::EventType::SupportUserViewed.as_str().to_owned()),
+            resource_type: Some("user".into()),
+            resource_id: Some(user_id.to_string()),
+            actor_id: ns.actor().actor_id.clone(),
+            since: Some(Utc::now() - VIEW_EVENT_WINDOW),
+            ..Default::default()
+        })
+        .await?;
+    if recent.is_empty() {
+        let (conn, customer_ns) = tx.parts();
+        sqlx::query("SELECT authn._log_event('support_user_viewed', $1, 'user', $2, NULL, $3)")
+            .bind(customer_ns)
+            .bind(user_id.to_string())
+            .bind(serde_json::json!({
+                "operator_email": operator.email,
+                "operator_namespace": operator.authn.namespace(),
+            }))
+            .execute(conn)
+            .await?;
+    }
     tx.commit().await?;
     Ok(detail)
 }

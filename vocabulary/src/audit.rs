@@ -1,6 +1,6 @@
 //! The event types an audit trail can hold: the core's (spec §6.4) and the console's own
 //! (`lockout_cleared`, `namespace_settings_updated`, the `support_access_*` events of consent,
-//! `role_granted`, `support_user_viewed`; migrations 14, 15, 31, 42 and 44).
+//! `role_granted`, `support_user_viewed`; migrations 14, 15, 31 and 42).
 
 crate::words! {
     /// One kind of audit event, as stored in `event_type`.

@@ -313,7 +313,7 @@ mod tests {
         );
         assert_eq!(EventType::parse("nope"), None);
         // The core's 30, `lockout_cleared`, `namespace_settings_updated`, consent's four,
-        // `role_granted` and `support_user_viewed` (migration 44's CHECK lists the same).
+        // `role_granted` and `support_user_viewed` (migration 42's CHECK lists the same).
         assert_eq!(EventType::ALL.len(), 38);
     }
 }

@@ -1,7 +1,12 @@
--- An operator reading a customer's user in the operator console (the support view: the
--- account, its sign-in methods, sessions and recent attempts) is recorded in that customer's
--- own audit trail as `support_user_viewed`, with the operator's address and namespace: the
--- customer's admins see who at the platform looked at whom, as they see support accesses.
+-- Two more of the console's own audit event types:
+-- * `role_granted`: granting a namespace admin or a platform operator (the command line's
+--   `create-admin`) is as much an admin action as anything the console does (new values: the
+--   role). Namespace settings changed from the command line use `namespace_settings_updated`,
+--   as the console's do.
+-- * `support_user_viewed`: an operator reading a customer's user in the operator console (the
+--   support view: the account, its sign-in methods, sessions and recent attempts) is recorded
+--   in that customer's own trail, with the operator's address and namespace, so the customer's
+--   admins see who at the platform looked at whom, as they see support accesses.
 ALTER TABLE authn.audit_events DROP CONSTRAINT audit_events_type_valid;
 ALTER TABLE authn.audit_events ADD CONSTRAINT audit_events_type_valid CHECK (event_type IN (
     'user_created', 'user_updated', 'user_disabled', 'user_enabled', 'user_deleted',
