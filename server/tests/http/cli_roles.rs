@@ -3,24 +3,8 @@
 //! else may have signed up with it).
 
 async fn gatehouse(url: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    {
-        use tokio::io::AsyncWriteExt;
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin).await.unwrap();
-    }
-    child.wait_with_output().await.unwrap()
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    crate::support::run_gatehouse(url, &args, stdin, None).await
 }
 
 /// The audit events of the namespace: type, actor, old and new values, oldest first.

@@ -729,30 +729,7 @@ async fn no_command_line_fails_or_changes_anything_on_malformed_arguments() {
         let workdir = workdir.clone();
         let url = url.clone();
         async move {
-            let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-                .args(&args)
-                .current_dir(&workdir)
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .env("DATABASE_URL", &url)
-                .env("RUST_LOG", "warn")
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .kill_on_drop(true)
-                .spawn()
-                .unwrap();
-            {
-                use tokio::io::AsyncWriteExt;
-                let mut input = child.stdin.take().unwrap();
-                // The command may not read it (or stop reading early): that is not a failure.
-                let _ = input.write_all(stdin).await;
-            }
-            let output =
-                tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
-                    .await
-                    .unwrap_or_else(|_| panic!("{args:?}: still running after a minute"))
-                    .unwrap();
+            let output = crate::support::run_gatehouse(&url, &args, stdin, Some(&workdir)).await;
             (args, output)
         }
     };

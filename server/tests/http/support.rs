@@ -259,3 +259,39 @@ impl TestApp {
         .unwrap()
     }
 }
+
+/// Runs the `gatehouse` binary as an operator would: `args`, `DATABASE_URL` and nothing else
+/// of this environment, `stdin` written to it (a command that does not read it, or stops
+/// early, is not a failure), in `workdir` when given. Fails the test after a minute.
+pub async fn run_gatehouse(
+    database_url: &str,
+    args: &[String],
+    stdin: &[u8],
+    workdir: Option<&std::path::Path>,
+) -> std::process::Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    if let Some(dir) = workdir {
+        command.current_dir(dir);
+    }
+    let mut child = command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut input = child.stdin.take().unwrap();
+        let _ = input.write_all(stdin).await;
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{args:?}: still running after a minute"))
+        .unwrap()
+}
