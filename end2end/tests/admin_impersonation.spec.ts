@@ -127,7 +127,7 @@ test("the mail to impersonated people can be turned off, and the change is audit
            AND new_values ? 'notify_impersonation'`),
   ).toBe("0");
   sql(`UPDATE gatehouse.reauthentications SET authenticated_at = now() WHERE namespace = '${ns}'`);
-  const box = page.getByLabel("Mail a person when an admin starts impersonating them");
+  const box = page.getByLabel("Mail a person when an admin or platform support starts working as them");
   await expect(box).toBeChecked();
   await box.uncheck();
   await page.getByRole("button", { name: "Save" }).click();

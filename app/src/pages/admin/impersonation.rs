@@ -67,7 +67,7 @@ pub fn ImpersonationsPage() -> impl IntoView {
                         <ActionForm action=notice>
                             <input type="hidden" name="namespace" value=namespace/>
                             <label><input type="checkbox" name="notify" value="on" checked=v.notify_target/>
-                                " Mail a person when an admin starts impersonating them"</label>
+                                " Mail a person when an admin or platform support starts working as them"</label>
                             <button type="submit" class="secondary">"Save"</button>
                         </ActionForm>
                     }.into_any()
