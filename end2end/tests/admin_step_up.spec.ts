@@ -82,7 +82,21 @@ test("deleting a user needs a recent sign-in: the console asks for the password 
   });
   expect(removal.status()).toBe(403);
   expect(await removal.text()).toContain("ReauthenticationRequired");
+  const reset = await page.request.post("/api/admin_reset_methods", {
+    form: { namespace: ns, user_id: memberId },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(reset.status()).toBe(403);
+  expect(await reset.text()).toContain("ReauthenticationRequired");
   expect(sql(`SELECT count(*) FROM authn.mfa_secrets WHERE user_id = '${memberId}'`)).toBe("1");
+  // And so is impersonating.
+  const impersonate = await page.request.post("/api/admin_impersonate", {
+    form: { namespace: ns, user_id: memberId, reason: "Checking their settings, ticket 5", minutes: "5" },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(impersonate.status()).toBe(403);
+  expect(await impersonate.text()).toContain("ReauthenticationRequired");
+  expect(sql(`SELECT count(*) FROM authn.impersonation_sessions WHERE namespace = '${ns}'`)).toBe("0");
 
   await page.goto(`/${ns}/admin/users/${memberId}`);
   await page.getByText("Delete user…").click();
