@@ -297,21 +297,28 @@ pub struct FoundUsers {
     pub next: Option<String>,
 }
 
-/// Users of `target_namespace` whose address contains `email` (operators only).
+/// Users of `target_namespace` whose address contains `email`, for operators with the ticket
+/// of the support case.
 #[server]
 pub async fn operator_find_users(
     namespace: String,
     target_namespace: String,
+    #[server(default)] ticket: String,
     email: String,
     #[server(default)] after: String,
 ) -> Result<FoundUsers, AppError> {
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
     let after = Some(after).filter(|a| !a.trim().is_empty());
+    let case = identity::support_access::SupportCase {
+        namespace: &target_namespace,
+        ticket: &ticket,
+    };
     let page = identity::support_access::find_users(
         &caller.authn,
         &caller,
-        &target_namespace,
+        &state.support,
+        case,
         &email,
         after,
     )
@@ -336,6 +343,8 @@ pub async fn operator_find_users(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportUserView {
     pub namespace: String,
+    /// The support case's ticket the view was read for (the start form begins with it).
+    pub ticket: String,
     pub email: String,
     pub verified: Option<String>,
     pub disabled: Option<String>,
@@ -346,20 +355,28 @@ pub struct SupportUserView {
     pub attempts: Vec<String>,
 }
 
+/// A user's support view for operators with the ticket of the support case; each view is
+/// recorded in the customer's audit trail.
 #[server]
 pub async fn operator_user_view(
     namespace: String,
     target_namespace: String,
+    #[server(default)] ticket: String,
     user_id: String,
 ) -> Result<SupportUserView, AppError> {
     let state = crate::state::AppState::current()?;
     let caller = crate::caller::ssr::signed_in(&state, &namespace).await?;
     caller.require_operator()?;
     let id = crate::admin::parse_id(&user_id, AppError::UnknownUser)?;
+    let case = identity::support_access::SupportCase {
+        namespace: &target_namespace,
+        ticket: &ticket,
+    };
     let d = identity::support_access::user_view(
         &caller.authn,
         &caller,
-        &target_namespace,
+        &state.support,
+        case,
         id,
         state.sign_in.lockout(),
         &state.operator_namespace,
@@ -368,6 +385,7 @@ pub async fn operator_user_view(
     let when = crate::admin::when;
     Ok(SupportUserView {
         namespace: target_namespace.trim().to_owned(),
+        ticket: ticket.trim().to_owned(),
         email: d.user.email,
         verified: d.user.email_verified_at.map(when),
         disabled: d.user.disabled_at.map(when),

@@ -132,7 +132,16 @@ test("an operator finds a user by part of the address, reads the support view an
   await signIn(page, "platform", operator);
   await page.goto("/platform/operator");
   await expect(page.locator("#namespaces")).toContainText(`${ns} — 2 users`);
+  // Without the ticket of a support case, nothing of the customer's users is shown or read.
+  await page.goto(`/platform/operator/user?target_namespace=${ns}&id=${memberId}`);
+  await expect(page.getByRole("alert")).toHaveText("Enter the ticket reference in its usual form, like SUP-1234.");
+  await page.goto(`/platform/operator/users?target_namespace=${ns}&email=findme`);
+  await expect(page.getByRole("alert")).toHaveText("Enter the ticket reference in its usual form, like SUP-1234.");
+  expect(sql(`SELECT count(*) FROM authn.audit_events WHERE namespace = '${ns}' AND event_type = 'support_user_viewed'`)).toBe("0");
+
+  await page.goto("/platform/operator");
   await page.locator("#namespaces").getByRole("link", { name: ns }).click();
+  await page.getByLabel("Ticket").fill("OPS-77");
   await page.getByLabel("Part of the address").fill("findme");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.locator("#found-users tr")).toHaveCount(1);
@@ -140,14 +149,15 @@ test("an operator finds a user by part of the address, reads the support view an
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(member);
   await expect(page.locator("#support-view")).toContainText("enabled");
   await expect(page.locator("#support-view")).toContainText("none");
-  // The customer's own trail records who at the platform read whom.
+  await expect(page.locator("#support-view-ticket")).toHaveText("OPS-77");
+  // The customer's own trail records who at the platform read whom, for which case.
   expect(
-    sql(`SELECT count(*) || '|' || min(new_values->>'operator_email') || '|' || min(actor_id)
+    sql(`SELECT count(*) || '|' || min(new_values->>'operator_email') || '|' || min(actor_id) || '|' || min(new_values->>'ticket')
            FROM authn.audit_events WHERE namespace = '${ns}' AND event_type = 'support_user_viewed'
             AND resource_id = '${memberId}'`),
-  ).toBe(`1|${operator}|user:${operatorId}`);
+  ).toBe(`1|${operator}|user:${operatorId}|OPS-77`);
 
-  await page.getByLabel("Ticket").fill("OPS-77");
+  // The access starts for the case's ticket.
   await page.getByLabel(/^Reason/).fill("Checking a report of a failing sign-in");
   await page.getByRole("button", { name: "Start support access" }).click();
   await expect(page).toHaveURL(new RegExp(`/${ns}/security$`));

@@ -691,18 +691,28 @@ pub async fn namespaces(
     Ok(out)
 }
 
-/// One page of `namespace`'s users whose address contains `email_part` (the admin console's
-/// keyset search, served by the trigram index), for an operator.
+/// What an operator names to read a customer's users: the organisation and the ticket of the
+/// support case (of the configured form), as starting an access does.
+#[derive(Clone, Copy, Debug)]
+pub struct SupportCase<'a> {
+    pub namespace: &'a str,
+    pub ticket: &'a str,
+}
+
+/// One page of the case's organisation's users whose address contains `email_part` (the admin
+/// console's keyset search, served by the trigram index), for an operator with a ticket.
 #[tracing::instrument(skip_all)]
 pub async fn find_users(
     tenants: &Authn,
     operator: &Principal,
-    namespace: &str,
+    policy: &SupportPolicy,
+    case: SupportCase<'_>,
     email_part: &str,
     after: Option<String>,
 ) -> Result<crate::admin::users::UserPage, SupportError> {
     operator.require_operator()?;
-    let ns = customer(tenants, namespace).await?;
+    policy.ticket(case.ticket)?;
+    let ns = customer(tenants, case.namespace).await?;
     let mut tx = ns.begin().await?;
     let page = crate::admin::users::search(
         &mut tx,
@@ -723,26 +733,28 @@ pub async fn find_users(
 pub const VIEW_SESSIONS: i64 = 100;
 
 /// How long one `support_user_viewed` event stands for an operator's further views of the
-/// same user: a page may ask for the view more than once as it renders, and the trail says who
-/// looked at whom and when, not how often a page asked.
+/// same user for the same ticket: a page may ask for the view more than once as it renders, and
+/// the trail says who looked at whom, for which case and when, not how often a page asked.
 pub const VIEW_EVENT_WINDOW: TimeDelta = TimeDelta::minutes(10);
 
 /// A user's support view (read only): the account, its methods, its newest sessions and
-/// recent attempts. The view is written to the customer's own audit trail
-/// (`support_user_viewed`, under the operator's actor, with their address and namespace), once
-/// per operator and user in [`VIEW_EVENT_WINDOW`]: what support reads of a customer's people,
-/// the customer's admins can see.
+/// recent attempts, for an operator with a ticket. The view is written to the customer's own
+/// audit trail (`support_user_viewed`, under the operator's actor, with their address and
+/// namespace and the ticket), once per operator, user and ticket in [`VIEW_EVENT_WINDOW`]: what
+/// support reads of a customer's people, and why, the customer's admins can see.
 #[tracing::instrument(skip_all)]
 pub async fn user_view(
     tenants: &Authn,
     operator: &Principal,
-    namespace: &str,
+    policy: &SupportPolicy,
+    case: SupportCase<'_>,
     user_id: Uuid,
     lockout: crate::LockoutPolicy,
     operator_namespace: &str,
 ) -> Result<crate::admin::user::AccountDetail, SupportError> {
     operator.require_operator()?;
-    let ns = customer(tenants, namespace).await?;
+    let ticket = policy.ticket(case.ticket)?;
+    let ns = customer(tenants, case.namespace).await?;
     let detail =
         crate::admin::user::detail(&ns, user_id, VIEW_SESSIONS, lockout, operator_namespace)
             .await?;
@@ -761,7 +773,13 @@ pub async fn user_view(
             ..Default::default()
         })
         .await?;
-    if recent.is_empty() {
+    let same_case = recent
+        .first()
+        .and_then(|e| e.new_values.as_ref())
+        .and_then(|v| v.get("ticket"))
+        .and_then(serde_json::Value::as_str)
+        == Some(ticket);
+    if !same_case {
         let (conn, customer_ns) = tx.parts();
         sqlx::query("SELECT authn._log_event('support_user_viewed', $1, 'user', $2, NULL, $3)")
             .bind(customer_ns)
@@ -769,6 +787,7 @@ pub async fn user_view(
             .bind(serde_json::json!({
                 "operator_email": operator.email,
                 "operator_namespace": operator.authn.namespace(),
+                "ticket": ticket,
             }))
             .execute(conn)
             .await?;

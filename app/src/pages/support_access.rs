@@ -1,5 +1,6 @@
-//! The operator console's way to a customer's user: search a namespace's users by part of the
-//! address, open one user's support view (read only), and start support access from there.
+//! The operator console's way to a customer's user, for the ticket of a support case: search a
+//! namespace's users by part of the address, open one user's support view (read only; recorded
+//! in the customer's audit trail), and start support access from there.
 
 use leptos::prelude::*;
 
@@ -19,15 +20,24 @@ use vocabulary::{OperatorEventType, Page};
 pub fn OperatorUsersPage() -> impl IntoView {
     let namespace = use_namespace();
     let target = query_value("target_namespace");
+    let ticket = query_value("ticket");
     let email = query_value("email");
     let after = query_value("after");
     let found = Resource::new(
-        move || (namespace.get(), target.get(), email.get(), after.get()),
-        |(ns, target, email, after)| async move {
+        move || {
+            (
+                namespace.get(),
+                target.get(),
+                ticket.get(),
+                email.get(),
+                after.get(),
+            )
+        },
+        |(ns, target, ticket, email, after)| async move {
             if target.is_empty() {
                 return Ok(None);
             }
-            operator_find_users(ns, target, email, after)
+            operator_find_users(ns, target, ticket, email, after)
                 .await
                 .map(Some)
         },
@@ -38,6 +48,8 @@ pub fn OperatorUsersPage() -> impl IntoView {
             <form method="get" class="filters" role="search" aria-label="Find a user">
                 <div class="field"><label for="target_namespace">"Organisation"</label>
                     <input id="target_namespace" name="target_namespace" required value=target/></div>
+                <div class="field"><label for="ticket">"Ticket"</label>
+                    <input id="ticket" name="ticket" required placeholder="SUP-1234" value=ticket/></div>
                 <div class="field"><label for="email">"Part of the address"</label>
                     <input id="email" name="email" value=email/></div>
                 <button type="submit">"Search"</button>
@@ -46,18 +58,19 @@ pub fn OperatorUsersPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let ns = namespace.get_untracked();
                     let target = target.get_untracked();
+                    let ticket = ticket.get_untracked();
                     match found.await {
                         Ok(None) => ().into_any(),
                         Ok(Some(list)) if list.users.is_empty() => view! { <p class="empty">"No user matches."</p> }.into_any(),
                         Ok(Some(list)) => {
                             let next = list.next.map(|n| Page::OperatorUsers.path_with(&ns, &[
-                                ("target_namespace", &target), ("email", &email.get_untracked()), ("after", &n),
+                                ("target_namespace", &target), ("ticket", &ticket), ("email", &email.get_untracked()), ("after", &n),
                             ]));
                             view! {
                                 <table id="found-users"><tbody>
                                     {list.users.into_iter().map(|u| view! {
                                         <tr>
-                                            <td><a href=Page::OperatorUser.path_with(&ns, &[("target_namespace", &target), ("id", &u.id)])>{u.email}</a></td>
+                                            <td><a href=Page::OperatorUser.path_with(&ns, &[("target_namespace", &target), ("ticket", &ticket), ("id", &u.id)])>{u.email}</a></td>
                                             <td>{if u.verified { "confirmed" } else { "not confirmed" }}</td>
                                             <td>{if u.disabled { "disabled" } else { "" }}</td>
                                             <td>{if u.has_mfa { "two-step on" } else { "" }}</td>
@@ -79,16 +92,17 @@ pub fn OperatorUsersPage() -> impl IntoView {
 pub fn OperatorUserPage() -> impl IntoView {
     let namespace = use_namespace();
     let target = query_value("target_namespace");
+    let ticket = query_value("ticket");
     let id = query_value("id");
     let view_data = Resource::new(
-        move || (namespace.get(), target.get(), id.get()),
-        |(ns, target, id)| operator_user_view(ns, target, id),
+        move || (namespace.get(), target.get(), ticket.get(), id.get()),
+        |(ns, target, ticket, id)| operator_user_view(ns, target, ticket, id),
     );
     let start = form_action::<StartSupportAccess>();
     let error = action_error(start);
     view! {
         <section class="card wide">
-            <p><a href=move || Page::OperatorUsers.path_with(&namespace.get(), &[("target_namespace", &target.get())])>"← Find a user"</a></p>
+            <p><a href=move || Page::OperatorUsers.path_with(&namespace.get(), &[("target_namespace", &target.get()), ("ticket", &ticket.get())])>"← Find a user"</a></p>
             <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -100,6 +114,7 @@ pub fn OperatorUserPage() -> impl IntoView {
                         <h1>{v.email.clone()}</h1>
                         <dl id="support-view">
                             <dt>"Organisation"</dt><dd>{v.namespace.clone()}</dd>
+                            <dt>"Ticket"</dt><dd id="support-view-ticket">{v.ticket.clone()}</dd>
                             <dt>"Address"</dt><dd>{v.verified.clone().map(|t| format!("confirmed {t}")).unwrap_or_else(|| "not confirmed".into())}</dd>
                             <dt>"Account"</dt><dd>{v.disabled.clone().map(|t| format!("disabled {t}")).unwrap_or_else(|| "enabled".into())}</dd>
                             <dt>"Locked out"</dt><dd>{if v.locked_out { "yes" } else { "no" }}</dd>
@@ -122,7 +137,8 @@ pub fn OperatorUserPage() -> impl IntoView {
                                     <NamespaceInput/>
                                     <input type="hidden" name="target_namespace" value=v.namespace/>
                                     <input type="hidden" name="email" value=v.email/>
-                                    <Field label="Ticket" name="ticket" hint="Like SUP-1234." error/>
+                                    // The case's ticket, which the view was read for.
+                                    <input type="hidden" name="ticket" value=v.ticket/>
                                     <Field label="Reason (10 to 500 characters; shown to the user and kept in the audit log)" name="reason" error/>
                                     <BreakGlassField error/>
                                     <FormAlert error id="support-access-error"/>
