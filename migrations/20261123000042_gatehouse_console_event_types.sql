@@ -5,8 +5,9 @@
 --   as the console's do.
 -- * `support_user_viewed`: an operator reading a customer's user in the operator console (the
 --   support view: the account, its sign-in methods, sessions and recent attempts) is recorded
---   in that customer's own trail, with the operator's address and namespace, so the customer's
---   admins see who at the platform looked at whom, as they see support accesses.
+--   in that customer's own trail, with the operator's address and namespace and the case's
+--   ticket, so the customer's admins see who at the platform looked at whom and why, as they
+--   see support accesses.
 ALTER TABLE authn.audit_events DROP CONSTRAINT audit_events_type_valid;
 ALTER TABLE authn.audit_events ADD CONSTRAINT audit_events_type_valid CHECK (event_type IN (
     'user_created', 'user_updated', 'user_disabled', 'user_enabled', 'user_deleted',
