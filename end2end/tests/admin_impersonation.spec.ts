@@ -1,6 +1,6 @@
 import { uniqueAddress, waitForMail } from "./mail";
 import { PASSWORD, signIn } from "./admin_support";
-import { createAdmin, createUser, expect, freshNamespace, sql, test } from "./support";
+import { createAdmin, createUser, expect, freshNamespace, hydrated, sql, test } from "./support";
 
 const READ_ONLY = "While impersonating you can look at this account's security settings, not change them.";
 
@@ -126,9 +126,16 @@ test("the mail to impersonated people can be turned off, and the change is audit
     sql(`SELECT count(*) FROM authn.audit_events WHERE namespace = '${ns}' AND event_type = 'namespace_settings_updated'
            AND new_values ? 'notify_impersonation'`),
   ).toBe("0");
-  sql(`UPDATE gatehouse.reauthentications SET authenticated_at = now() WHERE namespace = '${ns}'`);
+  // In the page, the refusal asks for the password in place; then the change goes through.
+  await hydrated(page);
   const box = page.getByLabel("Mail a person when an admin or platform support starts working as them");
   await expect(box).toBeChecked();
+  await box.uncheck();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("heading", { name: "Confirm it is you" })).toBeVisible();
+  await page.getByLabel("Your password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm", exact: true }).click();
+  await expect(page.getByText("Thanks. Now repeat what you were doing.")).toBeVisible();
   await box.uncheck();
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page).toHaveURL(/saved=1/);

@@ -38,6 +38,8 @@ pub fn ImpersonationsPage() -> impl IntoView {
         <section class="card wide">
             <h1>"Impersonations"</h1>
             {move || error.get().map(|e| view! { <p class="error" role="alert" tabindex="-1">{e.to_string()}</p> })}
+            // Turning the notice off takes a recent sign-in: confirmed here, in place.
+            <crate::components::SudoPrompt needed=Signal::derive(move || crate::components::needs_sudo(error))/>
             <p class="notice" role="status" hidden=move || ended.get().is_empty()>"The impersonation has ended."</p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
