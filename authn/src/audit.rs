@@ -102,6 +102,31 @@ core_operations! {
 }
 
 impl AuthnTx<'_> {
+    /// Writes an event of the application's own (an event type the schema admits beside the
+    /// core's, such as the console's) to the namespace's trail through the core's writer, so it
+    /// carries this transaction's actor, request id, reason, address and user agent, and
+    /// commits or rolls back with the change it records.
+    pub async fn log_event(
+        &mut self,
+        event_type: &str,
+        resource_type: &str,
+        resource_id: &str,
+        old_values: Option<serde_json::Value>,
+        new_values: Option<serde_json::Value>,
+    ) -> Result<()> {
+        let (conn, ns) = self.parts();
+        sqlx::query("SELECT authn._log_event($1, $2, $3, $4, $5, $6)")
+            .bind(event_type)
+            .bind(ns)
+            .bind(resource_type)
+            .bind(resource_id)
+            .bind(old_values)
+            .bind(new_values)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
     /// Every event matching `query` (its `limit` ignored), newest first, handed to `each` one
     /// at a time as the database sends them: an export of a million events never holds more
     /// than one. `each` answers whether to go on. Returns how many were handed over.

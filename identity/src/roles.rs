@@ -4,6 +4,7 @@
 
 use authn::AuthnTx;
 use uuid::Uuid;
+use vocabulary::EventType;
 
 /// What a signed-in user may do besides managing their own account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,7 +104,7 @@ pub async fn admin_ids(tx: &mut AuthnTx<'_>) -> Result<Vec<Uuid>, sqlx::Error> {
 
 /// Makes the user an admin of their namespace (idempotent). A new grant is written to the
 /// namespace's audit trail (`role_granted`) under the transaction's actor.
-pub async fn grant_admin(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn grant_admin(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), authn::AuthnError> {
     let granted = sqlx::query(
         "INSERT INTO gatehouse.namespace_admins (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
     )
@@ -118,7 +119,7 @@ pub async fn grant_admin(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx
 
 /// Makes the user a platform operator (idempotent), audited as [`grant_admin`] is. The caller
 /// checks that the user belongs to the operator namespace.
-pub async fn grant_operator(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn grant_operator(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), authn::AuthnError> {
     let granted = sqlx::query(
         "INSERT INTO gatehouse.platform_operators (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
     )
@@ -131,15 +132,19 @@ pub async fn grant_operator(tx: &mut AuthnTx<'_>, user_id: Uuid) -> Result<(), s
     Ok(())
 }
 
-async fn log_grant(tx: &mut AuthnTx<'_>, user_id: Uuid, role: &str) -> Result<(), sqlx::Error> {
-    let (conn, namespace) = tx.parts();
-    sqlx::query("SELECT authn._log_event('role_granted', $1, 'user', $2, NULL, $3)")
-        .bind(namespace)
-        .bind(user_id.to_string())
-        .bind(serde_json::json!({ "role": role }))
-        .execute(conn)
-        .await?;
-    Ok(())
+async fn log_grant(
+    tx: &mut AuthnTx<'_>,
+    user_id: Uuid,
+    role: &str,
+) -> Result<(), authn::AuthnError> {
+    tx.log_event(
+        EventType::RoleGranted.as_str(),
+        "user",
+        &user_id.to_string(),
+        None,
+        Some(serde_json::json!({ "role": role })),
+    )
+    .await
 }
 
 /// A namespace setting changed, written to the audit trail: `namespace_settings_updated` with
@@ -150,17 +155,16 @@ pub(crate) async fn log_setting(
     column: &str,
     before: serde_json::Value,
     after: serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    let (conn, namespace) = tx.parts();
-    sqlx::query(
-        "SELECT authn._log_event('namespace_settings_updated', $1, 'namespace', $1, $2, $3)",
+) -> Result<(), authn::AuthnError> {
+    let namespace = tx.namespace().to_owned();
+    tx.log_event(
+        EventType::NamespaceSettingsUpdated.as_str(),
+        "namespace",
+        &namespace,
+        Some(serde_json::json!({ column: before })),
+        Some(serde_json::json!({ column: after })),
     )
-    .bind(namespace)
-    .bind(serde_json::json!({ column: before }))
-    .bind(serde_json::json!({ column: after }))
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// [`sign_up_mode`] of `authn`'s namespace, in a transaction of its own.
@@ -228,7 +232,7 @@ pub async fn set_mfa_requirement(
     tx: &mut AuthnTx<'_>,
     who: MfaDue,
     required: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), authn::AuthnError> {
     // The column cannot be a parameter: one fixed statement per requirement. Each returns the
     // value before the change (the default when the namespace had no settings row).
     let (column, statement) = match who {
@@ -264,7 +268,10 @@ pub async fn set_mfa_requirement(
 }
 
 /// Sets how the namespace admits new users (the CLI does this), audited.
-pub async fn set_sign_up_mode(tx: &mut AuthnTx<'_>, mode: SignUpMode) -> Result<(), sqlx::Error> {
+pub async fn set_sign_up_mode(
+    tx: &mut AuthnTx<'_>,
+    mode: SignUpMode,
+) -> Result<(), authn::AuthnError> {
     let before = sign_up_mode(tx).await?;
     let (conn, namespace) = tx.parts();
     sqlx::query(

@@ -780,17 +780,18 @@ pub async fn user_view(
         .and_then(serde_json::Value::as_str)
         == Some(ticket);
     if !same_case {
-        let (conn, customer_ns) = tx.parts();
-        sqlx::query("SELECT authn._log_event('support_user_viewed', $1, 'user', $2, NULL, $3)")
-            .bind(customer_ns)
-            .bind(user_id.to_string())
-            .bind(serde_json::json!({
+        tx.log_event(
+            vocabulary::EventType::SupportUserViewed.as_str(),
+            "user",
+            &user_id.to_string(),
+            None,
+            Some(serde_json::json!({
                 "operator_email": operator.email,
                 "operator_namespace": operator.authn.namespace(),
                 "ticket": ticket,
-            }))
-            .execute(conn)
-            .await?;
+            })),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(detail)

@@ -301,7 +301,7 @@ async fn ensure_account(
         Grant::Admin => roles::grant_admin(&mut tx, user_id).await,
         Grant::Operator => roles::grant_operator(&mut tx, user_id).await,
     };
-    granted.map_err(|e| format!("database error: {e}"))?;
+    granted.map_err(db)?;
     tx.commit().await.map_err(db)?;
     Ok((user_id, created))
 }
@@ -366,7 +366,7 @@ pub async fn seed(config: &Config) -> Result<(), String> {
         .map_err(|e| e.message().to_owned())?;
     roles::set_sign_up_mode(&mut tx, SignUpMode::Open)
         .await
-        .map_err(|e| format!("database error: {e}"))?;
+        .map_err(|e| e.message())?;
     tx.commit().await.map_err(|e| e.message().to_owned())?;
     println!("demo namespace '{ns}' (open sign-up), password {DEMO_PASSWORD} for:");
     let (sign_in, operator_sign_in) = (
@@ -390,7 +390,7 @@ pub async fn set_sign_up(config: &Config, namespace: &str, mode: &str) -> Result
     let mut tx = core.begin().await.map_err(|e| e.message().to_owned())?;
     roles::set_sign_up_mode(&mut tx, mode)
         .await
-        .map_err(|e| format!("database error: {e}"))?;
+        .map_err(|e| e.message())?;
     tx.commit().await.map_err(|e| e.message().to_owned())?;
     println!("sign-up in {namespace}: {mode:?}");
     Ok(())
@@ -410,8 +410,9 @@ pub async fn set_mfa_requirement(
     let pool = connect(config).await?;
     let core = cli_core(&pool, namespace).await?;
     let mut tx = core.begin().await.map_err(|e| e.message().to_owned())?;
-    let done = roles::set_mfa_requirement(&mut tx, who, required).await;
-    done.map_err(|e| format!("database error: {e}"))?;
+    roles::set_mfa_requirement(&mut tx, who, required)
+        .await
+        .map_err(|e| e.message())?;
     tx.commit().await.map_err(|e| e.message().to_owned())?;
     println!("two-step verification for {who:?} of {namespace}: {mode}");
     Ok(())

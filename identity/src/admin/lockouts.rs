@@ -85,14 +85,14 @@ async fn unlock_within(
         Some(u) => ("user", u.user_id.to_string()),
         None => ("login_attempts", email.as_str().to_owned()),
     };
-    let (conn, namespace) = tx.parts();
-    sqlx::query("SELECT authn._log_event('lockout_cleared', $1, $2, $3, NULL, $4)")
-        .bind(namespace)
-        .bind(resource_type)
-        .bind(resource_id)
-        .bind(serde_json::json!({ "email": email.as_str(), "attempts_cleared": cleared }))
-        .execute(conn)
-        .await?;
+    tx.log_event(
+        vocabulary::EventType::LockoutCleared.as_str(),
+        resource_type,
+        &resource_id,
+        None,
+        Some(serde_json::json!({ "email": email.as_str(), "attempts_cleared": cleared })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(cleared)
 }
