@@ -20,5 +20,6 @@ pub mod metrics;
 pub mod native_forms;
 pub mod operator_export;
 pub mod page_posts;
+pub mod run_to_end;
 pub mod security;
 pub mod web;

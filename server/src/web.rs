@@ -1,6 +1,6 @@
 //! The web server: Leptos pages and server functions, static files, and the layers every
-//! request goes through (client address, request id, trace span, same-origin check, security
-//! headers).
+//! request goes through (client address, request id, trace span, a task of its own, same-origin
+//! check, security headers).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -264,6 +264,8 @@ pub fn router(
     if config.metrics_bind.is_some() {
         app = app.layer(axum::middleware::from_fn(crate::metrics::observe));
     }
+    // Inside the trace span, outside everything that touches the database.
+    let app = app.layer(axum::middleware::from_fn(crate::run_to_end::run_to_end));
     Ok(app
         .layer(axum::middleware::from_fn_with_state(
             config.is_https(),

@@ -9,6 +9,7 @@ mod api_tokens;
 mod assets;
 mod cli_roles;
 mod database_roles;
+mod hang_up;
 mod headers;
 mod impersonation;
 mod malformed_input;
