@@ -736,3 +736,26 @@ async fn the_admins_session_outlives_the_impersonation_within_its_absolute_lifet
             .unwrap();
     assert_eq!(expiry(late).await, created + TimeDelta::hours(12));
 }
+
+#[tokio::test]
+async fn the_trail_accepts_every_event_type_the_console_names_and_no_other() {
+    let (pool, _superuser, _authn) = setup("event_types").await;
+    // The audit CHECK (migration 44's function) and the console's vocabulary list the same
+    // types: an event the console can show is one the core can store, and nothing else is.
+    for event_type in vocabulary::EventType::ALL {
+        let accepted: Option<bool> = sqlx::query_scalar("SELECT authn._is_audit_event_type($1)")
+            .bind(event_type.as_str())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(accepted, Some(true), "{}", event_type.as_str());
+    }
+    for bogus in ["bogus", "", "User_Created", "user_created "] {
+        let accepted: Option<bool> = sqlx::query_scalar("SELECT authn._is_audit_event_type($1)")
+            .bind(bogus)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(accepted, Some(false), "{bogus:?}");
+    }
+}
